@@ -1,0 +1,119 @@
+import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { badUserInput } from './errors';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+@ObjectType({ simpleResolvers: true })
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `At most ${MAX_PAGE_SIZE}; ${DEFAULT_PAGE_SIZE} when omitted.` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+/** A validated page request: `limit` rows after the position `after` (undefined = from the start). */
+export interface PageRequest<K> {
+  limit: number;
+  after?: K;
+}
+
+/**
+ * Turns client page arguments into a PageRequest. `decodeKey` checks the
+ * shape of a decoded cursor and returns the sort key it holds, or undefined
+ * when the cursor was not made by this list.
+ */
+export function toPageRequest<K>(args: PageArgs, decodeKey: (parts: unknown[]) => K | undefined): PageRequest<K> {
+  const limit = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE_SIZE) {
+    throw badUserInput('first', `first must be between 0 and ${MAX_PAGE_SIZE}`);
+  }
+  if (args.after == null) return { limit };
+  const key = decodeKey(decodeCursor(args.after));
+  if (key === undefined) throw badUserInput('after', 'after is not a cursor of this list');
+  return { limit, after: key };
+}
+
+/** Cursors are opaque to clients: base64url of the row's sort key. */
+export function encodeCursor(parts: unknown[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): unknown[] {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parts)) return parts;
+  } catch {
+    // fall through: any malformed cursor is the client's error, reported below
+  }
+  throw badUserInput('after', 'after is not a valid cursor');
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  /** Read only when a client selects totalCount: a getter, so the count query runs only then. */
+  readonly totalCount: Promise<number>;
+}
+
+/**
+ * Builds a connection from rows fetched with `limit + 1`: the extra row only
+ * tells whether a next page exists.
+ */
+export function toConnection<R, T>(
+  rows: R[],
+  limit: number,
+  cursorOf: (row: R) => unknown[],
+  toNode: (row: R) => T,
+  countAll: () => Promise<number>,
+): Connection<T> {
+  const page = rows.slice(0, limit);
+  const edges = page.map((row) => ({ cursor: encodeCursor(cursorOf(row)), node: toNode(row) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    get totalCount() {
+      return countAll();
+    },
+  };
+}
+
+/** The GraphQL types of a Relay connection of `nodeType`, named `${name}Connection` and `${name}Edge`. */
+export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
+  class EdgeType {
+    @Field()
+    cursor: string;
+
+    @Field(() => nodeType)
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
+  class ConnectionClass {
+    @Field(() => [EdgeType])
+    edges: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    @Field(() => Int, { description: 'All items matching, across pages.' })
+    totalCount: number;
+  }
+  return ConnectionClass;
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const money = z.coerce.number().nonnegative();
+
+/**
+ * Every environment setting the gateway reads, validated once at start.
+ * Nothing else in the code reads process.env: a bad setting stops the process
+ * with a message naming it, instead of failing later in a request.
+ */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+
+  /** A PostgreSQL URL. Unset: an embedded PostgreSQL (PGlite) is started in-process. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where the embedded database keeps its files, or `memory` for a throwaway one. */
+  EMBEDDED_DB_DIR: z.string().default('.data/pglite'),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+
+  /** Load the demo data set when the database has no customers. Never in production. */
+  DEMO_DATA: bool.optional(),
+  DEMO_CUSTOMERS: z.coerce.number().int().min(1).max(100_000).default(3000),
+
+  // Segmentation thresholds (PRODUCT.md §1), in CNY and days.
+  TIER_PRIVATE_BANKING_MIN_AUM: money.default(6_000_000),
+  TIER_WEALTH_MIN_AUM: money.default(500_000),
+  TIER_POTENTIAL_MAX_AUM: money.default(50_000),
+  TIER_POTENTIAL_MAX_AGE: z.coerce.number().int().positive().default(35),
+  LIFECYCLE_ACTIVE_DAYS: z.coerce.number().int().positive().default(30),
+  LIFECYCLE_DORMANT_DAYS: z.coerce.number().int().positive().default(180),
+  LIFECYCLE_NEW_CUSTOMER_DAYS: z.coerce.number().int().positive().default(90),
+  CHURN_WINDOW_DAYS: z.coerce.number().int().positive().default(90),
+  CHURN_AUM_DROP_RATIO: z.coerce.number().gt(0).lt(1).default(0.3),
+  CHURN_LOGIN_DECLINE_RATIO: z.coerce.number().gt(0).lt(1).default(0.3),
+
+  /** IANA zone for business dates: ages, day windows, "yesterday". */
+  BUSINESS_TIME_ZONE: z.string().default('Asia/Shanghai'),
+
+  /** HS256 secret for bearer tokens. Required (32+ characters) in production. */
+  JWT_SECRET: z.string().optional(),
+  /** RS256 instead: the identity provider's JWKS URL. */
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+});
+
+/** Lets `npm start` and `npm run token` work out of the box; refused in production. */
+export const DEVELOPMENT_JWT_SECRET = 'customer360-local-development-secret-not-for-production';
+const MIN_SECRET_LENGTH = 32;
+
+const validated = schema.superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && !env.JWT_JWKS_URL && (env.JWT_SECRET?.length ?? 0) < MIN_SECRET_LENGTH) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['JWT_SECRET'],
+      message: `must be set to at least ${MIN_SECRET_LENGTH} characters in production (or set JWT_JWKS_URL)`,
+    });
+  }
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof schema>) {
+  const production = env.NODE_ENV === 'production';
+  return {
+    env: env.NODE_ENV,
+    production,
+    http: { host: env.HOST, port: env.PORT },
+    db: {
+      url: env.DATABASE_URL,
+      embeddedDir: env.EMBEDDED_DB_DIR === 'memory' ? undefined : env.EMBEDDED_DB_DIR,
+      poolSize: env.DB_POOL_SIZE,
+    },
+    demo: {
+      enabled: production ? false : (env.DEMO_DATA ?? true),
+      customers: env.DEMO_CUSTOMERS,
+    },
+    segmentation: {
+      privateBankingMinAum: env.TIER_PRIVATE_BANKING_MIN_AUM,
+      wealthMinAum: env.TIER_WEALTH_MIN_AUM,
+      potentialMaxAum: env.TIER_POTENTIAL_MAX_AUM,
+      potentialMaxAge: env.TIER_POTENTIAL_MAX_AGE,
+      activeDays: env.LIFECYCLE_ACTIVE_DAYS,
+      dormantDays: env.LIFECYCLE_DORMANT_DAYS,
+      newCustomerDays: env.LIFECYCLE_NEW_CUSTOMER_DAYS,
+      churnWindowDays: env.CHURN_WINDOW_DAYS,
+      churnAumDropRatio: env.CHURN_AUM_DROP_RATIO,
+      churnLoginDeclineRatio: env.CHURN_LOGIN_DECLINE_RATIO,
+    },
+    businessTimeZone: env.BUSINESS_TIME_ZONE,
+    auth: {
+      secret: env.JWT_SECRET ?? (production ? undefined : DEVELOPMENT_JWT_SECRET),
+      jwksUrl: env.JWT_JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
+  };
+}
+
+export type SegmentationThresholds = Config['segmentation'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = validated.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  return toConfig(parsed.data);
+}

@@ -1,0 +1,26 @@
+import DataLoader from 'dataloader';
+
+/**
+ * A paginated relation (a customer's holdings, interactions) is fetched with
+ * the same page arguments for every parent in one selection, so one loader per
+ * distinct argument set batches all parents of that selection together.
+ * Distinct aliases with other arguments get their own loader and batch.
+ */
+export function loadersByArgs<A, K, V>(make: (args: A) => DataLoader<K, V>): (args: A) => DataLoader<K, V> {
+  const loaders = new Map<string, DataLoader<K, V>>();
+  return (args) => {
+    const key = JSON.stringify(args);
+    let loader = loaders.get(key);
+    if (!loader) {
+      loader = make(args);
+      loaders.set(key, loader);
+    }
+    return loader;
+  };
+}
+
+/** Counts per parent id from `SELECT parent_id AS key, count(*) AS count ... GROUP BY 1` rows. */
+export function countsByKey(keys: readonly string[], rows: { key: string; count: number }[]): number[] {
+  const counts = new Map(rows.map((r) => [r.key, r.count]));
+  return keys.map((k) => counts.get(k) ?? 0);
+}

@@ -1,0 +1,45 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { PageArgs } from '../../common/pagination';
+import type { RequestContext } from '../../server/context';
+import { Customer } from '../customer/customer.type';
+import { Product } from '../holding/holding.type';
+import { CampaignStatus } from './campaign.enums';
+import { Campaign, CampaignConnection, CampaignEnrollment } from './campaign.type';
+
+@Resolver(() => Campaign)
+export class CampaignResolver {
+  @Query(() => Campaign, { nullable: true })
+  campaign(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.campaigns.getById(ctx, id);
+  }
+
+  @Query(() => CampaignConnection, { description: 'Newest first.' })
+  campaigns(
+    @Ctx() ctx: RequestContext,
+    @Args() page: PageArgs,
+    @Arg('status', () => CampaignStatus, { nullable: true }) status?: CampaignStatus | null,
+  ) {
+    return ctx.services.campaigns.page(status, page);
+  }
+
+  @FieldResolver(() => Product, { nullable: true, description: 'The product the campaign promotes, if any.' })
+  product(@Root() campaign: Campaign, @Ctx() ctx: RequestContext) {
+    return campaign.productId ? ctx.loaders.holding.product.load(campaign.productId) : null;
+  }
+}
+
+@Resolver(() => CampaignEnrollment)
+export class CampaignEnrollmentResolver {
+  @FieldResolver(() => Campaign)
+  campaign(@Root() enrollment: CampaignEnrollment, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.campaign.byId.load(enrollment.campaignId);
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerCampaignsResolver {
+  @FieldResolver(() => [CampaignEnrollment])
+  campaignEnrollments(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.campaign.enrollmentsByCustomer.load(customer.id);
+  }
+}

@@ -1,0 +1,81 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { ConnectionType } from '../../common/pagination';
+import { DateScalar, DateTimeScalar, DecimalScalar } from '../../common/scalars';
+import { LifecycleStage, Tier } from '../customer/customer.enums';
+import { Channel } from '../interaction/interaction.enums';
+import { CampaignStatus, EnrollmentStatus } from './campaign.enums';
+
+@ObjectType('CampaignTargetCriteria', {
+  simpleResolvers: true,
+  description: "The bank's segmentation for a campaign; it may use AUM ranges.",
+})
+export class CampaignTargetCriteria {
+  @Field(() => [Tier])
+  tiers: Tier[];
+
+  @Field(() => [LifecycleStage])
+  lifecycleStages: LifecycleStage[];
+
+  @Field(() => [String])
+  tagCodes: string[];
+
+  @Field(() => DecimalScalar, { nullable: true })
+  aumMin: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true })
+  aumMax: string | null;
+}
+
+@ObjectType('Campaign', { simpleResolvers: true })
+export class Campaign {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  code: string;
+
+  @Field()
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  objective: string | null;
+
+  @Field(() => CampaignStatus)
+  status: CampaignStatus;
+
+  @Field(() => CampaignTargetCriteria)
+  targetCriteria: CampaignTargetCriteria;
+
+  @Field(() => [Channel])
+  channels: Channel[];
+
+  @Field(() => DecimalScalar)
+  budget: string;
+
+  @Field(() => DateScalar, { nullable: true })
+  startsOn: string | null;
+
+  @Field(() => DateScalar, { nullable: true })
+  endsOn: string | null;
+
+  @Field(() => DateTimeScalar)
+  createdAt: Date;
+
+  productId: string | null;
+}
+
+@ObjectType('CampaignEnrollment', { simpleResolvers: true })
+export class CampaignEnrollment {
+  @Field(() => EnrollmentStatus)
+  status: EnrollmentStatus;
+
+  @Field(() => Channel)
+  channel: Channel;
+
+  @Field(() => DateTimeScalar)
+  enrolledAt: Date;
+
+  campaignId: string;
+}
+
+export const CampaignConnection = ConnectionType(Campaign, 'Campaign');

@@ -1,0 +1,12 @@
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../server/context';
+import { Customer } from '../customer/customer.type';
+import { Consent } from './consent.type';
+
+@Resolver(() => Customer)
+export class CustomerConsentsResolver {
+  @FieldResolver(() => [Consent], { description: 'Only recorded consents; a missing one means not granted.' })
+  consents(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.consent.byCustomer.load(customer.id);
+  }
+}

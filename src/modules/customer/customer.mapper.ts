@@ -1,0 +1,36 @@
+import { ageOn } from '../../common/business-date';
+import type { SegmentationThresholds } from '../../config';
+import { CustomerEntity } from './customer.entity';
+import { Customer } from './customer.type';
+import { ageBandFor, aumBandFor } from './segmentation.rules';
+
+export function formatAddress(
+  row: Pick<CustomerEntity, 'addressProvince' | 'addressCity' | 'addressDistrict' | 'addressStreet'>,
+): string {
+  return `${row.addressProvince}${row.addressCity}${row.addressDistrict}${row.addressStreet}`;
+}
+
+/** The full-value view of a customer row; privacy is applied to this object, never to the row. */
+export function toCustomer(row: CustomerEntity, today: string, t: SegmentationThresholds): Customer {
+  return {
+    id: row.id,
+    customerNo: row.customerNo,
+    name: row.name,
+    gender: row.gender,
+    birthDate: row.birthDate,
+    ageBand: ageBandFor(ageOn(row.birthDate, today)),
+    idNumber: row.idNumber,
+    phone: row.phone,
+    email: row.email,
+    address: formatAddress(row),
+    city: row.city,
+    tier: row.tier,
+    lifecycleStage: row.lifecycleStage,
+    aum: row.aum,
+    aumBand: aumBandFor(row.aum, t),
+    kycStatus: row.kycStatus,
+    churnSignals: row.churnSignals,
+    branchId: row.branchId,
+    relationshipManagerId: row.relationshipManagerId,
+  };
+}

@@ -1,0 +1,117 @@
+import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
+import { badUserInput } from '../../common/errors';
+import { assertId } from '../../common/ids';
+import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
+import type { Config } from '../../config';
+import type { RequestContext } from '../../server/context';
+import { CustomerEntity } from './customer.entity';
+import { CustomerFilter } from './customer-filter.input';
+import { toCustomer } from './customer.mapper';
+import { Customer } from './customer.type';
+import { aumRangeOf } from './segmentation.rules';
+
+export class CustomerService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly config: Config,
+  ) {}
+
+  async getById(ctx: RequestContext, id: string): Promise<Customer | null> {
+    assertId('id', id);
+    return ctx.loaders.customer.byId.load(id);
+  }
+
+  async getByNumber(ctx: RequestContext, customerNo: string): Promise<Customer | null> {
+    return ctx.loaders.customer.byNumber.load(customerNo);
+  }
+
+  /** A page of customers ordered by customer number; the cursor is the last customer number. */
+  async page(
+    ctx: RequestContext,
+    filter: CustomerFilter | null | undefined,
+    args: PageArgs,
+  ): Promise<Connection<Customer>> {
+    const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
+    const matching = () => this.filtered(filter ?? {}, ctx.today);
+
+    const query = matching()
+      .orderBy('c.customer_no')
+      .limit(page.limit + 1);
+    if (page.after !== undefined) query.andWhere('c.customer_no > :after', { after: page.after });
+    const rows = await query.getMany();
+
+    const toNode = (row: CustomerEntity) => toCustomer(row, ctx.today, this.config.segmentation);
+    return toConnection(
+      rows,
+      page.limit,
+      (row) => [row.customerNo],
+      toNode,
+      () => matching().getCount(),
+    );
+  }
+
+  private filtered(filter: CustomerFilter, today: string): SelectQueryBuilder<CustomerEntity> {
+    const q = this.ds.getRepository(CustomerEntity).createQueryBuilder('c').where('true');
+    if (filter.tiers?.length) q.andWhere('c.tier IN (:...tiers)', { tiers: filter.tiers });
+    if (filter.lifecycleStages?.length) {
+      q.andWhere('c.lifecycle_stage IN (:...stages)', { stages: filter.lifecycleStages });
+    }
+    if (filter.branchIds?.length) {
+      filter.branchIds.forEach((id) => assertId('filter.branchIds', id));
+      q.andWhere('c.branch_id IN (:...branchIds)', { branchIds: filter.branchIds });
+    }
+    if (filter.tagCodes?.length) {
+      const codes = [...new Set(filter.tagCodes)];
+      // Customers holding all of the codes: count the distinct matching tags per customer.
+      q.andWhere(
+        `c.id IN (
+          SELECT ct.customer_id FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
+          WHERE t.code IN (:...tagCodes) AND (ct.expires_at IS NULL OR ct.expires_at > now())
+          GROUP BY ct.customer_id HAVING count(*) = :tagCount)`,
+        { tagCodes: codes, tagCount: codes.length },
+      );
+    }
+    if (filter.minRiskTolerance) {
+      // Only the latest assessment counts, and an expired one is unknown.
+      q.andWhere(
+        `EXISTS (
+          SELECT 1 FROM (
+            SELECT ra.risk_tolerance, ra.valid_until FROM risk_assessment ra
+            WHERE ra.customer_id = c.id ORDER BY ra.assessed_at DESC, ra.id DESC LIMIT 1
+          ) latest
+          WHERE latest.risk_tolerance >= :minTolerance AND latest.valid_until >= :today)`,
+        { minTolerance: filter.minRiskTolerance, today },
+      );
+    }
+    this.applyAumFilter(q, filter);
+    if (filter.search) {
+      const prefix = `${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      q.andWhere(new Brackets((or) => or.where('c.name LIKE :prefix').orWhere('c.customer_no LIKE :prefix')), {
+        prefix,
+      });
+    }
+    return q;
+  }
+
+  private applyAumFilter(q: SelectQueryBuilder<CustomerEntity>, filter: CustomerFilter): void {
+    const hasRange = filter.aumMin != null || filter.aumMax != null;
+    if (hasRange && filter.aumBands?.length) {
+      throw badUserInput('filter.aumBands', 'filter by aumMin/aumMax or by aumBands, not both');
+    }
+    if (filter.aumMin != null) q.andWhere('c.aum >= :aumMin', { aumMin: filter.aumMin });
+    if (filter.aumMax != null) q.andWhere('c.aum < :aumMax', { aumMax: filter.aumMax });
+    if (filter.aumBands?.length) {
+      const t = this.config.segmentation;
+      q.andWhere(
+        new Brackets((or) => {
+          filter.aumBands!.forEach((band, i) => {
+            const { min, max } = aumRangeOf(band, t);
+            const clause =
+              max === undefined ? `c.aum >= :bandMin${i}` : `(c.aum >= :bandMin${i} AND c.aum < :bandMax${i})`;
+            or.orWhere(clause, { [`bandMin${i}`]: min, [`bandMax${i}`]: max });
+          });
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { ConnectionType } from '../../common/pagination';
+import { DateScalar, DecimalScalar } from '../../common/scalars';
+import { AgeBand, AumBand, ChurnSignal, Gender, KycStatus, LifecycleStage, Tier } from './customer.enums';
+
+/**
+ * The profile part of the 360° view. Relations (branch, tags, holdings...)
+ * are added by each module's own field resolvers. Every field that the
+ * privacy policy can deny is nullable, so a denial nulls the field and not
+ * its parent.
+ *
+ * simpleResolvers (on every object type here): leaf fields use graphql-js's
+ * default resolver instead of a type-graphql wrapper that would run per field
+ * per row; the privacy pass works on whole objects where rows load instead.
+ */
+@ObjectType('Customer', { simpleResolvers: true })
+export class Customer {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  customerNo: string;
+
+  @Field(() => String, { nullable: true })
+  name: string | null;
+
+  @Field(() => Gender)
+  gender: Gender;
+
+  @Field(() => DateScalar, { nullable: true })
+  birthDate: string | null;
+
+  @Field(() => AgeBand)
+  ageBand: AgeBand;
+
+  @Field(() => String, { nullable: true })
+  idNumber: string | null;
+
+  @Field(() => String, { nullable: true, description: '11-digit mainland mobile number, without +86.' })
+  phone: string | null;
+
+  @Field(() => String, { nullable: true })
+  email: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Province, city, district and street.' })
+  address: string | null;
+
+  @Field()
+  city: string;
+
+  @Field(() => Tier)
+  tier: Tier;
+
+  @Field(() => LifecycleStage)
+  lifecycleStage: LifecycleStage;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Assets under management in CNY.' })
+  aum: string | null;
+
+  @Field(() => AumBand)
+  aumBand: AumBand;
+
+  @Field(() => KycStatus)
+  kycStatus: KycStatus;
+
+  @Field(() => [ChurnSignal])
+  churnSignals: ChurnSignal[];
+
+  // Keys of relations, resolved through loaders; not exposed as fields.
+  branchId: string;
+  relationshipManagerId: string | null;
+}
+
+export const CustomerConnection = ConnectionType(Customer, 'Customer');

@@ -1,0 +1,94 @@
+import { DataSource } from 'typeorm';
+import { addDays, ageOn, businessToday } from '../../common/business-date';
+import type { Config } from '../../config';
+import { AUM_PRODUCT_TYPES } from '../holding/holding.enums';
+import { churnSignalsFor, lifecycleStageFor, tierFor } from './segmentation.rules';
+
+const CHUNK = 5000;
+
+interface SegmentFacts {
+  id: string;
+  birthDate: string;
+  onboardedOn: string;
+  aum: string;
+  lastActiveOn: string | null;
+  loginsRecent: number;
+  loginsPrior: number;
+  complaintsRecent: number;
+  complaintsPrior: number;
+  aumWindowAgo: string | null;
+}
+
+/**
+ * Gathers each customer's facts in SQL (AUM in CNY at the latest rate, last
+ * activity, counts per churn window, the snapshot one window ago) and decides
+ * tier, lifecycle stage and churn signals with the pure rules, then writes
+ * them back in one UPDATE per chunk. Returns the number of customers updated.
+ */
+export async function refreshSegments(ds: DataSource, config: Config, now: Date = new Date()): Promise<number> {
+  const t = config.segmentation;
+  const zone = config.businessTimeZone;
+  const today = businessToday(zone, now);
+  const recentStart = addDays(today, -t.churnWindowDays);
+  const priorStart = addDays(today, -2 * t.churnWindowDays);
+  let after = '00000000-0000-0000-0000-000000000000';
+  let updated = 0;
+
+  for (;;) {
+    const facts: SegmentFacts[] = await ds.query(
+      `WITH chunk AS (
+         SELECT id, birth_date, onboarded_on FROM customer WHERE id > $1 ORDER BY id LIMIT $2
+       )
+       SELECT c.id, c.birth_date AS "birthDate", c.onboarded_on AS "onboardedOn",
+         coalesce((
+           SELECT sum(h.balance * CASE WHEN h.currency = 'CNY' THEN 1 ELSE (
+               SELECT f.cny_per_unit FROM fx_rate f
+               WHERE f.currency = h.currency AND f.rate_date <= $3::date ORDER BY f.rate_date DESC LIMIT 1) END)
+           FROM holding h JOIN product p ON p.id = h.product_id
+           WHERE h.customer_id = c.id AND h.status = 'ACTIVE' AND p.type = ANY($4::text[])
+         ), 0)::numeric(18,2)::text AS aum,
+         (SELECT (max(i.occurred_at) AT TIME ZONE $5)::date::text FROM interaction i
+           WHERE i.customer_id = c.id AND i.type IN ('LOGIN', 'TRANSACTION')) AS "lastActiveOn",
+         act."loginsRecent", act."loginsPrior", act."complaintsRecent", act."complaintsPrior",
+         (SELECT s.aum::text FROM customer_aum_snapshot s
+           WHERE s.customer_id = c.id AND s.month = date_trunc('month', $6::date)::date) AS "aumWindowAgo"
+       FROM chunk c
+       CROSS JOIN LATERAL (
+         SELECT
+           count(*) FILTER (WHERE i.type = 'LOGIN' AND i.occurred_at >= $6::date::timestamp AT TIME ZONE $5)::int AS "loginsRecent",
+           count(*) FILTER (WHERE i.type = 'LOGIN' AND i.occurred_at < $6::date::timestamp AT TIME ZONE $5)::int AS "loginsPrior",
+           count(*) FILTER (WHERE i.type = 'COMPLAINT' AND i.occurred_at >= $6::date::timestamp AT TIME ZONE $5)::int AS "complaintsRecent",
+           count(*) FILTER (WHERE i.type = 'COMPLAINT' AND i.occurred_at < $6::date::timestamp AT TIME ZONE $5)::int AS "complaintsPrior"
+         FROM interaction i
+         WHERE i.customer_id = c.id AND i.type IN ('LOGIN', 'COMPLAINT')
+           AND i.occurred_at >= $7::date::timestamp AT TIME ZONE $5
+       ) act
+       ORDER BY c.id`,
+      [after, CHUNK, today, AUM_PRODUCT_TYPES, zone, recentStart, priorStart],
+    );
+    if (facts.length === 0) return updated;
+
+    const ids: string[] = [];
+    const aums: string[] = [];
+    const tiers: string[] = [];
+    const stages: string[] = [];
+    const signals: string[] = [];
+    for (const f of facts) {
+      ids.push(f.id);
+      aums.push(f.aum);
+      tiers.push(tierFor(f.aum, ageOn(f.birthDate, today), t));
+      stages.push(lifecycleStageFor({ lastActiveOn: f.lastActiveOn, onboardedOn: f.onboardedOn, today }, t));
+      signals.push(churnSignalsFor({ ...f, aumNow: f.aum }, t).join(','));
+    }
+    await ds.query(
+      `UPDATE customer c
+       SET aum = u.aum, tier = u.tier, lifecycle_stage = u.stage,
+           churn_signals = coalesce(string_to_array(nullif(u.signals, ''), ','), '{}'), segmented_at = $6
+       FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::text[], $5::text[]) AS u(id, aum, tier, stage, signals)
+       WHERE c.id = u.id`,
+      [ids, aums, tiers, stages, signals, now],
+    );
+    updated += facts.length;
+    after = facts[facts.length - 1].id;
+  }
+}

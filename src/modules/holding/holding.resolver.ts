@@ -1,0 +1,29 @@
+import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { PageArgs } from '../../common/pagination';
+import type { RequestContext } from '../../server/context';
+import { Customer } from '../customer/customer.type';
+import { Holding, HoldingConnection, Product } from './holding.type';
+
+@Resolver(() => Product)
+export class ProductCatalogueResolver {
+  @Query(() => [Product], { description: 'The product catalogue.' })
+  products(@Ctx() ctx: RequestContext) {
+    return ctx.services.holdings.products();
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerHoldingsResolver {
+  @FieldResolver(() => HoldingConnection, { description: 'Newest first.' })
+  holdings(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
+    return ctx.services.holdings.pageForCustomer(ctx, customer.id, page);
+  }
+}
+
+@Resolver(() => Holding)
+export class HoldingProductResolver {
+  @FieldResolver(() => Product)
+  product(@Root() holding: Holding, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.holding.product.load(holding.productId);
+  }
+}

@@ -1,0 +1,20 @@
+import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../server/context';
+import { Customer } from '../customer/customer.type';
+import { CustomerTag, Tag } from './tag.type';
+
+@Resolver(() => Tag)
+export class TagCatalogueResolver {
+  @Query(() => [Tag], { description: 'The tag catalogue.' })
+  tags(@Ctx() ctx: RequestContext) {
+    return ctx.services.tags.catalogue();
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerTagsResolver {
+  @FieldResolver(() => [CustomerTag])
+  tags(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.tag.byCustomer.load(customer.id);
+  }
+}

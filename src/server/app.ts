@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { DataSource } from 'typeorm';
+import { businessToday } from '../common/business-date';
+import type { Config } from '../config';
+import type { RequestContext } from './context';
+import { formatError } from './errors';
+import { createLoaders } from './loaders';
+import { getSchema } from './schema';
+import { createServices } from './services';
+
+export interface RunningApp {
+  url: string;
+  httpServer: http.Server;
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Adds the request id to every error, so a client can quote it to support. */
+const requestIdInErrors: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+        for (const error of response.body.singleResult.errors) {
+          (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+        }
+      },
+    };
+  },
+};
+
+export async function startApp(config: Config, ds: DataSource): Promise<RunningApp> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const services = createServices(ds, config);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema: await getSchema(),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown: Apollo's own signal handler would race it.
+    stopOnTerminationSignals: false,
+    introspection: !config.production,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Cache-control wraps every field resolver in a promise; nothing here uses it.
+      ApolloServerPluginCacheControlDisabled(),
+      config.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      requestIdInErrors,
+    ],
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const incoming = req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await ds.query('SELECT 1');
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '100kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ res }): Promise<RequestContext> => {
+        const today = businessToday(config.businessTimeZone);
+        return {
+          requestId: res.locals.requestId as string,
+          principal: null,
+          today,
+          services,
+          loaders: createLoaders(ds, config, today),
+        };
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.http.port, config.http.host, resolve);
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://${config.http.host}:${port}/graphql`,
+    httpServer,
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,16 @@
+import type { Principal } from '../auth/principal';
+import type { Loaders } from './loaders';
+import type { Services } from './services';
+
+export interface RequestContext {
+  requestId: string;
+  /**
+   * The verified caller. Null until token verification is added; the privacy
+   * policy and row scope will read it here and nowhere else.
+   */
+  principal: Principal | null;
+  /** The business date (Asia/Shanghai) fixed at the start of the request, so every age and window in it agrees. */
+  today: string;
+  services: Services;
+  loaders: Loaders;
+}

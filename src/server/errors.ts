@@ -1,0 +1,49 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { logger } from './logger';
+
+/** Codes whose message was written for the client; anything else is masked. */
+const CLIENT_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'CONFLICT',
+  'QUERY_TOO_COMPLEX',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/** Apollo's codes for a malformed request, folded into the contract's BAD_REQUEST. */
+const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE']);
+
+/**
+ * Shapes every error that leaves the server: a contract code, a message meant
+ * for the client, and nothing else. Database and programming errors become
+ * INTERNAL_SERVER_ERROR with a generic message; their detail goes to the log,
+ * never to the response (no stack, SQL, table or driver text).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  let code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+  if (REQUEST_CODES.has(code)) code = 'BAD_REQUEST';
+  const original = unwrapResolverError(error);
+  if (CLIENT_CODES.has(code) && original instanceof GraphQLError) {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { ...extensions, code },
+    };
+  }
+  logger.error({ err: original, path: formatted.path }, 'internal error');
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

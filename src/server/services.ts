@@ -1,0 +1,20 @@
+import { DataSource } from 'typeorm';
+import type { Config } from '../config';
+import { CampaignService } from '../modules/campaign/campaign.service';
+import { CustomerService } from '../modules/customer/customer.service';
+import { HoldingService } from '../modules/holding/holding.service';
+import { InteractionService } from '../modules/interaction/interaction.service';
+import { TagService } from '../modules/tag/tag.service';
+
+/** Services are stateless and shared by all requests; the caller arrives as the first argument. */
+export function createServices(ds: DataSource, config: Config) {
+  return {
+    customers: new CustomerService(ds, config),
+    tags: new TagService(ds),
+    holdings: new HoldingService(ds),
+    interactions: new InteractionService(),
+    campaigns: new CampaignService(ds),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,195 @@
+import { DataSource, DeepPartial, EntityTarget, ObjectLiteral } from 'typeorm';
+import { CampaignEnrollmentEntity, CampaignEntity } from '../../src/modules/campaign/campaign.entity';
+import { CampaignStatus, EnrollmentStatus } from '../../src/modules/campaign/campaign.enums';
+import { ConsentEntity } from '../../src/modules/consent/consent.entity';
+import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
+import { CustomerAumSnapshotEntity, CustomerEntity } from '../../src/modules/customer/customer.entity';
+import { Gender, IdType, KycStatus } from '../../src/modules/customer/customer.enums';
+import { HoldingEntity, ProductEntity, FxRateEntity } from '../../src/modules/holding/holding.entity';
+import { HoldingStatus, ProductType, RiskLevel } from '../../src/modules/holding/holding.enums';
+import { InteractionEntity } from '../../src/modules/interaction/interaction.entity';
+import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
+import { BranchEntity } from '../../src/modules/organisation/branch.entity';
+import { StaffEntity } from '../../src/modules/organisation/staff.entity';
+import { RiskAssessmentEntity } from '../../src/modules/risk/risk-assessment.entity';
+import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
+import { CustomerTagEntity, TagEntity } from '../../src/modules/tag/tag.entity';
+import { TagCategory, TagSource } from '../../src/modules/tag/tag.enums';
+import { residentIdNumber } from '../../src/seed/id-number';
+
+/**
+ * Builders for test data: each call inserts one valid row with sensible
+ * defaults, unique where the schema demands it, and returns it. A test states
+ * only what it cares about.
+ */
+export class Factory {
+  private seq = 0;
+
+  constructor(private readonly ds: DataSource) {}
+
+  private next(): number {
+    return ++this.seq;
+  }
+
+  private save<E extends ObjectLiteral>(entity: EntityTarget<E>, values: NoInfer<DeepPartial<E>>): Promise<E> {
+    const repo = this.ds.getRepository(entity);
+    return repo.save(repo.create(values)) as Promise<E>;
+  }
+
+  branch(values: Partial<BranchEntity> = {}) {
+    const n = this.next();
+    return this.save(BranchEntity, { code: `TB${n}`, name: `测试支行${n}`, city: '北京市', ...values });
+  }
+
+  async staff(values: Partial<StaffEntity> = {}) {
+    const n = this.next();
+    const branchId = values.branchId ?? (await this.branch()).id;
+    return this.save(StaffEntity, { employeeNo: `E${n}`, name: `经理${n}`, title: '客户经理', ...values, branchId });
+  }
+
+  async customer(values: Partial<CustomerEntity> = {}) {
+    const n = this.next();
+    const branchId = values.branchId ?? (await this.branch()).id;
+    const birthDate = values.birthDate ?? '1985-06-15';
+    return this.save(CustomerEntity, {
+      customerNo: `C${String(n).padStart(9, '0')}`,
+      name: '张三丰',
+      gender: Gender.MALE,
+      birthDate,
+      idType: IdType.RESIDENT_ID,
+      idNumber: residentIdNumber('110105', birthDate, (2 * n) % 1000, 'MALE'),
+      phone: `138${String(n).padStart(8, '0')}`,
+      email: `user${n}@example.com`,
+      addressProvince: '北京市',
+      addressCity: '北京市',
+      addressDistrict: '朝阳区',
+      addressStreet: `建国路${n}号`,
+      city: '北京市',
+      kycStatus: KycStatus.VERIFIED,
+      onboardedOn: '2020-01-01',
+      ...values,
+      branchId,
+    });
+  }
+
+  tag(values: Partial<TagEntity> = {}) {
+    const n = this.next();
+    return this.save(TagEntity, { code: `TAG_${n}`, name: `标签${n}`, category: TagCategory.BEHAVIOR, ...values });
+  }
+
+  customerTag(customerId: string, tagId: string, values: Partial<CustomerTagEntity> = {}) {
+    return this.save(CustomerTagEntity, {
+      customerId,
+      tagId,
+      source: TagSource.RULE,
+      confidence: '0.900',
+      assignedAt: new Date('2026-01-01T00:00:00Z'),
+      expiresAt: null,
+      ...values,
+    });
+  }
+
+  product(values: Partial<ProductEntity> = {}) {
+    const n = this.next();
+    return this.save(ProductEntity, {
+      code: `P${n}`,
+      name: `产品${n}`,
+      type: ProductType.DEPOSIT,
+      riskLevel: RiskLevel.R1,
+      ...values,
+    });
+  }
+
+  async holding(customerId: string, values: Partial<HoldingEntity> = {}) {
+    const n = this.next();
+    const productId = values.productId ?? (await this.product()).id;
+    return this.save(HoldingEntity, {
+      customerId,
+      accountNo: `6222${String(n).padStart(12, '0')}`,
+      balance: '10000.00',
+      currency: 'CNY',
+      openedOn: '2024-01-01',
+      maturityDate: null,
+      status: HoldingStatus.ACTIVE,
+      ...values,
+      productId,
+    });
+  }
+
+  fxRate(currency: string, rateDate: string, cnyPerUnit: string) {
+    return this.save(FxRateEntity, { currency, rateDate, cnyPerUnit });
+  }
+
+  interaction(customerId: string, values: Partial<InteractionEntity> = {}) {
+    return this.save(InteractionEntity, {
+      customerId,
+      channel: Channel.MOBILE_APP,
+      type: InteractionType.LOGIN,
+      occurredAt: new Date(),
+      summary: '登录手机银行',
+      outcome: null,
+      ...values,
+    });
+  }
+
+  async campaign(values: Partial<CampaignEntity> = {}) {
+    const n = this.next();
+    const createdBy = values.createdBy ?? (await this.staff()).id;
+    return this.save(CampaignEntity, {
+      code: `CMP${n}`,
+      name: `活动${n}`,
+      objective: null,
+      status: CampaignStatus.DRAFT,
+      targetTiers: [],
+      targetLifecycleStages: [],
+      targetTagCodes: [],
+      channels: [Channel.MOBILE_APP],
+      budget: '0.00',
+      cost: '0.00',
+      ...values,
+      createdBy,
+    });
+  }
+
+  enrollment(campaignId: string, customerId: string, values: Partial<CampaignEnrollmentEntity> = {}) {
+    const now = new Date();
+    return this.save(CampaignEnrollmentEntity, {
+      campaignId,
+      customerId,
+      status: EnrollmentStatus.TARGETED,
+      channel: Channel.MOBILE_APP,
+      revenue: '0.00',
+      enrolledAt: now,
+      updatedAt: now,
+      ...values,
+    });
+  }
+
+  riskAssessment(customerId: string, values: Partial<RiskAssessmentEntity> = {}) {
+    return this.save(RiskAssessmentEntity, {
+      customerId,
+      riskTolerance: RiskTolerance.C3,
+      assessedAt: new Date('2026-06-01T02:00:00Z'),
+      validUntil: '2027-06-01',
+      creditGrade: null,
+      amlRating: AmlRating.LOW,
+      ...values,
+    });
+  }
+
+  consent(customerId: string, values: Partial<ConsentEntity> = {}) {
+    const purpose = values.purpose ?? ConsentPurpose.MARKETING;
+    return this.save(ConsentEntity, {
+      customerId,
+      purpose,
+      channel: purpose === ConsentPurpose.MARKETING ? Channel.MOBILE_APP : null,
+      granted: true,
+      updatedAt: new Date(),
+      ...values,
+    });
+  }
+
+  aumSnapshot(customerId: string, month: string, aum: string) {
+    return this.save(CustomerAumSnapshotEntity, { customerId, month, aum });
+  }
+}

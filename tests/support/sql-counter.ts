@@ -1,0 +1,22 @@
+import { Client } from 'pg';
+
+/**
+ * Counts SQL statements at the driver: every statement TypeORM or a loader
+ * sends goes through pg's Client#query. Tests run the server in-process, so
+ * the count covers exactly the requests made while counting.
+ */
+export function countStatements() {
+  const original = Client.prototype.query;
+  const statements: string[] = [];
+  Client.prototype.query = function (this: Client, ...args: unknown[]) {
+    const first = args[0];
+    statements.push(typeof first === 'string' ? first : String((first as { text?: string })?.text ?? first));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof Client.prototype.query;
+  return {
+    statements,
+    restore: () => {
+      Client.prototype.query = original;
+    },
+  };
+}
