@@ -8,7 +8,9 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
+import { createTokenVerifier } from '../auth/token-verifier';
 import { businessToday } from '../common/business-date';
 import type { Config } from '../config';
 import type { RequestContext } from './context';
@@ -44,6 +46,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const services = createServices(ds, config);
+  const verifyToken = createTokenVerifier(config.auth);
 
   const apollo = new ApolloServer<RequestContext>({
     schema: await getSchema(),
@@ -89,11 +92,17 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
     '/graphql',
     express.json({ limit: '100kb' }),
     expressMiddleware(apollo, {
-      context: async ({ res }): Promise<RequestContext> => {
+      context: async ({ req, res }): Promise<RequestContext> => {
+        const requestId = res.locals.requestId as string;
+        // Authentication comes first: without a valid token nothing else runs.
+        const principal = await verifyToken(req.header('authorization')).catch((error: GraphQLError) => {
+          error.extensions.requestId = requestId;
+          throw error;
+        });
         const today = businessToday(config.businessTimeZone);
         return {
-          requestId: res.locals.requestId as string,
-          principal: null,
+          requestId,
+          principal,
           today,
           services,
           loaders: createLoaders(ds, config, today),

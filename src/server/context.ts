@@ -4,11 +4,8 @@ import type { Services } from './services';
 
 export interface RequestContext {
   requestId: string;
-  /**
-   * The verified caller. Null until token verification is added; the privacy
-   * policy and row scope will read it here and nowhere else.
-   */
-  principal: Principal | null;
+  /** The verified caller; a request without one never reaches a resolver. */
+  principal: Principal;
   /** The business date (Asia/Shanghai) fixed at the start of the request, so every age and window in it agrees. */
   today: string;
   services: Services;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { MeResolver } from '../auth/me.resolver';
 import {
   CampaignEnrollmentResolver,
   CampaignResolver,
@@ -19,6 +20,7 @@ import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
 
 export const resolvers = [
+  MeResolver,
   CustomerResolver,
   CustomerOrganisationResolver,
   TagCatalogueResolver,

@@ -2,6 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { signToken } from '../../src/auth/token-issuer';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
 
 /**
  * `npm start` with no DATABASE_URL: the real entry point, as its own process,
@@ -42,9 +44,10 @@ describe('the server on the embedded database', () => {
   });
 
   it('serves demo customers with their 360° view', async () => {
+    const token = await signToken({ sub: 'smoke', roles: ['CALL_CENTER_AGENT'] }, DEVELOPMENT_JWT_SECRET);
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
         query: `{ customers(first: 3) { totalCount edges { node { customerNo name tier branch { name } holdings(first: 2) { totalCount } tags { tag { code } } } } } }`,
       }),

@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { signToken, TokenClaims } from '../../src/auth/token-issuer';
+import { Role } from '../../src/auth/roles';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { startApp } from '../../src/server/app';
@@ -11,14 +13,23 @@ export interface GraphQLResponse<T = any> {
   errors?: { message: string; path?: (string | number)[]; extensions: Record<string, any> }[];
 }
 
+export interface RequestOptions {
+  /** Whose token to send; null sends none. Default: a compliance auditor, who reads everything in full. */
+  as?: TokenClaims | null;
+  headers?: Record<string, string>;
+}
+
+export const AUDITOR: TokenClaims = { sub: 'test-auditor', roles: [Role.COMPLIANCE_AUDITOR] };
+
 export interface TestApp {
   url: string;
   ds: DataSource;
   gql<T = any>(
     query: string,
     variables?: Record<string, unknown>,
-    headers?: Record<string, string>,
+    options?: RequestOptions,
   ): Promise<GraphQLResponse<T>>;
+  token(claims: TokenClaims): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -29,13 +40,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const ds = createDataSource(db.url, { poolSize: config.db.poolSize });
   await ds.initialize();
   const app = await startApp(config, ds);
+  const token = (claims: TokenClaims) => signToken(claims, config.auth.secret!, { expiresIn: '5m' });
   return {
     url: app.url,
     ds,
-    async gql(query, variables, headers = {}) {
+    token,
+    async gql(query, variables, { as = AUDITOR, headers = {} } = {}) {
+      const authorization: Record<string, string> = as ? { authorization: `Bearer ${await token(as)}` } : {};
       const res = await fetch(app.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...authorization, ...headers },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await res.json()) as { data?: any; errors?: any };

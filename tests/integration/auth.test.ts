@@ -1,0 +1,107 @@
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
+import { startTestApp, TestApp } from '../support/test-app';
+
+let app: TestApp;
+const now = () => Math.floor(Date.now() / 1000);
+const key = (secret = DEVELOPMENT_JWT_SECRET) => new TextEncoder().encode(secret);
+
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.close());
+
+async function meWith(token: string | null) {
+  return app.gql(`{ me { id roles branchId scopes } }`, undefined, {
+    as: null,
+    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+  });
+}
+
+function sign(payload: Record<string, unknown>, header: Record<string, unknown> = { alg: 'HS256' }, secret?: string) {
+  return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key(secret));
+}
+
+function expectUnauthenticated(res: Awaited<ReturnType<typeof meWith>>) {
+  expect(res.status).toBe(401);
+  expect(res.data).toBeUndefined();
+  expect(res.errors).toHaveLength(1);
+  expect(res.errors![0].extensions).toEqual({ code: 'UNAUTHENTICATED', requestId: res.headers.get('x-request-id') });
+}
+
+describe('tokens', () => {
+  it('identifies the caller with me', async () => {
+    const token = await app.token({ sub: 'staff-1', roles: ['BRANCH_STAFF'], branchId: 'b-1' });
+    const res = await meWith(token);
+    expect(res.data.me).toEqual({ id: 'staff-1', roles: ['BRANCH_STAFF'], branchId: 'b-1', scopes: [] });
+  });
+
+  it('keeps several known roles and drops unknown ones', async () => {
+    const token = await app.token({ sub: 'p-1', roles: ['PARTNER', 'GOD_MODE'], scopes: ['leads:write'] });
+    expect((await meWith(token)).data.me).toEqual({
+      id: 'p-1',
+      roles: ['PARTNER'],
+      branchId: null,
+      scopes: ['leads:write'],
+    });
+  });
+
+  it('refuses a request without a token', async () => {
+    expectUnauthenticated(await meWith(null));
+  });
+
+  it('refuses an expired token, but tolerates 30 seconds of clock skew', async () => {
+    expectUnauthenticated(await meWith(await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() - 40 })));
+    expect((await meWith(await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() - 10 }))).data.me.id).toBe('s');
+  });
+
+  it('refuses a token that is not valid yet', async () => {
+    expectUnauthenticated(
+      await meWith(await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() + 600, nbf: now() + 120 })),
+    );
+  });
+
+  it('refuses a token signed with another key', async () => {
+    const forged = await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() + 600 }, undefined, 'x'.repeat(40));
+    expectUnauthenticated(await meWith(forged));
+  });
+
+  it('refuses alg: none', async () => {
+    const unsigned = new UnsecuredJWT({ sub: 's', roles: ['RISK_OFFICER'] }).setExpirationTime('5m').encode();
+    expectUnauthenticated(await meWith(unsigned));
+  });
+
+  it('refuses a token without exp or without sub', async () => {
+    expectUnauthenticated(await meWith(await sign({ sub: 's', roles: ['RISK_OFFICER'] })));
+    expectUnauthenticated(await meWith(await sign({ roles: ['RISK_OFFICER'], exp: now() + 600 })));
+  });
+
+  it('refuses a token with no known role', async () => {
+    expectUnauthenticated(await meWith(await sign({ sub: 's', roles: ['ADMIN'], exp: now() + 600 })));
+    expectUnauthenticated(await meWith(await sign({ sub: 's', exp: now() + 600 })));
+  });
+
+  it('refuses a garbled Authorization header', async () => {
+    expectUnauthenticated(await meWith('not-a-jwt'));
+  });
+});
+
+describe('issuer and audience, when configured', () => {
+  let strict: TestApp;
+  beforeAll(async () => {
+    strict = await startTestApp({ JWT_ISSUER: 'https://idp.bank.example', JWT_AUDIENCE: 'customer360' });
+  });
+  afterAll(() => strict.close());
+
+  const call = (token: string) =>
+    strict.gql(`{ me { id } }`, undefined, { as: null, headers: { authorization: `Bearer ${token}` } });
+
+  it('accepts the configured issuer and audience and refuses others', async () => {
+    const claims = { sub: 's', roles: ['RISK_OFFICER'], exp: now() + 600 };
+    expect(
+      (await call(await sign({ ...claims, iss: 'https://idp.bank.example', aud: 'customer360' }))).data.me.id,
+    ).toBe('s');
+    expect((await call(await sign({ ...claims, iss: 'https://evil.example', aud: 'customer360' }))).status).toBe(401);
+    expect((await call(await sign({ ...claims, iss: 'https://idp.bank.example', aud: 'other' }))).status).toBe(401);
+  });
+});
