@@ -12,6 +12,8 @@ import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { createTokenVerifier } from '../auth/token-verifier';
 import { businessToday } from '../common/business-date';
+import { accessPlanFor } from '../privacy/access-plan';
+import { rowScopeFor } from '../privacy/row-scope';
 import type { Config } from '../config';
 import type { RequestContext } from './context';
 import { formatError } from './errors';
@@ -100,12 +102,16 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
           throw error;
         });
         const today = businessToday(config.businessTimeZone);
+        const privacy = accessPlanFor(principal.roles);
+        const scope = rowScopeFor(principal, privacy);
         return {
           requestId,
           principal,
+          privacy,
+          scope,
           today,
           services,
-          loaders: createLoaders(ds, config, today),
+          loaders: createLoaders(ds, config, { today, privacy, scope }),
         };
       },
     }),

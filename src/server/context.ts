@@ -1,4 +1,6 @@
 import type { Principal } from '../auth/principal';
+import type { AccessPlan } from '../privacy/access-plan';
+import type { RowScope } from '../privacy/row-scope';
 import type { Loaders } from './loaders';
 import type { Services } from './services';
 
@@ -6,6 +8,10 @@ export interface RequestContext {
   requestId: string;
   /** The verified caller; a request without one never reaches a resolver. */
   principal: Principal;
+  /** The privacy policy compiled for the caller's roles. */
+  privacy: AccessPlan;
+  /** Which customers the caller may see. */
+  scope: RowScope;
   /** The business date (Asia/Shanghai) fixed at the start of the request, so every age and window in it agrees. */
   today: string;
   services: Services;

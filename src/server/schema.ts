@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { MeResolver } from '../auth/me.resolver';
+import { policyGaps } from '../privacy/coverage';
+import { FieldPolicyGuard } from '../privacy/field-guard';
+import { withRootRules } from '../privacy/shield';
 import {
   CampaignEnrollmentResolver,
   CampaignResolver,
@@ -38,8 +41,16 @@ export const resolvers = [
 
 let built: Promise<GraphQLSchema> | undefined;
 
-/** The schema is built once per process: type-graphql's metadata is global. */
+/**
+ * The schema is built once per process (type-graphql's metadata is global),
+ * then checked against the privacy policy and guarded at the root. A field
+ * without a policy entry stops the server from starting.
+ */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, validate: false });
+  built ??= buildSchema({ resolvers, validate: false, globalMiddlewares: [FieldPolicyGuard] }).then((schema) => {
+    const gaps = policyGaps(schema);
+    if (gaps.length) throw new Error(`The privacy policy does not cover the schema:\n  ${gaps.join('\n  ')}`);
+    return withRootRules(schema);
+  });
   return built;
 }

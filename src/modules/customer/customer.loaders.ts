@@ -1,22 +1,36 @@
 import DataLoader from 'dataloader';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
+import { scopeCondition } from '../../privacy/row-scope';
+import type { LoaderScope } from '../../server/loaders';
 import { CustomerEntity } from './customer.entity';
 import { toCustomer } from './customer.mapper';
 import { Customer } from './customer.type';
 
-export function createCustomerLoaders(ds: DataSource, config: Config, today: string) {
-  const repo = ds.getRepository(CustomerEntity);
-  const toNode = (row: CustomerEntity) => toCustomer(row, today, config.segmentation);
+/** Customers the caller may see, as a query to add conditions to. */
+export function scopedCustomers(ds: DataSource, caller: LoaderScope) {
+  const scope = scopeCondition(caller.scope, 'c');
+  return ds.getRepository(CustomerEntity).createQueryBuilder('c').where(scope.sql, scope.params);
+}
+
+/** A loaded row as the caller may see it: derived fields filled in, then the access plan applied. */
+export function customerViewer(config: Config, caller: LoaderScope) {
+  return (row: CustomerEntity): Customer =>
+    caller.privacy.apply('Customer', toCustomer(row, caller.today, config.segmentation));
+}
+
+export function createCustomerLoaders(ds: DataSource, config: Config, caller: LoaderScope) {
+  const view = customerViewer(config, caller);
   return {
+    // Out-of-scope customers are simply not found: indistinguishable from missing ones.
     byId: new DataLoader<string, Customer | null>(async (ids) => {
-      const rows = await repo.find({ where: { id: In([...ids]) } });
-      return byKey(ids, rows.map(toNode), (c) => c.id);
+      const rows = await scopedCustomers(ds, caller).andWhere('c.id IN (:...ids)', { ids }).getMany();
+      return byKey(ids, rows.map(view), (c) => c.id);
     }),
     byNumber: new DataLoader<string, Customer | null>(async (numbers) => {
-      const rows = await repo.find({ where: { customerNo: In([...numbers]) } });
-      return byKey(numbers, rows.map(toNode), (c) => c.customerNo);
+      const rows = await scopedCustomers(ds, caller).andWhere('c.customer_no IN (:...numbers)', { numbers }).getMany();
+      return byKey(numbers, rows.map(view), (c) => c.customerNo);
     }),
   };
 }

@@ -32,5 +32,6 @@ export function toCustomer(row: CustomerEntity, today: string, t: SegmentationTh
     churnSignals: row.churnSignals,
     branchId: row.branchId,
     relationshipManagerId: row.relationshipManagerId,
+    addressParts: { province: row.addressProvince, city: row.addressCity, district: row.addressDistrict },
   };
 }

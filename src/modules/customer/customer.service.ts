@@ -1,12 +1,12 @@
 import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
-import { badUserInput } from '../../common/errors';
+import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { Config } from '../../config';
 import type { RequestContext } from '../../server/context';
 import { CustomerEntity } from './customer.entity';
 import { CustomerFilter } from './customer-filter.input';
-import { toCustomer } from './customer.mapper';
+import { customerViewer, scopedCustomers } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
 
@@ -32,7 +32,7 @@ export class CustomerService {
     args: PageArgs,
   ): Promise<Connection<Customer>> {
     const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
-    const matching = () => this.filtered(filter ?? {}, ctx.today);
+    const matching = () => this.filtered(ctx, filter ?? {});
 
     const query = matching()
       .orderBy('c.customer_no')
@@ -40,18 +40,18 @@ export class CustomerService {
     if (page.after !== undefined) query.andWhere('c.customer_no > :after', { after: page.after });
     const rows = await query.getMany();
 
-    const toNode = (row: CustomerEntity) => toCustomer(row, ctx.today, this.config.segmentation);
-    return toConnection(
-      rows,
-      page.limit,
-      (row) => [row.customerNo],
-      toNode,
-      () => matching().getCount(),
-    );
+    const view = customerViewer(this.config, ctx);
+    return toConnection(rows, page.limit, (row) => [row.customerNo], view, () => matching().getCount());
   }
 
-  private filtered(filter: CustomerFilter, today: string): SelectQueryBuilder<CustomerEntity> {
-    const q = this.ds.getRepository(CustomerEntity).createQueryBuilder('c').where('true');
+  /**
+   * The caller's customers matching the filter. Filters must not reveal what
+   * masking hides (PRODUCT.md §3): an AUM range needs aum in full, and search
+   * matches names only for callers who read names in full.
+   */
+  private filtered(ctx: RequestContext, filter: CustomerFilter): SelectQueryBuilder<CustomerEntity> {
+    const q = scopedCustomers(this.ds, ctx);
+    const today = ctx.today;
     if (filter.tiers?.length) q.andWhere('c.tier IN (:...tiers)', { tiers: filter.tiers });
     if (filter.lifecycleStages?.length) {
       q.andWhere('c.lifecycle_stage IN (:...stages)', { stages: filter.lifecycleStages });
@@ -86,12 +86,20 @@ export class CustomerService {
         { minTolerance: filter.minRiskTolerance, today },
       );
     }
+    if ((filter.aumMin != null || filter.aumMax != null) && ctx.privacy.access('Customer', 'aum') !== 'F') {
+      throw appError('FORBIDDEN', 'Filter by aumBands: you may not read AUM in full', { field: 'filter.aumMin' });
+    }
     this.applyAumFilter(q, filter);
     if (filter.search) {
       const prefix = `${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      q.andWhere(new Brackets((or) => or.where('c.name LIKE :prefix').orWhere('c.customer_no LIKE :prefix')), {
-        prefix,
-      });
+      // Callers who see names masked search customer numbers only, or a prefix would reveal the name.
+      if (ctx.privacy.access('Customer', 'name') === 'F') {
+        q.andWhere(new Brackets((or) => or.where('c.name LIKE :prefix').orWhere('c.customer_no LIKE :prefix')), {
+          prefix,
+        });
+      } else {
+        q.andWhere('c.customer_no LIKE :prefix', { prefix });
+      }
     }
     return q;
   }

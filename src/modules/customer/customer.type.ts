@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import type { AddressParts } from '../../privacy/masks';
 import { ConnectionType } from '../../common/pagination';
 import { DateScalar, DecimalScalar } from '../../common/scalars';
 import { AgeBand, AumBand, ChurnSignal, Gender, KycStatus, LifecycleStage, Tier } from './customer.enums';
@@ -66,9 +67,11 @@ export class Customer {
   @Field(() => [ChurnSignal])
   churnSignals: ChurnSignal[];
 
-  // Keys of relations, resolved through loaders; not exposed as fields.
+  // Not fields: keys of relations resolved through loaders, and the address
+  // in parts for its mask.
   branchId: string;
   relationshipManagerId: string | null;
+  addressParts: AddressParts;
 }
 
 export const CustomerConnection = ConnectionType(Customer, 'Customer');

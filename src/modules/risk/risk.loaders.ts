@@ -1,9 +1,10 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { byKey } from '../../db/batch';
+import type { AccessPlan } from '../../privacy/access-plan';
 import { RiskProfile } from './risk.type';
 
-export function createRiskLoaders(ds: DataSource) {
+export function createRiskLoaders(ds: DataSource, privacy: AccessPlan) {
   return {
     /** The latest assessment per customer (DISTINCT ON walks risk_assessment_latest_idx). */
     latestByCustomer: new DataLoader<string, RiskProfile | null>(async (customerIds) => {
@@ -14,7 +15,7 @@ export function createRiskLoaders(ds: DataSource) {
          ORDER BY customer_id, assessed_at DESC, id DESC`,
         [customerIds],
       );
-      return byKey(customerIds, rows, (r) => r.customerId);
+      return byKey(customerIds, privacy.applyAll('RiskProfile', rows), (r) => r.customerId);
     }),
   };
 }

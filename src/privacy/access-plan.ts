@@ -1,0 +1,113 @@
+import { GraphQLError } from 'graphql';
+import { Role } from '../auth/roles';
+import { Access, COLUMN_OF_ROLE, Column, FIELD_POLICY, Mask } from './policy';
+
+/** A field the caller does not read in full: masked in place, or replaced by its denial. */
+export type FieldOp = { field: string; mask: Mask } | { field: string; denied: GraphQLError };
+
+/**
+ * The policy compiled for one set of roles: per type, the operations to run
+ * on each loaded object, and per field the caller's access. Built once per
+ * distinct role set and shared by every request with that set, so a request
+ * pays for a Map lookup, not for reading the matrix.
+ */
+export class AccessPlan {
+  private readonly opsByType = new Map<string, FieldOp[]>();
+  private readonly accessByField = new Map<string, Access>();
+  private readonly fullSensitiveByType = new Map<string, string[]>();
+  private readonly denials = new Map<string, GraphQLError>();
+
+  constructor(readonly columns: readonly Column[]) {
+    for (const [type, fields] of Object.entries(FIELD_POLICY)) {
+      const ops: FieldOp[] = [];
+      const fullSensitive: string[] = [];
+      for (const [field, rule] of Object.entries(fields)) {
+        const access = mostOpen(columns.map((c) => rule.access[c]));
+        this.accessByField.set(`${type}.${field}`, access);
+        if (access === 'M') ops.push({ field, mask: rule.mask! });
+        if (access === 'D') {
+          const denied = deniedError(type, field);
+          this.denials.set(`${type}.${field}`, denied);
+          ops.push({ field, denied });
+        }
+        if (access === 'F' && rule.sensitive) fullSensitive.push(field);
+      }
+      this.opsByType.set(type, ops);
+      this.fullSensitiveByType.set(type, fullSensitive);
+    }
+  }
+
+  /** D for a field the policy does not name: a new field is private until someone decides its row. */
+  access(type: string, field: string): Access {
+    return this.accessByField.get(`${type}.${field}`) ?? 'D';
+  }
+
+  /** The error to return for a denied field, or undefined when the caller may read it. */
+  denial(type: string, field: string): GraphQLError | undefined {
+    if (this.access(type, field) !== 'D') return undefined;
+    return this.denials.get(`${type}.${field}`) ?? UNNAMED_FIELD_DENIAL;
+  }
+
+  /** Sensitive fields of a type that this caller reads in full (what an audit record lists). */
+  fullSensitiveFields(type: string): readonly string[] {
+    return this.fullSensitiveByType.get(type) ?? [];
+  }
+
+  /**
+   * The one pass: masks and denials applied to an object as it is loaded.
+   * Fields the caller reads in full are untouched, so they keep graphql-js's
+   * default resolver and cost nothing per row. The object must be this
+   * request's own copy (loaders build fresh objects per request).
+   */
+  apply<T extends object>(type: string, object: T): T {
+    const target = object as Record<string, unknown>;
+    for (const op of this.opsByType.get(type) ?? []) {
+      if ('denied' in op) target[op.field] = op.denied;
+      else if (target[op.field] != null) target[op.field] = op.mask(target[op.field], object);
+    }
+    return object;
+  }
+
+  applyAll<T extends object>(type: string, objects: T[]): T[] {
+    for (const object of objects) this.apply(type, object);
+    return objects;
+  }
+}
+
+const ORDER: Record<Access, number> = { D: 0, M: 1, F: 2 };
+
+function mostOpen(cells: Access[]): Access {
+  return cells.reduce<Access>((best, cell) => (ORDER[cell] > ORDER[best] ? cell : best), 'D');
+}
+
+/**
+ * One error per denied field, built once at start. A resolver that returns
+ * an Error instance makes graphql-js report it at that path with null in the
+ * data; graphql-js copies it per path, so this instance is never mutated.
+ * Built with stack capture off: thousands of rows must not pay for a stack.
+ */
+function deniedError(type: string, field: string): GraphQLError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphQLError(`Not authorised to read ${type}.${field}`, { extensions: { code: 'FORBIDDEN' } });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+const UNNAMED_FIELD_DENIAL = deniedError('a field without a policy entry', '');
+
+const plans = new Map<string, AccessPlan>();
+
+/** The plan for a principal's roles; roles without a column (PARTNER) read nothing. */
+export function accessPlanFor(roles: readonly Role[]): AccessPlan {
+  const columns = [...new Set(roles.map((r) => COLUMN_OF_ROLE[r]).filter((c): c is Column => c !== null))].sort();
+  const key = columns.join(',');
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = new AccessPlan(columns);
+    plans.set(key, plan);
+  }
+  return plan;
+}

@@ -1,0 +1,16 @@
+import type { MiddlewareFn } from 'type-graphql';
+import type { RequestContext } from '../server/context';
+
+/**
+ * Relations resolved by field resolvers (a customer's interactions, say)
+ * cannot be denied by the per-object pass: the resolver would load them
+ * anyway. This global middleware asks the caller's access plan first. Leaf
+ * fields use default resolvers (simpleResolvers), so it runs only on
+ * relations and root fields, never on every scalar of every row.
+ */
+export const FieldPolicyGuard: MiddlewareFn<RequestContext> = ({ info, context }, next) => {
+  const type = info.parentType.name;
+  if (type === 'Query' || type === 'Mutation') return next(); // graphql-shield guards the root
+  const denial = context.privacy.denial(type, info.fieldName);
+  return denial ? Promise.resolve(denial) : next();
+};

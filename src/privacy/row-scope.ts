@@ -1,0 +1,29 @@
+import { isUUID } from 'class-validator';
+import type { Principal } from '../auth/principal';
+import type { AccessPlan } from './access-plan';
+import { ROW_SCOPE } from './policy';
+
+/** The customers a caller may see: all of them, or those of some managers' books and some branches. */
+export type RowScope = { all: true } | { all: false; managerIds: string[]; branchIds: string[] };
+
+export function rowScopeFor(principal: Principal, plan: AccessPlan): RowScope {
+  const rules = plan.columns.map((c) => ROW_SCOPE[c]);
+  if (rules.includes('ALL')) return { all: true };
+  // Ids are compared with uuid columns: a claim that is not a uuid matches no one rather than failing the query.
+  const managerIds = rules.includes('OWN_BOOK') && isUUID(principal.id) ? [principal.id] : [];
+  const branchIds =
+    rules.includes('OWN_BRANCH') && principal.branchId && isUUID(principal.branchId) ? [principal.branchId] : [];
+  return { all: false, managerIds, branchIds };
+}
+
+/**
+ * The scope as one SQL condition on a customer alias, with its parameters:
+ * one set-based check, so a page costs no more than a single customer.
+ */
+export function scopeCondition(scope: RowScope, alias: string): { sql: string; params: Record<string, string[]> } {
+  if (scope.all) return { sql: 'true', params: {} };
+  return {
+    sql: `(${alias}.relationship_manager_id = ANY(:scopeManagerIds) OR ${alias}.branch_id = ANY(:scopeBranchIds))`,
+    params: { scopeManagerIds: scope.managerIds, scopeBranchIds: scope.branchIds },
+  };
+}
