@@ -41,7 +41,13 @@ export class CustomerService {
     const rows = await query.getMany();
 
     const view = customerViewer(this.config, ctx);
-    return toConnection(rows, page.limit, (row) => [row.customerNo], view, () => matching().getCount());
+    return toConnection(
+      rows,
+      page.limit,
+      (row) => [row.customerNo],
+      view,
+      () => matching().getCount(),
+    );
   }
 
   /**

@@ -1,0 +1,104 @@
+import { Role } from '../../src/auth/roles';
+import { Factory } from '../support/factories';
+import { startTestApp, TestApp } from '../support/test-app';
+
+let app: TestApp;
+let make: Factory;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  make = new Factory(app.ds);
+});
+afterAll(() => app.close());
+
+const byId = `query ($id: ID!) { customer(id: $id) { id } }`;
+const byNumber = `query ($no: String!) { customerByNumber(customerNo: $no) { id } }`;
+const list = `query ($f: CustomerFilter) { customers(filter: $f, first: 100) { totalCount edges { node { id } } } }`;
+const ids = (res: any) => res.data.customers.edges.map((e: any) => e.node.id).sort();
+
+async function twoBooksInTwoBranches() {
+  const [north, south] = [await make.branch(), await make.branch()];
+  const [rmA, rmB] = [await make.staff({ branchId: north.id }), await make.staff({ branchId: north.id })];
+  const ofA = await make.customer({ branchId: north.id, relationshipManagerId: rmA.id });
+  const ofB = await make.customer({ branchId: north.id, relationshipManagerId: rmB.id });
+  const southern = await make.customer({ branchId: south.id, relationshipManagerId: null });
+  return { north, south, rmA, rmB, ofA, ofB, southern };
+}
+
+describe('row scope', () => {
+  it('shows a relationship manager their own book only, in lookups, lists and counts', async () => {
+    const w = await twoBooksInTwoBranches();
+    const as = { sub: w.rmA.id, roles: [Role.RELATIONSHIP_MANAGER], branchId: w.north.id };
+    expect((await app.gql(byId, { id: w.ofA.id }, { as })).data.customer).toEqual({ id: w.ofA.id });
+    expect((await app.gql(byId, { id: w.ofB.id }, { as })).data.customer).toBeNull();
+    expect((await app.gql(byNumber, { no: w.ofB.customerNo }, { as })).data.customerByNumber).toBeNull();
+    const page = await app.gql(list, { f: { branchIds: [w.north.id, w.south.id] } }, { as });
+    expect(ids(page)).toEqual([w.ofA.id]);
+    expect(page.data.customers.totalCount).toBe(1);
+  });
+
+  it('shows branch staff the customers of their branch', async () => {
+    const w = await twoBooksInTwoBranches();
+    const as = { sub: 'teller-1', roles: [Role.BRANCH_STAFF], branchId: w.north.id };
+    const page = await app.gql(list, { f: { branchIds: [w.north.id, w.south.id] } }, { as });
+    expect(ids(page)).toEqual([w.ofA.id, w.ofB.id].sort());
+    expect((await app.gql(byId, { id: w.southern.id }, { as })).data.customer).toBeNull();
+  });
+
+  it('shows branch staff without a branch claim no one', async () => {
+    const w = await twoBooksInTwoBranches();
+    const as = { sub: 'teller-2', roles: [Role.BRANCH_STAFF] };
+    expect((await app.gql(list, { f: { branchIds: [w.north.id] } }, { as })).data.customers.totalCount).toBe(0);
+  });
+
+  it('unites the scopes of several roles', async () => {
+    const w = await twoBooksInTwoBranches();
+    const as = { sub: w.rmB.id, roles: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF], branchId: w.south.id };
+    const page = await app.gql(list, { f: { branchIds: [w.north.id, w.south.id] } }, { as });
+    expect(ids(page)).toEqual([w.ofB.id, w.southern.id].sort());
+  });
+
+  it('answers an out-of-scope id exactly as it answers an id that does not exist', async () => {
+    const w = await twoBooksInTwoBranches();
+    const as = { sub: w.rmA.id, roles: [Role.RELATIONSHIP_MANAGER] };
+    const strip = (res: any) => ({ status: res.status, data: res.data, errors: res.errors });
+    const outOfScope = await app.gql(byId, { id: w.ofB.id }, { as });
+    const missing = await app.gql(byId, { id: '5b0c3f7e-2d7a-4c55-9a1e-3c2b1a0f9e8d' }, { as });
+    expect(strip(outOfScope)).toEqual(strip(missing));
+    expect(strip(missing)).toEqual({ status: 200, data: { customer: null }, errors: undefined });
+  });
+
+  it('refuses an AUM range to callers who see only the band, and lets them filter by band', async () => {
+    const agent = { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] };
+    const range = await app.gql(`{ customers(filter: { aumMin: "100.00" }) { totalCount } }`, undefined, { as: agent });
+    expect(range.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    const band = await app.gql(`{ customers(filter: { aumBands: [OVER_6M] }) { totalCount } }`, undefined, {
+      as: agent,
+    });
+    expect(band.errors).toBeUndefined();
+  });
+
+  it('lets search match names only for callers who read names in full', async () => {
+    const branch = await make.branch();
+    const customer = await make.customer({ branchId: branch.id, name: '司马光', customerNo: 'SM001' });
+    const search = (term: string, roles: Role[]) =>
+      app.gql(list, { f: { branchIds: [branch.id], search: term } }, { as: { sub: 'x', roles } }).then(ids);
+    expect(await search('司马', [Role.CALL_CENTER_AGENT])).toEqual([customer.id]);
+    expect(await search('司马', [Role.MARKETING_ANALYST])).toEqual([]);
+    expect(await search('SM0', [Role.MARKETING_ANALYST])).toEqual([customer.id]);
+  });
+});
+
+describe('two roles at once', () => {
+  it('never see each other’s values when they query the same customer concurrently', async () => {
+    const customer = await make.customer({ phone: '13700001111' });
+    const query = `query ($id: ID!) { customer(id: $id) { phone } }`;
+    const auditor = { sub: 'aud', roles: [Role.COMPLIANCE_AUDITOR] };
+    const agent = { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] };
+    const calls = Array.from({ length: 20 }, (_, i) =>
+      app.gql(query, { id: customer.id }, { as: i % 2 ? auditor : agent }),
+    );
+    const phones = (await Promise.all(calls)).map((r) => r.data.customer.phone);
+    phones.forEach((phone, i) => expect(phone).toBe(i % 2 ? '13700001111' : '137****1111'));
+  });
+});
