@@ -24,3 +24,14 @@ export function instantAndId(parts: unknown[]): [string, string] | undefined {
     ? [instant, id]
     : undefined;
 }
+
+export function instantAndSerial(parts: unknown[]): [string, string] | undefined {
+  const [instant, id] = parts;
+  return parts.length === 2 &&
+    typeof instant === 'string' &&
+    !Number.isNaN(Date.parse(instant)) &&
+    typeof id === 'string' &&
+    /^\d{1,19}$/.test(id)
+    ? [instant, id]
+    : undefined;
+}

@@ -67,11 +67,6 @@ export class AccessPlan {
     }
     return object;
   }
-
-  applyAll<T extends object>(type: string, objects: T[]): T[] {
-    for (const object of objects) this.apply(type, object);
-    return objects;
-  }
 }
 
 const ORDER: Record<Access, number> = { D: 0, M: 1, F: 2 };

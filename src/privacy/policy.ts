@@ -100,6 +100,18 @@ export const FIELD_POLICY: Record<string, Record<string, FieldRule>> = {
   ),
   CampaignTargetCriteria: allFull('tiers', 'lifecycleStages', 'tagCodes', 'aumMin', 'aumMax'),
   PageInfo: allFull('hasNextPage', 'endCursor'),
+  // Reachable by auditors only (OPERATION_POLICY), who read everything.
+  AuditRecord: allFull(
+    'id',
+    'occurredAt',
+    'actorId',
+    'actorRoles',
+    'customerId',
+    'fields',
+    'operation',
+    'operationName',
+    'requestId',
+  ),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */
@@ -132,6 +144,7 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     products: 'STAFF',
     campaign: 'STAFF',
     campaigns: 'STAFF',
+    auditLog: [Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {},
 };

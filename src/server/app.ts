@@ -12,6 +12,8 @@ import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { createTokenVerifier } from '../auth/token-verifier';
 import { businessToday } from '../common/business-date';
+import { AuditTrail } from '../modules/audit/audit-trail';
+import { auditPlugin } from '../modules/audit/audit.plugin';
 import { accessPlanFor } from '../privacy/access-plan';
 import { rowScopeFor } from '../privacy/row-scope';
 import type { Config } from '../config';
@@ -65,6 +67,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       requestIdInErrors,
+      auditPlugin,
     ],
   });
   await apollo.start();
@@ -104,14 +107,16 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
         const today = businessToday(config.businessTimeZone);
         const privacy = accessPlanFor(principal.roles);
         const scope = rowScopeFor(principal, privacy);
+        const audit = new AuditTrail();
         return {
           requestId,
           principal,
           privacy,
           scope,
+          audit,
           today,
           services,
-          loaders: createLoaders(ds, config, { today, privacy, scope }),
+          loaders: createLoaders(ds, config, { today, privacy, scope, audit }),
         };
       },
     }),

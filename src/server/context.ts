@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import type { AuditTrail } from '../modules/audit/audit-trail';
 import type { AccessPlan } from '../privacy/access-plan';
 import type { RowScope } from '../privacy/row-scope';
 import type { Loaders } from './loaders';
@@ -12,6 +13,8 @@ export interface RequestContext {
   privacy: AccessPlan;
   /** Which customers the caller may see. */
   scope: RowScope;
+  /** Sensitive fields this request returned in full, per customer: written before the response leaves. */
+  audit: AuditTrail;
   /** The business date (Asia/Shanghai) fixed at the start of the request, so every age and window in it agrees. */
   today: string;
   services: Services;

@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { Config } from '../config';
-import type { AccessPlan } from '../privacy/access-plan';
-import type { RowScope } from '../privacy/row-scope';
+import type { CallerView } from '../privacy/caller-view';
 import { createCampaignLoaders } from '../modules/campaign/campaign.loaders';
 import { createConsentLoaders } from '../modules/consent/consent.loaders';
 import { createCustomerLoaders } from '../modules/customer/customer.loaders';
@@ -15,25 +14,20 @@ import { createTagLoaders } from '../modules/tag/tag.loaders';
  * Every loader lives for one request: callers with different rights must
  * never share cached rows, and a request must see its own writes.
  */
-export interface LoaderScope {
-  today: string;
-  privacy: AccessPlan;
-  scope: RowScope;
-}
 
 /**
  * Loaders of private data apply the caller's access plan to each object as it
  * loads; that is the only place masking and denial happen.
  */
-export function createLoaders(ds: DataSource, config: Config, caller: LoaderScope) {
+export function createLoaders(ds: DataSource, config: Config, caller: CallerView) {
   return {
     customer: createCustomerLoaders(ds, config, caller),
     organisation: createOrganisationLoaders(ds),
     tag: createTagLoaders(ds),
-    holding: createHoldingLoaders(ds, caller.privacy),
+    holding: createHoldingLoaders(ds, caller),
     interaction: createInteractionLoaders(ds),
     campaign: createCampaignLoaders(ds),
-    risk: createRiskLoaders(ds, caller.privacy),
+    risk: createRiskLoaders(ds, caller),
     consent: createConsentLoaders(ds),
   };
 }

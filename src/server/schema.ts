@@ -5,6 +5,7 @@ import { MeResolver } from '../auth/me.resolver';
 import { policyGaps } from '../privacy/coverage';
 import { FieldPolicyGuard } from '../privacy/field-guard';
 import { withRootRules } from '../privacy/shield';
+import { AuditResolver } from '../modules/audit/audit.resolver';
 import {
   CampaignEnrollmentResolver,
   CampaignResolver,
@@ -24,6 +25,7 @@ import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.r
 
 export const resolvers = [
   MeResolver,
+  AuditResolver,
   CustomerResolver,
   CustomerOrganisationResolver,
   TagCatalogueResolver,

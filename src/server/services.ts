@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { Config } from '../config';
+import { AuditService } from '../modules/audit/audit.service';
 import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
@@ -14,6 +15,7 @@ export function createServices(ds: DataSource, config: Config) {
     holdings: new HoldingService(ds),
     interactions: new InteractionService(),
     campaigns: new CampaignService(ds),
+    audit: new AuditService(ds),
   };
 }
 

@@ -63,8 +63,10 @@ describe('SQL statements per request', () => {
 
     // One per relation: the page, its count, branch, manager, tags, holdings
     // and their count, products, interactions and their count, enrolments,
-    // campaigns, risk profile, consents.
-    expect(forFifty).toHaveLength(14);
+    // campaigns, risk profile, consents; and one audit insert for the whole
+    // page (the default test caller reads sensitive fields in full).
+    expect(forFifty).toHaveLength(15);
+    expect(forFifty.filter((sql) => sql.includes('INSERT INTO audit_record'))).toHaveLength(1);
     expect(forFive).toHaveLength(forFifty.length);
   });
 });

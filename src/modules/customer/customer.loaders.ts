@@ -3,24 +3,26 @@ import { DataSource } from 'typeorm';
 import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
 import { scopeCondition } from '../../privacy/row-scope';
-import type { LoaderScope } from '../../server/loaders';
+import { CallerView, viewAs } from '../../privacy/caller-view';
 import { CustomerEntity } from './customer.entity';
 import { toCustomer } from './customer.mapper';
 import { Customer } from './customer.type';
 
 /** Customers the caller may see, as a query to add conditions to. */
-export function scopedCustomers(ds: DataSource, caller: LoaderScope) {
+export function scopedCustomers(ds: DataSource, caller: CallerView) {
   const scope = scopeCondition(caller.scope, 'c');
   return ds.getRepository(CustomerEntity).createQueryBuilder('c').where(scope.sql, scope.params);
 }
 
 /** A loaded row as the caller may see it: derived fields filled in, then the access plan applied. */
-export function customerViewer(config: Config, caller: LoaderScope) {
-  return (row: CustomerEntity): Customer =>
-    caller.privacy.apply('Customer', toCustomer(row, caller.today, config.segmentation));
+export function customerViewer(config: Config, caller: CallerView) {
+  return (row: CustomerEntity): Customer => {
+    const [customer] = viewAs(caller, 'Customer', [toCustomer(row, caller.today, config.segmentation)], (c) => c.id);
+    return customer;
+  };
 }
 
-export function createCustomerLoaders(ds: DataSource, config: Config, caller: LoaderScope) {
+export function createCustomerLoaders(ds: DataSource, config: Config, caller: CallerView) {
   const view = customerViewer(config, caller);
   return {
     // Out-of-scope customers are simply not found: indistinguishable from missing ones.

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
 import type { PageRequest } from '../../common/pagination';
-import type { AccessPlan } from '../../privacy/access-plan';
+import { CallerView, viewAs } from '../../privacy/caller-view';
 import { byKey, groupByKey } from '../../db/batch';
 import { countsByKey, loadersByArgs } from '../../db/loaders-by-args';
 import { ProductEntity } from './holding.entity';
@@ -17,7 +17,7 @@ export interface HoldingRow extends Holding {
 const HOLDING_COLUMNS = `h.id, h.customer_id AS "customerId", h.product_id AS "productId", h.account_no AS "accountNo",
   h.balance, h.currency, h.opened_on AS "openedAt", h.maturity_date AS "maturityDate", h.status`;
 
-export function createHoldingLoaders(ds: DataSource, privacy: AccessPlan) {
+export function createHoldingLoaders(ds: DataSource, caller: CallerView) {
   return {
     product: new DataLoader<string, Product | null>(async (ids) => {
       const rows = await ds.getRepository(ProductEntity).find({ where: { id: In([...ids]) } });
@@ -47,7 +47,11 @@ export function createHoldingLoaders(ds: DataSource, privacy: AccessPlan) {
            ) h`,
             params,
           );
-          return groupByKey(customerIds, privacy.applyAll('Holding', rows), (r) => r.customerId);
+          return groupByKey(
+            customerIds,
+            viewAs(caller, 'Holding', rows, (r) => r.customerId),
+            (r) => r.customerId,
+          );
         }),
     ),
 

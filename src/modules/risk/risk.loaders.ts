@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { byKey } from '../../db/batch';
-import type { AccessPlan } from '../../privacy/access-plan';
+import { CallerView, viewAs } from '../../privacy/caller-view';
 import { RiskProfile } from './risk.type';
 
-export function createRiskLoaders(ds: DataSource, privacy: AccessPlan) {
+export function createRiskLoaders(ds: DataSource, caller: CallerView) {
   return {
     /** The latest assessment per customer (DISTINCT ON walks risk_assessment_latest_idx). */
     latestByCustomer: new DataLoader<string, RiskProfile | null>(async (customerIds) => {
@@ -15,7 +15,11 @@ export function createRiskLoaders(ds: DataSource, privacy: AccessPlan) {
          ORDER BY customer_id, assessed_at DESC, id DESC`,
         [customerIds],
       );
-      return byKey(customerIds, privacy.applyAll('RiskProfile', rows), (r) => r.customerId);
+      return byKey(
+        customerIds,
+        viewAs(caller, 'RiskProfile', rows, (r) => r.customerId),
+        (r) => r.customerId,
+      );
     }),
   };
 }

@@ -1,0 +1,40 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestContext } from '../../server/context';
+import { logger } from '../../server/logger';
+import { selectedFieldsByType } from './selected-fields';
+
+/**
+ * Writes the request's read audit before the response leaves, in one
+ * statement. If it cannot be written the client gets SERVICE_UNAVAILABLE
+ * instead of the data: a read that left no record must not be served.
+ */
+export const auditPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, document, schema }) {
+        contextValue.audit.select(selectedFieldsByType(schema, document));
+      },
+      async willSendResponse({ contextValue, response, operationName }) {
+        const entries = contextValue.audit?.entries() ?? [];
+        if (entries.length === 0) return;
+        try {
+          await contextValue.services.audit.recordReads(contextValue, entries, operationName ?? null);
+        } catch (error) {
+          logger.error({ err: error, requestId: contextValue.requestId }, 'audit write failed; response withheld');
+          response.http.status = 503;
+          response.body = {
+            kind: 'single',
+            singleResult: {
+              errors: [
+                {
+                  message: 'The service is unavailable; please retry',
+                  extensions: { code: 'SERVICE_UNAVAILABLE', requestId: contextValue.requestId },
+                },
+              ],
+            },
+          };
+        }
+      },
+    };
+  },
+};

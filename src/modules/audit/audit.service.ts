@@ -1,0 +1,65 @@
+import { DataSource } from 'typeorm';
+import { instantAndSerial } from '../../common/cursor-keys';
+import { assertId } from '../../common/ids';
+import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
+import type { RequestContext } from '../../server/context';
+import { AuditRecordEntity } from './audit-record.entity';
+import { AuditLogFilter, AuditRecord } from './audit.type';
+
+export class AuditService {
+  constructor(private readonly ds: DataSource) {}
+
+  /** One record per customer, all in one statement. */
+  async recordReads(
+    ctx: RequestContext,
+    entries: { customerId: string; fields: string[] }[],
+    operationName: string | null,
+  ): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO audit_record (actor_id, actor_roles, customer_id, fields, operation, operation_name, request_id)
+       SELECT $1, $2::text[], u.customer_id, string_to_array(u.fields, ','), 'READ', $3, $4
+       FROM unnest($5::uuid[], $6::text[]) AS u(customer_id, fields)`,
+      [
+        ctx.principal.id,
+        ctx.principal.roles,
+        operationName,
+        ctx.requestId,
+        entries.map((e) => e.customerId),
+        entries.map((e) => e.fields.join(',')),
+      ],
+    );
+  }
+
+  /** The audit log, newest first. */
+  async page(filter: AuditLogFilter | null | undefined, args: PageArgs): Promise<Connection<AuditRecord>> {
+    const page = toPageRequest(args, instantAndSerial);
+    const matching = () => {
+      const q = this.ds.getRepository(AuditRecordEntity).createQueryBuilder('a').where('true');
+      if (filter?.actorId) q.andWhere('a.actor_id = :actorId', { actorId: filter.actorId });
+      if (filter?.customerId) {
+        assertId('filter.customerId', filter.customerId);
+        q.andWhere('a.customer_id = :customerId', { customerId: filter.customerId });
+      }
+      if (filter?.field) q.andWhere(':field = ANY(a.fields)', { field: filter.field });
+      if (filter?.from) q.andWhere('a.occurred_at >= :from', { from: filter.from });
+      if (filter?.to) q.andWhere('a.occurred_at < :to', { to: filter.to });
+      return q;
+    };
+    const query = matching()
+      .orderBy('a.occurred_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(page.limit + 1);
+    if (page.after) {
+      const [occurredAt, id] = page.after;
+      query.andWhere('(a.occurred_at, a.id) < (:occurredAt::timestamptz, :id::bigint)', { occurredAt, id });
+    }
+    const rows = await query.getMany();
+    return toConnection(
+      rows,
+      page.limit,
+      (a) => [a.occurredAt.toISOString(), a.id],
+      (a) => a,
+      () => matching().getCount(),
+    );
+  }
+}

@@ -1,0 +1,114 @@
+import { Role } from '../../src/auth/roles';
+import { Factory } from '../support/factories';
+import { startTestApp, TestApp } from '../support/test-app';
+
+let app: TestApp;
+let make: Factory;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  make = new Factory(app.ds);
+});
+afterAll(() => app.close());
+
+const auditRows = (requestId: string) =>
+  app.ds.query(
+    `SELECT actor_id, actor_roles, customer_id, fields, operation, operation_name FROM audit_record WHERE request_id = $1 ORDER BY customer_id`,
+    [requestId],
+  );
+
+describe('audit of reads', () => {
+  it('writes one record per customer listing the sensitive fields read in full', async () => {
+    const branch = await make.branch();
+    const [a, b] = [await make.customer({ branchId: branch.id }), await make.customer({ branchId: branch.id })];
+    await make.holding(a.id);
+    const res = await app.gql(
+      `query Page($b: [ID!]) { customers(filter: { branchIds: $b }) { edges { node { name phone aum holdings { edges { node { balance currency } } } } } } }`,
+      { b: [branch.id] },
+      { as: { sub: 'risk-1', roles: [Role.RISK_OFFICER] } },
+    );
+    expect(res.errors).toBeUndefined();
+    const rows = await auditRows(res.headers.get('x-request-id')!);
+    expect(rows).toEqual(
+      [
+        { customer_id: a.id, fields: ['aum', 'balance'] },
+        { customer_id: b.id, fields: ['aum'] },
+      ]
+        .sort((x, y) => x.customer_id.localeCompare(y.customer_id))
+        .map((r) => ({
+          ...r,
+          actor_id: 'risk-1',
+          actor_roles: ['RISK_OFFICER'],
+          operation: 'READ',
+          operation_name: 'Page',
+        })),
+    );
+  });
+
+  it('writes nothing for masked or denied reads, or for fields not selected', async () => {
+    const customer = await make.customer();
+    const agent = await app.gql(
+      `query ($id: ID!) { customer(id: $id) { name phone idNumber aum } }`,
+      { id: customer.id },
+      {
+        as: { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] },
+      },
+    );
+    expect(await auditRows(agent.headers.get('x-request-id')!)).toEqual([]);
+    const auditor = await app.gql(`query ($id: ID!) { customer(id: $id) { customerNo tier } }`, { id: customer.id });
+    expect(await auditRows(auditor.headers.get('x-request-id')!)).toEqual([]);
+  });
+
+  it('fails the request rather than serve a read it could not record', async () => {
+    const customer = await make.customer();
+    await app.ds.query(`ALTER TABLE audit_record ADD CONSTRAINT audit_refuses_all CHECK (false) NOT VALID`);
+    try {
+      const res = await app.gql(`query ($id: ID!) { customer(id: $id) { phone } }`, { id: customer.id });
+      expect(res.status).toBe(503);
+      expect(res.data).toBeUndefined();
+      expect(res.errors).toEqual([
+        {
+          message: expect.any(String),
+          extensions: { code: 'SERVICE_UNAVAILABLE', requestId: res.headers.get('x-request-id') },
+        },
+      ]);
+      expect(JSON.stringify(res)).not.toContain(customer.phone);
+    } finally {
+      await app.ds.query(`ALTER TABLE audit_record DROP CONSTRAINT audit_refuses_all`);
+    }
+  });
+});
+
+describe('auditLog', () => {
+  it('lets an auditor list who read which customer’s phone number in a time window', async () => {
+    const customer = await make.customer();
+    const since = new Date(Date.now() - 1000).toISOString();
+    await app.gql(
+      `query Lookup($id: ID!) { customer(id: $id) { phone } }`,
+      { id: customer.id },
+      {
+        as: { sub: 'rm-7', roles: [Role.RELATIONSHIP_MANAGER, Role.RISK_OFFICER] },
+      },
+    );
+    const res = await app.gql(
+      `query ($f: AuditLogFilter) { auditLog(filter: $f, first: 10) { totalCount edges { node { actorId actorRoles customerId fields operationName requestId } } } }`,
+      { f: { customerId: customer.id, field: 'phone', from: since } },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.auditLog.totalCount).toBe(1);
+    expect(res.data.auditLog.edges[0].node).toMatchObject({
+      actorId: 'rm-7',
+      actorRoles: ['RELATIONSHIP_MANAGER', 'RISK_OFFICER'],
+      customerId: customer.id,
+      fields: ['phone'],
+      operationName: 'Lookup',
+    });
+  });
+
+  it('is for compliance auditors only', async () => {
+    for (const role of [Role.RISK_OFFICER, Role.MARKETING_MANAGER, Role.PARTNER]) {
+      const res = await app.gql(`{ auditLog { totalCount } }`, undefined, { as: { sub: 'x', roles: [role] } });
+      expect(res.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    }
+  });
+});
