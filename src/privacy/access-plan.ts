@@ -1,9 +1,9 @@
-import { GraphQLError } from 'graphql';
 import { Role } from '../auth/roles';
+import { DENIED_FIELD } from './denial';
 import { Access, COLUMN_OF_ROLE, Column, FIELD_POLICY, Mask } from './policy';
 
 /** A field the caller does not read in full: masked in place, or replaced by its denial. */
-export type FieldOp = { field: string; mask: Mask } | { field: string; denied: GraphQLError };
+export type FieldOp = { field: string; mask: Mask } | { field: string; denied: true };
 
 /**
  * The policy compiled for one set of roles: per type, the operations to run
@@ -15,7 +15,6 @@ export class AccessPlan {
   private readonly opsByType = new Map<string, FieldOp[]>();
   private readonly accessByField = new Map<string, Access>();
   private readonly fullSensitiveByType = new Map<string, string[]>();
-  private readonly denials = new Map<string, GraphQLError>();
 
   constructor(readonly columns: readonly Column[]) {
     for (const [type, fields] of Object.entries(FIELD_POLICY)) {
@@ -25,11 +24,7 @@ export class AccessPlan {
         const access = mostOpen(columns.map((c) => rule.access[c]));
         this.accessByField.set(`${type}.${field}`, access);
         if (access === 'M') ops.push({ field, mask: rule.mask! });
-        if (access === 'D') {
-          const denied = deniedError(type, field);
-          this.denials.set(`${type}.${field}`, denied);
-          ops.push({ field, denied });
-        }
+        if (access === 'D') ops.push({ field, denied: true });
         if (access === 'F' && rule.sensitive) fullSensitive.push(field);
       }
       this.opsByType.set(type, ops);
@@ -42,10 +37,8 @@ export class AccessPlan {
     return this.accessByField.get(`${type}.${field}`) ?? 'D';
   }
 
-  /** The error to return for a denied field, or undefined when the caller may read it. */
-  denial(type: string, field: string): GraphQLError | undefined {
-    if (this.access(type, field) !== 'D') return undefined;
-    return this.denials.get(`${type}.${field}`) ?? UNNAMED_FIELD_DENIAL;
+  isDenied(type: string, field: string): boolean {
+    return this.access(type, field) === 'D';
   }
 
   /** Sensitive fields of a type that this caller reads in full (what an audit record lists). */
@@ -62,7 +55,7 @@ export class AccessPlan {
   apply<T extends object>(type: string, object: T): T {
     const target = object as Record<string, unknown>;
     for (const op of this.opsByType.get(type) ?? []) {
-      if ('denied' in op) target[op.field] = op.denied;
+      if ('denied' in op) target[op.field] = DENIED_FIELD;
       else if (target[op.field] != null) target[op.field] = op.mask(target[op.field], object);
     }
     return object;
@@ -74,24 +67,6 @@ const ORDER: Record<Access, number> = { D: 0, M: 1, F: 2 };
 function mostOpen(cells: Access[]): Access {
   return cells.reduce<Access>((best, cell) => (ORDER[cell] > ORDER[best] ? cell : best), 'D');
 }
-
-/**
- * One error per denied field, built once at start. A resolver that returns
- * an Error instance makes graphql-js report it at that path with null in the
- * data; graphql-js copies it per path, so this instance is never mutated.
- * Built with stack capture off: thousands of rows must not pay for a stack.
- */
-function deniedError(type: string, field: string): GraphQLError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new GraphQLError(`Not authorised to read ${type}.${field}`, { extensions: { code: 'FORBIDDEN' } });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-const UNNAMED_FIELD_DENIAL = deniedError('a field without a policy entry', '');
 
 const plans = new Map<string, AccessPlan>();
 

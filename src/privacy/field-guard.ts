@@ -1,5 +1,6 @@
 import type { MiddlewareFn } from 'type-graphql';
 import type { RequestContext } from '../server/context';
+import { deniedAt } from './denial';
 
 /**
  * Relations resolved by field resolvers (a customer's interactions, say)
@@ -11,6 +12,5 @@ import type { RequestContext } from '../server/context';
 export const FieldPolicyGuard: MiddlewareFn<RequestContext> = ({ info, context }, next) => {
   const type = info.parentType.name;
   if (type === 'Query' || type === 'Mutation') return next(); // graphql-shield guards the root
-  const denial = context.privacy.denial(type, info.fieldName);
-  return denial ? Promise.resolve(denial) : next();
+  return context.privacy.isDenied(type, info.fieldName) ? Promise.resolve(deniedAt(info)) : next();
 };
