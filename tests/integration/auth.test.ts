@@ -105,3 +105,43 @@ describe('issuer and audience, when configured', () => {
     expect((await call(await sign({ ...claims, iss: 'https://idp.bank.example', aud: 'other' }))).status).toBe(401);
   });
 });
+
+describe('RS256 through a JWKS URL', () => {
+  let idp: import('node:http').Server;
+  let rsaApp: TestApp;
+  let privateKey: CryptoKey;
+
+  beforeAll(async () => {
+    const { createServer } = await import('node:http');
+    const { exportJWK, generateKeyPair } = await import('jose');
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    idp = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const { port } = idp.address() as import('node:net').AddressInfo;
+    rsaApp = await startTestApp({ JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json` });
+  });
+  afterAll(async () => {
+    await rsaApp.close();
+    idp.close();
+  });
+
+  const call = (token: string) =>
+    rsaApp.gql(`{ me { id } }`, undefined, { as: null, headers: { authorization: `Bearer ${token}` } });
+
+  it('accepts a token signed by the identity provider’s key', async () => {
+    const token = await new SignJWT({ sub: 'rs', roles: ['RISK_OFFICER'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect((await call(token)).data.me.id).toBe('rs');
+  });
+
+  it('refuses an HS256 token, whatever secret signed it', async () => {
+    expect((await call(await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() + 600 }))).status).toBe(401);
+  });
+});
