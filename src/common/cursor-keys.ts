@@ -5,33 +5,23 @@ import { isUUID } from 'class-validator';
  * decoder accepts only the exact shape its list encodes, so a forged cursor
  * becomes BAD_USER_INPUT instead of a SQL cast error.
  */
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+type Check = (value: string) => boolean;
 
-export function dateAndId(parts: unknown[]): [string, string] | undefined {
-  const [date, id] = parts;
-  return parts.length === 2 && typeof date === 'string' && DATE.test(date) && typeof id === 'string' && isUUID(id)
-    ? [date, id]
-    : undefined;
+const isDate: Check = (v) => /^\d{4}-\d{2}-\d{2}$/.test(v);
+const isInstant: Check = (v) => !Number.isNaN(Date.parse(v));
+const isSerial: Check = (v) => /^\d{1,19}$/.test(v);
+const isId: Check = (v) => isUUID(v);
+
+/** A decoder for a cursor of two strings, [sort value, tie-breaking id]. */
+function pair(first: Check, second: Check) {
+  return (parts: unknown[]): [string, string] | undefined => {
+    const [a, b] = parts;
+    return parts.length === 2 && typeof a === 'string' && typeof b === 'string' && first(a) && second(b)
+      ? [a, b]
+      : undefined;
+  };
 }
 
-export function instantAndId(parts: unknown[]): [string, string] | undefined {
-  const [instant, id] = parts;
-  return parts.length === 2 &&
-    typeof instant === 'string' &&
-    !Number.isNaN(Date.parse(instant)) &&
-    typeof id === 'string' &&
-    isUUID(id)
-    ? [instant, id]
-    : undefined;
-}
-
-export function instantAndSerial(parts: unknown[]): [string, string] | undefined {
-  const [instant, id] = parts;
-  return parts.length === 2 &&
-    typeof instant === 'string' &&
-    !Number.isNaN(Date.parse(instant)) &&
-    typeof id === 'string' &&
-    /^\d{1,19}$/.test(id)
-    ? [instant, id]
-    : undefined;
-}
+export const dateAndId = pair(isDate, isId);
+export const instantAndId = pair(isInstant, isId);
+export const instantAndSerial = pair(isInstant, isSerial);

@@ -109,7 +109,7 @@ describe('issuer and audience, when configured', () => {
 describe('RS256 through a JWKS URL', () => {
   let idp: import('node:http').Server;
   let rsaApp: TestApp;
-  let privateKey: CryptoKey;
+  let privateKey: Parameters<SignJWT['sign']>[0];
 
   beforeAll(async () => {
     const { createServer } = await import('node:http');
