@@ -6,8 +6,8 @@
 import 'reflect-metadata';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
-import { AuditTrail } from '../src/modules/audit/audit-trail';
 import { AccessPlan } from '../src/privacy/access-plan';
+import { RequestPrivacy } from '../src/privacy/request-privacy';
 import { startApp } from '../src/server/app';
 
 async function main() {
@@ -16,7 +16,8 @@ async function main() {
       return object;
     };
     AccessPlan.prototype.isDenied = () => false;
-    AuditTrail.prototype.noteFullRead = () => undefined;
+    AccessPlan.prototype.fullSensitiveFields = () => [];
+    RequestPrivacy.prototype.everywhere = () => 'F';
   }
   const config = loadConfig();
   const db = await openDatabase(config);

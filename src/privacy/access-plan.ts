@@ -1,6 +1,5 @@
-import { Role } from '../auth/roles';
 import { DENIED_FIELD } from './denial';
-import { Access, COLUMN_OF_ROLE, Column, FIELD_POLICY, Mask } from './policy';
+import { Access, Column, FIELD_POLICY, Mask } from './policy';
 
 /** A field the caller does not read in full: masked in place, or replaced by its denial. */
 export type FieldOp = { field: string; mask: Mask } | { field: string; denied: true };
@@ -68,11 +67,20 @@ function mostOpen(cells: Access[]): Access {
   return cells.reduce<Access>((best, cell) => (ORDER[cell] > ORDER[best] ? cell : best), 'D');
 }
 
+/** The least open cell of a field among some columns (D when there are none or the field has no row). */
+export function leastOpenAccess(columns: readonly Column[], type: string, field: string): Access {
+  const rule = FIELD_POLICY[type]?.[field];
+  if (!rule || columns.length === 0) return 'D';
+  return columns
+    .map((c) => rule.access[c])
+    .reduce<Access>((worst, cell) => (ORDER[cell] < ORDER[worst] ? cell : worst), 'F');
+}
+
 const plans = new Map<string, AccessPlan>();
 
-/** The plan for a principal's roles; roles without a column (PARTNER) read nothing. */
-export function accessPlanFor(roles: readonly Role[]): AccessPlan {
-  const columns = [...new Set(roles.map((r) => COLUMN_OF_ROLE[r]).filter((c): c is Column => c !== null))].sort();
+/** The plan for a set of columns; no column (a partner) reads nothing. */
+export function accessPlanFor(columnSet: readonly Column[]): AccessPlan {
+  const columns = [...new Set(columnSet)].sort();
   const key = columns.join(',');
   let plan = plans.get(key);
   if (!plan) {

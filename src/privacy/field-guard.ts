@@ -9,8 +9,13 @@ import { deniedAt } from './denial';
  * fields use default resolvers (simpleResolvers), so it runs only on
  * relations and root fields, never on every scalar of every row.
  */
-export const FieldPolicyGuard: MiddlewareFn<RequestContext> = ({ info, context }, next) => {
+export const FieldPolicyGuard: MiddlewareFn<RequestContext> = ({ root, info, context }, next) => {
   const type = info.parentType.name;
   if (type === 'Query' || type === 'Mutation') return next(); // graphql-shield guards the root
-  return context.privacy.isDenied(type, info.fieldName) ? Promise.resolve(deniedAt(info)) : next();
+  // A customer's relations are read through that customer's plan; other types' through every column the caller has.
+  const denied =
+    type === 'Customer'
+      ? context.privacy.ofCustomer((root as { id: string }).id).isDenied(type, info.fieldName)
+      : context.privacy.everywhere(type, info.fieldName) === 'D';
+  return denied ? Promise.resolve(deniedAt(info)) : next();
 };

@@ -1,13 +1,12 @@
 import { isUUID } from 'class-validator';
 import type { Principal } from '../auth/principal';
-import type { AccessPlan } from './access-plan';
-import { ROW_SCOPE } from './policy';
+import { Column, ROW_SCOPE } from './policy';
 
 /** The customers a caller may see: all of them, or those of some managers' books and some branches. */
 export type RowScope = { all: true } | { all: false; managerIds: string[]; branchIds: string[] };
 
-export function rowScopeFor(principal: Principal, plan: AccessPlan): RowScope {
-  const rules = plan.columns.map((c) => ROW_SCOPE[c]);
+export function rowScopeFor(principal: Principal, columns: readonly Column[]): RowScope {
+  const rules = columns.map((c) => ROW_SCOPE[c]);
   if (rules.includes('ALL')) return { all: true };
   // Ids are compared with uuid columns: a claim that is not a uuid matches no one rather than failing the query.
   const managerIds = rules.includes('OWN_BOOK') && isUUID(principal.id) ? [principal.id] : [];

@@ -14,7 +14,7 @@ import { createTokenVerifier } from '../auth/token-verifier';
 import { businessToday } from '../common/business-date';
 import { AuditTrail } from '../modules/audit/audit-trail';
 import { auditPlugin } from '../modules/audit/audit.plugin';
-import { accessPlanFor } from '../privacy/access-plan';
+import { RequestPrivacy } from '../privacy/request-privacy';
 import { rowScopeFor } from '../privacy/row-scope';
 import type { Config } from '../config';
 import type { RequestContext } from './context';
@@ -105,8 +105,8 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
           throw error;
         });
         const today = businessToday(config.businessTimeZone);
-        const privacy = accessPlanFor(principal.roles);
-        const scope = rowScopeFor(principal, privacy);
+        const privacy = new RequestPrivacy(principal);
+        const scope = rowScopeFor(principal, privacy.columns);
         const audit = new AuditTrail();
         return {
           requestId,

@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal';
 import type { AuditTrail } from '../modules/audit/audit-trail';
-import type { AccessPlan } from '../privacy/access-plan';
+import type { RequestPrivacy } from '../privacy/request-privacy';
 import type { RowScope } from '../privacy/row-scope';
 import type { Loaders } from './loaders';
 import type { Services } from './services';
@@ -9,8 +9,8 @@ export interface RequestContext {
   requestId: string;
   /** The verified caller; a request without one never reaches a resolver. */
   principal: Principal;
-  /** The privacy policy compiled for the caller's roles. */
-  privacy: AccessPlan;
+  /** The privacy policy for the caller, per customer they load. */
+  privacy: RequestPrivacy;
   /** Which customers the caller may see. */
   scope: RowScope;
   /** Sensitive fields this request returned in full, per customer: written before the response leaves. */

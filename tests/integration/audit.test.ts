@@ -79,15 +79,45 @@ describe('audit of reads', () => {
   });
 });
 
+describe('audit precision', () => {
+  it('records only what was resolved: not other operations, skipped fields or other aliases’ customers', async () => {
+    const branch = await make.branch();
+    const [x, y] = [await make.customer({ branchId: branch.id }), await make.customer({ branchId: branch.id })];
+    const mixed = await app.gql(
+      `query ($b: [ID!], $x: ID!) { customers(filter: { branchIds: $b }) { edges { node { id } } } one: customer(id: $x) { phone } }`,
+      { b: [branch.id], x: x.id },
+    );
+    expect((await auditRows(mixed.headers.get('x-request-id')!)).map((r: any) => [r.customer_id, r.fields])).toEqual([
+      [x.id, ['phone']],
+    ]);
+    const skipped = await app.gql(`query ($y: ID!) { customer(id: $y) { id phone @skip(if: true) } }`, { y: y.id });
+    expect(await auditRows(skipped.headers.get('x-request-id')!)).toEqual([]);
+    const res = await fetch(app.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await app.token({ sub: 'a', roles: ['COMPLIANCE_AUDITOR'] })}`,
+      },
+      body: JSON.stringify({
+        query: `query A($y: ID!) { customer(id: $y) { id } } query B($y: ID!) { customer(id: $y) { phone } }`,
+        operationName: 'A',
+        variables: { y: y.id },
+      }),
+    });
+    expect(await auditRows(res.headers.get('x-request-id')!)).toEqual([]);
+  });
+});
+
 describe('auditLog', () => {
   it('lets an auditor list who read which customer’s phone number in a time window', async () => {
-    const customer = await make.customer();
+    const rm = await make.staff();
+    const customer = await make.customer({ branchId: rm.branchId, relationshipManagerId: rm.id });
     const since = new Date(Date.now() - 1000).toISOString();
     await app.gql(
       `query Lookup($id: ID!) { customer(id: $id) { phone } }`,
       { id: customer.id },
       {
-        as: { sub: 'rm-7', roles: [Role.RELATIONSHIP_MANAGER, Role.RISK_OFFICER] },
+        as: { sub: rm.id, roles: [Role.RELATIONSHIP_MANAGER, Role.RISK_OFFICER] },
       },
     );
     const res = await app.gql(
@@ -97,7 +127,6 @@ describe('auditLog', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data.auditLog.totalCount).toBe(1);
     expect(res.data.auditLog.edges[0].node).toMatchObject({
-      actorId: 'rm-7',
       actorRoles: ['RELATIONSHIP_MANAGER', 'RISK_OFFICER'],
       customerId: customer.id,
       fields: ['phone'],

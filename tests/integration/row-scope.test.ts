@@ -89,6 +89,43 @@ describe('row scope', () => {
   });
 });
 
+describe('a token with several roles', () => {
+  it('reads its own book through the manager column and the rest of the branch through the branch column', async () => {
+    const w = await twoBooksInTwoBranches();
+    const as = { sub: w.rmA.id, roles: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF], branchId: w.north.id };
+    const query = `query ($id: ID!) { customer(id: $id) { phone aum } }`;
+    const own = await app.gql(query, { id: w.ofA.id }, { as });
+    expect(own.errors).toBeUndefined();
+    expect(own.data.customer).toEqual({ phone: w.ofA.phone, aum: '0.00' });
+    const colleagues = await app.gql(query, { id: w.ofB.id }, { as });
+    expect(colleagues.data.customer).toEqual({
+      phone: `${w.ofB.phone.slice(0, 3)}****${w.ofB.phone.slice(-4)}`,
+      aum: null,
+    });
+    expect(colleagues.errors?.map((e) => e.path?.join('.'))).toEqual(['customer.aum']);
+  });
+
+  it('gives a manager who is also an analyst the analyst view outside their book', async () => {
+    const w = await twoBooksInTwoBranches();
+    const as = { sub: w.rmA.id, roles: [Role.RELATIONSHIP_MANAGER, Role.MARKETING_ANALYST] };
+    const res = await app.gql(
+      `query ($id: ID!) { customer(id: $id) { name phone interactions { totalCount } } }`,
+      { id: w.southern.id },
+      { as },
+    );
+    expect(res.data.customer).toEqual({ name: `${[...w.southern.name][0]}**`, phone: null, interactions: null });
+    const own = await app.gql(`query ($id: ID!) { customer(id: $id) { name phone } }`, { id: w.ofA.id }, { as });
+    expect(own.data.customer).toEqual({ name: w.ofA.name, phone: w.ofA.phone });
+  });
+
+  it('filters by AUM range or searches names only where every role of the token reads them in full', async () => {
+    const w = await twoBooksInTwoBranches();
+    const as = { sub: w.rmA.id, roles: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF], branchId: w.north.id };
+    const range = await app.gql(`{ customers(filter: { aumMin: "1.00" }) { totalCount } }`, undefined, { as });
+    expect(range.errors?.[0].extensions.code).toBe('FORBIDDEN');
+  });
+});
+
 describe('two roles at once', () => {
   it('never see each other’s values when they query the same customer concurrently', async () => {
     const customer = await make.customer({ phone: '13700001111' });

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../../server/context';
 import { logger } from '../../server/logger';
-import { selectedFieldsByType } from './selected-fields';
 
 /**
  * Writes the request's read audit before the response leaves, in one
@@ -11,9 +10,6 @@ import { selectedFieldsByType } from './selected-fields';
 export const auditPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ contextValue, document, schema }) {
-        contextValue.audit.select(selectedFieldsByType(schema, document));
-      },
       async willSendResponse({ contextValue, response, operationName }) {
         const entries = contextValue.audit?.entries() ?? [];
         if (entries.length === 0) return;

@@ -17,8 +17,9 @@ export function scopedCustomers(ds: DataSource, caller: CallerView) {
 /** A loaded row as the caller may see it: derived fields filled in, then the access plan applied. */
 export function customerViewer(config: Config, caller: CallerView) {
   return (row: CustomerEntity): Customer => {
-    const [customer] = viewAs(caller, 'Customer', [toCustomer(row, caller.today, config.segmentation)], (c) => c.id);
-    return customer;
+    const customer = toCustomer(row, caller.today, config.segmentation);
+    caller.privacy.forCustomer(customer);
+    return viewAs(caller, 'Customer', [customer], (c) => c.id)[0];
   };
 }
 

@@ -92,14 +92,14 @@ export class CustomerService {
         { minTolerance: filter.minRiskTolerance, today },
       );
     }
-    if ((filter.aumMin != null || filter.aumMax != null) && ctx.privacy.access('Customer', 'aum') !== 'F') {
+    if ((filter.aumMin != null || filter.aumMax != null) && ctx.privacy.everywhere('Customer', 'aum') !== 'F') {
       throw appError('FORBIDDEN', 'Filter by aumBands: you may not read AUM in full', { field: 'filter.aumMin' });
     }
     this.applyAumFilter(q, filter);
     if (filter.search) {
       const prefix = `${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
       // Callers who see names masked search customer numbers only, or a prefix would reveal the name.
-      if (ctx.privacy.access('Customer', 'name') === 'F') {
+      if (ctx.privacy.everywhere('Customer', 'name') === 'F') {
         q.andWhere(new Brackets((or) => or.where('c.name LIKE :prefix').orWhere('c.customer_no LIKE :prefix')), {
           prefix,
         });
