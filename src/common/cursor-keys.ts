@@ -7,9 +7,12 @@ import { isUUID } from 'class-validator';
  */
 type Check = (value: string) => boolean;
 
-const isDate: Check = (v) => /^\d{4}-\d{2}-\d{2}$/.test(v);
-const isInstant: Check = (v) => !Number.isNaN(Date.parse(v));
-const isSerial: Check = (v) => /^\d{1,19}$/.test(v);
+// Only values that round-trip, in the exact form the server writes: PostgreSQL
+// refuses more than Date.parse does (2024-02-30, bare years, year +275760).
+const isDate: Check = (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+const isInstant: Check = (v) =>
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && new Date(v).toISOString() === v;
+const isSerial: Check = (v) => /^\d{1,19}$/.test(v) && BigInt(v) <= 9223372036854775807n;
 const isId: Check = (v) => isUUID(v);
 
 /** A decoder for a cursor of two strings, [sort value, tie-breaking id]. */

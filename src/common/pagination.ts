@@ -51,7 +51,9 @@ export function encodeCursor(parts: unknown[]): string {
 
 function decodeCursor(cursor: string): unknown[] {
   try {
-    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const text = Buffer.from(cursor, 'base64url').toString('utf8');
+    // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the driver.
+    const parts: unknown = text.includes('\\u0000') || text.includes('\0') ? undefined : JSON.parse(text);
     if (Array.isArray(parts)) return parts;
   } catch {
     // fall through: any malformed cursor is the client's error, reported below

@@ -19,6 +19,7 @@ import { rowScopeFor } from '../privacy/row-scope';
 import type { Config } from '../config';
 import type { RequestContext } from './context';
 import { formatError } from './errors';
+import { logger } from './logger';
 import { createLoaders } from './loaders';
 import { getSchema } from './schema';
 import { createServices } from './services';
@@ -28,8 +29,6 @@ export interface RunningApp {
   httpServer: http.Server;
   stop(): Promise<void>;
 }
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Adds the request id to every error, so a client can quote it to support. */
 const requestIdInErrors: ApolloServerPlugin<RequestContext> = {
@@ -59,6 +58,8 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
     // main.ts owns shutdown: Apollo's own signal handler would race it.
     stopOnTerminationSignals: false,
     introspection: !config.production,
+    // No "Did you mean ...?" suggestions in production: they reveal the schema.
+    hideSchemaDetailsFromClientErrors: config.production,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache-control wraps every field resolver in a promise; nothing here uses it.
@@ -72,9 +73,9 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
   });
   await apollo.start();
 
-  app.use((req, res, next) => {
-    const incoming = req.header('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  app.use((_req, res, next) => {
+    // Always our own: audit records carry it, so a client must not choose it.
+    const requestId = randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     next();
@@ -95,7 +96,14 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
 
   app.use(
     '/graphql',
-    express.json({ limit: '100kb' }),
+    express.json({
+      limit: '100kb',
+      // PostgreSQL text cannot hold NUL; a request carrying one is refused whole.
+      verify: (_req, _res, body) => {
+        if (body.includes('\\u0000') || body.includes(0))
+          throw Object.assign(new Error('NUL in body'), { status: 400 });
+      },
+    }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
         const requestId = res.locals.requestId as string;
@@ -120,6 +128,36 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
         };
       },
     }),
+  );
+
+  // Bodies refused before Apollo (malformed JSON, too large, NUL) answer in GraphQL's shape, not Express's HTML.
+  app.use(
+    (
+      error: { status?: number; type?: string },
+      _req: express.Request,
+      res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (res.headersSent) return next(error);
+      const tooLarge = error.type === 'entity.too.large';
+      const status = tooLarge ? 413 : error.status && error.status < 500 ? 400 : 500;
+      if (status === 500) logger.error({ errorType: (error as Error).name }, 'request failed before GraphQL');
+      res.status(status).json({
+        errors: [
+          {
+            message: tooLarge
+              ? 'The request body is too large'
+              : status === 400
+                ? 'The request body is not valid'
+                : 'Internal server error',
+            extensions: {
+              code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST',
+              requestId: res.locals.requestId,
+            },
+          },
+        ],
+      });
+    },
   );
 
   await new Promise<void>((resolve, reject) => {

@@ -39,11 +39,22 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { ...extensions, code },
     };
   }
-  logger.error({ err: original, path: formatted.path }, 'internal error');
+  logger.error({ ...describeSafely(original), path: formatted.path }, 'internal error');
   return {
     message: 'Internal server error',
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/**
+ * What is safe to log about an internal error: its type, the driver's
+ * SQLSTATE and where it was thrown. Not its message or the driver's query
+ * parameters: those can hold personal data (a searched name, an ID number).
+ */
+function describeSafely(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { errorType: typeof error };
+  const frames = error.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')) ?? [];
+  return { errorType: error.name, sqlState: (error as { code?: unknown }).code, stack: frames.slice(0, 8).join('\n') };
 }

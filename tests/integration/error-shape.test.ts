@@ -1,0 +1,84 @@
+import { encodeCursor } from '../../src/common/pagination';
+import { Factory } from '../support/factories';
+import { startTestApp, TestApp } from '../support/test-app';
+
+let app: TestApp;
+let make: Factory;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  make = new Factory(app.ds);
+});
+afterAll(() => app.close());
+
+async function post(body: string) {
+  const token = await app.token({ sub: 'a', roles: ['COMPLIANCE_AUDITOR'] });
+  const res = await fetch(app.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+  });
+  return { status: res.status, requestId: res.headers.get('x-request-id'), text: await res.text() };
+}
+
+describe('requests refused before GraphQL runs', () => {
+  it('answer malformed JSON with BAD_REQUEST in GraphQL’s shape, without a stack', async () => {
+    const res = await post('{"query": ');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toEqual({
+      errors: [{ message: expect.any(String), extensions: { code: 'BAD_REQUEST', requestId: res.requestId } }],
+    });
+    expect(res.text).not.toMatch(/at |SyntaxError|body-parser/);
+  });
+
+  it('answer an oversized body with 413', async () => {
+    const res = await post(JSON.stringify({ query: `{ me { id } }`, variables: { pad: 'x'.repeat(200_000) } }));
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.text).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('refuse a NUL character anywhere in the body', async () => {
+    const res = await post(JSON.stringify({ query: `{ customerByNumber(customerNo: "C\\u0000") { id } }` }));
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('cursors PostgreSQL would refuse', () => {
+  it.each([
+    ['holdings', encodeCursor(['2024-02-30', '7d9f2a52-5f0e-4c4e-9a57-6f4c2f1b2a10'])],
+    ['interactions', encodeCursor(['1', '7d9f2a52-5f0e-4c4e-9a57-6f4c2f1b2a10'])],
+    ['interactions', encodeCursor(['+275760-09-13T00:00:00.000Z', '7d9f2a52-5f0e-4c4e-9a57-6f4c2f1b2a10'])],
+  ])('are BAD_USER_INPUT on %s, not internal errors', async (list, after) => {
+    const customer = await make.customer();
+    const res = await app.gql(
+      `query ($id: ID!, $after: String) { customer(id: $id) { ${list}(after: $after) { totalCount } } }`,
+      {
+        id: customer.id,
+        after,
+      },
+    );
+    expect(res.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('are BAD_USER_INPUT for an audit id beyond bigint', async () => {
+    const after = encodeCursor(['2026-01-01T00:00:00.000Z', '9999999999999999999']);
+    const res = await app.gql(`query ($after: String) { auditLog(after: $after) { totalCount } }`, { after });
+    expect(res.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('in production', () => {
+  let prod: TestApp;
+  beforeAll(async () => {
+    prod = await startTestApp({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) });
+  });
+  afterAll(() => prod.close());
+
+  it('does not suggest field names, and refuses introspection', async () => {
+    const typo = await prod.gql(`{ customer(id: "7d9f2a52-5f0e-4c4e-9a57-6f4c2f1b2a10") { phon } }`);
+    expect(typo.errors?.[0].extensions.code).toBe('BAD_REQUEST');
+    expect(typo.errors?.[0].message).not.toContain('Did you mean');
+    const introspection = await prod.gql(`{ __schema { types { name } } }`);
+    expect(introspection.errors?.[0].extensions.code).toBe('BAD_REQUEST');
+  });
+});
