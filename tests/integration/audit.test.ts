@@ -1,15 +1,7 @@
 import { Role } from '../../src/auth/roles';
-import { Factory } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
-let app: TestApp;
-let make: Factory;
-
-beforeAll(async () => {
-  app = await startTestApp();
-  make = new Factory(app.ds);
-});
-afterAll(() => app.close());
+const { app, make } = useTestApp();
 
 const auditRows = (requestId: string) =>
   app.ds.query(

@@ -3,18 +3,10 @@ import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { HoldingStatus, ProductType, RiskLevel } from '../../src/modules/holding/holding.enums';
 import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
 import { CreditGrade, RiskTolerance } from '../../src/modules/risk/risk.enums';
-import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
-import { startTestApp, TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
-let app: TestApp;
-let make: Factory;
-
-beforeAll(async () => {
-  app = await startTestApp();
-  make = new Factory(app.ds);
-});
-afterAll(() => app.close());
+const { app, make } = useTestApp();
 
 describe('the 360° view of one customer', () => {
   it('returns profile, relations and derived fields in one request', async () => {

@@ -1,17 +1,9 @@
 import { Tier } from '../../src/modules/customer/customer.enums';
 import { RiskTolerance } from '../../src/modules/risk/risk.enums';
 import { BranchEntity } from '../../src/modules/organisation/branch.entity';
-import { Factory } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
-let app: TestApp;
-let make: Factory;
-
-beforeAll(async () => {
-  app = await startTestApp();
-  make = new Factory(app.ds);
-});
-afterAll(() => app.close());
+const { app, make } = useTestApp();
 
 /** Each test works inside a branch of its own, so the tests' customers never mix. */
 async function customersOf(

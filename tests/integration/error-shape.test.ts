@@ -1,15 +1,7 @@
 import { encodeCursor } from '../../src/common/pagination';
-import { Factory } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
-let app: TestApp;
-let make: Factory;
-
-beforeAll(async () => {
-  app = await startTestApp();
-  make = new Factory(app.ds);
-});
-afterAll(() => app.close());
+const { app, make } = useTestApp();
 
 async function post(body: string) {
   const token = await app.token({ sub: 'a', roles: ['COMPLIANCE_AUDITOR'] });
@@ -68,11 +60,7 @@ describe('cursors PostgreSQL would refuse', () => {
 });
 
 describe('in production', () => {
-  let prod: TestApp;
-  beforeAll(async () => {
-    prod = await startTestApp({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) });
-  });
-  afterAll(() => prod.close());
+  const { app: prod } = useTestApp({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) });
 
   it('does not suggest field names, and refuses introspection', async () => {
     const typo = await prod.gql(`{ customer(id: "7d9f2a52-5f0e-4c4e-9a57-6f4c2f1b2a10") { phon } }`);

@@ -25,7 +25,12 @@ import { residentIdNumber } from '../../src/seed/id-number';
 export class Factory {
   private seq = 0;
 
-  constructor(private readonly ds: DataSource) {}
+  /** A data source, or a getter for one that is not open yet (see useTestApp). */
+  constructor(private readonly source: DataSource | (() => DataSource)) {}
+
+  private get ds(): DataSource {
+    return typeof this.source === 'function' ? this.source() : this.source;
+  }
 
   private next(): number {
     return ++this.seq;

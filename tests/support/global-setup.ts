@@ -1,17 +1,19 @@
 import 'reflect-metadata';
 import { createDataSource } from '../../src/db/data-source';
 import { runMigrations } from '../../src/db/migrate';
-import { TEMPLATE_DB, TEST_DB_PREFIX, urlFor, withAdmin } from './test-database';
+import { dropAbandonedDatabases, templateName, urlFor, withAdmin } from './test-database';
 
-/** Migrates the template database once per run; test files clone it. */
+/** Migrates this run's template database once; test files clone it. */
 export default async function globalSetup(): Promise<void> {
+  const run = String(process.pid);
+  process.env.C360_TEST_RUN = run;
+  const template = templateName(run);
   await withAdmin(async (c) => {
-    const leftovers = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${TEST_DB_PREFIX}%`]);
-    for (const { datname } of leftovers.rows) await c.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
-    await c.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+    await dropAbandonedDatabases(c);
+    await c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${template}`);
   });
-  const ds = createDataSource(urlFor(TEMPLATE_DB), { poolSize: 2 });
+  const ds = createDataSource(urlFor(template), { poolSize: 2 });
   await ds.initialize();
   try {
     await runMigrations(ds);

@@ -1,5 +1,5 @@
-import { TEMPLATE_DB, withAdmin } from './test-database';
+import { runId, templateName, withAdmin } from './test-database';
 
 export default async function globalTeardown(): Promise<void> {
-  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`));
+  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${templateName(runId())} WITH (FORCE)`));
 }

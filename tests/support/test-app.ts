@@ -4,6 +4,7 @@ import { Role } from '../../src/auth/roles';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { startApp } from '../../src/server/app';
+import { Factory } from './factories';
 import { createTestDatabase } from './test-database';
 
 export interface GraphQLResponse<T = any> {
@@ -61,4 +62,33 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await db.drop();
     },
   };
+}
+
+/**
+ * The real server for one test file: started before its tests, closed after.
+ * The returned app and factory can be used at the top of the file; they reach
+ * the server once it has started.
+ */
+export function useTestApp(env: Record<string, string> = {}): { app: TestApp; make: Factory } {
+  let started: TestApp | undefined;
+  const current = () => {
+    if (!started) throw new Error('The test app starts in beforeAll; use it inside tests and hooks');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startTestApp(env);
+  });
+  afterAll(() => started?.close());
+  const app: TestApp = {
+    get url() {
+      return current().url;
+    },
+    get ds() {
+      return current().ds;
+    },
+    gql: (query, variables, options) => current().gql(query, variables, options),
+    token: (claims) => current().token(claims),
+    close: () => current().close(),
+  };
+  return { app, make: new Factory(() => app.ds) };
 }
