@@ -23,6 +23,8 @@ async function main() {
   const db = await openDatabase(config);
   const app = await startApp(config, db.ds);
   console.log(JSON.stringify({ url: app.url }));
+  // A clean exit, so that --cpu-prof writes its profile.
+  process.on('SIGINT', () => process.exit(0));
 }
 
 main().catch((error) => {
