@@ -146,5 +146,14 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     campaigns: 'STAFF',
     auditLog: [Role.COMPLIANCE_AUDITOR],
   },
-  Mutation: {},
+  Mutation: {
+    createCampaign: [Role.MARKETING_MANAGER],
+    updateCampaign: [Role.MARKETING_MANAGER],
+    submitCampaign: [Role.MARKETING_MANAGER],
+    approveCampaign: [Role.MARKETING_MANAGER],
+    rejectCampaign: [Role.MARKETING_MANAGER],
+    launchCampaign: [Role.MARKETING_MANAGER],
+    completeCampaign: [Role.MARKETING_MANAGER],
+    cancelCampaign: [Role.MARKETING_MANAGER],
+  },
 };

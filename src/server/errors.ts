@@ -1,5 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import type { ValidationError } from 'class-validator';
 import { logger } from './logger';
 
 /** Codes whose message was written for the client; anything else is masked. */
@@ -30,6 +32,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   let code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
   if (REQUEST_CODES.has(code)) code = 'BAD_REQUEST';
   const original = unwrapResolverError(error);
+  if (original instanceof ArgumentValidationError) return validationError(formatted, original);
   if (CLIENT_CODES.has(code) && original instanceof GraphQLError) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return {
@@ -57,4 +60,26 @@ function describeSafely(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { errorType: typeof error };
   const frames = error.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')) ?? [];
   return { errorType: error.name, sqlState: (error as { code?: unknown }).code, stack: frames.slice(0, 8).join('\n') };
+}
+
+/**
+ * class-validator's errors carry the rejected values; the client gets the
+ * names of the fields at fault and the rules they broke, never its input back.
+ */
+function validationError(formatted: GraphQLFormattedError, error: ArgumentValidationError): GraphQLFormattedError {
+  const problems: { field: string; rules: string[] }[] = [];
+  const walk = (errors: ValidationError[], prefix: string) => {
+    for (const e of errors) {
+      const field = `${prefix}${e.property}`;
+      if (e.constraints) problems.push({ field, rules: Object.keys(e.constraints) });
+      if (e.children?.length) walk(e.children, `${field}.`);
+    }
+  };
+  walk(error.extensions.validationErrors as ValidationError[], 'input.');
+  return {
+    message: `Invalid input: ${problems.map((p) => p.field).join(', ')}`,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'BAD_USER_INPUT', field: problems[0]?.field, fields: problems },
+  };
 }

@@ -6,6 +6,7 @@ import { policyGaps } from '../privacy/coverage';
 import { FieldPolicyGuard } from '../privacy/field-guard';
 import { withRootRules } from '../privacy/shield';
 import { AuditResolver } from '../modules/audit/audit.resolver';
+import { CampaignMutationResolver } from '../modules/campaign/campaign-mutations.resolver';
 import {
   CampaignEnrollmentResolver,
   CampaignResolver,
@@ -35,6 +36,7 @@ export const resolvers = [
   HoldingProductResolver,
   CustomerInteractionsResolver,
   CampaignResolver,
+  CampaignMutationResolver,
   CampaignEnrollmentResolver,
   CustomerCampaignsResolver,
   CustomerRiskResolver,
@@ -49,7 +51,7 @@ let built: Promise<GraphQLSchema> | undefined;
  * without a policy entry stops the server from starting.
  */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, validate: false, globalMiddlewares: [FieldPolicyGuard] }).then((schema) => {
+  built ??= buildSchema({ resolvers, validate: true, globalMiddlewares: [FieldPolicyGuard] }).then((schema) => {
     const gaps = policyGaps(schema);
     if (gaps.length) throw new Error(`The privacy policy does not cover the schema:\n  ${gaps.join('\n  ')}`);
     return withRootRules(schema);

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { AuditService } from '../modules/audit/audit.service';
+import { CampaignCommandService } from '../modules/campaign/campaign-commands.service';
 import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
@@ -9,13 +10,15 @@ import { TagService } from '../modules/tag/tag.service';
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
 export function createServices(ds: DataSource, config: Config) {
+  const audit = new AuditService(ds);
   return {
     customers: new CustomerService(ds, config),
     tags: new TagService(ds),
     holdings: new HoldingService(ds),
     interactions: new InteractionService(),
     campaigns: new CampaignService(ds),
-    audit: new AuditService(ds),
+    campaignCommands: new CampaignCommandService(ds, audit),
+    audit,
   };
 }
 

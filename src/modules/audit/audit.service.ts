@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { instantAndSerial } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
@@ -27,6 +27,24 @@ export class AuditService {
         entries.map((e) => e.customerId),
         entries.map((e) => e.fields.join(',')),
       ],
+    );
+  }
+
+  /**
+   * A mutation's record, written with the caller's EntityManager so that it
+   * commits or rolls back with the write it records. `detail` holds ids and
+   * states, never personal data.
+   */
+  async recordMutation(
+    em: EntityManager,
+    ctx: RequestContext,
+    operation: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO audit_record (actor_id, actor_roles, operation, operation_name, request_id, detail)
+       VALUES ($1, $2::text[], $3, $3, $4, $5::jsonb)`,
+      [ctx.principal.id, ctx.principal.roles, operation, ctx.requestId, JSON.stringify(detail)],
     );
   }
 

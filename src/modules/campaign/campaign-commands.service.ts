@@ -1,0 +1,128 @@
+import { isUUID } from 'class-validator';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { appError, badUserInput } from '../../common/errors';
+import { assertId } from '../../common/ids';
+import type { RequestContext } from '../../server/context';
+import { AuditService } from '../audit/audit.service';
+import { CampaignAction, isCheckerFor, nextStatus } from './campaign-lifecycle';
+import { CampaignEntity } from './campaign.entity';
+import { CampaignStatus } from './campaign.enums';
+import { CampaignInput } from './campaign.inputs';
+import { toCampaign } from './campaign.mapper';
+import { Campaign } from './campaign.type';
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The write side of campaigns. Every command runs in one transaction that
+ * locks the campaign row, checks the transition against the lifecycle, writes
+ * and leaves its audit record: concurrent commands on one campaign queue on
+ * the lock, so exactly one of two racing approvals wins and the other sees
+ * the new state (CONFLICT).
+ */
+export class CampaignCommandService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(ctx: RequestContext, input: CampaignInput): Promise<Campaign> {
+    const actor = staffId(ctx);
+    checkPlan(input);
+    return this.inTransaction(async (em) => {
+      const row = await em
+        .getRepository(CampaignEntity)
+        .save(
+          em
+            .getRepository(CampaignEntity)
+            .create({ ...columnsOf(input), status: CampaignStatus.DRAFT, createdBy: actor }),
+        );
+      await this.audit.recordMutation(em, ctx, 'createCampaign', { campaignId: row.id, code: row.code });
+      return toCampaign(row);
+    });
+  }
+
+  async update(ctx: RequestContext, id: string, input: CampaignInput): Promise<Campaign> {
+    checkPlan(input);
+    return this.transition(ctx, id, 'update', () => columnsOf(input));
+  }
+
+  async transition(
+    ctx: RequestContext,
+    id: string,
+    action: CampaignAction,
+    changes: (row: CampaignEntity) => Partial<CampaignEntity> = () => ({}),
+  ): Promise<Campaign> {
+    assertId('id', id);
+    const actor = staffId(ctx);
+    return this.inTransaction(async (em) => {
+      const row = await em
+        .getRepository(CampaignEntity)
+        .createQueryBuilder('c')
+        .setLock('pessimistic_write')
+        .where('c.id = :id', { id })
+        .getOne();
+      if (!row) throw appError('NOT_FOUND', 'No such campaign');
+      const status = nextStatus(action, row.status);
+      if (!status) {
+        throw appError('CONFLICT', `Cannot ${action} a campaign that is ${row.status}`, { currentStatus: row.status });
+      }
+      if ((action === 'approve' || action === 'reject') && !isCheckerFor(row, actor)) {
+        throw appError('FORBIDDEN', 'A campaign is approved or rejected by a manager other than its creator');
+      }
+      const from = row.status;
+      Object.assign(row, changes(row), { status });
+      if (action === 'approve') row.approvedBy = actor;
+      if (action === 'update') Object.assign(row, { approvedBy: null, rejectionReason: null });
+      const saved = await em.getRepository(CampaignEntity).save(row);
+      await this.audit.recordMutation(em, ctx, `${action}Campaign`, { campaignId: id, from, to: status });
+      return toCampaign(saved);
+    });
+  }
+
+  /** A duplicate code is the client's CONFLICT, not an internal error. */
+  private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.ds.transaction(work);
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw appError('CONFLICT', 'A campaign with this code already exists', { field: 'input.code' });
+      }
+      throw error;
+    }
+  }
+}
+
+/** Campaign rows name their maker and checker by staff id. */
+function staffId(ctx: RequestContext): string {
+  if (!isUUID(ctx.principal.id)) throw appError('FORBIDDEN', 'Only staff with a staff id may change campaigns');
+  return ctx.principal.id;
+}
+
+function checkPlan(input: CampaignInput): void {
+  const { aumMin, aumMax } = input.targetCriteria;
+  if (aumMin != null && aumMax != null && Number(aumMax) < Number(aumMin)) {
+    throw badUserInput('input.targetCriteria.aumMax', 'aumMax must not be below aumMin');
+  }
+  if (input.startsOn && input.endsOn && input.endsOn < input.startsOn) {
+    throw badUserInput('input.endsOn', 'endsOn must not be before startsOn');
+  }
+}
+
+function columnsOf(input: CampaignInput): Partial<CampaignEntity> {
+  return {
+    code: input.code,
+    name: input.name,
+    objective: input.objective ?? null,
+    targetTiers: input.targetCriteria.tiers,
+    targetLifecycleStages: input.targetCriteria.lifecycleStages,
+    targetTagCodes: input.targetCriteria.tagCodes,
+    targetAumMin: input.targetCriteria.aumMin ?? null,
+    targetAumMax: input.targetCriteria.aumMax ?? null,
+    channels: input.channels,
+    productId: input.productId ?? null,
+    budget: input.budget,
+    startsOn: input.startsOn ?? null,
+    endsOn: input.endsOn ?? null,
+  };
+}
