@@ -52,6 +52,14 @@ export class RequestPrivacy {
   }
 
   /**
+   * Access to data that belongs to no customer (campaigns, catalogues): row
+   * scope does not apply, so every column of the caller counts.
+   */
+  unscoped(type: string, field: string): Access {
+    return accessPlanFor(this.columns).access(type, field);
+  }
+
+  /**
    * The access the caller has on every row they can see: what filters and
    * search may use, since a filter runs over rows whose plans differ.
    */

@@ -150,3 +150,41 @@ describe('campaign lifecycle', () => {
     expect(res.errors?.[0].extensions.code).toBe('FORBIDDEN');
   });
 });
+
+describe('campaign metrics', () => {
+  it('count the funnel, revenue and ROI in SQL, for marketing, risk and audit only', async () => {
+    const campaign = await make.campaign({ cost: '1000.00' });
+    const statuses = ['TARGETED', 'CONTACTED', 'RESPONDED', 'CONVERTED', 'OPTED_OUT'] as const;
+    for (const status of statuses) {
+      const customer = await make.customer();
+      await make.enrollment(campaign.id, customer.id, {
+        status: status as never,
+        revenue: status === 'CONVERTED' ? '2500.00' : '0.00',
+      });
+    }
+    const query = `query ($id: ID!) { campaign(id: $id) { metrics { targeted contacted responded converted participationRate conversionRate revenue cost roi } } }`;
+    const res = await app.gql(query, { id: campaign.id }, { as: { sub: 'm', roles: [Role.MARKETING_ANALYST] } });
+    expect(res.data.campaign.metrics).toEqual({
+      targeted: 5,
+      contacted: 3,
+      responded: 2,
+      converted: 1,
+      participationRate: 0.4,
+      conversionRate: 0.2,
+      revenue: '2500.00',
+      cost: '1000.00',
+      roi: 1.5,
+    });
+    const agent = await app.gql(query, { id: campaign.id }, { as: { sub: 'a', roles: [Role.CALL_CENTER_AGENT] } });
+    expect(agent.data.campaign.metrics).toBeNull();
+    expect(agent.errors?.[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('leave ROI null when the campaign cost nothing', async () => {
+    const campaign = await make.campaign();
+    const res = await app.gql(`query ($id: ID!) { campaign(id: $id) { metrics { targeted roi } } }`, {
+      id: campaign.id,
+    });
+    expect(res.data.campaign.metrics).toEqual({ targeted: 0, roi: null });
+  });
+});

@@ -43,6 +43,10 @@ const PATHS: Record<string, { select: (fields: string) => string; pick: (custome
     select: (f) => `campaignEnrollments { campaign { ${f} } }`,
     pick: (c) => c.campaignEnrollments[0].campaign,
   },
+  CampaignMetrics: {
+    select: (f) => `campaignEnrollments { campaign { metrics { ${f} } } }`,
+    pick: (c) => c.campaignEnrollments[0].campaign.metrics ?? undefined,
+  },
   CampaignTargetCriteria: {
     select: (f) => `campaignEnrollments { campaign { targetCriteria { ${f} } } }`,
     pick: (c) => c.campaignEnrollments[0].campaign.targetCriteria,

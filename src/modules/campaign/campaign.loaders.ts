@@ -3,13 +3,31 @@ import { DataSource, In } from 'typeorm';
 import { byKey, groupByKey } from '../../db/batch';
 import { CampaignEnrollmentEntity, CampaignEntity } from './campaign.entity';
 import { toCampaign } from './campaign.mapper';
-import { Campaign, CampaignEnrollment } from './campaign.type';
+import { Campaign, CampaignEnrollment, CampaignMetrics } from './campaign.type';
 
 export function createCampaignLoaders(ds: DataSource) {
   return {
     byId: new DataLoader<string, Campaign | null>(async (ids) => {
       const rows = await ds.getRepository(CampaignEntity).find({ where: { id: In([...ids]) } });
       return byKey(ids, rows.map(toCampaign), (c) => c.id);
+    }),
+
+    /** Funnel counts, revenue and ROI per campaign, aggregated in one statement for the batch. */
+    metrics: new DataLoader<string, CampaignMetrics>(async (campaignIds) => {
+      const rows: (CampaignMetrics & { campaignId: string })[] = await ds.query(
+        `SELECT c.id AS "campaignId",
+                count(e.id)::int AS targeted,
+                count(e.id) FILTER (WHERE e.status IN ('CONTACTED', 'RESPONDED', 'CONVERTED'))::int AS contacted,
+                count(e.id) FILTER (WHERE e.status IN ('RESPONDED', 'CONVERTED'))::int AS responded,
+                count(e.id) FILTER (WHERE e.status = 'CONVERTED')::int AS converted,
+                coalesce(sum(e.revenue), 0)::numeric(18,2)::text AS revenue,
+                c.cost::text AS cost
+         FROM campaign c LEFT JOIN campaign_enrollment e ON e.campaign_id = c.id
+         WHERE c.id = ANY($1::uuid[])
+         GROUP BY c.id`,
+        [campaignIds],
+      );
+      return byKey(campaignIds, rows.map(withRates), (m) => m.campaignId).map((m) => m ?? withRates(emptyMetrics()));
     }),
 
     /** A customer's enrolments, newest first: bounded by the number of campaigns a customer can be in. */
@@ -21,5 +39,31 @@ export function createCampaignLoaders(ds: DataSource) {
       });
       return groupByKey(customerIds, rows, (r) => r.customerId);
     }),
+  };
+}
+
+function emptyMetrics(): CampaignMetrics & { campaignId: string } {
+  return {
+    campaignId: '',
+    targeted: 0,
+    contacted: 0,
+    responded: 0,
+    converted: 0,
+    participationRate: 0,
+    conversionRate: 0,
+    revenue: '0.00',
+    cost: '0.00',
+    roi: null,
+  };
+}
+
+/** Rates from the counts, as PRODUCT.md §4 defines them. */
+function withRates<M extends CampaignMetrics>(m: M): M {
+  const cost = Number(m.cost);
+  return {
+    ...m,
+    participationRate: m.targeted ? m.responded / m.targeted : 0,
+    conversionRate: m.targeted ? m.converted / m.targeted : 0,
+    roi: cost === 0 ? null : (Number(m.revenue) - cost) / cost,
   };
 }

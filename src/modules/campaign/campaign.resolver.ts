@@ -4,7 +4,7 @@ import type { RequestContext } from '../../server/context';
 import { Customer } from '../customer/customer.type';
 import { Product } from '../holding/holding.type';
 import { CampaignStatus } from './campaign.enums';
-import { Campaign, CampaignConnection, CampaignEnrollment } from './campaign.type';
+import { Campaign, CampaignConnection, CampaignEnrollment, CampaignMetrics } from './campaign.type';
 
 @Resolver(() => Campaign)
 export class CampaignResolver {
@@ -20,6 +20,14 @@ export class CampaignResolver {
     @Arg('status', () => CampaignStatus, { nullable: true }) status?: CampaignStatus | null,
   ) {
     return ctx.services.campaigns.page(status, page);
+  }
+
+  @FieldResolver(() => CampaignMetrics, {
+    nullable: true,
+    description: 'Marketing roles, risk officers and auditors only.',
+  })
+  metrics(@Root() campaign: Campaign, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.campaign.metrics.load(campaign.id);
   }
 
   @FieldResolver(() => Product, { nullable: true, description: 'The product the campaign promotes, if any.' })

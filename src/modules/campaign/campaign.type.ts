@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../../common/pagination';
 import { DateScalar, DateTimeScalar, DecimalScalar } from '../../common/scalars';
 import { LifecycleStage, Tier } from '../customer/customer.enums';
@@ -79,3 +79,33 @@ export class CampaignEnrollment {
 }
 
 export const CampaignConnection = ConnectionType(Campaign, 'Campaign');
+
+@ObjectType('CampaignMetrics', { simpleResolvers: true, description: 'Computed from enrolments in SQL.' })
+export class CampaignMetrics {
+  @Field(() => Int, { description: 'Customers enrolled, whatever their status.' })
+  targeted: number;
+
+  @Field(() => Int, { description: 'Contacted, responded or converted.' })
+  contacted: number;
+
+  @Field(() => Int, { description: 'Responded or converted.' })
+  responded: number;
+
+  @Field(() => Int)
+  converted: number;
+
+  @Field(() => Float, { description: 'responded / targeted; 0 when none targeted.' })
+  participationRate: number;
+
+  @Field(() => Float, { description: 'converted / targeted; 0 when none targeted.' })
+  conversionRate: number;
+
+  @Field(() => DecimalScalar)
+  revenue: string;
+
+  @Field(() => DecimalScalar)
+  cost: string;
+
+  @Field(() => Float, { nullable: true, description: '(revenue − cost) / cost; null when cost is 0.' })
+  roi: number | null;
+}
