@@ -157,5 +157,8 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     launchCampaign: [Role.MARKETING_MANAGER],
     completeCampaign: [Role.MARKETING_MANAGER],
     cancelCampaign: [Role.MARKETING_MANAGER],
+    assignTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
+    removeTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
+    updateConsent: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT],
   },
 };

@@ -7,6 +7,8 @@ import { FieldPolicyGuard } from '../privacy/field-guard';
 import { withRootRules } from '../privacy/shield';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { CampaignMutationResolver } from '../modules/campaign/campaign-mutations.resolver';
+import { ConsentMutationResolver } from '../modules/consent/consent-mutations.resolver';
+import { TagMutationResolver } from '../modules/tag/tag-mutations.resolver';
 import {
   CampaignEnrollmentResolver,
   CampaignResolver,
@@ -37,6 +39,8 @@ export const resolvers = [
   CustomerInteractionsResolver,
   CampaignResolver,
   CampaignMutationResolver,
+  TagMutationResolver,
+  ConsentMutationResolver,
   CampaignEnrollmentResolver,
   CustomerCampaignsResolver,
   CustomerRiskResolver,

@@ -2,6 +2,8 @@ import { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { AuditService } from '../modules/audit/audit.service';
 import { CampaignCommandService } from '../modules/campaign/campaign-commands.service';
+import { ConsentCommandService } from '../modules/consent/consent-commands.service';
+import { TagCommandService } from '../modules/tag/tag-commands.service';
 import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
@@ -18,6 +20,8 @@ export function createServices(ds: DataSource, config: Config) {
     interactions: new InteractionService(),
     campaigns: new CampaignService(ds),
     campaignCommands: new CampaignCommandService(ds, audit),
+    tagCommands: new TagCommandService(ds, audit),
+    consentCommands: new ConsentCommandService(ds, audit),
     audit,
   };
 }

@@ -40,11 +40,12 @@ export class AuditService {
     ctx: RequestContext,
     operation: string,
     detail: Record<string, unknown>,
+    customerId: string | null = null,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO audit_record (actor_id, actor_roles, operation, operation_name, request_id, detail)
-       VALUES ($1, $2::text[], $3, $3, $4, $5::jsonb)`,
-      [ctx.principal.id, ctx.principal.roles, operation, ctx.requestId, JSON.stringify(detail)],
+      `INSERT INTO audit_record (actor_id, actor_roles, customer_id, operation, operation_name, request_id, detail)
+       VALUES ($1, $2::text[], $3, $4, $4, $5, $6::jsonb)`,
+      [ctx.principal.id, ctx.principal.roles, customerId, operation, ctx.requestId, JSON.stringify(detail)],
     );
   }
 

@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { appError } from '../../common/errors';
+import { assertId } from '../../common/ids';
 import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
 import { scopeCondition } from '../../privacy/row-scope';
@@ -8,10 +10,18 @@ import { CustomerEntity } from './customer.entity';
 import { toCustomer } from './customer.mapper';
 import { Customer } from './customer.type';
 
-/** Customers the caller may see, as a query to add conditions to. */
-export function scopedCustomers(ds: DataSource, caller: CallerView) {
+/** Customers the caller may see, as a query to add conditions to (inside a transaction: pass its manager). */
+export function scopedCustomers(db: DataSource | EntityManager, caller: Pick<CallerView, 'scope'>) {
   const scope = scopeCondition(caller.scope, 'c');
-  return ds.getRepository(CustomerEntity).createQueryBuilder('c').where(scope.sql, scope.params);
+  return db.getRepository(CustomerEntity).createQueryBuilder('c').where(scope.sql, scope.params);
+}
+
+/** A customer the caller may act on, or NOT_FOUND: out of scope and missing look the same. */
+export async function customerInScope(em: EntityManager, caller: Pick<CallerView, 'scope'>, id: string) {
+  assertId('customerId', id);
+  const customer = await scopedCustomers(em, caller).andWhere('c.id = :id', { id }).getOne();
+  if (!customer) throw appError('NOT_FOUND', 'No such customer');
+  return customer;
 }
 
 /** A loaded row as the caller may see it: derived fields filled in, then the access plan applied. */
