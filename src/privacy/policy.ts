@@ -102,6 +102,10 @@ export const FIELD_POLICY: Record<string, Record<string, FieldRule>> = {
   ),
   CampaignTargetCriteria: allFull('tiers', 'lifecycleStages', 'tagCodes', 'aumMin', 'aumMax'),
   PageInfo: allFull('hasNextPage', 'endCursor'),
+  // Reachable only from enrollCustomers (marketing managers): ids, customer numbers and reasons.
+  EnrollmentResult: allFull('runId', 'enrolled', 'skipped', 'skippedCustomers'),
+  EnrollmentSkipCount: allFull('reason', 'count'),
+  SkippedCustomer: allFull('customerId', 'customerNo', 'reason'),
   // Reachable by auditors only (OPERATION_POLICY), who read everything.
   AuditRecord: allFull(
     'id',
@@ -157,6 +161,7 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     launchCampaign: [Role.MARKETING_MANAGER],
     completeCampaign: [Role.MARKETING_MANAGER],
     cancelCampaign: [Role.MARKETING_MANAGER],
+    enrollCustomers: [Role.MARKETING_MANAGER],
     assignTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
     removeTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
     updateConsent: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT],

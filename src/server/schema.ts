@@ -7,6 +7,7 @@ import { FieldPolicyGuard } from '../privacy/field-guard';
 import { withRootRules } from '../privacy/shield';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { CampaignMutationResolver } from '../modules/campaign/campaign-mutations.resolver';
+import { EnrollmentResolver } from '../modules/campaign/enrollment.resolver';
 import { ConsentMutationResolver } from '../modules/consent/consent-mutations.resolver';
 import { TagMutationResolver } from '../modules/tag/tag-mutations.resolver';
 import {
@@ -39,6 +40,7 @@ export const resolvers = [
   CustomerInteractionsResolver,
   CampaignResolver,
   CampaignMutationResolver,
+  EnrollmentResolver,
   TagMutationResolver,
   ConsentMutationResolver,
   CampaignEnrollmentResolver,

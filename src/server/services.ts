@@ -4,6 +4,7 @@ import { AuditService } from '../modules/audit/audit.service';
 import { CampaignCommandService } from '../modules/campaign/campaign-commands.service';
 import { ConsentCommandService } from '../modules/consent/consent-commands.service';
 import { TagCommandService } from '../modules/tag/tag-commands.service';
+import { EnrollmentService } from '../modules/campaign/enrollment.service';
 import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
@@ -21,6 +22,7 @@ export function createServices(ds: DataSource, config: Config) {
     campaigns: new CampaignService(ds),
     campaignCommands: new CampaignCommandService(ds, audit),
     tagCommands: new TagCommandService(ds, audit),
+    enrollments: new EnrollmentService(ds, audit),
     consentCommands: new ConsentCommandService(ds, audit),
     audit,
   };

@@ -1,0 +1,49 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ConnectionType } from '../../common/pagination';
+
+/** Why enrollCustomers skipped a customer; checked in this order, the first that applies is reported. */
+export enum SkipReason {
+  NO_CONSENT = 'NO_CONSENT',
+  OPTED_OUT = 'OPTED_OUT',
+  UNSUITABLE = 'UNSUITABLE',
+  NO_ASSESSMENT = 'NO_ASSESSMENT',
+  ASSESSMENT_EXPIRED = 'ASSESSMENT_EXPIRED',
+  AGE_RESTRICTED = 'AGE_RESTRICTED',
+  ALREADY_ENROLLED = 'ALREADY_ENROLLED',
+}
+registerEnumType(SkipReason, { name: 'SkipReason' });
+
+@ObjectType('EnrollmentSkipCount', { simpleResolvers: true })
+export class EnrollmentSkipCount {
+  @Field(() => SkipReason)
+  reason: SkipReason;
+
+  @Field(() => Int)
+  count: number;
+}
+
+@ObjectType('SkippedCustomer', { simpleResolvers: true })
+export class SkippedCustomer {
+  @Field(() => ID)
+  customerId: string;
+
+  @Field()
+  customerNo: string;
+
+  @Field(() => SkipReason)
+  reason: SkipReason;
+}
+
+export const SkippedCustomerConnection = ConnectionType(SkippedCustomer, 'SkippedCustomer');
+
+@ObjectType('EnrollmentResult', { simpleResolvers: true })
+export class EnrollmentResult {
+  @Field(() => ID, { description: 'Identifies this run; its skipped customers stay listed under it.' })
+  runId: string;
+
+  @Field(() => Int)
+  enrolled: number;
+
+  @Field(() => [EnrollmentSkipCount], { description: 'Per reason, only reasons that occurred.' })
+  skipped: EnrollmentSkipCount[];
+}
