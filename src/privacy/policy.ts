@@ -1,4 +1,4 @@
-import { Role } from '../auth/roles';
+import { Role, Scope } from '../auth/roles';
 import { maskAccountNo, maskAddress, maskEmail, maskIdNumber, maskName, maskPhone } from './masks';
 
 /**
@@ -106,6 +106,8 @@ export const FIELD_POLICY: Record<string, Record<string, FieldRule>> = {
   EnrollmentResult: allFull('runId', 'enrolled', 'skipped', 'skippedCustomers'),
   EnrollmentSkipCount: allFull('reason', 'count'),
   SkippedCustomer: allFull('customerId', 'customerNo', 'reason'),
+  // What a write returns to its caller, partners included: ids only.
+  InteractionReceipt: allFull('id'),
   // Reachable by auditors only (OPERATION_POLICY), who read everything.
   AuditRecord: allFull(
     'id',
@@ -138,7 +140,8 @@ export const ROW_SCOPE: Record<Column, RowScopeRule> = {
 };
 
 /** Who may call each root field. An operation not named here is denied to everyone. */
-export type Callers = 'ANYONE' | 'STAFF' | readonly Role[];
+/** `scope:<name>` admits a PARTNER token that carries that scope. */
+export type Callers = 'ANYONE' | 'STAFF' | readonly (Role | `scope:${Scope}`)[];
 
 export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Record<string, Callers> } = {
   Query: {
@@ -165,5 +168,11 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     assignTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
     removeTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
     updateConsent: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT],
+    recordInteraction: [
+      Role.RELATIONSHIP_MANAGER,
+      Role.BRANCH_STAFF,
+      Role.CALL_CENTER_AGENT,
+      `scope:${Scope.INTERACTIONS_WRITE}`,
+    ],
   },
 };

@@ -12,8 +12,9 @@ const STAFF_ROLES = Object.values(Role).filter((r) => r !== Role.PARTNER);
 
 function mayCall(callers: Callers, principal: Principal): boolean {
   if (callers === 'ANYONE') return true;
-  const allowed: readonly Role[] = callers === 'STAFF' ? STAFF_ROLES : callers;
-  return principal.roles.some((r) => allowed.includes(r));
+  const allowed: readonly string[] = callers === 'STAFF' ? STAFF_ROLES : callers;
+  if (principal.roles.some((r) => allowed.includes(r))) return true;
+  return principal.roles.includes(Role.PARTNER) && principal.scopes.some((scope) => allowed.includes(`scope:${scope}`));
 }
 
 const rules = new Map<string, ShieldRule>();

@@ -122,6 +122,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
           privacy,
           scope,
           audit,
+          idempotencyKey: idempotencyKeyOf(req.header('idempotency-key')),
           today,
           services,
           loaders: createLoaders(ds, config, { today, privacy, scope, audit }),
@@ -170,4 +171,9 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
     httpServer,
     stop: () => apollo.stop(),
   };
+}
+
+/** A usable Idempotency-Key: 1 to 200 visible ASCII characters; anything else is treated as absent. */
+function idempotencyKeyOf(header: string | undefined): string | undefined {
+  return header && /^[\x21-\x7e]{1,200}$/.test(header) ? header : undefined;
 }

@@ -15,6 +15,8 @@ export interface RequestContext {
   scope: RowScope;
   /** Sensitive fields this request returned in full, per customer: written before the response leaves. */
   audit: AuditTrail;
+  /** The Idempotency-Key header, when the client sent one. */
+  idempotencyKey?: string;
   /** The business date (Asia/Shanghai) fixed at the start of the request, so every age and window in it agrees. */
   today: string;
   services: Services;

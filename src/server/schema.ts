@@ -22,7 +22,7 @@ import {
   HoldingProductResolver,
   ProductCatalogueResolver,
 } from '../modules/holding/holding.resolver';
-import { CustomerInteractionsResolver } from '../modules/interaction/interaction.resolver';
+import { CustomerInteractionsResolver, InteractionMutationResolver } from '../modules/interaction/interaction.resolver';
 import { CustomerOrganisationResolver } from '../modules/organisation/organisation.resolver';
 import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
@@ -38,6 +38,7 @@ export const resolvers = [
   CustomerHoldingsResolver,
   HoldingProductResolver,
   CustomerInteractionsResolver,
+  InteractionMutationResolver,
   CampaignResolver,
   CampaignMutationResolver,
   EnrollmentResolver,

@@ -5,6 +5,8 @@ import { CampaignCommandService } from '../modules/campaign/campaign-commands.se
 import { ConsentCommandService } from '../modules/consent/consent-commands.service';
 import { TagCommandService } from '../modules/tag/tag-commands.service';
 import { EnrollmentService } from '../modules/campaign/enrollment.service';
+import { IdempotencyService } from '../modules/idempotency/idempotency.service';
+import { InteractionCommandService } from '../modules/interaction/interaction-commands';
 import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
@@ -14,6 +16,7 @@ import { TagService } from '../modules/tag/tag.service';
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
 export function createServices(ds: DataSource, config: Config) {
   const audit = new AuditService(ds);
+  const idempotency = new IdempotencyService(ds);
   return {
     customers: new CustomerService(ds, config),
     tags: new TagService(ds),
@@ -23,6 +26,7 @@ export function createServices(ds: DataSource, config: Config) {
     campaignCommands: new CampaignCommandService(ds, audit),
     tagCommands: new TagCommandService(ds, audit),
     enrollments: new EnrollmentService(ds, audit),
+    interactionCommands: new InteractionCommandService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),
     audit,
   };

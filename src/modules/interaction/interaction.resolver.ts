@@ -1,7 +1,8 @@
-import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../server/context';
 import { Customer } from '../customer/customer.type';
+import { InteractionReceipt, RecordInteractionInput } from './interaction-commands';
 import { InteractionConnection } from './interaction.type';
 
 @Resolver(() => Customer)
@@ -9,5 +10,18 @@ export class CustomerInteractionsResolver {
   @FieldResolver(() => InteractionConnection, { nullable: true, description: 'Newest first.' })
   interactions(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
     return ctx.services.interactions.pageForCustomer(ctx, customer.id, page);
+  }
+}
+
+@Resolver(() => InteractionReceipt)
+export class InteractionMutationResolver {
+  @Mutation(() => InteractionReceipt, {
+    description: 'Appends an interaction. Retries with the same Idempotency-Key (or externalRef) write once.',
+  })
+  recordInteraction(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => RecordInteractionInput) input: RecordInteractionInput,
+  ) {
+    return ctx.services.interactionCommands.record(ctx, input);
   }
 }

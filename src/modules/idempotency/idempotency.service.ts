@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { Role } from '../../auth/roles';
+import { appError, badUserInput } from '../../common/errors';
+import type { RequestContext } from '../../server/context';
+
+/** Keys are kept at least this long (PRODUCT.md §4: 24 hours). */
+const KEEP = '24 hours';
+
+/**
+ * Runs a write at most once per (caller, key). The key row is inserted first,
+ * in the write's own transaction, under the table's primary key: a concurrent
+ * duplicate blocks on that insert until the first commits, then finds the
+ * row and replays its stored result. A key reused with another input is a
+ * CONFLICT. If the write fails, its transaction takes the key row with it,
+ * so a retry can succeed.
+ */
+export class IdempotencyService {
+  constructor(private readonly ds: DataSource) {}
+
+  async run<T>(
+    ctx: RequestContext,
+    operation: string,
+    input: object,
+    externalRef: string | null | undefined,
+    work: (em: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    // The header wins over the input's externalRef.
+    const key = ctx.idempotencyKey ?? externalRef ?? null;
+    if (!key) {
+      if (ctx.principal.roles.includes(Role.PARTNER)) {
+        throw badUserInput('externalRef', 'Partner writes need an Idempotency-Key header or an externalRef');
+      }
+      return this.ds.transaction(work);
+    }
+    const requestHash = createHash('sha256').update(canonicalJson({ operation, input })).digest('hex');
+    return this.ds.transaction(async (em) => {
+      const claimed = await em.query(
+        `INSERT INTO idempotency_record (principal_id, key, operation, request_hash, expires_at)
+         VALUES ($1, $2, $3, $4, now() + interval '${KEEP}')
+         ON CONFLICT (principal_id, key) DO NOTHING RETURNING key`,
+        [ctx.principal.id, key, operation, requestHash],
+      );
+      if (claimed.length === 0) {
+        const [prior] = await em.query(
+          `SELECT request_hash AS "requestHash", response FROM idempotency_record WHERE principal_id = $1 AND key = $2`,
+          [ctx.principal.id, key],
+        );
+        if (prior.requestHash !== requestHash) {
+          throw appError('CONFLICT', 'This idempotency key was already used with a different request');
+        }
+        return prior.response as T;
+      }
+      const result = await work(em);
+      await em.query(`UPDATE idempotency_record SET response = $3 WHERE principal_id = $1 AND key = $2`, [
+        ctx.principal.id,
+        key,
+        JSON.stringify(result),
+      ]);
+      return result;
+    });
+  }
+}
+
+/** JSON with object keys sorted, so that the same input always hashes the same. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}

@@ -1,0 +1,114 @@
+import { isUUID, IsOptional, MaxLength } from 'class-validator';
+import { EntityManager } from 'typeorm';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Role } from '../../auth/roles';
+import { appError } from '../../common/errors';
+import { DateTimeScalar } from '../../common/scalars';
+import type { RequestContext } from '../../server/context';
+import { AuditService } from '../audit/audit.service';
+import { CustomerEntity } from '../customer/customer.entity';
+import { scopedCustomers } from '../customer/customer.loaders';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { Channel, InteractionType } from './interaction.enums';
+
+@InputType()
+export class RecordInteractionInput {
+  @Field({ description: 'Partners address customers by customer number.' })
+  @MaxLength(32)
+  customerNo: string;
+
+  @Field(() => Channel)
+  channel: Channel;
+
+  @Field(() => InteractionType)
+  type: InteractionType;
+
+  @Field(() => DateTimeScalar)
+  occurredAt: Date;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(500)
+  summary?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(200)
+  outcome?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Your reference; makes a retry safe (the Idempotency-Key header wins).',
+  })
+  @IsOptional()
+  @MaxLength(100)
+  externalRef?: string | null;
+}
+
+@ObjectType('InteractionReceipt', { simpleResolvers: true })
+export class InteractionReceipt {
+  @Field(() => ID)
+  id: string;
+}
+
+/**
+ * A customer a write may touch: staff within their row scope; partners only
+ * customers who consented to partner sharing. Anything else is NOT_FOUND, so
+ * a partner cannot tell a refusal from a missing customer.
+ */
+export async function writableCustomer(
+  em: EntityManager,
+  ctx: RequestContext,
+  customerNo: string,
+): Promise<{ id: string }> {
+  // Partners have no read scope; what they may write to is set by the customer's consent.
+  const query = ctx.principal.roles.includes(Role.PARTNER)
+    ? em
+        .getRepository(CustomerEntity)
+        .createQueryBuilder('c')
+        .where(
+          `EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = c.id AND k.purpose = 'PARTNER_SHARING' AND k.granted)`,
+        )
+    : scopedCustomers(em, ctx);
+  query.andWhere('c.customer_no = :customerNo', { customerNo });
+  const customer = await query.getOne();
+  if (!customer) throw appError('NOT_FOUND', 'No such customer');
+  return customer;
+}
+
+export class InteractionCommandService {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Interactions are append-only; partners may write them for consenting customers. */
+  record(ctx: RequestContext, input: RecordInteractionInput): Promise<InteractionReceipt> {
+    return this.idempotency.run(ctx, 'recordInteraction', input, input.externalRef, async (em) => {
+      const customer = await writableCustomer(em, ctx, input.customerNo);
+      const partner = ctx.principal.roles.includes(Role.PARTNER);
+      const [row] = await em.query(
+        `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [
+          customer.id,
+          input.channel,
+          input.type,
+          input.occurredAt,
+          input.summary ?? null,
+          input.outcome ?? null,
+          !partner && isUUID(ctx.principal.id) ? ctx.principal.id : null,
+          partner ? ctx.principal.id : null,
+        ],
+      );
+      await this.audit.recordMutation(
+        em,
+        ctx,
+        'recordInteraction',
+        { interactionId: row.id, type: input.type },
+        customer.id,
+      );
+      return { id: row.id };
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { Role, Scope } from '../../src/auth/roles';
+import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
+import { useTestApp } from '../support/test-app';
+
+const { app, make } = useTestApp();
+
+const RECORD = `mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }`;
+const partner = { sub: 'partner-bank-a', roles: [Role.PARTNER], scopes: [Scope.INTERACTIONS_WRITE] };
+
+async function consenting() {
+  const customer = await make.customer();
+  await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+  return customer;
+}
+
+const input = (customerNo: string, overrides: Record<string, unknown> = {}) => ({
+  customerNo,
+  channel: 'PARTNER',
+  type: 'INQUIRY',
+  occurredAt: '2026-11-26T08:00:00.000Z',
+  summary: '咨询基金定投',
+  ...overrides,
+});
+
+const interactionsOf = async (customerId: string) =>
+  (await app.ds.query(`SELECT count(*)::int AS count FROM interaction WHERE customer_id = $1`, [customerId]))[0].count;
+
+describe('recordInteraction by a partner', () => {
+  it('writes once per Idempotency-Key and replays the first result', async () => {
+    const customer = await consenting();
+    const headers = { 'idempotency-key': `k-${customer.id}` };
+    const first = await app.gql(RECORD, { input: input(customer.customerNo) }, { as: partner, headers });
+    const again = await app.gql(RECORD, { input: input(customer.customerNo) }, { as: partner, headers });
+    expect(first.errors).toBeUndefined();
+    expect(again.data).toEqual(first.data);
+    expect(await interactionsOf(customer.id)).toBe(1);
+  });
+
+  it('answers CONFLICT for the same key with a different input', async () => {
+    const customer = await consenting();
+    const headers = { 'idempotency-key': `c-${customer.id}` };
+    await app.gql(RECORD, { input: input(customer.customerNo) }, { as: partner, headers });
+    const other = await app.gql(
+      RECORD,
+      { input: input(customer.customerNo, { summary: '另一件事' }) },
+      { as: partner, headers },
+    );
+    expect(other.errors?.[0].extensions.code).toBe('CONFLICT');
+    expect(await interactionsOf(customer.id)).toBe(1);
+  });
+
+  it('writes exactly once when identical requests race', async () => {
+    const customer = await consenting();
+    const body = { input: input(customer.customerNo, { externalRef: `race-${customer.id}` }) };
+    const results = await Promise.all(Array.from({ length: 8 }, () => app.gql(RECORD, body, { as: partner })));
+    const ids = new Set(results.map((r) => r.data?.recordInteraction?.id));
+    expect(results.every((r) => !r.errors || r.errors[0].extensions.code === 'CONFLICT')).toBe(true);
+    expect(ids.size).toBe(1);
+    expect(await interactionsOf(customer.id)).toBe(1);
+  });
+
+  it('needs a key or an externalRef', async () => {
+    const customer = await consenting();
+    const res = await app.gql(RECORD, { input: input(customer.customerNo) }, { as: partner });
+    expect(res.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('cannot tell a customer without partner-sharing consent from a missing one', async () => {
+    const noConsent = await make.customer();
+    const a = await app.gql(RECORD, { input: input(noConsent.customerNo, { externalRef: 'x1' }) }, { as: partner });
+    const b = await app.gql(RECORD, { input: input('NO-SUCH-CUSTOMER', { externalRef: 'x2' }) }, { as: partner });
+    expect(a.errors?.[0].extensions.code).toBe('NOT_FOUND');
+    expect(a.errors?.[0].message).toBe(b.errors?.[0].message);
+    expect(await interactionsOf(noConsent.id)).toBe(0);
+  });
+
+  it('needs the interactions:write scope', async () => {
+    const customer = await consenting();
+    const leadsOnly = { ...partner, scopes: [Scope.LEADS_WRITE] };
+    const res = await app.gql(RECORD, { input: input(customer.customerNo, { externalRef: 'y' }) }, { as: leadsOnly });
+    expect(res.errors?.[0].extensions.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('recordInteraction by staff', () => {
+  it('works within scope without a key, and is audited', async () => {
+    const rm = await make.staff();
+    const customer = await make.customer({ branchId: rm.branchId, relationshipManagerId: rm.id });
+    const res = await app.gql(
+      RECORD,
+      { input: input(customer.customerNo, { channel: 'BRANCH', type: 'VISIT' }) },
+      {
+        as: { sub: rm.id, roles: [Role.RELATIONSHIP_MANAGER] },
+      },
+    );
+    expect(res.errors).toBeUndefined();
+    const [audit] = await app.ds.query(`SELECT operation, actor_id FROM audit_record WHERE customer_id = $1`, [
+      customer.id,
+    ]);
+    expect(audit).toEqual({ operation: 'recordInteraction', actor_id: rm.id });
+  });
+});
