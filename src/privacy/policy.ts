@@ -108,6 +108,8 @@ export const FIELD_POLICY: Record<string, Record<string, FieldRule>> = {
   SkippedCustomer: allFull('customerId', 'customerNo', 'reason'),
   // What a write returns to its caller, partners included: ids only.
   InteractionReceipt: allFull('id'),
+  LeadReceipt: allFull('id'),
+  CampaignResponseReceipt: allFull('status'),
   // Reachable by auditors only (OPERATION_POLICY), who read everything.
   AuditRecord: allFull(
     'id',
@@ -168,6 +170,13 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     assignTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
     removeTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
     updateConsent: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT],
+    registerLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT, `scope:${Scope.LEADS_WRITE}`],
+    recordCampaignResponse: [
+      Role.RELATIONSHIP_MANAGER,
+      Role.BRANCH_STAFF,
+      Role.CALL_CENTER_AGENT,
+      `scope:${Scope.CAMPAIGNS_RESPOND}`,
+    ],
     recordInteraction: [
       Role.RELATIONSHIP_MANAGER,
       Role.BRANCH_STAFF,

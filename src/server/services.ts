@@ -7,6 +7,8 @@ import { TagCommandService } from '../modules/tag/tag-commands.service';
 import { EnrollmentService } from '../modules/campaign/enrollment.service';
 import { IdempotencyService } from '../modules/idempotency/idempotency.service';
 import { InteractionCommandService } from '../modules/interaction/interaction-commands';
+import { CampaignResponseService } from '../modules/campaign/campaign-response';
+import { LeadCommandService } from '../modules/lead/lead-commands';
 import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
@@ -27,6 +29,8 @@ export function createServices(ds: DataSource, config: Config) {
     tagCommands: new TagCommandService(ds, audit),
     enrollments: new EnrollmentService(ds, audit),
     interactionCommands: new InteractionCommandService(idempotency, audit),
+    leadCommands: new LeadCommandService(idempotency, audit),
+    campaignResponses: new CampaignResponseService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),
     audit,
   };

@@ -100,3 +100,82 @@ describe('recordInteraction by staff', () => {
     expect(audit).toEqual({ operation: 'recordInteraction', actor_id: rm.id });
   });
 });
+
+describe('registerLead', () => {
+  const LEAD = `mutation ($input: RegisterLeadInput!) { registerLead(input: $input) { id } }`;
+  const leadPartner = { sub: 'partner-leads', roles: [Role.PARTNER], scopes: [Scope.LEADS_WRITE] };
+
+  it('registers a prospect once per externalRef, and keeps the phone out of the audit record', async () => {
+    const lead = {
+      name: '赵六',
+      phone: '13600001234',
+      sourceChannel: 'PARTNER',
+      productInterest: '基金',
+      externalRef: 'lead-1',
+    };
+    const first = await app.gql(LEAD, { input: lead }, { as: leadPartner });
+    const again = await app.gql(LEAD, { input: lead }, { as: leadPartner });
+    expect(first.errors).toBeUndefined();
+    expect(again.data).toEqual(first.data);
+    const [{ count }] = await app.ds.query(`SELECT count(*)::int AS count FROM lead WHERE phone = '13600001234'`);
+    expect(count).toBe(1);
+    const audit = await app.ds.query(
+      `SELECT detail::text AS detail FROM audit_record WHERE operation = 'registerLead'`,
+    );
+    expect(audit.map((r: any) => r.detail).join()).not.toContain('13600001234');
+  });
+
+  it('refuses a malformed phone as BAD_USER_INPUT naming the field', async () => {
+    const res = await app.gql(
+      LEAD,
+      { input: { name: '赵六', phone: '12345', sourceChannel: 'PARTNER', externalRef: 'lead-2' } },
+      {
+        as: leadPartner,
+      },
+    );
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.phone' });
+  });
+});
+
+describe('recordCampaignResponse', () => {
+  const RESPOND = `mutation ($input: CampaignResponseInput!) { recordCampaignResponse(input: $input) { status } }`;
+  const responder = { sub: 'partner-respond', roles: [Role.PARTNER], scopes: [Scope.CAMPAIGNS_RESPOND] };
+
+  it('moves an enrolment forward to RESPONDED then CONVERTED with revenue, never back', async () => {
+    const customer = await consenting();
+    const campaign = await make.campaign({ status: 'ACTIVE' as never });
+    await make.enrollment(campaign.id, customer.id);
+    const respond = (converted: boolean, externalRef: string, revenue = '0.00') =>
+      app.gql(
+        RESPOND,
+        { input: { campaignId: campaign.id, customerNo: customer.customerNo, converted, revenue, externalRef } },
+        {
+          as: responder,
+        },
+      );
+    expect((await respond(false, 'r1')).data.recordCampaignResponse.status).toBe('RESPONDED');
+    expect((await respond(true, 'r2', '1200.00')).data.recordCampaignResponse.status).toBe('CONVERTED');
+    expect((await respond(true, 'r2', '1200.00')).data.recordCampaignResponse.status).toBe('CONVERTED');
+    expect((await respond(false, 'r3')).errors?.[0].extensions).toMatchObject({
+      code: 'CONFLICT',
+      currentStatus: 'CONVERTED',
+    });
+    const [row] = await app.ds.query(`SELECT status, revenue FROM campaign_enrollment WHERE customer_id = $1`, [
+      customer.id,
+    ]);
+    expect(row).toEqual({ status: 'CONVERTED', revenue: '1200.00' });
+  });
+
+  it('answers NOT_FOUND for a customer who is not enrolled', async () => {
+    const customer = await consenting();
+    const campaign = await make.campaign({ status: 'ACTIVE' as never });
+    const res = await app.gql(
+      RESPOND,
+      {
+        input: { campaignId: campaign.id, customerNo: customer.customerNo, converted: false, externalRef: 'n1' },
+      },
+      { as: responder },
+    );
+    expect(res.errors?.[0].extensions.code).toBe('NOT_FOUND');
+  });
+});

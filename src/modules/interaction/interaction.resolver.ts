@@ -2,6 +2,8 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-gr
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../server/context';
 import { Customer } from '../customer/customer.type';
+import { CampaignResponseInput, CampaignResponseReceipt } from '../campaign/campaign-response';
+import { LeadReceipt, RegisterLeadInput } from '../lead/lead-commands';
 import { InteractionReceipt, RecordInteractionInput } from './interaction-commands';
 import { InteractionConnection } from './interaction.type';
 
@@ -23,5 +25,20 @@ export class InteractionMutationResolver {
     @Arg('input', () => RecordInteractionInput) input: RecordInteractionInput,
   ) {
     return ctx.services.interactionCommands.record(ctx, input);
+  }
+
+  @Mutation(() => LeadReceipt, { description: 'Registers a prospect; idempotent like recordInteraction.' })
+  registerLead(@Ctx() ctx: RequestContext, @Arg('input', () => RegisterLeadInput) input: RegisterLeadInput) {
+    return ctx.services.leadCommands.register(ctx, input);
+  }
+
+  @Mutation(() => CampaignResponseReceipt, {
+    description: 'RESPONDED or CONVERTED (with revenue) for an enrolled customer of an ACTIVE campaign; idempotent.',
+  })
+  recordCampaignResponse(
+    @Ctx() ctx: RequestContext,
+    @Arg('input', () => CampaignResponseInput) input: CampaignResponseInput,
+  ) {
+    return ctx.services.campaignResponses.record(ctx, input);
   }
 }

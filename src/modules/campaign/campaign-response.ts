@@ -1,0 +1,84 @@
+import { IsOptional, IsUUID, MaxLength } from 'class-validator';
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { appError } from '../../common/errors';
+import { DecimalScalar } from '../../common/scalars';
+import type { RequestContext } from '../../server/context';
+import { AuditService } from '../audit/audit.service';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { writableCustomer } from '../interaction/interaction-commands';
+import { EnrollmentStatus } from './campaign.enums';
+
+@InputType()
+export class CampaignResponseInput {
+  @Field()
+  @IsUUID()
+  campaignId: string;
+
+  @Field()
+  @MaxLength(32)
+  customerNo: string;
+
+  @Field({ description: 'True when the customer took the offer (CONVERTED), false for a response only.' })
+  converted: boolean;
+
+  @Field(() => DecimalScalar, { defaultValue: '0.00', description: 'Revenue of a conversion, in CNY.' })
+  revenue: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(100)
+  externalRef?: string | null;
+}
+
+@ObjectType('CampaignResponseReceipt', { simpleResolvers: true })
+export class CampaignResponseReceipt {
+  @Field(() => EnrollmentStatus)
+  status: EnrollmentStatus;
+}
+
+/** Responses move an enrolment forward only: TARGETED/CONTACTED → RESPONDED → CONVERTED. */
+const MAY_RESPOND = [EnrollmentStatus.TARGETED, EnrollmentStatus.CONTACTED];
+const MAY_CONVERT = [...MAY_RESPOND, EnrollmentStatus.RESPONDED];
+
+export class CampaignResponseService {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly audit: AuditService,
+  ) {}
+
+  record(ctx: RequestContext, input: CampaignResponseInput): Promise<CampaignResponseReceipt> {
+    return this.idempotency.run(ctx, 'recordCampaignResponse', input, input.externalRef, async (em) => {
+      const customer = await writableCustomer(em, ctx, input.customerNo);
+      const [enrolment] = await em.query(
+        `SELECT e.id, e.status, c.status AS "campaignStatus" FROM campaign_enrollment e JOIN campaign c ON c.id = e.campaign_id
+         WHERE e.campaign_id = $1 AND e.customer_id = $2 FOR UPDATE OF e`,
+        [input.campaignId, customer.id],
+      );
+      if (!enrolment) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
+      if (enrolment.campaignStatus !== 'ACTIVE') {
+        throw appError('CONFLICT', 'Responses are recorded while a campaign is ACTIVE', {
+          currentStatus: enrolment.campaignStatus,
+        });
+      }
+      const status = input.converted ? EnrollmentStatus.CONVERTED : EnrollmentStatus.RESPONDED;
+      if (!(input.converted ? MAY_CONVERT : MAY_RESPOND).includes(enrolment.status)) {
+        throw appError('CONFLICT', `The enrolment is already ${enrolment.status}`, { currentStatus: enrolment.status });
+      }
+      await em.query(
+        `UPDATE campaign_enrollment SET status = $2, revenue = revenue + $3::numeric, updated_at = now(),
+           responded_at = coalesce(responded_at, now()),
+           converted_at = CASE WHEN $2 = 'CONVERTED' THEN now() ELSE converted_at END
+         WHERE id = $1`,
+        [enrolment.id, status, input.converted ? input.revenue : '0'],
+      );
+      await this.audit.recordMutation(
+        em,
+        ctx,
+        'recordCampaignResponse',
+        { campaignId: input.campaignId, status },
+        customer.id,
+      );
+      return { status };
+    });
+  }
+}
