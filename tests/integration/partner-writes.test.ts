@@ -179,3 +179,26 @@ describe('recordCampaignResponse', () => {
     expect(res.errors?.[0].extensions.code).toBe('NOT_FOUND');
   });
 });
+
+describe('a campaign contact', () => {
+  it('moves the enrolment from TARGETED to CONTACTED, and needs the campaign', async () => {
+    const customer = await consenting();
+    const campaign = await make.campaign({ status: 'ACTIVE' as never });
+    await make.enrollment(campaign.id, customer.id);
+    const contact = (campaignId: string | undefined, externalRef: string) =>
+      app.gql(
+        RECORD,
+        { input: input(customer.customerNo, { type: 'CAMPAIGN_CONTACT', campaignId, externalRef }) },
+        { as: partner },
+      );
+    expect((await contact(undefined, 'cc0')).errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.campaignId',
+    });
+    expect((await contact(campaign.id, 'cc1')).errors).toBeUndefined();
+    const [row] = await app.ds.query(`SELECT status, contacted_at FROM campaign_enrollment WHERE customer_id = $1`, [
+      customer.id,
+    ]);
+    expect(row).toEqual({ status: 'CONTACTED', contacted_at: new Date('2026-11-26T08:00:00.000Z') });
+  });
+});

@@ -1,8 +1,8 @@
-import { isUUID, IsOptional, MaxLength } from 'class-validator';
+import { isUUID, IsOptional, IsUUID, MaxLength } from 'class-validator';
 import { EntityManager } from 'typeorm';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { Role } from '../../auth/roles';
-import { appError } from '../../common/errors';
+import { appError, badUserInput } from '../../common/errors';
 import { DateTimeScalar } from '../../common/scalars';
 import type { RequestContext } from '../../server/context';
 import { AuditService } from '../audit/audit.service';
@@ -35,6 +35,14 @@ export class RecordInteractionInput {
   @IsOptional()
   @MaxLength(200)
   outcome?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Required for CAMPAIGN_CONTACT: the campaign whose enrolment was contacted.',
+  })
+  @IsOptional()
+  @IsUUID()
+  campaignId?: string | null;
 
   @Field(() => String, {
     nullable: true,
@@ -84,12 +92,15 @@ export class InteractionCommandService {
 
   /** Interactions are append-only; partners may write them for consenting customers. */
   record(ctx: RequestContext, input: RecordInteractionInput): Promise<InteractionReceipt> {
+    if (input.type === InteractionType.CAMPAIGN_CONTACT && !input.campaignId) {
+      throw badUserInput('input.campaignId', 'A CAMPAIGN_CONTACT names its campaign');
+    }
     return this.idempotency.run(ctx, 'recordInteraction', input, input.externalRef, async (em) => {
       const customer = await writableCustomer(em, ctx, input.customerNo);
       const partner = ctx.principal.roles.includes(Role.PARTNER);
       const [row] = await em.query(
-        `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
         [
           customer.id,
           input.channel,
@@ -99,8 +110,24 @@ export class InteractionCommandService {
           input.outcome ?? null,
           !partner && isUUID(ctx.principal.id) ? ctx.principal.id : null,
           partner ? ctx.principal.id : null,
+          input.campaignId ?? null,
         ],
       );
+      if (input.type === InteractionType.CAMPAIGN_CONTACT) {
+        // The enrolment moves to CONTACTED; later stages and opt-outs are left as they are.
+        const [, contacted]: [unknown[], number] = await em.query(
+          `UPDATE campaign_enrollment SET status = 'CONTACTED', contacted_at = $3, updated_at = now()
+           WHERE campaign_id = $1 AND customer_id = $2 AND status = 'TARGETED'`,
+          [input.campaignId, customer.id, input.occurredAt],
+        );
+        if (contacted === 0) {
+          const [enrolled] = await em.query(
+            `SELECT 1 FROM campaign_enrollment WHERE campaign_id = $1 AND customer_id = $2`,
+            [input.campaignId, customer.id],
+          );
+          if (!enrolled) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
+        }
+      }
       await this.audit.recordMutation(
         em,
         ctx,
