@@ -28,7 +28,7 @@ export function createServices(ds: DataSource, config: Config) {
     campaignCommands: new CampaignCommandService(ds, audit),
     tagCommands: new TagCommandService(ds, audit),
     enrollments: new EnrollmentService(ds, audit),
-    interactionCommands: new InteractionCommandService(idempotency, audit),
+    interactionCommands: new InteractionCommandService(idempotency, audit, config),
     leadCommands: new LeadCommandService(idempotency, audit),
     campaignResponses: new CampaignResponseService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),

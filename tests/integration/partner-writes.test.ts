@@ -202,3 +202,31 @@ describe('a campaign contact', () => {
     expect(row).toEqual({ status: 'CONTACTED', contacted_at: new Date('2026-11-26T08:00:00.000Z') });
   });
 });
+
+describe('segments after a write', () => {
+  it('make a dormant customer ACTIVE as soon as a login is recorded', async () => {
+    const rm = await make.staff();
+    const customer = await make.customer({
+      branchId: rm.branchId,
+      relationshipManagerId: rm.id,
+      onboardedOn: '2015-01-01',
+      lifecycleStage: 'DORMANT' as never,
+    });
+    const res = await app.gql(
+      RECORD,
+      {
+        input: input(customer.customerNo, {
+          type: 'LOGIN',
+          channel: 'MOBILE_APP',
+          occurredAt: new Date().toISOString(),
+        }),
+      },
+      {
+        as: { sub: rm.id, roles: [Role.RELATIONSHIP_MANAGER] },
+      },
+    );
+    expect(res.errors).toBeUndefined();
+    const [row] = await app.ds.query(`SELECT lifecycle_stage FROM customer WHERE id = $1`, [customer.id]);
+    expect(row.lifecycle_stage).toBe('ACTIVE');
+  });
+});

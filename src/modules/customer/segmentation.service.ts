@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { addDays, ageOn, businessToday } from '../../common/business-date';
 import type { Config } from '../../config';
 import { AUM_PRODUCT_TYPES } from '../holding/holding.enums';
@@ -25,7 +25,13 @@ interface SegmentFacts {
  * tier, lifecycle stage and churn signals with the pure rules, then writes
  * them back in one UPDATE per chunk. Returns the number of customers updated.
  */
-export async function refreshSegments(ds: DataSource, config: Config, now: Date = new Date()): Promise<number> {
+export async function refreshSegments(
+  ds: DataSource | EntityManager,
+  config: Config,
+  now: Date = new Date(),
+  /** Only these customers (a write's own, inside its transaction); all when omitted. */
+  onlyCustomerIds?: string[],
+): Promise<number> {
   const t = config.segmentation;
   const zone = config.businessTimeZone;
   const today = businessToday(zone, now);
@@ -37,7 +43,8 @@ export async function refreshSegments(ds: DataSource, config: Config, now: Date 
   for (;;) {
     const facts: SegmentFacts[] = await ds.query(
       `WITH chunk AS (
-         SELECT id, birth_date, onboarded_on FROM customer WHERE id > $1 ORDER BY id LIMIT $2
+         SELECT id, birth_date, onboarded_on FROM customer
+         WHERE id > $1 AND ($8::uuid[] IS NULL OR id = ANY($8::uuid[])) ORDER BY id LIMIT $2
        )
        SELECT c.id, c.birth_date AS "birthDate", c.onboarded_on AS "onboardedOn",
          coalesce((
@@ -64,7 +71,7 @@ export async function refreshSegments(ds: DataSource, config: Config, now: Date 
            AND i.occurred_at >= $7::date::timestamp AT TIME ZONE $5
        ) act
        ORDER BY c.id`,
-      [after, CHUNK, today, AUM_PRODUCT_TYPES, zone, recentStart, priorStart],
+      [after, CHUNK, today, AUM_PRODUCT_TYPES, zone, recentStart, priorStart, onlyCustomerIds ?? null],
     );
     if (facts.length === 0) return updated;
 

@@ -8,6 +8,8 @@ import type { RequestContext } from '../../server/context';
 import { AuditService } from '../audit/audit.service';
 import { CustomerEntity } from '../customer/customer.entity';
 import { scopedCustomers } from '../customer/customer.loaders';
+import { refreshSegments } from '../customer/segmentation.service';
+import type { Config } from '../../config';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { Channel, InteractionType } from './interaction.enums';
 
@@ -88,6 +90,7 @@ export class InteractionCommandService {
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly audit: AuditService,
+    private readonly config: Config,
   ) {}
 
   /** Interactions are append-only; partners may write them for consenting customers. */
@@ -128,6 +131,8 @@ export class InteractionCommandService {
           if (!enrolled) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
         }
       }
+      // Logins and transactions decide the lifecycle stage; keep it true as they arrive.
+      await refreshSegments(em, this.config, new Date(), [customer.id]);
       await this.audit.recordMutation(
         em,
         ctx,
