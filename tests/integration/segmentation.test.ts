@@ -98,3 +98,32 @@ describe('segment refresh', () => {
     ]);
   });
 });
+
+describe('rule-based tags', () => {
+  it('are added where a rule holds, taken back when it stops holding, and never replace a MANUAL tag', async () => {
+    const prospectTag = await make.tag({ code: 'PRIVATE_BANKING_PROSPECT' });
+    const mortgageTag = await make.tag({ code: 'MORTGAGE_CUSTOMER' });
+    const mortgage = await make.product({ code: 'LN_MORTGAGE', type: 'LOAN' as never });
+    const rich = await make.customer();
+    const richHolding = await make.holding(rich.id, { balance: '6000000.00' });
+    const borrower = await make.customer();
+    await make.holding(borrower.id, { productId: mortgage.id, balance: '800000.00' });
+    await make.customerTag(borrower.id, prospectTag.id, { source: 'MANUAL' as never });
+
+    await refreshSegments(app.ds, config, now);
+    const tagsOf = async (id: string) =>
+      (
+        await app.ds.query(
+          `SELECT t.code, ct.source FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id WHERE ct.customer_id = $1 ORDER BY t.code`,
+          [id],
+        )
+      ).map((r: any) => `${r.code}:${r.source}`);
+    expect(await tagsOf(rich.id)).toEqual(['PRIVATE_BANKING_PROSPECT:RULE']);
+    expect(await tagsOf(borrower.id)).toEqual(['MORTGAGE_CUSTOMER:RULE', 'PRIVATE_BANKING_PROSPECT:MANUAL']);
+
+    await app.ds.query(`UPDATE holding SET balance = 100 WHERE id = $1`, [richHolding.id]);
+    await refreshSegments(app.ds, config, now);
+    expect(await tagsOf(rich.id)).toEqual([]);
+    expect(mortgageTag.code).toBe('MORTGAGE_CUSTOMER');
+  });
+});

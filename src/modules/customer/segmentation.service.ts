@@ -2,6 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { addDays, ageOn, businessToday } from '../../common/business-date';
 import type { Config } from '../../config';
 import { AUM_PRODUCT_TYPES } from '../holding/holding.enums';
+import { applyTagRules } from '../tag/tag-rules';
 import { churnSignalsFor, lifecycleStageFor, tierFor } from './segmentation.rules';
 
 const CHUNK = 5000;
@@ -73,7 +74,10 @@ export async function refreshSegments(
        ORDER BY c.id`,
       [after, CHUNK, today, AUM_PRODUCT_TYPES, zone, recentStart, priorStart, onlyCustomerIds ?? null],
     );
-    if (facts.length === 0) return updated;
+    if (facts.length === 0) {
+      await applyTagRules(ds, today, onlyCustomerIds);
+      return updated;
+    }
 
     const ids: string[] = [];
     const aums: string[] = [];

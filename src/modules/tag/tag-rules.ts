@@ -1,0 +1,69 @@
+import { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Rule-based tags (source RULE) as data. Each rule names a tag of the
+ * catalogue and a condition on facts the database holds; applying the rules
+ * adds the tag where the condition holds and takes back RULE tags where it
+ * no longer does. Tags a person or a model assigned (MANUAL, MODEL) are
+ * never touched.
+ */
+export type TagCondition =
+  | { kind: 'aumAtLeast'; amount: number }
+  | { kind: 'holdsActiveProduct'; productCodes: string[] }
+  | { kind: 'ageAtLeast'; years: number };
+
+export interface TagRule {
+  tagCode: string;
+  when: TagCondition;
+}
+
+export const TAG_RULES: readonly TagRule[] = [
+  { tagCode: 'PRIVATE_BANKING_PROSPECT', when: { kind: 'aumAtLeast', amount: 6_000_000 } },
+  { tagCode: 'MORTGAGE_CUSTOMER', when: { kind: 'holdsActiveProduct', productCodes: ['LN_MORTGAGE'] } },
+  { tagCode: 'SENIOR_CUSTOMER', when: { kind: 'ageAtLeast', years: 65 } },
+];
+
+/** The condition as SQL on customer alias `c`, with its parameters from $3 on ($1, $2 are the tag and the customers). */
+function conditionSql(when: TagCondition, today: string): { sql: string; params: unknown[] } {
+  switch (when.kind) {
+    case 'aumAtLeast':
+      return { sql: 'c.aum >= $3::numeric', params: [when.amount] };
+    case 'holdsActiveProduct':
+      return {
+        sql: `EXISTS (SELECT 1 FROM holding h JOIN product p ON p.id = h.product_id
+                      WHERE h.customer_id = c.id AND h.status = 'ACTIVE' AND p.code = ANY($3::text[]))`,
+        params: [when.productCodes],
+      };
+    case 'ageAtLeast':
+      return { sql: 'extract(year FROM age($4::date, c.birth_date)) >= $3::int', params: [when.years, today] };
+  }
+}
+
+/**
+ * Applies every rule set-based: two statements per rule, whatever the number
+ * of customers. Runs after segments are refreshed (AUM is a segment fact).
+ */
+export async function applyTagRules(
+  db: DataSource | EntityManager,
+  today: string,
+  onlyCustomerIds?: string[],
+  rules: readonly TagRule[] = TAG_RULES,
+): Promise<void> {
+  for (const rule of rules) {
+    const { sql, params: conditionParams } = conditionSql(rule.when, today);
+    const params = [rule.tagCode, onlyCustomerIds ?? null, ...conditionParams];
+    await db.query(
+      `INSERT INTO customer_tag (customer_id, tag_id, source, confidence, assigned_at)
+       SELECT c.id, t.id, 'RULE', 1, now() FROM customer c JOIN tag t ON t.code = $1
+       WHERE ($2::uuid[] IS NULL OR c.id = ANY($2::uuid[])) AND ${sql}
+       ON CONFLICT (customer_id, tag_id) DO NOTHING`,
+      params,
+    );
+    await db.query(
+      `DELETE FROM customer_tag ct USING tag t, customer c
+       WHERE t.id = ct.tag_id AND t.code = $1 AND ct.source = 'RULE' AND c.id = ct.customer_id
+         AND ($2::uuid[] IS NULL OR c.id = ANY($2::uuid[])) AND NOT (${sql})`,
+      params,
+    );
+  }
+}
