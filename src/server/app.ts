@@ -12,6 +12,7 @@ import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { createTokenVerifier } from '../auth/token-verifier';
 import { businessToday } from '../common/business-date';
+import { appError } from '../common/errors';
 import { AuditTrail } from '../modules/audit/audit-trail';
 import { auditPlugin } from '../modules/audit/audit.plugin';
 import { RequestPrivacy } from '../privacy/request-privacy';
@@ -122,7 +123,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
           privacy,
           scope,
           audit,
-          idempotencyKey: idempotencyKeyOf(req.header('idempotency-key')),
+          idempotencyKey: idempotencyKeyOf(req.header('idempotency-key'), requestId),
           today,
           services,
           loaders: createLoaders(ds, config, { today, privacy, scope, audit }),
@@ -173,7 +174,12 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
   };
 }
 
-/** A usable Idempotency-Key: 1 to 200 visible ASCII characters; anything else is treated as absent. */
-function idempotencyKeyOf(header: string | undefined): string | undefined {
-  return header && /^[\x21-\x7e]{1,200}$/.test(header) ? header : undefined;
+/** An Idempotency-Key must be 1 to 200 visible ASCII characters; a malformed one is refused, not ignored. */
+function idempotencyKeyOf(header: string | undefined, requestId: string): string | undefined {
+  if (header === undefined) return undefined;
+  if (/^[\x21-\x7e]{1,200}$/.test(header)) return header;
+  throw appError('BAD_REQUEST', 'Idempotency-Key must be 1 to 200 visible ASCII characters', {
+    http: { status: 400 },
+    requestId,
+  });
 }

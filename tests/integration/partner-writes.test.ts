@@ -230,3 +230,20 @@ describe('segments after a write', () => {
     expect(row.lifecycle_stage).toBe('ACTIVE');
   });
 });
+
+describe('a malformed Idempotency-Key', () => {
+  it('is refused as BAD_REQUEST rather than ignored', async () => {
+    const customer = await consenting();
+    const res = await app.gql(
+      RECORD,
+      { input: input(customer.customerNo, { externalRef: 'z' }) },
+      {
+        as: partner,
+        headers: { 'idempotency-key': 'has spaces in it' },
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].extensions).toEqual({ code: 'BAD_REQUEST', requestId: res.headers.get('x-request-id') });
+    expect(await interactionsOf(customer.id)).toBe(0);
+  });
+});
