@@ -5,6 +5,7 @@ import { assertId } from '../../common/ids';
 import type { RequestContext } from '../../server/context';
 import { AuditService } from '../audit/audit.service';
 import { CampaignAction, isCheckerFor, nextStatus } from './campaign-lifecycle';
+import { lockCampaign } from './campaign-lock';
 import { CampaignEntity } from './campaign.entity';
 import { CampaignStatus } from './campaign.enums';
 import { CampaignInput } from './campaign.inputs';
@@ -44,25 +45,19 @@ export class CampaignCommandService {
 
   async update(ctx: RequestContext, id: string, input: CampaignInput): Promise<Campaign> {
     checkPlan(input);
-    return this.transition(ctx, id, 'update', () => columnsOf(input));
+    return this.transition(ctx, id, 'update', columnsOf(input));
   }
 
   async transition(
     ctx: RequestContext,
     id: string,
     action: CampaignAction,
-    changes: (row: CampaignEntity) => Partial<CampaignEntity> = () => ({}),
+    changes: Partial<CampaignEntity> = {},
   ): Promise<Campaign> {
     assertId('id', id);
     const actor = staffId(ctx);
     return this.inTransaction(async (em) => {
-      const row = await em
-        .getRepository(CampaignEntity)
-        .createQueryBuilder('c')
-        .setLock('pessimistic_write')
-        .where('c.id = :id', { id })
-        .getOne();
-      if (!row) throw appError('NOT_FOUND', 'No such campaign');
+      const row = await lockCampaign(em, id);
       const status = nextStatus(action, row.status);
       if (!status) {
         throw appError('CONFLICT', `Cannot ${action} a campaign that is ${row.status}`, { currentStatus: row.status });
@@ -71,7 +66,7 @@ export class CampaignCommandService {
         throw appError('FORBIDDEN', 'A campaign is approved or rejected by a manager other than its creator');
       }
       const from = row.status;
-      Object.assign(row, changes(row), { status });
+      Object.assign(row, changes, { status });
       if (action === 'approve') row.approvedBy = actor;
       if (action === 'update') Object.assign(row, { approvedBy: null, rejectionReason: null });
       const saved = await em.getRepository(CampaignEntity).save(row);

@@ -35,7 +35,7 @@ export class CampaignMutationResolver {
     @Arg('id', () => ID) id: string,
     @Arg('reason', () => String, { nullable: true }) reason?: string | null,
   ) {
-    return ctx.services.campaignCommands.transition(ctx, id, 'reject', () => ({ rejectionReason: reason ?? null }));
+    return ctx.services.campaignCommands.transition(ctx, id, 'reject', { rejectionReason: reason ?? null });
   }
 
   @Mutation(() => Campaign, { description: 'APPROVED → ACTIVE.' })

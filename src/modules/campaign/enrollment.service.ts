@@ -5,7 +5,7 @@ import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { RequestContext } from '../../server/context';
 import { AuditService } from '../audit/audit.service';
-import { CampaignEntity } from './campaign.entity';
+import { lockCampaign } from './campaign-lock';
 import { CampaignStatus } from './campaign.enums';
 import { EnrollmentResult, SkippedCustomer, SkipReason } from './enrollment.type';
 
@@ -42,13 +42,7 @@ export class EnrollmentService {
     const runId = randomUUID();
     return this.ds.transaction(async (em) => {
       // Serialises runs on one campaign with its lifecycle transitions.
-      const campaign = await em
-        .getRepository(CampaignEntity)
-        .createQueryBuilder('c')
-        .setLock('pessimistic_write')
-        .where('c.id = :id', { id: campaignId })
-        .getOne();
-      if (!campaign) throw appError('NOT_FOUND', 'No such campaign');
+      const campaign = await lockCampaign(em, campaignId);
       if (campaign.status !== CampaignStatus.APPROVED && campaign.status !== CampaignStatus.ACTIVE) {
         throw appError(
           'CONFLICT',
