@@ -5,7 +5,7 @@ import { DecimalScalar } from '../../common/scalars';
 import type { RequestContext } from '../../server/context';
 import { AuditService } from '../audit/audit.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
-import { writableCustomer } from '../interaction/interaction-commands';
+import { writableCustomer } from '../customer/customer-access';
 import { EnrollmentStatus } from './campaign.enums';
 
 @InputType()
@@ -48,7 +48,7 @@ export class CampaignResponseService {
 
   record(ctx: RequestContext, input: CampaignResponseInput): Promise<CampaignResponseReceipt> {
     return this.idempotency.run(ctx, 'recordCampaignResponse', input, input.externalRef, async (em) => {
-      const customer = await writableCustomer(em, ctx, input.customerNo);
+      const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo });
       const [enrolment] = await em.query(
         `SELECT e.id, e.status, c.status AS "campaignStatus" FROM campaign_enrollment e JOIN campaign c ON c.id = e.campaign_id
          WHERE e.campaign_id = $1 AND e.customer_id = $2 FOR UPDATE OF e`,

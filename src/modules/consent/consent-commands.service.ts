@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { badUserInput } from '../../common/errors';
 import type { RequestContext } from '../../server/context';
 import { AuditService } from '../audit/audit.service';
-import { customerInScope } from '../customer/customer.loaders';
+import { writableCustomer } from '../customer/customer-access';
 import { Channel } from '../interaction/interaction.enums';
 import { ConsentPurpose } from './consent.enums';
 import { Consent } from './consent.type';
@@ -30,7 +30,7 @@ export class ConsentCommandService {
       throw badUserInput('channel', 'channel is required for MARKETING consent and not allowed for other purposes');
     }
     return this.ds.transaction(async (em) => {
-      await customerInScope(em, ctx, customerId);
+      await writableCustomer(em, ctx, { id: customerId });
       const [consent] = await em.query(
         `INSERT INTO consent (customer_id, purpose, channel, granted, updated_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (customer_id, purpose, (coalesce(channel, ''))) DO UPDATE SET granted = EXCLUDED.granted, updated_at = now()

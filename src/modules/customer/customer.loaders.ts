@@ -1,7 +1,5 @@
 import DataLoader from 'dataloader';
 import { DataSource, EntityManager } from 'typeorm';
-import { appError } from '../../common/errors';
-import { assertId } from '../../common/ids';
 import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
 import { scopeCondition } from '../../privacy/row-scope';
@@ -14,14 +12,6 @@ import { Customer } from './customer.type';
 export function scopedCustomers(db: DataSource | EntityManager, caller: Pick<CallerView, 'scope'>) {
   const scope = scopeCondition(caller.scope, 'c');
   return db.getRepository(CustomerEntity).createQueryBuilder('c').where(scope.sql, scope.params);
-}
-
-/** A customer the caller may act on, or NOT_FOUND: out of scope and missing look the same. */
-export async function customerInScope(em: EntityManager, caller: Pick<CallerView, 'scope'>, id: string) {
-  assertId('customerId', id);
-  const customer = await scopedCustomers(em, caller).andWhere('c.id = :id', { id }).getOne();
-  if (!customer) throw appError('NOT_FOUND', 'No such customer');
-  return customer;
 }
 
 /** A loaded row as the caller may see it: derived fields filled in, then the access plan applied. */

@@ -1,13 +1,11 @@
 import { isUUID, IsOptional, IsUUID, MaxLength } from 'class-validator';
-import { EntityManager } from 'typeorm';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { Role } from '../../auth/roles';
 import { appError, badUserInput } from '../../common/errors';
 import { DateTimeScalar } from '../../common/scalars';
 import type { RequestContext } from '../../server/context';
 import { AuditService } from '../audit/audit.service';
-import { CustomerEntity } from '../customer/customer.entity';
-import { scopedCustomers } from '../customer/customer.loaders';
+import { writableCustomer } from '../customer/customer-access';
 import { refreshSegments } from '../customer/segmentation.service';
 import type { Config } from '../../config';
 import { IdempotencyService } from '../idempotency/idempotency.service';
@@ -61,31 +59,6 @@ export class InteractionReceipt {
   id: string;
 }
 
-/**
- * A customer a write may touch: staff within their row scope; partners only
- * customers who consented to partner sharing. Anything else is NOT_FOUND, so
- * a partner cannot tell a refusal from a missing customer.
- */
-export async function writableCustomer(
-  em: EntityManager,
-  ctx: RequestContext,
-  customerNo: string,
-): Promise<{ id: string }> {
-  // Partners have no read scope; what they may write to is set by the customer's consent.
-  const query = ctx.principal.roles.includes(Role.PARTNER)
-    ? em
-        .getRepository(CustomerEntity)
-        .createQueryBuilder('c')
-        .where(
-          `EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = c.id AND k.purpose = 'PARTNER_SHARING' AND k.granted)`,
-        )
-    : scopedCustomers(em, ctx);
-  query.andWhere('c.customer_no = :customerNo', { customerNo });
-  const customer = await query.getOne();
-  if (!customer) throw appError('NOT_FOUND', 'No such customer');
-  return customer;
-}
-
 export class InteractionCommandService {
   constructor(
     private readonly idempotency: IdempotencyService,
@@ -99,7 +72,7 @@ export class InteractionCommandService {
       throw badUserInput('input.campaignId', 'A CAMPAIGN_CONTACT names its campaign');
     }
     return this.idempotency.run(ctx, 'recordInteraction', input, input.externalRef, async (em) => {
-      const customer = await writableCustomer(em, ctx, input.customerNo);
+      const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo });
       const partner = ctx.principal.roles.includes(Role.PARTNER);
       const [row] = await em.query(
         `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id)

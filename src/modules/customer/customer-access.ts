@@ -1,0 +1,38 @@
+import { EntityManager } from 'typeorm';
+import { Role } from '../../auth/roles';
+import { appError } from '../../common/errors';
+import { assertId } from '../../common/ids';
+import type { RequestContext } from '../../server/context';
+import { CustomerEntity } from './customer.entity';
+import { scopedCustomers } from './customer.loaders';
+
+/**
+ * A customer a write may touch, by id or by customer number: staff within
+ * their row scope; partners only customers who consented to partner sharing.
+ * Anything else is NOT_FOUND, so a refusal cannot be told from a missing
+ * customer.
+ */
+export async function writableCustomer(
+  em: EntityManager,
+  ctx: RequestContext,
+  by: { id: string } | { customerNo: string },
+): Promise<CustomerEntity> {
+  // Partners have no read scope; what they may write to is set by the customer's consent.
+  const query = ctx.principal.roles.includes(Role.PARTNER)
+    ? em
+        .getRepository(CustomerEntity)
+        .createQueryBuilder('c')
+        .where(
+          `EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = c.id AND k.purpose = 'PARTNER_SHARING' AND k.granted)`,
+        )
+    : scopedCustomers(em, ctx);
+  if ('id' in by) {
+    assertId('customerId', by.id);
+    query.andWhere('c.id = :id', { id: by.id });
+  } else {
+    query.andWhere('c.customer_no = :customerNo', { customerNo: by.customerNo });
+  }
+  const customer = await query.getOne();
+  if (!customer) throw appError('NOT_FOUND', 'No such customer');
+  return customer;
+}
