@@ -21,6 +21,40 @@ const schema = z.object({
   /** Where the embedded database keeps its files, or `memory` for a throwaway one. */
   EMBEDDED_DB_DIR: z.string().default('.data/pglite'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Read-only replicas, comma-separated PostgreSQL URLs; reads that need not see the caller's own writes go there. */
+  DATABASE_REPLICA_URLS: z.string().optional(),
+  /** PostgreSQL cancels a statement running longer than this. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** How long a request waits for a pooled connection (or a new one) before SERVICE_UNAVAILABLE. */
+  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
+
+  /** Shared state for several instances (rate limits, persisted queries). Unset: kept in process memory. */
+  REDIS_URL: z.string().url().optional(),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** Serve Prometheus metrics at /metrics. */
+  METRICS_ENABLED: bool.default(true),
+  /** On SIGTERM, how long in-flight requests may take before the process exits anyway. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+
+  // Abuse limits (PRODUCT.md §4). Rejections are QUERY_TOO_COMPLEX or BAD_REQUEST before any resolver runs.
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+  /** Estimated fields returned; a list field multiplies its subtree by its `first` (or its default page). */
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(50_000),
+  MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).default(10),
+  MAX_TOKENS: z.coerce.number().int().min(10).default(2_000),
+  /** Operations in one batched HTTP request; 1 turns batching off. */
+  MAX_BATCH_OPERATIONS: z.coerce.number().int().min(1).max(50).default(1),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
+
+  /** Requests per principal per window; partners have their own, lower budget. */
+  RATE_LIMIT_STAFF: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(120),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+
+  /** `partner`: PARTNER tokens may run only the operations in persisted-queries/partner.json. Default: on in production. */
+  OPERATION_SAFELIST: z.enum(['partner', 'off']).optional(),
 
   /** Load the demo data set when the database has no customers. Never in production. */
   DEMO_DATA: bool.optional(),
@@ -75,7 +109,32 @@ function toConfig(env: z.infer<typeof schema>) {
       url: env.DATABASE_URL,
       embeddedDir: env.EMBEDDED_DB_DIR === 'memory' ? undefined : env.EMBEDDED_DB_DIR,
       poolSize: env.DB_POOL_SIZE,
+      replicaUrls: (env.DATABASE_REPLICA_URLS ?? '')
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean),
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
     },
+    redisUrl: env.REDIS_URL,
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    metricsEnabled: env.METRICS_ENABLED,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    limits: {
+      depth: env.MAX_QUERY_DEPTH,
+      cost: env.MAX_QUERY_COST,
+      aliases: env.MAX_ALIASES,
+      directives: env.MAX_DIRECTIVES,
+      tokens: env.MAX_TOKENS,
+      batchOperations: env.MAX_BATCH_OPERATIONS,
+      bodyBytes: env.MAX_BODY_BYTES,
+    },
+    rateLimit: {
+      staff: env.RATE_LIMIT_STAFF,
+      partner: env.RATE_LIMIT_PARTNER,
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+    },
+    partnerSafelist: (env.OPERATION_SAFELIST ?? (production ? 'partner' : 'off')) === 'partner',
     demo: {
       enabled: production ? false : (env.DEMO_DATA ?? true),
       customers: env.DEMO_CUSTOMERS,
@@ -103,6 +162,8 @@ function toConfig(env: z.infer<typeof schema>) {
 }
 
 export type SegmentationThresholds = Config['segmentation'];
+export type QueryLimits = Config['limits'];
+export type RateLimitSettings = Config['rateLimit'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = validated.safeParse(env);

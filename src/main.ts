@@ -3,10 +3,12 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
+import { describeSafely } from './server/errors';
 import { logger } from './server/logger';
 
 async function main() {
   const config = loadConfig();
+  logger.level = config.logLevel;
   const db = await openDatabase(config);
   logger.info({ embedded: db.embedded }, db.embedded ? 'embedded PostgreSQL ready' : 'PostgreSQL ready');
   if (config.demo.enabled) await loadDemoDataIfEmpty(db.ds, config);
@@ -18,9 +20,15 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    // Whatever hangs, the process leaves shortly after the grace period.
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5_000).unref();
     await app.stop();
     await db.close();
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -28,6 +36,12 @@ async function main() {
 }
 
 main().catch((error) => {
-  logger.fatal({ err: error }, 'failed to start');
+  // The configuration error names the setting at fault; other errors only their kind (no driver text).
+  logger.fatal(
+    error instanceof Error && error.message.startsWith('Invalid configuration')
+      ? { reason: error.message }
+      : describeSafely(error),
+    'failed to start',
+  );
   process.exit(1);
 });

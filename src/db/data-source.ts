@@ -2,12 +2,17 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { entities } from './entities';
 import { migrations } from './migrations';
+import { logger } from '../server/logger';
 import { installPgTypeParsers } from './pg-types';
 
 export interface DataSourceOptions {
   poolSize?: number;
   /** Name reported to PostgreSQL (pg_stat_activity), to tell instances apart. */
   applicationName?: string;
+  /** PostgreSQL cancels statements running longer (57014, answered as SERVICE_UNAVAILABLE). Unset: no limit, for batch jobs. */
+  statementTimeoutMs?: number;
+  /** How long to wait for a pooled connection or a new one before giving up. */
+  acquireTimeoutMs?: number;
 }
 
 export function createDataSource(url: string, options: DataSourceOptions = {}): DataSource {
@@ -24,5 +29,15 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
     poolSize: options.poolSize ?? 10,
     applicationName: options.applicationName ?? 'customer360-gateway',
     logging: false,
+    connectTimeoutMS: options.acquireTimeoutMs,
+    extra: {
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      // A transaction left open by a crashed request must not hold its locks forever.
+      idle_in_transaction_session_timeout: 60_000,
+      keepAlive: true,
+    },
+    // TypeORM's default handler prints the driver's message; ours keeps to what is safe to log.
+    poolErrorHandler: (error: Error) =>
+      logger.warn({ errorType: error.name, sqlState: (error as { code?: string }).code }, 'database connection lost'),
   });
 }

@@ -16,10 +16,15 @@ export async function openDatabase(config: Config): Promise<Database> {
   const embedded = config.db.url
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.db.embeddedDir, maxConnections: config.db.poolSize + 2 });
-  const ds = createDataSource(config.db.url ?? embedded!.url, { poolSize: config.db.poolSize });
+  const url = config.db.url ?? embedded!.url;
+  const ds = createDataSource(url, {
+    poolSize: config.db.poolSize,
+    statementTimeoutMs: config.db.statementTimeoutMs,
+    acquireTimeoutMs: config.db.acquireTimeoutMs,
+  });
   try {
+    await migrate(url);
     await ds.initialize();
-    await runMigrations(ds);
   } catch (error) {
     if (ds.isInitialized) await ds.destroy();
     await embedded?.stop();
@@ -33,4 +38,19 @@ export async function openDatabase(config: Config): Promise<Database> {
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * Migrations run on their own connections, without the serving statement
+ * timeout: building an index on a large table, or waiting for another
+ * instance's migration lock, may take minutes.
+ */
+async function migrate(url: string): Promise<void> {
+  const migrator = createDataSource(url, { poolSize: 2, applicationName: 'customer360-migrate' });
+  await migrator.initialize();
+  try {
+    await runMigrations(migrator);
+  } finally {
+    await migrator.destroy();
+  }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
+import { Role } from '../auth/roles';
 import { createTokenVerifier } from '../auth/token-verifier';
 import { businessToday } from '../common/business-date';
 import { appError } from '../common/errors';
@@ -18,42 +19,50 @@ import { auditPlugin } from '../modules/audit/audit.plugin';
 import { RequestPrivacy } from '../privacy/request-privacy';
 import { rowScopeFor } from '../privacy/row-scope';
 import type { Config } from '../config';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { queryCostPlugin, queryLimitRules } from './abuse/query-limits';
+import { createRateLimit } from './abuse/rate-limit';
 import type { RequestContext } from './context';
-import { formatError } from './errors';
+import { describeSafely, formatError, requestIdInErrors, unavailableStatus } from './errors';
+import { Health } from './health';
 import { logger } from './logger';
 import { createLoaders } from './loaders';
+import { Metrics } from './metrics';
+import {
+  assertRegisteredOperations,
+  expandRegisteredOperations,
+  OperationRegistry,
+  persistedQueryCache,
+} from './persisted-queries';
+import { connectRedis } from './redis';
+import { RequestTrace, telemetryPlugin, traceRequests } from './request-telemetry';
 import { getSchema } from './schema';
 import { createServices } from './services';
 
 export interface RunningApp {
   url: string;
   httpServer: http.Server;
+  /** Graceful: readiness goes false, new connections are refused, in-flight requests finish (up to the grace period). */
   stop(): Promise<void>;
 }
 
-/** Adds the request id to every error, so a client can quote it to support. */
-const requestIdInErrors: ApolloServerPlugin<RequestContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ contextValue, response }) {
-        if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
-        for (const error of response.body.singleResult.errors) {
-          (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
-        }
-      },
-    };
-  },
-};
-
 export async function startApp(config: Config, ds: DataSource): Promise<RunningApp> {
+  logger.level = config.logLevel;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   const services = createServices(ds, config);
   const verifyToken = createTokenVerifier(config.auth);
+  const rateLimit = createRateLimit(config.rateLimit, redis);
+  const partnerOperations = OperationRegistry.load();
+  const metrics = config.metricsEnabled ? new Metrics() : undefined;
+  metrics?.watchPool(ds);
+  const health = new Health(ds);
+  const schema = await getSchema();
 
   const apollo = new ApolloServer<RequestContext>({
-    schema: await getSchema(),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown: Apollo's own signal handler would race it.
@@ -61,14 +70,25 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
     introspection: !config.production,
     // No "Did you mean ...?" suggestions in production: they reveal the schema.
     hideSchemaDetailsFromClientErrors: config.production,
+    csrfPrevention: true,
+    logger: logger.child({ component: 'apollo' }),
+    // Abuse limits: tokens while parsing; fragment blow-up, depth, aliases and directives while validating; cost once variables are known.
+    parseOptions: { maxTokens: config.limits.tokens },
+    maxRecursiveSelections: true,
+    validationRules: queryLimitRules(config.limits),
+    allowBatchedHttpRequests: config.limits.batchOperations > 1,
+    persistedQueries: { cache: persistedQueryCache(redis) },
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       // Cache-control wraps every field resolver in a promise; nothing here uses it.
       ApolloServerPluginCacheControlDisabled(),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      queryCostPlugin(schema, config.limits.cost),
       requestIdInErrors,
+      unavailableStatus,
+      telemetryPlugin(metrics),
       auditPlugin,
     ],
   });
@@ -82,52 +102,56 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await ds.query('SELECT 1');
-      res.json({ status: 'ready' });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
-  });
+  app.use(health.routes());
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   app.use(
     '/graphql',
+    traceRequests(metrics),
     express.json({
-      limit: '100kb',
+      limit: config.limits.bodyBytes,
       // PostgreSQL text cannot hold NUL; a request carrying one is refused whole.
       verify: (_req, _res, body) => {
         if (body.includes('\\u0000') || body.includes(0))
           throw Object.assign(new Error('NUL in body'), { status: 400 });
       },
     }),
+    limitBatchSize(config.limits.batchOperations),
+    expandRegisteredOperations(partnerOperations),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
         const requestId = res.locals.requestId as string;
-        // Authentication comes first: without a valid token nothing else runs.
-        const principal = await verifyToken(req.header('authorization')).catch((error: GraphQLError) => {
-          error.extensions.requestId = requestId;
-          throw error;
-        });
-        const today = businessToday(config.businessTimeZone);
-        const privacy = new RequestPrivacy(principal);
-        const scope = rowScopeFor(principal, privacy.columns);
-        const audit = new AuditTrail();
-        return {
-          requestId,
-          principal,
-          privacy,
-          scope,
-          audit,
-          idempotencyKey: idempotencyKeyOf(req.header('idempotency-key'), requestId),
-          today,
-          services,
-          loaders: createLoaders(ds, config, { today, privacy, scope, audit }),
-        };
+        const trace = res.locals.trace as RequestTrace;
+        try {
+          // Authentication comes first: without a valid token nothing else runs.
+          const principal = await verifyToken(req.header('authorization'));
+          trace.principalId = principal.id;
+          await rateLimit(principal);
+          if (config.partnerSafelist && principal.roles.includes(Role.PARTNER))
+            assertRegisteredOperations(partnerOperations, req.body);
+          const today = businessToday(config.businessTimeZone);
+          const privacy = new RequestPrivacy(principal);
+          const scope = rowScopeFor(principal, privacy.columns);
+          const audit = new AuditTrail();
+          return {
+            requestId,
+            trace,
+            principal,
+            privacy,
+            scope,
+            audit,
+            idempotencyKey: idempotencyKeyOf(req.header('idempotency-key')),
+            today,
+            services,
+            loaders: createLoaders(ds, config, { today, privacy, scope, audit }),
+          };
+        } catch (error) {
+          throw refusal(error, requestId);
+        }
       },
     }),
   );
@@ -170,16 +194,58 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
   return {
     url: `http://${config.http.host}:${port}/graphql`,
     httpServer,
-    stop: () => apollo.stop(),
+    async stop() {
+      health.startDraining();
+      await apollo.stop();
+      await redis?.close().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * A request refused before GraphQL runs (token, rate limit, safelist,
+ * headers) carries the request id like every other error; anything
+ * unexpected there is masked like an internal error.
+ */
+function refusal(error: unknown, requestId: string): GraphQLError {
+  if (error instanceof GraphQLError && error.extensions.code) {
+    error.extensions.requestId = requestId;
+    return error;
+  }
+  const unavailable = isDatabaseUnavailable(error);
+  logger.error({ ...describeSafely(error), requestId }, 'request refused before GraphQL');
+  return new GraphQLError(
+    unavailable ? 'The service is temporarily unavailable; please retry' : 'Internal server error',
+    {
+      extensions: {
+        code: unavailable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
+        requestId,
+        http: { status: unavailable ? 503 : 500 },
+      },
+    },
+  );
+}
+
+/** Batched requests (a JSON array of operations) may hold at most this many; batching is off at 1. */
+function limitBatchSize(maximum: number): express.RequestHandler {
+  return (req, res, next) => {
+    if (!Array.isArray(req.body) || (maximum > 1 && req.body.length <= maximum)) return next();
+    res.status(400).json({
+      errors: [
+        {
+          message: maximum > 1 ? `A batch may hold at most ${maximum} operations` : 'Batched requests are not accepted',
+          extensions: { code: 'BAD_REQUEST', requestId: res.locals.requestId },
+        },
+      ],
+    });
   };
 }
 
 /** An Idempotency-Key must be 1 to 200 visible ASCII characters; a malformed one is refused, not ignored. */
-function idempotencyKeyOf(header: string | undefined, requestId: string): string | undefined {
+function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (/^[\x21-\x7e]{1,200}$/.test(header)) return header;
   throw appError('BAD_REQUEST', 'Idempotency-Key must be 1 to 200 visible ASCII characters', {
     http: { status: 400 },
-    requestId,
   });
 }

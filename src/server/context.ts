@@ -3,10 +3,13 @@ import type { AuditTrail } from '../modules/audit/audit-trail';
 import type { RequestPrivacy } from '../privacy/request-privacy';
 import type { RowScope } from '../privacy/row-scope';
 import type { Loaders } from './loaders';
+import type { RequestTrace } from './request-telemetry';
 import type { Services } from './services';
 
 export interface RequestContext {
   requestId: string;
+  /** What the request log line and metrics will say. */
+  trace: RequestTrace;
   /** The verified caller; a request without one never reaches a resolver. */
   principal: Principal;
   /** The privacy policy for the caller, per customer they load. */

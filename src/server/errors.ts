@@ -1,7 +1,10 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import type { RequestContext } from './context';
 import { logger } from './logger';
 
 /** Codes whose message was written for the client; anything else is masked. */
@@ -30,9 +33,17 @@ const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILE
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   let code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-  if (REQUEST_CODES.has(code)) code = 'BAD_REQUEST';
+  if (REQUEST_CODES.has(code)) code = limitCode(error, formatted.message) ?? 'BAD_REQUEST';
   const original = unwrapResolverError(error);
   if (original instanceof ArgumentValidationError) return validationError(formatted, original);
+  if (isDatabaseUnavailable(original)) {
+    logger.warn({ ...describeSafely(original), path: formatted.path }, 'database unavailable');
+    return {
+      message: 'The service is temporarily unavailable; please retry',
+      path: formatted.path,
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    };
+  }
   if (CLIENT_CODES.has(code) && original instanceof GraphQLError) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return {
@@ -52,11 +63,23 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 }
 
 /**
+ * Apollo files every parse and validation failure under its own code; a
+ * rejection by a query limit keeps the contract's QUERY_TOO_COMPLEX.
+ */
+function limitCode(error: unknown, message: string): string | undefined {
+  const own = (error as GraphQLError).originalError;
+  if (own instanceof GraphQLError && own.extensions.code === 'QUERY_TOO_COMPLEX') return 'QUERY_TOO_COMPLEX';
+  // graphql-js's own token limit (Apollo's parseOptions.maxTokens) says so only in its message.
+  if (/Document contains more th[ae]n \d+ tokens/.test(message)) return 'QUERY_TOO_COMPLEX';
+  return undefined;
+}
+
+/**
  * What is safe to log about an internal error: its type, the driver's
  * SQLSTATE and where it was thrown. Not its message or the driver's query
  * parameters: those can hold personal data (a searched name, an ID number).
  */
-function describeSafely(error: unknown): Record<string, unknown> {
+export function describeSafely(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { errorType: typeof error };
   const frames = error.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')) ?? [];
   return { errorType: error.name, sqlState: (error as { code?: unknown }).code, stack: frames.slice(0, 8).join('\n') };
@@ -83,3 +106,41 @@ function validationError(formatted: GraphQLFormattedError, error: ArgumentValida
     extensions: { code: 'BAD_USER_INPUT', field: problems[0]?.field, fields: problems },
   };
 }
+
+/** Adds the request id to every error, so a client can quote it to support. */
+export const requestIdInErrors: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+        for (const error of response.body.singleResult.errors) {
+          (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+        }
+      },
+    };
+  },
+};
+
+/** Seconds a client should wait before retrying while the database is unavailable. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = '2';
+
+/**
+ * When nothing could be answered because the database is unavailable, the
+ * response says so at the HTTP level too: 503 with Retry-After, which load
+ * balancers and client libraries understand.
+ */
+export const unavailableStatus: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { data, errors } = response.body.singleResult;
+        const nothingAnswered = !data || Object.values(data).every((value) => value === null);
+        if (!nothingAnswered || !errors?.length || !errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE'))
+          return;
+        response.http.status = 503;
+        response.http.headers.set('retry-after', UNAVAILABLE_RETRY_AFTER_SECONDS);
+      },
+    };
+  },
+};

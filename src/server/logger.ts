@@ -5,7 +5,8 @@ import pino from 'pino';
  * never be passed to it: log ids and codes, not values.
  */
 export const logger = pino({
-  level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
+  // startApp sets the configured level (config.ts LOG_LEVEL); scripts and tests before it stay quiet in tests.
+  level: process.env.NODE_ENV === 'test' ? 'silent' : 'info',
   base: { service: 'customer360-gateway' },
   timestamp: pino.stdTimeFunctions.isoTime,
 });

@@ -38,7 +38,11 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', DATABASE_URL: db.url, DB_POOL_SIZE: '5', ...env });
-  const ds = createDataSource(db.url, { poolSize: config.db.poolSize });
+  const ds = createDataSource(db.url, {
+    poolSize: config.db.poolSize,
+    statementTimeoutMs: config.db.statementTimeoutMs,
+    acquireTimeoutMs: config.db.acquireTimeoutMs,
+  });
   await ds.initialize();
   const app = await startApp(config, ds);
   const token = (claims: TokenClaims) => signToken(claims, config.auth.secret!, { expiresIn: '5m' });

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../../server/context';
+import { describeSafely } from '../../server/errors';
 import { logger } from '../../server/logger';
 
 /**
@@ -16,7 +17,10 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
         try {
           await contextValue.services.audit.recordReads(contextValue, entries, operationName ?? null);
         } catch (error) {
-          logger.error({ err: error, requestId: contextValue.requestId }, 'audit write failed; response withheld');
+          logger.error(
+            { ...describeSafely(error), requestId: contextValue.requestId },
+            'audit write failed; response withheld',
+          );
           response.http.status = 503;
           response.body = {
             kind: 'single',

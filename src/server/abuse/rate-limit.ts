@@ -1,0 +1,53 @@
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Principal } from '../../auth/principal';
+import { Role } from '../../auth/roles';
+import type { RateLimitSettings } from '../../config';
+import type { RedisClient } from '../redis';
+
+export type RateLimit = (principal: Principal) => Promise<void>;
+
+/**
+ * A fixed budget of requests per principal per window: staff by their id,
+ * partners by theirs, each partner with the lower partner budget. With Redis
+ * every instance draws on the same budget; while Redis is down each instance
+ * falls back to its own in-memory count rather than refusing everyone.
+ */
+export function createRateLimit(settings: RateLimitSettings, redis?: RedisClient): RateLimit {
+  const limiter = (points: number, keyPrefix: string): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ points, duration: settings.windowSeconds, keyPrefix });
+    if (!redis) return memory;
+    return new RateLimiterRedis({
+      storeClient: redis,
+      useRedisPackage: true,
+      rejectIfRedisNotReady: true,
+      points,
+      duration: settings.windowSeconds,
+      keyPrefix: `c360:ratelimit:${keyPrefix}`,
+      insuranceLimiter: memory,
+    });
+  };
+  const staff = limiter(settings.staff, 'staff');
+  const partner = limiter(settings.partner, 'partner');
+
+  return async (principal) => {
+    const isPartner = principal.roles.includes(Role.PARTNER);
+    try {
+      await (isPartner ? partner : staff).consume(principal.id);
+    } catch (outcome) {
+      if (!(outcome instanceof RateLimiterRes)) throw outcome;
+      throw rateLimited(Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)));
+    }
+  };
+}
+
+function rateLimited(retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(`Too many requests; retry in ${retryAfterSeconds} s`, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfter: retryAfterSeconds,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+    },
+  });
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { KeyvAdapter } from '@apollo/utils.keyvadapter';
+import KeyvRedis from '@keyv/redis';
+import type { RequestHandler } from 'express';
+import { GraphQLError } from 'graphql';
+import Keyv from 'keyv';
+import { logger } from './logger';
+import type { RedisClient } from './redis';
+
+const PARTNER_MANIFEST = path.join(__dirname, '../../persisted-queries/partner.json');
+
+interface Manifest {
+  format: 'apollo-persisted-query-manifest';
+  version: 1;
+  operations: { id: string; name: string; type: string; body: string }[];
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Operations registered ahead of time, in Apollo's persisted-query manifest
+ * format: the id is the SHA-256 of the body, exactly as a client hashes it
+ * for automatic persisted queries.
+ */
+export class OperationRegistry {
+  private constructor(private readonly bodies: ReadonlyMap<string, string>) {}
+
+  static load(file = PARTNER_MANIFEST): OperationRegistry {
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+    const bodies = new Map<string, string>();
+    for (const operation of manifest.operations) {
+      if (sha256(operation.body) !== operation.id)
+        throw new Error(`${file}: id of ${operation.name} is not the SHA-256 of its body`);
+      bodies.set(operation.id, operation.body);
+    }
+    return new OperationRegistry(bodies);
+  }
+
+  bodyOf(id: unknown): string | undefined {
+    return typeof id === 'string' ? this.bodies.get(id) : undefined;
+  }
+
+  isRegistered(request: GraphQLRequestBody): boolean {
+    const hash = request.extensions?.persistedQuery?.sha256Hash;
+    if (typeof request.query === 'string') return this.bodies.has(sha256(request.query));
+    return this.bodies.has(String(hash));
+  }
+}
+
+interface GraphQLRequestBody {
+  query?: unknown;
+  extensions?: { persistedQuery?: { sha256Hash?: unknown } };
+}
+
+/**
+ * A client may run a registered operation by its id alone, without the
+ * automatic-persisted-query round trip: its text is filled in here, and
+ * Apollo then checks the hash against it as for any persisted query.
+ */
+export function expandRegisteredOperations(registry: OperationRegistry): RequestHandler {
+  return (req, _res, next) => {
+    const requests: GraphQLRequestBody[] = Array.isArray(req.body) ? req.body : [req.body];
+    for (const request of requests) {
+      if (request && typeof request === 'object' && request.query === undefined) {
+        const body = registry.bodyOf(request.extensions?.persistedQuery?.sha256Hash);
+        if (body) request.query = body;
+      }
+    }
+    next();
+  };
+}
+
+/** Safelist mode: a partner may run only registered operations. */
+export function assertRegisteredOperations(registry: OperationRegistry, body: unknown): void {
+  const requests = (Array.isArray(body) ? body : [body]) as GraphQLRequestBody[];
+  if (requests.every((request) => request && typeof request === 'object' && registry.isRegistered(request))) return;
+  throw new GraphQLError('Partner tokens may run only registered operations (see persisted-queries/partner.json)', {
+    extensions: { code: 'FORBIDDEN', reason: 'OPERATION_NOT_REGISTERED', http: { status: 403 } },
+  });
+}
+
+/**
+ * Where automatic persisted queries are kept: in Redis when instances share
+ * one, so a hash registered through one instance works on all; otherwise
+ * Apollo's default in-memory cache (undefined here).
+ */
+export function persistedQueryCache(redis?: RedisClient): KeyvAdapter<string> | undefined {
+  if (!redis) return undefined;
+  const keyv = new Keyv<string>({ store: new KeyvRedis(redis), namespace: 'c360:apq' });
+  // Keyv reports a Redis failure as an event and a miss; the client then resends the full query.
+  keyv.on('error', (error: Error) => logger.warn({ errorType: error.name }, 'persisted query cache unavailable'));
+  return new KeyvAdapter(keyv);
+}

@@ -1,0 +1,85 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
+import type { RequestContext } from './context';
+import { logger } from './logger';
+import type { Metrics } from './metrics';
+
+/** What one request's log line and metrics say about it; filled in as it goes. */
+export interface RequestTrace {
+  requestId: string;
+  operation?: string;
+  principalId?: string;
+  /** `success`, or the code of the first error returned. */
+  outcome?: string;
+}
+
+/** Outcomes of requests refused before GraphQL ran (no error list reached us). */
+const STATUS_OUTCOMES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  413: 'BAD_REQUEST',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/**
+ * One JSON log line and one metrics sample per request, when the response
+ * has been sent: request id, operation, principal id, status, outcome and
+ * duration. Never variables, arguments or results: they hold personal data.
+ */
+export function traceRequests(metrics?: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const trace: RequestTrace = { requestId: res.locals.requestId as string };
+    res.locals.trace = trace;
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // A response replaced after GraphQL ran (the audit write failing) or refused before it has only its status.
+      const outcome =
+        res.statusCode < 400 || (trace.outcome && trace.outcome !== 'success')
+          ? (trace.outcome ?? 'success')
+          : (STATUS_OUTCOMES[res.statusCode] ?? 'INTERNAL_SERVER_ERROR');
+      const operation = metrics?.operationLabel(trace.operation ?? operationNameOf(req.body)) ?? trace.operation;
+      logger.info(
+        {
+          requestId: trace.requestId,
+          operation,
+          principalId: trace.principalId,
+          status: res.statusCode,
+          outcome,
+          durationMs: Math.round(seconds * 1000),
+        },
+        'request',
+      );
+      if (metrics && operation) {
+        metrics.requests.inc({ operation, outcome, status: String(res.statusCode) });
+        metrics.duration.observe({ operation, outcome }, seconds);
+      }
+    });
+    next();
+  };
+}
+
+function operationNameOf(body: unknown): string | undefined {
+  const name = (body as { operationName?: unknown } | undefined)?.operationName;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Tells the trace which operation ran and how it ended; counts errors by code. */
+export function telemetryPlugin(metrics?: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operationName }) {
+          contextValue.trace.operation = operationName ?? undefined;
+        },
+        async willSendResponse({ contextValue, response }) {
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          contextValue.trace.outcome = errors?.length ? String(errors[0].extensions?.code) : 'success';
+          for (const error of errors ?? []) metrics?.errors.inc({ code: String(error.extensions?.code) });
+        },
+      };
+    },
+  };
+}
