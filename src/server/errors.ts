@@ -69,8 +69,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 function limitCode(error: unknown, message: string): string | undefined {
   const own = (error as GraphQLError).originalError;
   if (own instanceof GraphQLError && own.extensions.code === 'QUERY_TOO_COMPLEX') return 'QUERY_TOO_COMPLEX';
+  // Apollo's maxRecursiveSelections rule (fragments that multiply each other) has no code of its own.
+  if (/recursively requests too many selections/.test(message)) return 'QUERY_TOO_COMPLEX';
   // graphql-js's own token limit (Apollo's parseOptions.maxTokens) says so only in its message.
-  if (/Document contains more th[ae]n \d+ tokens/.test(message)) return 'QUERY_TOO_COMPLEX';
+  if (/Document contains more th(?:an|at) \d+ tokens/.test(message)) return 'QUERY_TOO_COMPLEX';
   return undefined;
 }
 

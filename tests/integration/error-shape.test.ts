@@ -69,4 +69,18 @@ describe('in production', () => {
     const introspection = await prod.gql(`{ __schema { types { name } } }`);
     expect(introspection.errors?.[0].extensions.code).toBe('BAD_REQUEST');
   });
+
+  it.each<[string, { method: string; headers?: Record<string, string>; body?: string }]>([
+    ['a GET', { method: 'GET' }],
+    [
+      'a form-encoded POST',
+      { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' },
+    ],
+  ])('refuses %s a browser could send cross-site without a preflight (CSRF)', async (_kind, init) => {
+    const token = await prod.token({ sub: 'csrf', roles: ['COMPLIANCE_AUDITOR'] });
+    const url = init.method === 'GET' ? `${prod.url}?query=${encodeURIComponent('{ me { id } }')}` : prod.url;
+    const res = await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).not.toContain('"me"');
+  });
 });
