@@ -35,6 +35,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   let code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
   if (REQUEST_CODES.has(code)) code = limitCode(error, formatted.message) ?? 'BAD_REQUEST';
   const original = unwrapResolverError(error);
+  if (isCodelessRequestError(original)) code = 'BAD_REQUEST';
   if (original instanceof ArgumentValidationError) return validationError(formatted, original);
   if (isDatabaseUnavailable(original)) {
     logger.warn({ ...describeSafely(original), path: formatted.path }, 'database unavailable');
@@ -60,6 +61,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/** Apollo refuses some requests (a persisted-query hash that does not match its text) with a 4xx status but no code. */
+function isCodelessRequestError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return false;
+  const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 500;
+  return status >= 400 && status < 500;
 }
 
 /**

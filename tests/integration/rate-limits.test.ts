@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { Role, Scope } from '../../src/auth/roles';
+import { startTestApp, TestApp, useTestApp } from '../support/test-app';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ME = '{ me { id } }';
+
+/** A principal no other test or earlier run has used, so its budget starts full. */
+const fresh = (roles: string[] = [Role.CALL_CENTER_AGENT], scopes?: string[]) => ({
+  sub: `rl-${randomUUID()}`,
+  roles,
+  scopes,
+});
+
+describe('in memory (no REDIS_URL)', () => {
+  const { app } = useTestApp({ RATE_LIMIT_STAFF: '3', RATE_LIMIT_PARTNER: '2', RATE_LIMIT_WINDOW_SECONDS: '60' });
+
+  it('refuses a principal over its budget with 429, RATE_LIMITED and a retry hint', async () => {
+    const caller = fresh();
+    for (let i = 0; i < 3; i++) expect((await app.gql(ME, {}, { as: caller })).status).toBe(200);
+    const refused = await app.gql(ME, {}, { as: caller });
+    expect(refused.status).toBe(429);
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.data).toBeUndefined();
+  });
+
+  it('counts each principal separately', async () => {
+    const busy = fresh();
+    for (let i = 0; i < 4; i++) await app.gql(ME, {}, { as: busy });
+    expect((await app.gql(ME, {}, { as: fresh() })).status).toBe(200);
+  });
+
+  it('gives partners their own, smaller budget', async () => {
+    const partner = fresh([Role.PARTNER], [Scope.LEADS_WRITE]);
+    expect((await app.gql(ME, {}, { as: partner })).status).toBe(200);
+    expect((await app.gql(ME, {}, { as: partner })).status).toBe(200);
+    expect((await app.gql(ME, {}, { as: partner })).errors?.[0].extensions.code).toBe('RATE_LIMITED');
+  });
+});
+
+describe('shared through Redis by several instances', () => {
+  let first: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    const env = { REDIS_URL, RATE_LIMIT_STAFF: '4', RATE_LIMIT_WINDOW_SECONDS: '60' };
+    [first, second] = await Promise.all([startTestApp(env), startTestApp(env)]);
+  });
+  afterAll(() => Promise.all([first?.close(), second?.close()]));
+
+  it('draws one budget for a principal whichever instance it calls', async () => {
+    const caller = fresh();
+    for (const instance of [first, second, first, second]) {
+      expect((await instance.gql(ME, {}, { as: caller })).status).toBe(200);
+    }
+    expect((await first.gql(ME, {}, { as: caller })).status).toBe(429);
+    expect((await second.gql(ME, {}, { as: caller })).status).toBe(429);
+  });
+});
+
+describe('while Redis is unreachable', () => {
+  const { app } = useTestApp({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_STAFF: '2' });
+
+  it('keeps serving, and limits each instance from its own memory', async () => {
+    const caller = fresh();
+    expect((await app.gql(ME, {}, { as: caller })).status).toBe(200);
+    expect((await app.gql(ME, {}, { as: caller })).status).toBe(200);
+    expect((await app.gql(ME, {}, { as: caller })).status).toBe(429);
+  });
+});
