@@ -25,6 +25,8 @@ export const AUDITOR: TokenClaims = { sub: 'test-auditor', roles: [Role.COMPLIAN
 export interface TestApp {
   url: string;
   ds: DataSource;
+  /** The test database, reached directly (not through `connectVia`). */
+  databaseUrl: string;
   gql<T = any>(
     query: string,
     variables?: Record<string, unknown>,
@@ -34,11 +36,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real server on a fresh database, listening on a free loopback port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The real server on a fresh database, listening on a free loopback port.
+ * `connectVia` lets a test put something (a proxy it can cut) between the server and PostgreSQL.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  { connectVia = async (url: string) => url }: { connectVia?: (url: string) => Promise<string> } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', DATABASE_URL: db.url, DB_POOL_SIZE: '5', ...env });
-  const ds = createDataSource(db.url, {
+  const url = await connectVia(db.url);
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', DATABASE_URL: url, DB_POOL_SIZE: '5', ...env });
+  const ds = createDataSource(url, {
     poolSize: config.db.poolSize,
     statementTimeoutMs: config.db.statementTimeoutMs,
     acquireTimeoutMs: config.db.acquireTimeoutMs,
@@ -49,6 +58,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     url: app.url,
     ds,
+    databaseUrl: db.url,
     token,
     async gql(query, variables, { as = AUDITOR, headers = {} } = {}) {
       const authorization: Record<string, string> = as ? { authorization: `Bearer ${await token(as)}` } : {};
@@ -89,6 +99,9 @@ export function useTestApp(env: Record<string, string> = {}): { app: TestApp; ma
     },
     get ds() {
       return current().ds;
+    },
+    get databaseUrl() {
+      return current().databaseUrl;
     },
     gql: (query, variables, options) => current().gql(query, variables, options),
     token: (claims) => current().token(claims),
