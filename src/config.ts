@@ -36,6 +36,8 @@ const schema = z.object({
   METRICS_ENABLED: bool.default(true),
   /** On SIGTERM, how long in-flight requests may take before the process exits anyway. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  /** On SIGTERM, how long to keep serving with readiness false, so load balancers stop routing here first. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).optional(),
 
   // Abuse limits (PRODUCT.md §4). Rejections are QUERY_TOO_COMPLEX or BAD_REQUEST before any resolver runs.
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
@@ -120,6 +122,7 @@ function toConfig(env: z.infer<typeof schema>) {
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     metricsEnabled: env.METRICS_ENABLED,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (production ? 5_000 : 0),
     limits: {
       depth: env.MAX_QUERY_DEPTH,
       cost: env.MAX_QUERY_COST,

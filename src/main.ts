@@ -25,7 +25,7 @@ async function main() {
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownGraceMs + 5_000).unref();
+    }, config.shutdownDelayMs + config.shutdownGraceMs + 5_000).unref();
     await app.stop();
     await db.close();
     logger.info('stopped');

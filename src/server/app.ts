@@ -196,6 +196,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
     httpServer,
     async stop() {
       health.startDraining();
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       await apollo.stop();
       await redis?.close().catch(() => undefined);
     },
