@@ -156,6 +156,12 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
     }),
   );
 
+  app.use((_req, res) => {
+    res.status(404).json({
+      errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND', requestId: res.locals.requestId } }],
+    });
+  });
+
   // Bodies refused before Apollo (malformed JSON, too large, NUL) answer in GraphQL's shape, not Express's HTML.
   app.use(
     (

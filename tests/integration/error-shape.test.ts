@@ -35,6 +35,14 @@ describe('requests refused before GraphQL runs', () => {
   });
 });
 
+it('answers an unknown route in the same shape, not with an HTML page', async () => {
+  const res = await fetch(app.url.replace('/graphql', '/admin'));
+  expect(res.status).toBe(404);
+  expect(await res.json()).toEqual({
+    errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND', requestId: res.headers.get('x-request-id') } }],
+  });
+});
+
 describe('cursors PostgreSQL would refuse', () => {
   it.each([
     ['holdings', encodeCursor(['2024-02-30', '7d9f2a52-5f0e-4c4e-9a57-6f4c2f1b2a10'])],
