@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import KeyvRedis from '@keyv/redis';
 import type { RequestHandler } from 'express';
@@ -9,7 +7,8 @@ import Keyv from 'keyv';
 import { logger } from './logger';
 import type { RedisClient } from './redis';
 
-const PARTNER_MANIFEST = path.join(__dirname, '../../persisted-queries/partner.json');
+// Imported, not read from disk: the compiled build carries it along (dist/persisted-queries).
+import partnerManifest from '../../persisted-queries/partner.json';
 
 interface Manifest {
   format: 'apollo-persisted-query-manifest';
@@ -27,12 +26,11 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export class OperationRegistry {
   private constructor(private readonly bodies: ReadonlyMap<string, string>) {}
 
-  static load(file = PARTNER_MANIFEST): OperationRegistry {
-    const manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+  static load(manifest: Manifest = partnerManifest as Manifest): OperationRegistry {
     const bodies = new Map<string, string>();
     for (const operation of manifest.operations) {
       if (sha256(operation.body) !== operation.id)
-        throw new Error(`${file}: id of ${operation.name} is not the SHA-256 of its body`);
+        throw new Error(`persisted query manifest: id of ${operation.name} is not the SHA-256 of its body`);
       bodies.set(operation.id, operation.body);
     }
     return new OperationRegistry(bodies);
