@@ -22,10 +22,13 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     // Whatever hangs, the process leaves shortly after the grace period.
-    setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownDelayMs + config.shutdownGraceMs + 5_000).unref();
+    setTimeout(
+      () => {
+        logger.error('shutdown took too long; exiting');
+        process.exit(1);
+      },
+      config.shutdownDelayMs + config.shutdownGraceMs + 5_000,
+    ).unref();
     await app.stop();
     await db.close();
     logger.info('stopped');

@@ -31,10 +31,18 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
     logging: false,
     connectTimeoutMS: options.acquireTimeoutMs,
     extra: {
-      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.statementTimeoutMs
+        ? {
+            statement_timeout: options.statementTimeoutMs,
+            // PostgreSQL enforces the statement timeout only if it can still talk to us: when the network
+            // goes silent (no reset, no answer) the client gives up a little later by itself.
+            query_timeout: options.statementTimeoutMs + 2_000,
+          }
+        : {}),
       // A transaction left open by a crashed request must not hold its locks forever.
       idle_in_transaction_session_timeout: 60_000,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     },
     // TypeORM's default handler prints the driver's message; ours keeps to what is safe to log.
     poolErrorHandler: (error: Error) =>

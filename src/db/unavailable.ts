@@ -16,6 +16,7 @@ const NETWORK_CODES = new Set([
 // node-postgres reports these without a code.
 const DRIVER_MESSAGES = [
   'timeout exceeded when trying to connect',
+  'Query read timeout',
   'Connection terminated',
   'Client has encountered a connection error',
   'Client was closed and is not queryable',

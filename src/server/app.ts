@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -10,7 +9,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
-import { Role } from '../auth/roles';
 import { createTokenVerifier } from '../auth/token-verifier';
 import { businessToday } from '../common/business-date';
 import { appError } from '../common/errors';
@@ -23,18 +21,19 @@ import { isDatabaseUnavailable } from '../db/unavailable';
 import { queryCostPlugin, queryLimitRules } from './abuse/query-limits';
 import { createRateLimit } from './abuse/rate-limit';
 import type { RequestContext } from './context';
-import { describeSafely, formatError, requestIdInErrors, unavailableStatus } from './errors';
+import { describeSafely, formatError, unavailableStatus } from './errors';
 import { Health } from './health';
 import { logger } from './logger';
 import { createLoaders } from './loaders';
 import { Metrics } from './metrics';
 import {
-  assertRegisteredOperations,
+  partnerSafelist,
   expandRegisteredOperations,
   OperationRegistry,
   persistedQueryCache,
 } from './persisted-queries';
 import { connectRedis } from './redis';
+import { assignRequestId } from './request-scope';
 import { RequestTrace, telemetryPlugin, traceRequests } from './request-telemetry';
 import { getSchema } from './schema';
 import { createServices } from './services';
@@ -58,7 +57,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
   const partnerOperations = OperationRegistry.load();
   const metrics = config.metricsEnabled ? new Metrics() : undefined;
   metrics?.watchPool(ds);
-  const health = new Health(ds);
+  const health = new Health((ds.options as { url: string }).url);
   const schema = await getSchema();
 
   const apollo = new ApolloServer<RequestContext>({
@@ -77,7 +76,8 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
     maxRecursiveSelections: true,
     validationRules: queryLimitRules(config.limits),
     allowBatchedHttpRequests: config.limits.batchOperations > 1,
-    persistedQueries: { cache: persistedQueryCache(redis) },
+    // A day: hashes nobody uses any more leave Redis; a client that still sends one is asked for its text again.
+    persistedQueries: { cache: persistedQueryCache(redis), ttl: 86_400 },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       // Cache-control wraps every field resolver in a promise; nothing here uses it.
@@ -85,8 +85,8 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      ...(config.partnerSafelist ? [partnerSafelist(partnerOperations)] : []),
       queryCostPlugin(schema, config.limits.cost),
-      requestIdInErrors,
       unavailableStatus,
       telemetryPlugin(metrics),
       auditPlugin,
@@ -94,13 +94,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
   });
   await apollo.start();
 
-  app.use((_req, res, next) => {
-    // Always our own: audit records carry it, so a client must not choose it.
-    const requestId = randomUUID();
-    res.locals.requestId = requestId;
-    res.setHeader('x-request-id', requestId);
-    next();
-  });
+  app.use(assignRequestId);
 
   app.use(health.routes());
   if (metrics) {
@@ -120,6 +114,10 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
           throw Object.assign(new Error('NUL in body'), { status: 400 });
       },
     }),
+    (req, _res, next) => {
+      // The same refusal for a GET's query string (%00 decodes to NUL).
+      next(/%00/.test(req.originalUrl) ? Object.assign(new Error('NUL in URL'), { status: 400 }) : undefined);
+    },
     limitBatchSize(config.limits.batchOperations),
     expandRegisteredOperations(partnerOperations),
     expressMiddleware(apollo, {
@@ -130,9 +128,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
           // Authentication comes first: without a valid token nothing else runs.
           const principal = await verifyToken(req.header('authorization'));
           trace.principalId = principal.id;
-          await rateLimit(principal);
-          if (config.partnerSafelist && principal.roles.includes(Role.PARTNER))
-            assertRegisteredOperations(partnerOperations, req.body);
+          await rateLimit(principal, Array.isArray(req.body) ? req.body.length : 1);
           const today = businessToday(config.businessTimeZone);
           const privacy = new RequestPrivacy(principal);
           const scope = rowScopeFor(principal, privacy.columns);
@@ -204,6 +200,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
       health.startDraining();
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       await apollo.stop();
+      await health.close();
       await redis?.close().catch(() => undefined);
     },
   };

@@ -6,6 +6,7 @@ import type { ValidationError } from 'class-validator';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import type { RequestContext } from './context';
 import { logger } from './logger';
+import { currentRequestId } from './request-scope';
 
 /** Codes whose message was written for the client; anything else is masked. */
 const CLIENT_CODES = new Set([
@@ -32,13 +33,22 @@ const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILE
  * never to the response (no stack, SQL, table or driver text).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const shaped = shapeError(formatted, error);
+  // Every error names its request, including those Apollo refuses before any plugin runs (CSRF, malformed bodies).
+  return { ...shaped, extensions: { ...shaped.extensions, requestId: currentRequestId() } };
+}
+
+function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   let code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
   if (REQUEST_CODES.has(code)) code = limitCode(error, formatted.message) ?? 'BAD_REQUEST';
   const original = unwrapResolverError(error);
   if (isCodelessRequestError(original)) code = 'BAD_REQUEST';
   if (original instanceof ArgumentValidationError) return validationError(formatted, original);
   if (isDatabaseUnavailable(original)) {
-    logger.warn({ ...describeSafely(original), path: formatted.path }, 'database unavailable');
+    logger.warn(
+      { ...describeSafely(original), path: formatted.path, requestId: currentRequestId() },
+      'database unavailable',
+    );
     return {
       message: 'The service is temporarily unavailable; please retry',
       path: formatted.path,
@@ -54,7 +64,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { ...extensions, code },
     };
   }
-  logger.error({ ...describeSafely(original), path: formatted.path }, 'internal error');
+  logger.error({ ...describeSafely(original), path: formatted.path, requestId: currentRequestId() }, 'internal error');
   return {
     message: 'Internal server error',
     locations: formatted.locations,
@@ -116,20 +126,6 @@ function validationError(formatted: GraphQLFormattedError, error: ArgumentValida
     extensions: { code: 'BAD_USER_INPUT', field: problems[0]?.field, fields: problems },
   };
 }
-
-/** Adds the request id to every error, so a client can quote it to support. */
-export const requestIdInErrors: ApolloServerPlugin<RequestContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ contextValue, response }) {
-        if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
-        for (const error of response.body.singleResult.errors) {
-          (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
-        }
-      },
-    };
-  },
-};
 
 /** Seconds a client should wait before retrying while the database is unavailable. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = '2';

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import express from 'express';
-import type { DataSource } from 'typeorm';
+import { Pool } from 'pg';
 
 const DATABASE_CHECK_TIMEOUT_MS = 1_000;
 
@@ -8,12 +8,23 @@ const DATABASE_CHECK_TIMEOUT_MS = 1_000;
  * Liveness and readiness, for a load balancer or Kubernetes probes.
  * `/healthz` answers while the process can serve HTTP at all (restart it if
  * not). `/readyz` says whether to send it traffic: not while draining for
- * shutdown, nor while PostgreSQL does not answer within a second.
+ * shutdown, nor while PostgreSQL does not answer within a second. The check
+ * has its own connection: a request pool busy under load is not an outage.
  */
 export class Health {
   private draining = false;
+  private readonly pool: Pool;
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(databaseUrl: string) {
+    this.pool = new Pool({
+      connectionString: databaseUrl,
+      max: 1,
+      connectionTimeoutMillis: DATABASE_CHECK_TIMEOUT_MS,
+      application_name: 'customer360-health',
+    });
+    // A lost connection is reported by the next check, not by crashing the process.
+    this.pool.on('error', () => undefined);
+  }
 
   /** From now on readiness is false, so the balancer stops sending new requests. */
   startDraining(): void {
@@ -36,12 +47,16 @@ export class Health {
     return router;
   }
 
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+
   private async databaseAnswers(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), DATABASE_CHECK_TIMEOUT_MS);
     });
-    const ping = this.ds.query('SELECT 1').then(
+    const ping = this.pool.query('SELECT 1').then(
       () => true,
       () => false,
     );

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import KeyvRedis from '@keyv/redis';
 import type { RequestHandler } from 'express';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import { Role } from '../auth/roles';
+import type { RequestContext } from './context';
 import Keyv from 'keyv';
 import { logger } from './logger';
 import type { RedisClient } from './redis';
@@ -40,10 +43,8 @@ export class OperationRegistry {
     return typeof id === 'string' ? this.bodies.get(id) : undefined;
   }
 
-  isRegistered(request: GraphQLRequestBody): boolean {
-    const hash = request.extensions?.persistedQuery?.sha256Hash;
-    if (typeof request.query === 'string') return this.bodies.has(sha256(request.query));
-    return this.bodies.has(String(hash));
+  hasHash(hash: string): boolean {
+    return this.bodies.has(hash);
   }
 }
 
@@ -70,13 +71,25 @@ export function expandRegisteredOperations(registry: OperationRegistry): Request
   };
 }
 
-/** Safelist mode: a partner may run only registered operations. */
-export function assertRegisteredOperations(registry: OperationRegistry, body: unknown): void {
-  const requests = (Array.isArray(body) ? body : [body]) as GraphQLRequestBody[];
-  if (requests.every((request) => request && typeof request === 'object' && registry.isRegistered(request))) return;
-  throw new GraphQLError('Partner tokens may run only registered operations (see persisted-queries/partner.json)', {
-    extensions: { code: 'FORBIDDEN', reason: 'OPERATION_NOT_REGISTERED', http: { status: 403 } },
-  });
+/**
+ * Safelist mode: a partner may run only registered operations. Checked on
+ * the hash of the text Apollo is about to execute, whichever way it arrived
+ * (POST or GET, text or persisted-query hash, alone or in a batch).
+ */
+export function partnerSafelist(registry: OperationRegistry): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      if (!contextValue.principal.roles.includes(Role.PARTNER)) return;
+      return {
+        async didResolveOperation({ queryHash }) {
+          if (registry.hasHash(queryHash)) return;
+          throw new GraphQLError('Partner tokens may run only registered operations (persisted-queries/partner.json)', {
+            extensions: { code: 'FORBIDDEN', reason: 'OPERATION_NOT_REGISTERED', http: { status: 403 } },
+          });
+        },
+      };
+    },
+  };
 }
 
 /**

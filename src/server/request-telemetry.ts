@@ -11,6 +11,8 @@ export interface RequestTrace {
   principalId?: string;
   /** `success`, or the code of the first error returned. */
   outcome?: string;
+  /** Query cost spent by this HTTP request (all operations of a batch). */
+  cost?: number;
 }
 
 /** Outcomes of requests refused before GraphQL ran (no error list reached us). */
@@ -29,18 +31,20 @@ const STATUS_OUTCOMES: Record<number, string> = {
  * duration. Never variables, arguments or results: they hold personal data.
  */
 export function traceRequests(metrics?: Metrics): RequestHandler {
-  return (req, res, next) => {
+  return (_req, res, next) => {
     const started = process.hrtime.bigint();
     const trace: RequestTrace = { requestId: res.locals.requestId as string };
     res.locals.trace = trace;
-    res.on('finish', () => {
+    // 'close' also fires for a request the client abandoned, which 'finish' never reports.
+    res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // A response replaced after GraphQL ran (the audit write failing) or refused before it has only its status.
       const outcome =
         res.statusCode < 400 || (trace.outcome && trace.outcome !== 'success')
           ? (trace.outcome ?? 'success')
           : (STATUS_OUTCOMES[res.statusCode] ?? 'INTERNAL_SERVER_ERROR');
-      const operation = metrics?.operationLabel(trace.operation ?? operationNameOf(req.body)) ?? trace.operation;
+      // Only operations that resolved for a verified caller name a series: anyone else could invent names.
+      const operation = trace.operation ? (metrics?.operationLabel(trace.operation) ?? trace.operation) : 'unknown';
       logger.info(
         {
           requestId: trace.requestId,
@@ -52,7 +56,7 @@ export function traceRequests(metrics?: Metrics): RequestHandler {
         },
         'request',
       );
-      if (metrics && operation) {
+      if (metrics) {
         metrics.requests.inc({ operation, outcome, status: String(res.statusCode) });
         metrics.duration.observe({ operation, outcome }, seconds);
       }
@@ -61,18 +65,13 @@ export function traceRequests(metrics?: Metrics): RequestHandler {
   };
 }
 
-function operationNameOf(body: unknown): string | undefined {
-  const name = (body as { operationName?: unknown } | undefined)?.operationName;
-  return typeof name === 'string' ? name : undefined;
-}
-
 /** Tells the trace which operation ran and how it ended; counts errors by code. */
 export function telemetryPlugin(metrics?: Metrics): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operationName }) {
-          contextValue.trace.operation = operationName ?? undefined;
+          contextValue.trace.operation = operationName ?? 'anonymous';
         },
         async willSendResponse({ contextValue, response }) {
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;

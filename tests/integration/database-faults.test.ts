@@ -118,6 +118,43 @@ describe('PostgreSQL going away and coming back', () => {
   });
 });
 
+describe('a network that goes silent (nothing answers, nothing resets)', () => {
+  let app: TestApp;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    app = await startTestApp(
+      { DB_STATEMENT_TIMEOUT_MS: '500', DB_ACQUIRE_TIMEOUT_MS: '500' },
+      {
+        connectVia: async (url) => {
+          const started = await TcpProxy.in(url);
+          proxy = started.proxy;
+          return started.url;
+        },
+      },
+    );
+  });
+  afterAll(async () => {
+    proxy.thaw();
+    await app.close();
+    await proxy.close();
+  });
+
+  it('answers SERVICE_UNAVAILABLE within the timeouts instead of hanging, and recovers', async () => {
+    const customer = await new Factory(app.ds).customer();
+    proxy.freeze();
+    const started = Date.now();
+    const during = await app.gql(CUSTOMER, { id: customer.id });
+    expect(during.errors?.[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expectNothingInternal(during);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    proxy.thaw();
+    let after = await app.gql(CUSTOMER, { id: customer.id });
+    for (let attempt = 0; attempt < 20 && after.errors; attempt++) after = await app.gql(CUSTOMER, { id: customer.id });
+    expect(after.data.customer.id).toBe(customer.id);
+  });
+});
+
 describe('an internal error (the schema drifted under the server)', () => {
   let app: TestApp;
   beforeAll(async () => {

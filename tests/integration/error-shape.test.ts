@@ -29,6 +29,15 @@ describe('requests refused before GraphQL runs', () => {
     expect(JSON.parse(res.text).errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
+  it('refuse a NUL character in a GET query string', async () => {
+    const token = await app.token({ sub: 'a', roles: ['COMPLIANCE_AUDITOR'] });
+    const query = encodeURIComponent('query ($n: String!) { customerByNumber(customerNo: $n) { id } }');
+    const res = await fetch(`${app.url}?query=${query}&variables=${encodeURIComponent('{"n":"C\u0000"}')}`, {
+      headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': '1' },
+    });
+    expect(res.status).toBe(400);
+  });
+
   it('refuse a NUL character anywhere in the body', async () => {
     const res = await post(JSON.stringify({ query: `{ customerByNumber(customerNo: "C\\u0000") { id } }` }));
     expect(res.status).toBe(400);
@@ -89,6 +98,13 @@ describe('in production', () => {
     const url = init.method === 'GET' ? `${prod.url}?query=${encodeURIComponent('{ me { id } }')}` : prod.url;
     const res = await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
     expect(res.status).toBe(400);
-    expect(await res.text()).not.toContain('"me"');
+    const body = await res.text();
+    expect(body).not.toContain('"me"');
+    if (init.method === 'GET') {
+      expect(JSON.parse(body).errors[0]).toMatchObject({
+        message: expect.stringContaining('Cross-Site Request Forgery'),
+        extensions: { code: 'BAD_REQUEST', requestId: res.headers.get('x-request-id') },
+      });
+    }
   });
 });

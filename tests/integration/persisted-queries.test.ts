@@ -63,6 +63,20 @@ describe('safelist mode', () => {
     }
   });
 
+  it('refuses a partner an unregistered query sent by GET, even with a registered one in the body', async () => {
+    const url = `${app.url}?query=${encodeURIComponent('{ customers(first: 1) { totalCount } }')}`;
+    const res = await fetch(url, {
+      method: 'GET',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await app.token(partner)}`,
+        'apollo-require-preflight': '1',
+      },
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).errors[0].extensions.reason).toBe('OPERATION_NOT_REGISTERED');
+  });
+
   it('leaves staff free to send any operation', async () => {
     const res = await post(app, { query: '{ me { id } }' }, { sub: 'staff-1', roles: [Role.CALL_CENTER_AGENT] });
     expect(res.body.data.me.id).toBe('staff-1');

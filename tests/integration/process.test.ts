@@ -83,7 +83,15 @@ it('answers the probes and exposes metrics', async () => {
   expect((await fetch(site('/healthz'))).status).toBe(200);
   expect((await fetch(site('/readyz'))).status).toBe(200);
   await gql('query Who { me { id } }', {}, auditor);
+  // A caller without a token cannot name a series.
+  await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"query":"{ me { id } }","operationName":"Junk"}',
+  });
   const metrics = await (await fetch(site('/metrics'))).text();
+  expect(metrics).not.toContain('Junk');
+  expect(metrics).toMatch(/graphql_requests_total\{operation="unknown",outcome="UNAUTHENTICATED",status="401"\} \d+/);
   expect(metrics).toMatch(/graphql_requests_total\{operation="Who",outcome="success",status="200"\} \d+/);
   expect(metrics).toMatch(/graphql_request_duration_seconds_bucket\{le="[\d.]+",operation="Who",outcome="success"\}/);
   expect(metrics).toMatch(/db_pool_connections\{pool="primary",state="in_use"\} \d+/);

@@ -58,6 +58,25 @@ describe('malicious queries are refused before any resolver runs', () => {
     expect(res.statements).toBe(0);
   });
 
+  it('variables of the wrong type: BAD_USER_INPUT, not an internal error', async () => {
+    for (const variables of [{ n: 'abc' }, {}]) {
+      const res = await send({ query: `query ($n: Int!) { customers(first: $n) { totalCount } }`, variables });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('a batch shares one cost budget', async () => {
+    // About 24,000 each: one fits the default budget of 50,000, three do not.
+    const page = {
+      query:
+        '{ customers(first: 100) { edges { node { holdings(first: 40) { edges { node { id balance product { code } } } } } } } }',
+    };
+    expect((await send([page])).body[0].errors).toBeUndefined();
+    const res = await send([page, page, page]);
+    expect(res.body.some((r: any) => r.errors?.[0].extensions.code === 'QUERY_TOO_COMPLEX')).toBe(true);
+  });
+
   it('circular fragments: BAD_REQUEST from validation', async () => {
     const res = await send({ query: `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }` });
     expect(res.status).toBe(400);

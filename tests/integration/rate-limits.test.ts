@@ -13,7 +13,12 @@ const fresh = (roles: string[] = [Role.CALL_CENTER_AGENT], scopes?: string[]) =>
 });
 
 describe('in memory (no REDIS_URL)', () => {
-  const { app } = useTestApp({ RATE_LIMIT_STAFF: '3', RATE_LIMIT_PARTNER: '2', RATE_LIMIT_WINDOW_SECONDS: '60' });
+  const { app } = useTestApp({
+    RATE_LIMIT_STAFF: '3',
+    RATE_LIMIT_PARTNER: '2',
+    RATE_LIMIT_WINDOW_SECONDS: '60',
+    MAX_BATCH_OPERATIONS: '3',
+  });
 
   it('refuses a principal over its budget with 429, RATE_LIMITED and a retry hint', async () => {
     const caller = fresh();
@@ -25,6 +30,18 @@ describe('in memory (no REDIS_URL)', () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(refused.data).toBeUndefined();
+  });
+
+  it('counts each operation of a batch', async () => {
+    const caller = fresh();
+    const token = await app.token(caller);
+    const batch = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify([{ query: ME }, { query: ME }, { query: ME }]),
+    });
+    expect(batch.status).toBe(200);
+    expect((await app.gql(ME, {}, { as: caller })).status).toBe(429);
   });
 
   it('counts each principal separately', async () => {

@@ -15,6 +15,7 @@ import {
 import { ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE } from '../../common/pagination';
 import type { QueryLimits } from '../../config';
+import type { RequestContext } from '../context';
 
 /**
  * A short list without paging (a customer's tags, consents, enrolments; the
@@ -71,21 +72,30 @@ function isConnection(type: GraphQLType): boolean {
 
 /**
  * The cost limit needs the operation's variables (`first: $n`), so it runs
- * once the operation is resolved, still before execution.
+ * once the operation is resolved, still before execution. The operations of
+ * one batched HTTP request share one budget.
  */
-export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloServerPlugin {
+export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables,
-            estimators: [pagedCost],
-          });
-          if (cost > maximum) throw tooComplex(`Query cost ${cost} exceeds the limit of ${maximum}`);
+        async didResolveOperation({ request, document, contextValue }) {
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables,
+              estimators: [pagedCost],
+            });
+          } catch {
+            // Variables that do not fit their types: execution refuses them with BAD_USER_INPUT.
+            return;
+          }
+          const spent = (contextValue.trace.cost ?? 0) + cost;
+          contextValue.trace.cost = spent;
+          if (spent > maximum) throw tooComplex(`Query cost ${spent} exceeds the limit of ${maximum}`);
         },
       };
     },

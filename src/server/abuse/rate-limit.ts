@@ -6,7 +6,8 @@ import { Role } from '../../auth/roles';
 import type { RateLimitSettings } from '../../config';
 import type { RedisClient } from '../redis';
 
-export type RateLimit = (principal: Principal) => Promise<void>;
+/** Takes `operations` from the principal's budget (a batch costs one per operation), or throws RATE_LIMITED. */
+export type RateLimit = (principal: Principal, operations?: number) => Promise<void>;
 
 /**
  * A fixed budget of requests per principal per window: staff by their id,
@@ -31,10 +32,10 @@ export function createRateLimit(settings: RateLimitSettings, redis?: RedisClient
   const staff = limiter(settings.staff, 'staff');
   const partner = limiter(settings.partner, 'partner');
 
-  return async (principal) => {
+  return async (principal, operations = 1) => {
     const isPartner = principal.roles.includes(Role.PARTNER);
     try {
-      await (isPartner ? partner : staff).consume(principal.id);
+      await (isPartner ? partner : staff).consume(principal.id, operations);
     } catch (outcome) {
       if (!(outcome instanceof RateLimiterRes)) throw outcome;
       throw rateLimited(Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)));
