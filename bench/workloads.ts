@@ -1,0 +1,42 @@
+/**
+ * The three workloads of the benchmark (issue 6), as their clients send them.
+ * The raw-SQL baseline answers W1 and W2 with the same JSON.
+ */
+
+/** W1: one customer's 360° view, as their relationship manager. */
+export const W1_CUSTOMER_360 = `query Customer360($id: ID!) {
+  customer(id: $id) {
+    id customerNo name gender birthDate idNumber phone email address city
+    tier lifecycleStage aum kycStatus
+    branch { id code name }
+    relationshipManager { id name }
+    tags { tag { code name category } source confidence assignedAt expiresAt }
+    holdings(first: 10) {
+      totalCount
+      edges { node { id accountNo balance currency openedAt maturityDate status product { code name type riskLevel } } }
+      pageInfo { hasNextPage }
+    }
+    interactions(first: 10) {
+      edges { node { id channel type occurredAt summary outcome } }
+      pageInfo { hasNextPage }
+    }
+    campaignEnrollments { status channel campaign { id code name status } }
+    riskProfile { riskTolerance assessedAt validUntil creditGrade }
+  }
+}`;
+
+/** W2: a page of 50 customers by tier and tag, with tags and holdings, as a marketing analyst (names masked). */
+export const W2_SEGMENT_PAGE = `query SegmentPage($tier: Tier!, $tag: String!) {
+  customers(first: 50, filter: { tiers: [$tier], tagCodes: [$tag] }) {
+    edges { node {
+      id customerNo name city tier lifecycleStage
+      tags { tag { code name category } source confidence }
+      holdings(first: 10) { edges { node { id currency openedAt status product { code name type riskLevel } } } }
+    } }
+    pageInfo { hasNextPage }
+  }
+}`;
+
+/** W3: a partner writes back an interaction; registered in persisted-queries/partner.json. */
+export const W3_RECORD_INTERACTION =
+  'mutation RecordInteraction($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }';
