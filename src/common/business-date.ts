@@ -4,9 +4,16 @@
  * strings so that no local-time conversion can shift a day.
  */
 export function businessToday(timeZone: string, now: Date = new Date()): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  // en-CA formats as YYYY-MM-DD. Building the formatter is the costly part: keep one per zone.
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, format);
+  }
+  return format.format(now);
 }
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Whole years from birthDate to onDate, both 'YYYY-MM-DD'. */
 export function ageOn(birthDate: string, onDate: string): number {

@@ -24,7 +24,7 @@ import type { RequestContext } from './context';
 import { describeSafely, formatError, unavailableStatus } from './errors';
 import { Health } from './health';
 import { logger } from './logger';
-import { createLoaders } from './loaders';
+import { createLoaders, createReferenceData } from './loaders';
 import { Metrics } from './metrics';
 import {
   partnerSafelist,
@@ -52,6 +52,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
   const httpServer = http.createServer(app);
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   const services = createServices(ds, config);
+  const reference = createReferenceData(ds);
   const verifyToken = createTokenVerifier(config.auth);
   const rateLimit = createRateLimit(config.rateLimit, redis);
   const partnerOperations = OperationRegistry.load();
@@ -143,7 +144,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
             idempotencyKey: idempotencyKeyOf(req.header('idempotency-key')),
             today,
             services,
-            loaders: createLoaders(ds, config, { today, privacy, scope, audit }),
+            loaders: createLoaders(ds, config, { today, privacy, scope, audit }, reference),
           };
         } catch (error) {
           throw refusal(error, requestId);

@@ -4,11 +4,18 @@ import type { CallerView } from '../privacy/caller-view';
 import { createCampaignLoaders } from '../modules/campaign/campaign.loaders';
 import { createConsentLoaders } from '../modules/consent/consent.loaders';
 import { createCustomerLoaders } from '../modules/customer/customer.loaders';
-import { createHoldingLoaders } from '../modules/holding/holding.loaders';
+import { createHoldingLoaders, createProductCache } from '../modules/holding/holding.loaders';
 import { createInteractionLoaders } from '../modules/interaction/interaction.loaders';
-import { createOrganisationLoaders } from '../modules/organisation/organisation.loaders';
+import { createOrganisationCache, createOrganisationLoaders } from '../modules/organisation/organisation.loaders';
 import { createRiskLoaders } from '../modules/risk/risk.loaders';
 import { createTagLoaders } from '../modules/tag/tag.loaders';
+
+/** Reference rows cached for the whole process (src/db/reference-cache.ts): no customer data in them. */
+export function createReferenceData(ds: DataSource) {
+  return { organisation: createOrganisationCache(ds), products: createProductCache(ds) };
+}
+
+export type ReferenceData = ReturnType<typeof createReferenceData>;
 
 /**
  * Every loader lives for one request: callers with different rights must
@@ -19,12 +26,12 @@ import { createTagLoaders } from '../modules/tag/tag.loaders';
  * Loaders of private data apply the caller's access plan to each object as it
  * loads; that is the only place masking and denial happen.
  */
-export function createLoaders(ds: DataSource, config: Config, caller: CallerView) {
+export function createLoaders(ds: DataSource, config: Config, caller: CallerView, reference: ReferenceData) {
   return {
     customer: createCustomerLoaders(ds, config, caller),
-    organisation: createOrganisationLoaders(ds),
+    organisation: createOrganisationLoaders(reference.organisation),
     tag: createTagLoaders(ds),
-    holding: createHoldingLoaders(ds, caller),
+    holding: createHoldingLoaders(ds, caller, reference.products),
     interaction: createInteractionLoaders(ds),
     campaign: createCampaignLoaders(ds),
     risk: createRiskLoaders(ds, caller),

@@ -58,15 +58,20 @@ async function statementsForPage(first: number) {
 
 describe('SQL statements per request', () => {
   it('depend on the shape of the query, not on the number of customers', async () => {
+    // The first request of a process also fetches reference rows (branch, staff, products) into the process-wide cache.
+    const cold = await statementsForPage(5);
     const forFifty = await statementsForPage(50);
     const forFive = await statementsForPage(5);
 
-    // One per relation: the page, its count, branch, manager, tags, holdings
-    // and their count, products, interactions and their count, enrolments,
-    // campaigns, risk profile, consents; and one audit insert for the whole
-    // page (the default test caller reads sensitive fields in full).
-    expect(forFifty).toHaveLength(15);
+    // One per relation: the page, its count, tags, holdings and their count,
+    // interactions and their count, enrolments, campaigns, risk profile,
+    // consents; and one audit insert for the whole page (the default test
+    // caller reads sensitive fields in full).
+    expect(forFifty).toHaveLength(12);
     expect(forFifty.filter((sql) => sql.includes('INSERT INTO audit_record'))).toHaveLength(1);
+    expect(forFifty.some((sql) => /"(branch|staff|product)"/.test(sql))).toBe(false);
     expect(forFive).toHaveLength(forFifty.length);
+    // Branch, manager and products, once.
+    expect(cold).toHaveLength(forFifty.length + 3);
   });
 });

@@ -2,8 +2,9 @@ import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
 import type { PageRequest } from '../../common/pagination';
 import { CallerView, viewAs } from '../../privacy/caller-view';
-import { byKey, groupByKey } from '../../db/batch';
+import { groupByKey } from '../../db/batch';
 import { countsByKey, loadersByArgs } from '../../db/loaders-by-args';
+import { ReferenceCache } from '../../db/reference-cache';
 import { ProductEntity } from './holding.entity';
 import { Holding, Product } from './holding.type';
 
@@ -17,12 +18,17 @@ export interface HoldingRow extends Holding {
 const HOLDING_COLUMNS = `h.id, h.customer_id AS "customerId", h.product_id AS "productId", h.account_no AS "accountNo",
   h.balance, h.currency, h.opened_on AS "openedAt", h.maturity_date AS "maturityDate", h.status`;
 
-export function createHoldingLoaders(ds: DataSource, caller: CallerView) {
+/** The product catalogue changes rarely: one cache per process, shared by every request's loaders. */
+export function createProductCache(ds: DataSource) {
+  return new ReferenceCache<Product>(
+    (ids) => ds.getRepository(ProductEntity).find({ where: { id: In([...ids]) } }),
+    (p) => p.id,
+  );
+}
+
+export function createHoldingLoaders(ds: DataSource, caller: CallerView, products: ReferenceCache<Product>) {
   return {
-    product: new DataLoader<string, Product | null>(async (ids) => {
-      const rows = await ds.getRepository(ProductEntity).find({ where: { id: In([...ids]) } });
-      return byKey(ids, rows, (p) => p.id);
-    }),
+    product: new DataLoader<string, Product | null>((ids) => products.getMany(ids)),
 
     /**
      * One page of holdings for each customer of the batch. A lateral join runs

@@ -1,21 +1,29 @@
 import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
-import { byKey } from '../../db/batch';
+import { ReferenceCache } from '../../db/reference-cache';
 import { BranchEntity } from './branch.entity';
 import { StaffEntity } from './staff.entity';
 import { Branch, RelationshipManager } from './organisation.type';
 
-export function createOrganisationLoaders(ds: DataSource) {
+/** Branches and staff names change rarely: one cache per process, shared by every request's loaders. */
+export function createOrganisationCache(ds: DataSource) {
   return {
-    branch: new DataLoader<string, Branch | null>(async (ids) => {
-      const rows = await ds.getRepository(BranchEntity).find({ where: { id: In([...ids]) } });
-      return byKey(ids, rows, (b) => b.id);
-    }),
-    staff: new DataLoader<string, RelationshipManager | null>(async (ids) => {
-      const rows = await ds
-        .getRepository(StaffEntity)
-        .find({ select: { id: true, name: true }, where: { id: In([...ids]) } });
-      return byKey(ids, rows, (s) => s.id);
-    }),
+    branches: new ReferenceCache<Branch>(
+      (ids) => ds.getRepository(BranchEntity).find({ where: { id: In([...ids]) } }),
+      (b) => b.id,
+    ),
+    staff: new ReferenceCache<RelationshipManager>(
+      (ids) => ds.getRepository(StaffEntity).find({ select: { id: true, name: true }, where: { id: In([...ids]) } }),
+      (s) => s.id,
+    ),
+  };
+}
+
+export type OrganisationCache = ReturnType<typeof createOrganisationCache>;
+
+export function createOrganisationLoaders(cache: OrganisationCache) {
+  return {
+    branch: new DataLoader<string, Branch | null>((ids) => cache.branches.getMany(ids)),
+    staff: new DataLoader<string, RelationshipManager | null>((ids) => cache.staff.getMany(ids)),
   };
 }
