@@ -13,7 +13,7 @@ async function main() {
   logger.info({ embedded: db.embedded }, db.embedded ? 'embedded PostgreSQL ready' : 'PostgreSQL ready');
   if (config.demo.enabled) await loadDemoDataIfEmpty(db.ds, config);
 
-  const app = await startApp(config, db.ds);
+  const app = await startApp(config, db.ds, db.reads);
   logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
 
   let stopping = false;

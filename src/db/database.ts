@@ -5,7 +5,10 @@ import { startEmbeddedPostgres } from './embedded';
 import { runMigrations } from './migrate';
 
 export interface Database {
+  /** The primary: every write, and the reads of a mutation (read-your-writes). */
   ds: DataSource;
+  /** Where queries read: a replica when DATABASE_REPLICA_URLS is set, else the primary itself. */
+  reads: DataSource;
   embedded: boolean;
   close(): Promise<void>;
 }
@@ -22,18 +25,31 @@ export async function openDatabase(config: Config): Promise<Database> {
     statementTimeoutMs: config.db.statementTimeoutMs,
     acquireTimeoutMs: config.db.acquireTimeoutMs,
   });
+  const replica = pickReplica(config.db.replicaUrls);
+  const reads = replica
+    ? createDataSource(replica, {
+        poolSize: config.db.poolSize,
+        statementTimeoutMs: config.db.statementTimeoutMs,
+        acquireTimeoutMs: config.db.acquireTimeoutMs,
+        applicationName: 'customer360-gateway-reads',
+      })
+    : ds;
   try {
     await migrate(url);
     await ds.initialize();
+    if (reads !== ds) await reads.initialize();
   } catch (error) {
     if (ds.isInitialized) await ds.destroy();
+    if (reads !== ds && reads.isInitialized) await reads.destroy();
     await embedded?.stop();
     throw error;
   }
   return {
     ds,
+    reads,
     embedded: embedded !== undefined,
     async close() {
+      if (reads !== ds) await reads.destroy();
       await ds.destroy();
       await embedded?.stop();
     },
@@ -53,4 +69,13 @@ async function migrate(url: string): Promise<void> {
   } finally {
     await migrator.destroy();
   }
+}
+
+/**
+ * Each instance reads from one replica, picked at random at start, so a
+ * fleet of instances spreads over the replicas. (Behind a TCP balancer such
+ * as HAProxy or PgBouncer, give a single URL instead.)
+ */
+function pickReplica(urls: string[]): string | undefined {
+  return urls.length === 0 ? undefined : urls[Math.floor(Math.random() * urls.length)];
 }

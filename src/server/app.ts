@@ -24,7 +24,7 @@ import type { RequestContext } from './context';
 import { describeSafely, formatError, unavailableStatus } from './errors';
 import { Health } from './health';
 import { logger } from './logger';
-import { createLoaders, createReferenceData } from './loaders';
+import { createLoaders, createReferenceData, readYourWrites } from './loaders';
 import { Metrics } from './metrics';
 import {
   partnerSafelist,
@@ -45,7 +45,12 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(config: Config, ds: DataSource): Promise<RunningApp> {
+/**
+ * `ds` is the primary; `reads` is where queries read (a replica, or the
+ * primary again). A mutation reads its results from the primary, so a
+ * client always sees its own write.
+ */
+export async function startApp(config: Config, ds: DataSource, reads: DataSource = ds): Promise<RunningApp> {
   logger.level = config.logLevel;
   const app = express();
   app.disable('x-powered-by');
@@ -57,7 +62,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
   const rateLimit = createRateLimit(config.rateLimit, redis);
   const partnerOperations = OperationRegistry.load();
   const metrics = config.metricsEnabled ? new Metrics() : undefined;
-  metrics?.watchPool(ds);
+  metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
   const health = new Health((ds.options as { url: string }).url);
   const schema = await getSchema();
 
@@ -91,6 +96,7 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
       unavailableStatus,
       telemetryPlugin(metrics),
       auditPlugin,
+      ...(reads === ds ? [] : [readYourWrites(ds, config, reference)]),
     ],
   });
   await apollo.start();
@@ -144,7 +150,8 @@ export async function startApp(config: Config, ds: DataSource): Promise<RunningA
             idempotencyKey: idempotencyKeyOf(req.header('idempotency-key')),
             today,
             services,
-            loaders: createLoaders(ds, config, { today, privacy, scope, audit }, reference),
+            reads,
+            loaders: createLoaders(reads, config, { today, privacy, scope, audit }, reference),
           };
         } catch (error) {
           throw refusal(error, requestId);

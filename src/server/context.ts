@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import type { AuditTrail } from '../modules/audit/audit-trail';
 import type { RequestPrivacy } from '../privacy/request-privacy';
@@ -23,5 +24,7 @@ export interface RequestContext {
   /** The business date (Asia/Shanghai) fixed at the start of the request, so every age and window in it agrees. */
   today: string;
   services: Services;
+  /** Where this request reads: a replica for queries, the primary for mutations. */
+  reads: DataSource;
   loaders: Loaders;
 }

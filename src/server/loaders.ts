@@ -1,4 +1,6 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { DataSource } from 'typeorm';
+import type { RequestContext } from './context';
 import type { Config } from '../config';
 import type { CallerView } from '../privacy/caller-view';
 import { createCampaignLoaders } from '../modules/campaign/campaign.loaders';
@@ -40,3 +42,27 @@ export function createLoaders(ds: DataSource, config: Config, caller: CallerView
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * Queries read from a replica; a mutation's results are read from the
+ * primary, which has its write (a replica may lag behind it). Swapped in
+ * once the operation is known, before any resolver runs.
+ */
+export function readYourWrites(
+  primary: DataSource,
+  config: Config,
+  reference: ReferenceData,
+): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation?.operation !== 'mutation') return;
+          const { today, privacy, scope, audit } = contextValue;
+          contextValue.reads = primary;
+          contextValue.loaders = createLoaders(primary, config, { today, privacy, scope, audit }, reference);
+        },
+      };
+    },
+  };
+}

@@ -47,19 +47,20 @@ export class Metrics {
     return name;
   }
 
-  /** Connections in use, idle and waited for, read from the pools when scraped. */
-  watchPool(ds: DataSource): void {
+  /** Connections in use, idle and waited for, read from the pools when scraped, by name (primary, replica). */
+  watchPools(pools: Record<string, DataSource>): void {
     new Gauge({
       name: 'db_pool_connections',
       help: 'PostgreSQL pool connections by state (in_use, idle, waiting requests).',
       labelNames: ['pool', 'state'] as const,
       registers: [this.registry],
       collect() {
-        for (const [index, pool] of poolsOf(ds).entries()) {
-          const name = index === 0 ? 'primary' : `replica-${index}`;
-          this.set({ pool: name, state: 'in_use' }, pool.totalCount - pool.idleCount);
-          this.set({ pool: name, state: 'idle' }, pool.idleCount);
-          this.set({ pool: name, state: 'waiting' }, pool.waitingCount);
+        for (const [name, ds] of Object.entries(pools)) {
+          for (const pool of poolsOf(ds)) {
+            this.set({ pool: name, state: 'in_use' }, pool.totalCount - pool.idleCount);
+            this.set({ pool: name, state: 'idle' }, pool.idleCount);
+            this.set({ pool: name, state: 'waiting' }, pool.waitingCount);
+          }
         }
       },
     });

@@ -20,7 +20,7 @@ export function createServices(ds: DataSource, config: Config) {
   const audit = new AuditService(ds);
   const idempotency = new IdempotencyService(ds);
   return {
-    customers: new CustomerService(ds, config),
+    customers: new CustomerService(config),
     tags: new TagService(ds),
     holdings: new HoldingService(ds),
     interactions: new InteractionService(),

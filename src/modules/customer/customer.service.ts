@@ -1,4 +1,4 @@
-import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
+import { Brackets, SelectQueryBuilder } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
@@ -10,11 +10,9 @@ import { customerViewer, scopedCustomers } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
 
+/** Reads only: through the request's loaders and its read source (a replica for queries). */
 export class CustomerService {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly config: Config,
-  ) {}
+  constructor(private readonly config: Config) {}
 
   async getById(ctx: RequestContext, id: string): Promise<Customer | null> {
     assertId('id', id);
@@ -56,7 +54,7 @@ export class CustomerService {
    * matches names only for callers who read names in full.
    */
   private filtered(ctx: RequestContext, filter: CustomerFilter): SelectQueryBuilder<CustomerEntity> {
-    const q = scopedCustomers(this.ds, ctx);
+    const q = scopedCustomers(ctx.reads, ctx);
     const today = ctx.today;
     if (filter.tiers?.length) q.andWhere('c.tier IN (:...tiers)', { tiers: filter.tiers });
     if (filter.lifecycleStages?.length) {
