@@ -85,10 +85,22 @@ export function toConnection<R, T>(
   countAll: () => Promise<number>,
 ): Connection<T> {
   const page = rows.slice(0, limit);
-  const edges = page.map((row) => ({ cursor: encodeCursor(cursorOf(row)), node: toNode(row) }));
+  // Cursors are getters: most clients never select them, and a page of pages would encode thousands.
+  const edges = page.map((row) => ({
+    get cursor() {
+      return encodeCursor(cursorOf(row));
+    },
+    node: toNode(row),
+  }));
+  const last = page[page.length - 1];
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    pageInfo: {
+      hasNextPage: rows.length > limit,
+      get endCursor() {
+        return last === undefined ? null : encodeCursor(cursorOf(last));
+      },
+    },
     get totalCount() {
       return countAll();
     },
