@@ -1,4 +1,5 @@
 import { Role } from '../../src/auth/roles';
+import { countStatements } from '../support/sql-counter';
 import { useTestApp } from '../support/test-app';
 
 const { app, make } = useTestApp();
@@ -49,6 +50,28 @@ describe('audit of reads', () => {
     expect(await auditRows(agent.headers.get('x-request-id')!)).toEqual([]);
     const auditor = await app.gql(`query ($id: ID!) { customer(id: $id) { customerNo tier } }`, { id: customer.id });
     expect(await auditRows(auditor.headers.get('x-request-id')!)).toEqual([]);
+  });
+
+  it('writes the records of concurrent requests together, each request’s own before its response', async () => {
+    const customers = await Promise.all(Array.from({ length: 12 }, () => make.customer()));
+    const counter = countStatements();
+    let responses;
+    try {
+      responses = await Promise.all(
+        customers.map((c) => app.gql(`query One($id: ID!) { customer(id: $id) { phone } }`, { id: c.id })),
+      );
+    } finally {
+      counter.restore();
+    }
+    for (const [i, res] of responses.entries()) {
+      expect(res.errors).toBeUndefined();
+      // Each response left only after its record was committed.
+      const rows = await auditRows(res.headers.get('x-request-id')!);
+      expect(rows).toEqual([expect.objectContaining({ customer_id: customers[i].id, fields: ['phone'] })]);
+    }
+    const inserts = counter.statements.filter((sql) => sql.includes('INSERT INTO audit_record')).length;
+    expect(inserts).toBeGreaterThanOrEqual(1);
+    expect(inserts).toBeLessThan(customers.length);
   });
 
   it('fails the request rather than serve a read it could not record', async () => {

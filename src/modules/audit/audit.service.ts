@@ -5,28 +5,30 @@ import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/
 import type { RequestContext } from '../../server/context';
 import { AuditRecordEntity } from './audit-record.entity';
 import { AuditLogFilter, AuditRecord } from './audit.type';
+import { ReadAuditWriter } from './read-audit-writer';
 
 export class AuditService {
-  constructor(private readonly ds: DataSource) {}
+  private readonly reads: ReadAuditWriter;
 
-  /** One record per customer, all in one statement. */
-  async recordReads(
+  constructor(private readonly ds: DataSource) {
+    this.reads = new ReadAuditWriter(ds);
+  }
+
+  /** One record per customer read in full; written together with other requests' records when the server is busy. */
+  recordReads(
     ctx: RequestContext,
     entries: { customerId: string; fields: string[] }[],
     operationName: string | null,
   ): Promise<void> {
-    await this.ds.query(
-      `INSERT INTO audit_record (actor_id, actor_roles, customer_id, fields, operation, operation_name, request_id)
-       SELECT $1, $2::text[], u.customer_id, string_to_array(u.fields, ','), 'READ', $3, $4
-       FROM unnest($5::uuid[], $6::text[]) AS u(customer_id, fields)`,
-      [
-        ctx.principal.id,
-        ctx.principal.roles,
+    return this.reads.write(
+      entries.map((e) => ({
+        actorId: ctx.principal.id,
+        actorRoles: ctx.principal.roles,
+        customerId: e.customerId,
+        fields: e.fields,
         operationName,
-        ctx.requestId,
-        entries.map((e) => e.customerId),
-        entries.map((e) => e.fields.join(',')),
-      ],
+        requestId: ctx.requestId,
+      })),
     );
   }
 
