@@ -32,7 +32,7 @@ import {
   OperationRegistry,
   persistedQueryCache,
 } from './persisted-queries';
-import { connectRedis } from './redis';
+import { connectRedis, disconnectRedis } from './redis';
 import { assignRequestId } from './request-scope';
 import { RequestTrace, telemetryPlugin, traceRequests } from './request-telemetry';
 import { getSchema } from './schema';
@@ -209,7 +209,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       await apollo.stop();
       await health.close();
-      await redis?.close().catch(() => undefined);
+      if (redis) await disconnectRedis(redis);
     },
   };
 }

@@ -28,3 +28,16 @@ export function connectRedis(url: string): RedisClient {
   client.connect().catch(() => undefined);
   return client;
 }
+
+/** Waits for commands in flight; a client still trying to reach Redis stops trying at once. */
+export async function disconnectRedis(client: RedisClient): Promise<void> {
+  if (client.isReady) {
+    await client.close().catch(() => undefined);
+    return;
+  }
+  try {
+    client.destroy();
+  } catch {
+    // already closed
+  }
+}
