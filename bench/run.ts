@@ -319,17 +319,15 @@ async function checkSameAnswers(
   tokens: Record<string, string>,
 ) {
   const cases: [string, Body][] = [
-    ...samples.w1Ids
-      .slice(0, 5)
-      .map((id): [string, Body] => [
-        tokens.rm,
-        {
-          operationName: 'Customer360',
-          query: W1_CUSTOMER_360,
-          variables: { id },
-          extensions: { staffId: samples.rmId },
-        },
-      ]),
+    ...samples.w1Ids.slice(0, 5).map((id): [string, Body] => [
+      tokens.rm,
+      {
+        operationName: 'Customer360',
+        query: W1_CUSTOMER_360,
+        variables: { id },
+        extensions: { staffId: samples.rmId },
+      },
+    ]),
     [tokens.analyst, { operationName: 'SegmentPage', query: W2_SEGMENT_PAGE, variables: samples.w2 }],
   ];
   for (const [token, body] of cases) {
