@@ -23,7 +23,8 @@ export class ReferenceCache<T> {
       const rows = await this.fetch(missing);
       const until = now + this.ttlMs;
       for (const id of missing) this.entries.set(id, { row: null, until: now });
-      for (const row of rows) this.entries.set(this.idOf(row), { row, until });
+      // Frozen: every caller shares these objects, so none may change one in place.
+      for (const row of rows) this.entries.set(this.idOf(row), { row: Object.freeze(row), until });
     }
     return ids.map((id) => this.entries.get(id)?.row ?? null);
   }

@@ -24,7 +24,7 @@ import type { RequestContext } from './context';
 import { describeSafely, formatError, unavailableStatus } from './errors';
 import { Health } from './health';
 import { logger } from './logger';
-import { createLoaders, createReferenceData, readYourWrites } from './loaders';
+import { createLoaders, createReferenceData, perOperationState } from './loaders';
 import { Metrics } from './metrics';
 import {
   partnerSafelist,
@@ -63,7 +63,8 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
   const partnerOperations = OperationRegistry.load();
   const metrics = config.metricsEnabled ? new Metrics() : undefined;
   metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
-  const health = new Health((ds.options as { url: string }).url);
+  const urlOf = (source: DataSource) => (source.options as { url: string }).url;
+  const health = new Health(reads === ds ? [urlOf(ds)] : [urlOf(ds), urlOf(reads)]);
   const schema = await getSchema();
 
   const apollo = new ApolloServer<RequestContext>({
@@ -96,7 +97,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
       unavailableStatus,
       telemetryPlugin(metrics),
       auditPlugin,
-      ...(reads === ds ? [] : [readYourWrites(ds, config, reference)]),
+      perOperationState(ds, config, reference),
     ],
   });
   await apollo.start();

@@ -13,17 +13,21 @@ const DATABASE_CHECK_TIMEOUT_MS = 1_000;
  */
 export class Health {
   private draining = false;
-  private readonly pool: Pool;
+  private readonly pools: Pool[];
 
-  constructor(databaseUrl: string) {
-    this.pool = new Pool({
-      connectionString: databaseUrl,
-      max: 1,
-      connectionTimeoutMillis: DATABASE_CHECK_TIMEOUT_MS,
-      application_name: 'customer360-health',
+  /** The primary, and the replica this instance reads from, if any: both must answer. */
+  constructor(databaseUrls: string[]) {
+    this.pools = databaseUrls.map((url) => {
+      const pool = new Pool({
+        connectionString: url,
+        max: 1,
+        connectionTimeoutMillis: DATABASE_CHECK_TIMEOUT_MS,
+        application_name: 'customer360-health',
+      });
+      // A lost connection is reported by the next check, not by crashing the process.
+      pool.on('error', () => undefined);
+      return pool;
     });
-    // A lost connection is reported by the next check, not by crashing the process.
-    this.pool.on('error', () => undefined);
   }
 
   /** From now on readiness is false, so the balancer stops sending new requests. */
@@ -47,16 +51,21 @@ export class Health {
     return router;
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((pool) => pool.end()));
   }
 
   private async databaseAnswers(): Promise<boolean> {
+    const answers = await Promise.all(this.pools.map((pool) => this.answers(pool)));
+    return answers.every(Boolean);
+  }
+
+  private async answers(pool: Pool): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), DATABASE_CHECK_TIMEOUT_MS);
     });
-    const ping = this.pool.query('SELECT 1').then(
+    const ping = pool.query('SELECT 1').then(
       () => true,
       () => false,
     );

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DataSource } from 'typeorm';
+import { AuditTrail } from '../modules/audit/audit-trail';
 import type { RequestContext } from './context';
 import type { Config } from '../config';
 import type { CallerView } from '../privacy/caller-view';
@@ -44,23 +45,30 @@ export function createLoaders(ds: DataSource, config: Config, caller: CallerView
 export type Loaders = ReturnType<typeof createLoaders>;
 
 /**
- * Queries read from a replica; a mutation's results are read from the
- * primary, which has its write (a replica may lag behind it). Swapped in
- * once the operation is known, before any resolver runs.
+ * State that belongs to one operation rather than one HTTP request, set once
+ * the operation is known and before any resolver runs:
+ * - a mutation reads its results from the primary, which has its write (a
+ *   replica may lag behind it);
+ * - each operation of a batched request gets its own audit trail and
+ *   loaders, so its audit records name it alone.
  */
-export function readYourWrites(
+export function perOperationState(
   primary: DataSource,
   config: Config,
   reference: ReferenceData,
 ): ApolloServerPlugin<RequestContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ requestIsBatched }) {
       return {
         async didResolveOperation({ operation, contextValue }) {
-          if (operation?.operation !== 'mutation') return;
-          const { today, privacy, scope, audit } = contextValue;
-          contextValue.reads = primary;
-          contextValue.loaders = createLoaders(primary, config, { today, privacy, scope, audit }, reference);
+          const mutation = operation?.operation === 'mutation';
+          if (!mutation && !requestIsBatched) return;
+          const reads = mutation ? primary : contextValue.reads;
+          const audit = requestIsBatched ? new AuditTrail() : contextValue.audit;
+          const { today, privacy, scope } = contextValue;
+          contextValue.reads = reads;
+          contextValue.audit = audit;
+          contextValue.loaders = createLoaders(reads, config, { today, privacy, scope, audit }, reference);
         },
       };
     },

@@ -21,10 +21,10 @@ export function createServices(ds: DataSource, config: Config) {
   const idempotency = new IdempotencyService(ds);
   return {
     customers: new CustomerService(config),
-    tags: new TagService(ds),
-    holdings: new HoldingService(ds),
+    tags: new TagService(),
+    holdings: new HoldingService(),
     interactions: new InteractionService(),
-    campaigns: new CampaignService(ds),
+    campaigns: new CampaignService(),
     campaignCommands: new CampaignCommandService(ds, audit),
     tagCommands: new TagCommandService(ds, audit),
     enrollments: new EnrollmentService(ds, audit),

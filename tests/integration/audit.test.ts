@@ -156,3 +156,30 @@ describe('auditLog', () => {
     }
   });
 });
+
+describe('audit of a batched request', () => {
+  const batched = useTestApp({ MAX_BATCH_OPERATIONS: '2' });
+
+  it('records each operation’s reads once, under its own name', async () => {
+    const [x, y] = [await batched.make.customer(), await batched.make.customer()];
+    const token = await batched.app.token({ sub: 'batch-risk', roles: [Role.RISK_OFFICER] });
+    const one = (name: string, id: string) => ({
+      query: `query ${name}($id: ID!) { customer(id: $id) { aum } }`,
+      variables: { id },
+    });
+    const res = await fetch(batched.app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify([one('First', x.id), one('Second', y.id)]),
+    });
+    expect(res.status).toBe(200);
+    const rows = await batched.app.ds.query(
+      `SELECT customer_id, operation_name FROM audit_record WHERE request_id = $1 ORDER BY operation_name`,
+      [res.headers.get('x-request-id')],
+    );
+    expect(rows).toEqual([
+      { customer_id: x.id, operation_name: 'First' },
+      { customer_id: y.id, operation_name: 'Second' },
+    ]);
+  });
+});

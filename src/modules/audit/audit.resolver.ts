@@ -13,6 +13,6 @@ export class AuditResolver {
     @Args() page: PageArgs,
     @Arg('filter', () => AuditLogFilter, { nullable: true }) filter?: AuditLogFilter | null,
   ) {
-    return ctx.services.audit.page(filter, page);
+    return ctx.services.audit.page(ctx, filter, page);
   }
 }

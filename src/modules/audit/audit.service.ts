@@ -10,7 +10,7 @@ import { ReadAuditWriter } from './read-audit-writer';
 export class AuditService {
   private readonly reads: ReadAuditWriter;
 
-  constructor(private readonly ds: DataSource) {
+  constructor(ds: DataSource) {
     this.reads = new ReadAuditWriter(ds);
   }
 
@@ -52,10 +52,14 @@ export class AuditService {
   }
 
   /** The audit log, newest first. */
-  async page(filter: AuditLogFilter | null | undefined, args: PageArgs): Promise<Connection<AuditRecord>> {
+  async page(
+    ctx: RequestContext,
+    filter: AuditLogFilter | null | undefined,
+    args: PageArgs,
+  ): Promise<Connection<AuditRecord>> {
     const page = toPageRequest(args, instantAndSerial);
     const matching = () => {
-      const q = this.ds.getRepository(AuditRecordEntity).createQueryBuilder('a').where('true');
+      const q = ctx.reads.getRepository(AuditRecordEntity).createQueryBuilder('a').where('true');
       if (filter?.actorId) q.andWhere('a.actor_id = :actorId', { actorId: filter.actorId });
       if (filter?.customerId) {
         assertId('filter.customerId', filter.customerId);

@@ -11,8 +11,12 @@ export interface ReadAuditRecord {
 
 interface Waiting {
   records: ReadAuditRecord[];
-  done: (error?: unknown) => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
+
+/** A burst is written in statements of at most this many records, each well inside the statement timeout. */
+const MAX_BATCH_RECORDS = 1_000;
 
 /**
  * Writes read-audit records with group commit: while one INSERT is in
@@ -31,7 +35,7 @@ export class ReadAuditWriter {
 
   write(records: ReadAuditRecord[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ records, done: (error) => (error ? reject(error) : resolve()) });
+      this.waiting.push({ records, resolve, reject });
       if (!this.writing) void this.drain();
     });
   }
@@ -39,16 +43,29 @@ export class ReadAuditWriter {
   private async drain(): Promise<void> {
     this.writing = true;
     while (this.waiting.length > 0) {
-      const batch = this.waiting;
-      this.waiting = [];
+      const batch = this.takeBatch();
       try {
         await this.insert(batch.flatMap((w) => w.records));
-        for (const w of batch) w.done();
+        for (const w of batch) w.resolve();
       } catch (error) {
-        for (const w of batch) w.done(error);
+        for (const w of batch) w.reject(error);
       }
     }
     this.writing = false;
+  }
+
+  /** Whole requests, oldest first, up to the record cap (a single larger request still goes alone). */
+  private takeBatch(): Waiting[] {
+    let records = 0;
+    let count = 0;
+    while (
+      count < this.waiting.length &&
+      (count === 0 || records + this.waiting[count].records.length <= MAX_BATCH_RECORDS)
+    ) {
+      records += this.waiting[count].records.length;
+      count++;
+    }
+    return this.waiting.splice(0, count);
   }
 
   private async insert(records: ReadAuditRecord[]): Promise<void> {

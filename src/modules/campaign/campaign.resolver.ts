@@ -19,7 +19,7 @@ export class CampaignResolver {
     @Args() page: PageArgs,
     @Arg('status', () => CampaignStatus, { nullable: true }) status?: CampaignStatus | null,
   ) {
-    return ctx.services.campaigns.page(status, page);
+    return ctx.services.campaigns.page(ctx, status, page);
   }
 
   @FieldResolver(() => CampaignMetrics, {

@@ -1,4 +1,3 @@
-import { DataSource } from 'typeorm';
 import { instantAndId } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
@@ -8,19 +7,22 @@ import { CampaignStatus } from './campaign.enums';
 import { toCampaign } from './campaign.mapper';
 import { Campaign } from './campaign.type';
 
+/** Reads only, through the request's read source (a replica for queries). */
 export class CampaignService {
-  constructor(private readonly ds: DataSource) {}
-
   async getById(ctx: RequestContext, id: string): Promise<Campaign | null> {
     assertId('id', id);
     return ctx.loaders.campaign.byId.load(id);
   }
 
   /** Campaigns, newest first, optionally of one status. */
-  async page(status: CampaignStatus | null | undefined, args: PageArgs): Promise<Connection<Campaign>> {
+  async page(
+    ctx: RequestContext,
+    status: CampaignStatus | null | undefined,
+    args: PageArgs,
+  ): Promise<Connection<Campaign>> {
     const page = toPageRequest(args, instantAndId);
     const matching = () => {
-      const q = this.ds.getRepository(CampaignEntity).createQueryBuilder('c').where('true');
+      const q = ctx.reads.getRepository(CampaignEntity).createQueryBuilder('c').where('true');
       if (status) q.andWhere('c.status = :status', { status });
       return q;
     };

@@ -8,7 +8,7 @@ import { Holding, HoldingConnection, Product } from './holding.type';
 export class ProductCatalogueResolver {
   @Query(() => [Product], { description: 'The product catalogue.' })
   products(@Ctx() ctx: RequestContext) {
-    return ctx.services.holdings.products();
+    return ctx.services.holdings.products(ctx);
   }
 }
 

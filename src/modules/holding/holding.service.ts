@@ -1,16 +1,14 @@
-import { DataSource } from 'typeorm';
 import { dateAndId } from '../../common/cursor-keys';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { RequestContext } from '../../server/context';
 import { ProductEntity } from './holding.entity';
 import { Holding, Product } from './holding.type';
 
+/** Reads only, through the request's read source (a replica for queries). */
 export class HoldingService {
-  constructor(private readonly ds: DataSource) {}
-
   /** The product catalogue is short and bounded, so it is a plain list. */
-  products(): Promise<Product[]> {
-    return this.ds.getRepository(ProductEntity).find({ order: { type: 'ASC', code: 'ASC' } });
+  products(ctx: RequestContext): Promise<Product[]> {
+    return ctx.reads.getRepository(ProductEntity).find({ order: { type: 'ASC', code: 'ASC' } });
   }
 
   /** A customer's holdings, newest first. */

@@ -7,7 +7,7 @@ import { CustomerTag, Tag } from './tag.type';
 export class TagCatalogueResolver {
   @Query(() => [Tag], { description: 'The tag catalogue.' })
   tags(@Ctx() ctx: RequestContext) {
-    return ctx.services.tags.catalogue();
+    return ctx.services.tags.catalogue(ctx);
   }
 }
 

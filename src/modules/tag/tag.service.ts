@@ -1,12 +1,11 @@
-import { DataSource } from 'typeorm';
+import type { RequestContext } from '../../server/context';
 import { TagEntity } from './tag.entity';
 import { Tag } from './tag.type';
 
+/** Reads only, through the request's read source (a replica for queries). */
 export class TagService {
-  constructor(private readonly ds: DataSource) {}
-
   /** The tag catalogue is short and bounded, so it is a plain list. */
-  catalogue(): Promise<Tag[]> {
-    return this.ds.getRepository(TagEntity).find({ order: { category: 'ASC', code: 'ASC' } });
+  catalogue(ctx: RequestContext): Promise<Tag[]> {
+    return ctx.reads.getRepository(TagEntity).find({ order: { category: 'ASC', code: 'ASC' } });
   }
 }
