@@ -54,6 +54,10 @@ const schema = z.object({
   RATE_LIMIT_STAFF: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(120),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Requests with a bad or missing token per client address per window, before the address is refused outright. */
+  RATE_LIMIT_FAILED_AUTH: z.coerce.number().int().min(1).default(30),
+  /** Express's `trust proxy`: how to read the client address behind load balancers (e.g. `1`, `loopback`, `10.0.0.0/8`). */
+  TRUST_PROXY: z.string().optional(),
 
   /** `partner`: PARTNER tokens may run only the operations in persisted-queries/partner.json. Default: on in production. */
   OPERATION_SAFELIST: z.enum(['partner', 'off']).optional(),
@@ -119,6 +123,7 @@ function toConfig(env: z.infer<typeof schema>) {
       acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
     },
     redisUrl: env.REDIS_URL,
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     metricsEnabled: env.METRICS_ENABLED,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
@@ -136,6 +141,7 @@ function toConfig(env: z.infer<typeof schema>) {
       staff: env.RATE_LIMIT_STAFF,
       partner: env.RATE_LIMIT_PARTNER,
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      failedAuthentication: env.RATE_LIMIT_FAILED_AUTH,
     },
     partnerSafelist: (env.OPERATION_SAFELIST ?? (production ? 'partner' : 'off')) === 'partner',
     demo: {
@@ -162,6 +168,13 @@ function toConfig(env: z.infer<typeof schema>) {
       audience: env.JWT_AUDIENCE,
     },
   };
+}
+
+/** Express accepts a hop count, true/false, or addresses and subnets. */
+function trustProxyOf(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 export type SegmentationThresholds = Config['segmentation'];

@@ -19,7 +19,7 @@ import { rowScopeFor } from '../privacy/row-scope';
 import type { Config } from '../config';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { queryCostPlugin, queryLimitRules } from './abuse/query-limits';
-import { createRateLimit } from './abuse/rate-limit';
+import { createRateLimits } from './abuse/rate-limit';
 import type { RequestContext } from './context';
 import { describeSafely, formatError, unavailableStatus } from './errors';
 import { Health } from './health';
@@ -54,12 +54,13 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
   logger.level = config.logLevel;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   const services = createServices(ds, config);
   const reference = createReferenceData(ds);
   const verifyToken = createTokenVerifier(config.auth);
-  const rateLimit = createRateLimit(config.rateLimit, redis);
+  const rateLimits = createRateLimits(config.rateLimit, redis);
   const partnerOperations = OperationRegistry.load();
   const metrics = config.metricsEnabled ? new Metrics() : undefined;
   metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
@@ -134,9 +135,14 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
         const trace = res.locals.trace as RequestTrace;
         try {
           // Authentication comes first: without a valid token nothing else runs.
-          const principal = await verifyToken(req.header('authorization'));
+          const address = req.ip ?? 'unknown';
+          await rateLimits.failedAuthentication.check(address);
+          const principal = await verifyToken(req.header('authorization')).catch(async (error: unknown) => {
+            await rateLimits.failedAuthentication.recordFailure(address);
+            throw error;
+          });
           trace.principalId = principal.id;
-          await rateLimit(principal, Array.isArray(req.body) ? req.body.length : 1);
+          await rateLimits.perPrincipal(principal, Array.isArray(req.body) ? req.body.length : 1);
           const today = businessToday(config.businessTimeZone);
           const privacy = new RequestPrivacy(principal);
           const scope = rowScopeFor(principal, privacy.columns);

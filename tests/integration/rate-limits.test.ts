@@ -58,6 +58,33 @@ describe('in memory (no REDIS_URL)', () => {
   });
 });
 
+describe('requests with bad tokens', () => {
+  const { app } = useTestApp({ RATE_LIMIT_FAILED_AUTH: '3', TRUST_PROXY: 'loopback' });
+
+  const withToken = (token: string, clientAddress: string) =>
+    fetch(app.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-forwarded-for': clientAddress,
+      },
+      body: JSON.stringify({ query: ME }),
+    });
+
+  it('are refused per client address once its failures are spent, even with a good token', async () => {
+    for (let i = 0; i < 3; i++) expect((await withToken('not-a-token', '203.0.113.7')).status).toBe(401);
+    const refused = await withToken('not-a-token', '203.0.113.7');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    expect(((await refused.json()) as any).errors[0].extensions.code).toBe('RATE_LIMITED');
+    // Once an address is refused, it is refused before its token is looked at.
+    expect((await withToken(await app.token(fresh()), '203.0.113.7')).status).toBe(429);
+    // Another client behind the same balancer is not affected.
+    expect((await withToken(await app.token(fresh()), '203.0.113.8')).status).toBe(200);
+  });
+});
+
 describe('shared through Redis by several instances', () => {
   let first: TestApp;
   let second: TestApp;
