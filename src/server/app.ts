@@ -33,7 +33,7 @@ import {
   persistedQueryCache,
 } from './persisted-queries';
 import { connectRedis, disconnectRedis } from './redis';
-import { assignRequestId } from './request-scope';
+import { assignRequestId, currentRequestId } from './request-scope';
 import { RequestTrace, telemetryPlugin, traceRequests } from './request-telemetry';
 import { getSchema } from './schema';
 import { createServices } from './services';
@@ -161,7 +161,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
             loaders: createLoaders(reads, config, { today, privacy, scope, audit }, reference),
           };
         } catch (error) {
-          throw refusal(error, requestId);
+          throw refusal(error);
         }
       },
     }),
@@ -222,23 +222,19 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
 }
 
 /**
- * A request refused before GraphQL runs (token, rate limit, safelist,
- * headers) carries the request id like every other error; anything
- * unexpected there is masked like an internal error.
+ * A request refused before GraphQL runs (token, rate limit, headers) keeps
+ * its error; anything unexpected there is masked like an internal error,
+ * with 503 when the database is what failed. (formatError adds the request id.)
  */
-function refusal(error: unknown, requestId: string): GraphQLError {
-  if (error instanceof GraphQLError && error.extensions.code) {
-    error.extensions.requestId = requestId;
-    return error;
-  }
+function refusal(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError && error.extensions.code) return error;
   const unavailable = isDatabaseUnavailable(error);
-  logger.error({ ...describeSafely(error), requestId }, 'request refused before GraphQL');
+  logger.error({ ...describeSafely(error), requestId: currentRequestId() }, 'request refused before GraphQL');
   return new GraphQLError(
     unavailable ? 'The service is temporarily unavailable; please retry' : 'Internal server error',
     {
       extensions: {
         code: unavailable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
-        requestId,
         http: { status: unavailable ? 503 : 500 },
       },
     },

@@ -39,8 +39,7 @@ export class Metrics {
   }
 
   /** Operation names are the client's choice: past a cap, new ones count as "other". */
-  operationLabel(name: string | undefined): string {
-    if (!name) return 'anonymous';
+  operationLabel(name: string): string {
     if (this.operations.has(name)) return name;
     if (this.operations.size >= this.maxOperationNames || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'other';
     this.operations.add(name);
