@@ -19,8 +19,3 @@ export function loadersByArgs<A, K, V>(make: (args: A) => DataLoader<K, V>): (ar
   };
 }
 
-/** Counts per parent id from `SELECT parent_id AS key, count(*) AS count ... GROUP BY 1` rows. */
-export function countsByKey(keys: readonly string[], rows: { key: string; count: number }[]): number[] {
-  const counts = new Map(rows.map((r) => [r.key, r.count]));
-  return keys.map((k) => counts.get(k) ?? 0);
-}

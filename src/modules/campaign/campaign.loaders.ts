@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
-import { byKey, groupByKey } from '../../db/batch';
-import { CampaignEnrollmentEntity, CampaignEntity } from './campaign.entity';
+import { byKey } from '../../db/batch';
+import { RelationLoader } from '../../db/parent-relations';
+import { CampaignEntity } from './campaign.entity';
 import { toCampaign } from './campaign.mapper';
 import { Campaign, CampaignEnrollment, CampaignMetrics } from './campaign.type';
 
@@ -31,13 +32,17 @@ export function createCampaignLoaders(ds: DataSource) {
     }),
 
     /** A customer's enrolments, newest first: bounded by the number of campaigns a customer can be in. */
-    enrollmentsByCustomer: new DataLoader<string, CampaignEnrollment[]>(async (customerIds) => {
-      const rows = await ds.getRepository(CampaignEnrollmentEntity).find({
-        select: { customerId: true, campaignId: true, status: true, channel: true, enrolledAt: true },
-        where: { customerId: In([...customerIds]) },
-        order: { enrolledAt: 'DESC' },
-      });
-      return groupByKey(customerIds, rows, (r) => r.customerId);
+    enrollmentsByCustomer: new RelationLoader<CampaignEnrollment[]>(ds, {
+      subquery: () =>
+        `SELECT coalesce(json_agg(json_build_object(
+                  'campaignId', e.campaign_id, 'status', e.status, 'channel', e.channel, 'enrolledAt', e.enrolled_at)
+                ORDER BY e.enrolled_at DESC, e.campaign_id), '[]')
+         FROM campaign_enrollment e WHERE e.customer_id = parent.id`,
+      decode: (rows) =>
+        (rows as (Omit<CampaignEnrollment, 'enrolledAt'> & { enrolledAt: string })[]).map((row) => ({
+          ...row,
+          enrolledAt: new Date(row.enrolledAt),
+        })),
     }),
   };
 }

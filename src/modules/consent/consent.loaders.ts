@@ -1,18 +1,20 @@
-import DataLoader from 'dataloader';
-import { DataSource, In } from 'typeorm';
-import { groupByKey } from '../../db/batch';
-import { ConsentEntity } from './consent.entity';
+import { DataSource } from 'typeorm';
+import { RelationLoader } from '../../db/parent-relations';
 import { Consent } from './consent.type';
 
 export function createConsentLoaders(ds: DataSource) {
   return {
-    byCustomer: new DataLoader<string, Consent[]>(async (customerIds) => {
-      const rows = await ds.getRepository(ConsentEntity).find({
-        select: { customerId: true, purpose: true, channel: true, granted: true, updatedAt: true },
-        where: { customerId: In([...customerIds]) },
-        order: { purpose: 'ASC', channel: 'ASC' },
-      });
-      return groupByKey(customerIds, rows, (r) => r.customerId);
+    byCustomer: new RelationLoader<Consent[]>(ds, {
+      subquery: () =>
+        `SELECT coalesce(json_agg(json_build_object(
+                  'purpose', k.purpose, 'channel', k.channel, 'granted', k.granted, 'updatedAt', k.updated_at)
+                ORDER BY k.purpose, k.channel), '[]')
+         FROM consent k WHERE k.customer_id = parent.id`,
+      decode: (rows) =>
+        (rows as (Omit<Consent, 'updatedAt'> & { updatedAt: string })[]).map((row) => ({
+          ...row,
+          updatedAt: new Date(row.updatedAt),
+        })),
     }),
   };
 }

@@ -1,0 +1,75 @@
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+
+/** The parameters of one statement; $1 is always the array of parent ids. */
+export class SqlParams {
+  readonly values: unknown[];
+
+  constructor(parentIds: readonly string[]) {
+    this.values = [parentIds];
+  }
+
+  /** Binds a value and returns its placeholder, cast so PostgreSQL needs no guess. */
+  bind(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
+
+/**
+ * One relation of a parent row (a customer's tags, a page of their holdings)
+ * fetched as one value per parent: a scalar subquery correlated on
+ * `parent.id`, usually building JSON. A relation's loader runs it for its
+ * batch alone; a root resolver's look-ahead runs several side by side in one
+ * statement (see prefetch). Both run the same SQL and decode it the same way,
+ * so the two paths cannot drift apart.
+ */
+export interface ParentRelation<V> {
+  subquery(params: SqlParams): string;
+  /** What PostgreSQL returned for one parent (JSON already parsed) to what the loader hands out. */
+  decode(value: unknown, parentId: string): V;
+}
+
+/** A DataLoader of one relation, keyed by parent id. */
+export class RelationLoader<V> extends DataLoader<string, V> {
+  constructor(
+    readonly ds: DataSource,
+    readonly relation: ParentRelation<V>,
+  ) {
+    super(async (parentIds) => (await fetchRelations(ds, parentIds, [relation]))[0] as V[]);
+  }
+}
+
+/** Several relations of the same parents in one statement: per relation, one value per parent id, in order. */
+export async function fetchRelations(
+  ds: DataSource,
+  parentIds: readonly string[],
+  relations: readonly ParentRelation<unknown>[],
+): Promise<unknown[][]> {
+  const params = new SqlParams(parentIds);
+  const columns = relations.map((relation, i) => `(${relation.subquery(params)}) AS r${i}`);
+  const rows: Record<string, unknown>[] = await ds.query(
+    `SELECT ${columns.join(', ')}
+     FROM unnest($1::uuid[]) WITH ORDINALITY AS parent(id, position)
+     ORDER BY parent.position`,
+    params.values,
+  );
+  return relations.map((relation, i) => rows.map((row, j) => relation.decode(row[`r${i}`], parentIds[j])));
+}
+
+/**
+ * Look-ahead: fills several relation loaders for these parents with one
+ * statement, so the field resolvers that follow find their values cached.
+ * A parent a loader already holds keeps its value (DataLoader.prime does not
+ * overwrite).
+ */
+export async function prefetch(parentIds: readonly string[], loaders: readonly RelationLoader<unknown>[]): Promise<void> {
+  if (parentIds.length === 0 || loaders.length === 0) return;
+  const ids = [...new Set(parentIds)];
+  const values = await fetchRelations(
+    loaders[0].ds,
+    ids,
+    loaders.map((loader) => loader.relation),
+  );
+  loaders.forEach((loader, i) => ids.forEach((id, j) => loader.prime(id, values[i][j])));
+}
