@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 
 /**
  * A paginated relation (a customer's holdings, interactions) is fetched with
@@ -6,8 +6,8 @@ import DataLoader from 'dataloader';
  * distinct argument set batches all parents of that selection together.
  * Distinct aliases with other arguments get their own loader and batch.
  */
-export function loadersByArgs<A, K, V>(make: (args: A) => DataLoader<K, V>): (args: A) => DataLoader<K, V> {
-  const loaders = new Map<string, DataLoader<K, V>>();
+export function loadersByArgs<A, L extends DataLoader<unknown, unknown>>(make: (args: A) => L): (args: A) => L {
+  const loaders = new Map<string, L>();
   return (args) => {
     const key = JSON.stringify(args);
     let loader = loaders.get(key);

@@ -63,7 +63,10 @@ export async function fetchRelations(
  * A parent a loader already holds keeps its value (DataLoader.prime does not
  * overwrite).
  */
-export async function prefetch(parentIds: readonly string[], loaders: readonly RelationLoader<unknown>[]): Promise<void> {
+export async function prefetch(
+  parentIds: readonly string[],
+  loaders: readonly RelationLoader<unknown>[],
+): Promise<void> {
   if (parentIds.length === 0 || loaders.length === 0) return;
   const ids = [...new Set(parentIds)];
   const values = await fetchRelations(

@@ -3,10 +3,12 @@ import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { countStatements } from '../support/sql-counter';
+import { Role } from '../../src/auth/roles';
 import { startTestApp, TestApp } from '../support/test-app';
 
 let app: TestApp;
 let branchId: string;
+let customerIds: string[];
 
 /** 60 customers of one branch, each with every relation filled. */
 beforeAll(async () => {
@@ -18,8 +20,10 @@ beforeAll(async () => {
   const tag = await make.tag();
   const product = await make.product();
   const campaign = await make.campaign({ status: CampaignStatus.ACTIVE });
+  customerIds = [];
   for (let i = 0; i < 60; i++) {
     const customer = await make.customer({ branchId, relationshipManagerId: rm.id });
+    customerIds.push(customer.id);
     await make.customerTag(customer.id, tag.id);
     await make.holding(customer.id, { productId: product.id });
     await make.holding(customer.id, { productId: product.id });
@@ -63,15 +67,96 @@ describe('SQL statements per request', () => {
     const forFifty = await statementsForPage(50);
     const forFive = await statementsForPage(5);
 
-    // One per relation: the page, its count, tags, holdings and their count,
-    // interactions and their count, enrolments, campaigns, risk profile,
-    // consents; and one audit insert for the whole page (the default test
-    // caller reads sensitive fields in full).
-    expect(forFifty).toHaveLength(12);
+    // The page and its count; one statement for every relation of the 50
+    // customers (the root resolver's look-ahead); the enrolments' campaigns;
+    // one audit insert for the whole page (the default test caller reads
+    // sensitive fields in full).
+    expect(forFifty).toHaveLength(5);
     expect(forFifty.filter((sql) => sql.includes('INSERT INTO audit_record'))).toHaveLength(1);
     expect(forFifty.some((sql) => /"(branch|staff|product)"/.test(sql))).toBe(false);
     expect(forFive).toHaveLength(forFifty.length);
     // Branch, manager and products, once.
     expect(cold).toHaveLength(forFifty.length + 3);
+  });
+});
+
+async function counted<T>(request: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  const counter = countStatements();
+  try {
+    return { result: await request(), statements: counter.statements };
+  } finally {
+    counter.restore();
+  }
+}
+
+describe('look-ahead from the root resolver', () => {
+  it("reads one customer's whole 360° view in four statements", async () => {
+    const { result, statements } = await counted(() =>
+      app.gql(`query ($id: ID!) { customer(id: $id) { ${CUSTOMER_360_FIELDS} } }`, { id: customerIds[0] }),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.customer.holdings.totalCount).toBe(2);
+    // The customer; every relation; the enrolments' campaigns; the audit insert.
+    expect(statements).toHaveLength(4);
+  });
+
+  it('fetches each alias with its own page arguments in the same statement', async () => {
+    const { result, statements } = await counted(() =>
+      app.gql(
+        `query ($id: ID!) { customer(id: $id) {
+          one: holdings(first: 1) { edges { node { id } } pageInfo { hasNextPage } }
+          two: holdings(first: 2) { edges { node { id } } pageInfo { hasNextPage } }
+        } }`,
+        { id: customerIds[1] },
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.customer.one.edges).toHaveLength(1);
+    expect(result.data.customer.one.pageInfo.hasNextPage).toBe(true);
+    expect(result.data.customer.two.edges).toHaveLength(2);
+    expect(result.data.customer.two.pageInfo.hasNextPage).toBe(false);
+    expect(statements).toHaveLength(2);
+  });
+
+  it('follows fragments and skips what @skip leaves out', async () => {
+    const { result, statements } = await counted(() =>
+      app.gql(
+        `query ($id: ID!, $skip: Boolean!) { customer(id: $id) { ...Risk tags @skip(if: $skip) { source } } }
+         fragment Risk on Customer { riskProfile { riskTolerance } }`,
+        { id: customerIds[2], skip: true },
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.customer.riskProfile.riskTolerance).toMatch(/^C[1-5]$/);
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toContain('risk_assessment');
+    expect(statements[1]).not.toContain('customer_tag');
+  });
+
+  it('does not fetch a relation the caller is denied', async () => {
+    const { result, statements } = await counted(() =>
+      app.gql(
+        `query ($id: ID!) { customer(id: $id) { tags { source } interactions(first: 5) { edges { node { id } } } } }`,
+        { id: customerIds[3] },
+        { as: { sub: 'analyst', roles: [Role.MARKETING_ANALYST] } },
+      ),
+    );
+    expect(result.data.customer.tags).toHaveLength(1);
+    expect(result.errors?.map((e) => [e.extensions.code, e.path])).toEqual([
+      ['FORBIDDEN', ['customer', 'interactions']],
+    ]);
+    expect(statements.join()).not.toContain('FROM interaction');
+  });
+
+  it('leaves bad page arguments to the field, which reports them at its path', async () => {
+    const { result } = await counted(() =>
+      app.gql(`query ($id: ID!) { customer(id: $id) { tags { source } interactions(first: -1) { totalCount } } }`, {
+        id: customerIds[4],
+      }),
+    );
+    expect(result.data.customer.tags).toHaveLength(1);
+    expect(result.errors?.map((e) => [e.extensions.code, e.path])).toEqual([
+      ['BAD_USER_INPUT', ['customer', 'interactions']],
+    ]);
   });
 });

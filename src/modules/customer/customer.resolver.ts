@@ -1,7 +1,9 @@
-import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../server/context';
 import { CustomerFilter } from './customer-filter.input';
+import { CustomerLookahead } from './customer-lookahead';
 import { Customer, CustomerConnection } from './customer.type';
 
 @Resolver(() => Customer)
@@ -10,24 +12,29 @@ export class CustomerResolver {
     nullable: true,
     description: 'Null when the customer does not exist or is outside your scope.',
   })
-  customer(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.customers.getById(ctx, id);
+  customer(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg('id', () => ID) id: string) {
+    return ctx.services.customers.getById(ctx, id, CustomerLookahead.of(info));
   }
 
   @Query(() => Customer, {
     nullable: true,
     description: 'Null when the customer does not exist or is outside your scope.',
   })
-  customerByNumber(@Ctx() ctx: RequestContext, @Arg('customerNo') customerNo: string) {
-    return ctx.services.customers.getByNumber(ctx, customerNo);
+  customerByNumber(
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('customerNo') customerNo: string,
+  ) {
+    return ctx.services.customers.getByNumber(ctx, customerNo, CustomerLookahead.of(info));
   }
 
   @Query(() => CustomerConnection, { description: 'Customers ordered by customer number.' })
   customers(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Args() page: PageArgs,
     @Arg('filter', () => CustomerFilter, { nullable: true }) filter?: CustomerFilter | null,
   ) {
-    return ctx.services.customers.page(ctx, filter, page);
+    return ctx.services.customers.page(ctx, filter, page, CustomerLookahead.of(info, ['edges', 'node']));
   }
 }

@@ -6,21 +6,27 @@ import type { Config } from '../../config';
 import type { RequestContext } from '../../server/context';
 import { CustomerEntity } from './customer.entity';
 import { CustomerFilter } from './customer-filter.input';
+import type { CustomerLookahead } from './customer-lookahead';
 import { customerViewer, scopedCustomers } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
+
+async function withRelations(ctx: RequestContext, customer: Customer | null, lookahead?: CustomerLookahead) {
+  if (customer && lookahead) await lookahead.prefetch(ctx, [customer]);
+  return customer;
+}
 
 /** Reads only: through the request's loaders and its read source (a replica for queries). */
 export class CustomerService {
   constructor(private readonly config: Config) {}
 
-  async getById(ctx: RequestContext, id: string): Promise<Customer | null> {
+  async getById(ctx: RequestContext, id: string, lookahead?: CustomerLookahead): Promise<Customer | null> {
     assertId('id', id);
-    return ctx.loaders.customer.byId.load(id);
+    return withRelations(ctx, await ctx.loaders.customer.byId.load(id), lookahead);
   }
 
-  async getByNumber(ctx: RequestContext, customerNo: string): Promise<Customer | null> {
-    return ctx.loaders.customer.byNumber.load(customerNo);
+  async getByNumber(ctx: RequestContext, customerNo: string, lookahead?: CustomerLookahead): Promise<Customer | null> {
+    return withRelations(ctx, await ctx.loaders.customer.byNumber.load(customerNo), lookahead);
   }
 
   /** A page of customers ordered by customer number; the cursor is the last customer number. */
@@ -28,6 +34,7 @@ export class CustomerService {
     ctx: RequestContext,
     filter: CustomerFilter | null | undefined,
     args: PageArgs,
+    lookahead?: CustomerLookahead,
   ): Promise<Connection<Customer>> {
     const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
     const matching = () => this.filtered(ctx, filter ?? {});
@@ -39,13 +46,18 @@ export class CustomerService {
     const rows = await query.getMany();
 
     const view = customerViewer(this.config, ctx);
-    return toConnection(
+    const connection = toConnection(
       rows,
       page.limit,
       (row) => [row.customerNo],
       view,
       () => matching().getCount(),
     );
+    await lookahead?.prefetch(
+      ctx,
+      connection.edges.map((edge) => edge.node),
+    );
+    return connection;
   }
 
   /**

@@ -1,0 +1,90 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { parseResolveInfo, ResolveTree } from 'graphql-parse-resolve-info';
+import { dateAndId, instantAndId } from '../../common/cursor-keys';
+import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
+import { prefetch, RelationLoader } from '../../db/parent-relations';
+import type { RequestContext } from '../../server/context';
+import type { Loaders } from '../../server/loaders';
+import { Customer } from './customer.type';
+
+type AnyRelationLoader = RelationLoader<unknown>;
+
+/**
+ * The relations of a customer that a root resolver can fetch with the
+ * customers it returns: per Customer field, the loaders a selection of it
+ * reads (with its arguments). A field missing here still works; it is
+ * loaded by its own resolver, one statement per batch.
+ */
+const PREFETCHABLE: Record<string, (loaders: Loaders, field: ResolveTree) => AnyRelationLoader[]> = {
+  tags: (l) => [l.tag.byCustomer],
+  holdings: (l, field) => pageOf(field, dateAndId, l.holding.pageByCustomer, l.holding.countByCustomer),
+  interactions: (l, field) => pageOf(field, instantAndId, l.interaction.pageByCustomer, l.interaction.countByCustomer),
+  campaignEnrollments: (l) => [l.campaign.enrollmentsByCustomer],
+  riskProfile: (l) => [l.risk.latestByCustomer],
+  consents: (l) => [l.consent.byCustomer],
+};
+
+/**
+ * Look-ahead for a root field that returns customers: reads which relations
+ * the query selects under them, and once the customers are loaded fetches
+ * all those relations in one statement, priming the loaders that the field
+ * resolvers then read. Privacy is unchanged: the loaders decode and mask
+ * their values exactly as on their own, and a relation denied to the caller
+ * for a customer is not fetched for that customer.
+ */
+export class CustomerLookahead {
+  private constructor(private readonly fields: ResolveTree[]) {}
+
+  /**
+   * `pathToCustomer` leads from the root field to its Customer objects:
+   * [] for `customer`, ['edges', 'node'] for a connection.
+   */
+  static of(info: GraphQLResolveInfo, pathToCustomer: string[] = []): CustomerLookahead {
+    let trees = [parseResolveInfo(info) as ResolveTree];
+    for (const name of pathToCustomer) trees = trees.flatMap(subfields).filter((tree) => tree.name === name);
+    return new CustomerLookahead(trees.flatMap(subfields).filter((field) => field.name in PREFETCHABLE));
+  }
+
+  /**
+   * Fills the loaders of the selected relations for these customers. Best
+   * effort: if the statement fails, each field resolver loads on its own and
+   * reports its own error at its own path, as without look-ahead.
+   */
+  async prefetch(ctx: RequestContext, customers: readonly Customer[]): Promise<void> {
+    const loadersByCustomers = new Map<string, { ids: string[]; loaders: Set<AnyRelationLoader> }>();
+    for (const field of this.fields) {
+      const ids = customers
+        .filter((c) => !ctx.privacy.ofCustomer(c.id).isDenied('Customer', field.name))
+        .map((c) => c.id);
+      if (ids.length === 0) continue;
+      const key = ids.join();
+      const group = loadersByCustomers.get(key) ?? { ids, loaders: new Set() };
+      loadersByCustomers.set(key, group);
+      for (const loader of PREFETCHABLE[field.name](ctx.loaders, field)) group.loaders.add(loader);
+    }
+    await Promise.all(
+      [...loadersByCustomers.values()].map(({ ids, loaders }) => prefetch(ids, [...loaders]).catch(() => undefined)),
+    );
+  }
+}
+
+function subfields(tree: ResolveTree): ResolveTree[] {
+  return Object.values(tree.fieldsByTypeName).flatMap((fields) => Object.values(fields));
+}
+
+/** A page of a relation, and its count when `totalCount` is selected. */
+function pageOf<K>(
+  field: ResolveTree,
+  decodeKey: (parts: unknown[]) => K | undefined,
+  pageLoader: (page: PageRequest<K>) => AnyRelationLoader,
+  countLoader: AnyRelationLoader,
+): AnyRelationLoader[] {
+  let page: PageRequest<K>;
+  try {
+    page = toPageRequest(field.args as PageArgs, decodeKey);
+  } catch {
+    return []; // bad page arguments: the field's own resolver reports them at its path
+  }
+  const selectsCount = subfields(field).some((f) => f.name === 'totalCount');
+  return selectsCount ? [pageLoader(page), countLoader] : [pageLoader(page)];
+}
