@@ -10,4 +10,3 @@ export function byKey<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row:
   for (const row of rows) index.set(keyOf(row), row);
   return keys.map((key) => index.get(key) ?? null);
 }
-

@@ -18,4 +18,3 @@ export function loadersByArgs<A, L extends DataLoader<unknown, unknown>>(make: (
     return loader;
   };
 }
-

@@ -1,19 +1,15 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 
-/** The parameters of one statement; $1 is always the array of parent ids. */
+/** The positional parameters of one raw statement. */
 export class SqlParams {
-  readonly values: unknown[];
-
-  constructor(parentIds: readonly string[]) {
-    this.values = [parentIds];
-  }
+  readonly values: unknown[] = [];
 
   /** Binds a value and returns its placeholder, cast so PostgreSQL needs no guess. */
-  bind(value: unknown, type: string): string {
+  readonly bind = (value: unknown, type: string): string => {
     this.values.push(value);
     return `$${this.values.length}::${type}`;
-  }
+  };
 }
 
 /**
@@ -46,11 +42,12 @@ export async function fetchRelations(
   parentIds: readonly string[],
   relations: readonly ParentRelation<unknown>[],
 ): Promise<unknown[][]> {
-  const params = new SqlParams(parentIds);
+  const params = new SqlParams();
+  const parents = params.bind(parentIds, 'uuid[]');
   const columns = relations.map((relation, i) => `(${relation.subquery(params)}) AS r${i}`);
   const rows: Record<string, unknown>[] = await ds.query(
     `SELECT ${columns.join(', ')}
-     FROM unnest($1::uuid[]) WITH ORDINALITY AS parent(id, position)
+     FROM unnest(${parents}) WITH ORDINALITY AS parent(id, position)
      ORDER BY parent.position`,
     params.values,
   );

@@ -26,3 +26,9 @@ export function scopeCondition(scope: RowScope, alias: string): { sql: string; p
     params: { scopeManagerIds: scope.managerIds, scopeBranchIds: scope.branchIds },
   };
 }
+
+/** The same condition with positional parameters, for raw SQL: `bind` adds a value and returns its placeholder. */
+export function scopeSql(scope: RowScope, alias: string, bind: (value: unknown, type: string) => string): string {
+  if (scope.all) return 'true';
+  return `(${alias}.relationship_manager_id = ANY(${bind(scope.managerIds, 'uuid[]')}) OR ${alias}.branch_id = ANY(${bind(scope.branchIds, 'uuid[]')}))`;
+}

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { byKey } from '../../db/batch';
+import { entityColumns } from '../../db/entity-columns';
 import { RelationLoader } from '../../db/parent-relations';
 import { CampaignEntity } from './campaign.entity';
 import { toCampaign } from './campaign.mapper';
@@ -9,7 +10,10 @@ import { Campaign, CampaignEnrollment, CampaignMetrics } from './campaign.type';
 export function createCampaignLoaders(ds: DataSource) {
   return {
     byId: new DataLoader<string, Campaign | null>(async (ids) => {
-      const rows = await ds.getRepository(CampaignEntity).find({ where: { id: In([...ids]) } });
+      const rows: CampaignEntity[] = await ds.query(
+        `SELECT ${entityColumns(ds, CampaignEntity, 'c')} FROM campaign c WHERE c.id = ANY($1::uuid[])`,
+        [ids],
+      );
       return byKey(ids, rows.map(toCampaign), (c) => c.id);
     }),
 

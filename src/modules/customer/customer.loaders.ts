@@ -2,7 +2,9 @@ import DataLoader from 'dataloader';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
-import { scopeCondition } from '../../privacy/row-scope';
+import { entityColumns } from '../../db/entity-columns';
+import { SqlParams } from '../../db/parent-relations';
+import { scopeCondition, scopeSql } from '../../privacy/row-scope';
 import { CallerView, viewAs } from '../../privacy/caller-view';
 import { CustomerEntity } from './customer.entity';
 import { toCustomer } from './customer.mapper';
@@ -25,15 +27,22 @@ export function customerViewer(config: Config, caller: CallerView) {
 
 export function createCustomerLoaders(ds: DataSource, config: Config, caller: CallerView) {
   const view = customerViewer(config, caller);
+  // Out-of-scope customers are simply not found: indistinguishable from missing ones.
+  const scopedRows = (column: 'id' | 'customer_no', keys: readonly string[]): Promise<CustomerEntity[]> => {
+    const params = new SqlParams();
+    const wanted = params.bind(keys, column === 'id' ? 'uuid[]' : 'text[]');
+    return ds.query(
+      `SELECT ${entityColumns(ds, CustomerEntity, 'c')} FROM customer c
+       WHERE c.${column} = ANY(${wanted}) AND ${scopeSql(caller.scope, 'c', params.bind)}`,
+      params.values,
+    );
+  };
   return {
-    // Out-of-scope customers are simply not found: indistinguishable from missing ones.
-    byId: new DataLoader<string, Customer | null>(async (ids) => {
-      const rows = await scopedCustomers(ds, caller).andWhere('c.id IN (:...ids)', { ids }).getMany();
-      return byKey(ids, rows.map(view), (c) => c.id);
-    }),
-    byNumber: new DataLoader<string, Customer | null>(async (numbers) => {
-      const rows = await scopedCustomers(ds, caller).andWhere('c.customer_no IN (:...numbers)', { numbers }).getMany();
-      return byKey(numbers, rows.map(view), (c) => c.customerNo);
-    }),
+    byId: new DataLoader<string, Customer | null>(async (ids) =>
+      byKey(ids, (await scopedRows('id', ids)).map(view), (c) => c.id),
+    ),
+    byNumber: new DataLoader<string, Customer | null>(async (numbers) =>
+      byKey(numbers, (await scopedRows('customer_no', numbers)).map(view), (c) => c.customerNo),
+    ),
   };
 }
