@@ -17,11 +17,7 @@ import {
 } from '../modules/campaign/campaign.resolver';
 import { CustomerConsentsResolver } from '../modules/consent/consent.resolver';
 import { CustomerResolver } from '../modules/customer/customer.resolver';
-import {
-  CustomerHoldingsResolver,
-  HoldingProductResolver,
-  ProductCatalogueResolver,
-} from '../modules/holding/holding.resolver';
+import { CustomerHoldingsResolver, ProductCatalogueResolver } from '../modules/holding/holding.resolver';
 import { CustomerInteractionsResolver, InteractionMutationResolver } from '../modules/interaction/interaction.resolver';
 import { CustomerOrganisationResolver } from '../modules/organisation/organisation.resolver';
 import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
@@ -36,7 +32,6 @@ export const resolvers = [
   CustomerTagsResolver,
   ProductCatalogueResolver,
   CustomerHoldingsResolver,
-  HoldingProductResolver,
   CustomerInteractionsResolver,
   InteractionMutationResolver,
   CampaignResolver,

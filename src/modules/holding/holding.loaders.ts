@@ -28,8 +28,9 @@ export function createProductCache(ds: DataSource) {
 }
 
 export function createHoldingLoaders(ds: DataSource, caller: CallerView, products: ReferenceCache<Product>) {
+  const product = new DataLoader<string, Product | null>((ids) => products.getMany(ids));
   return {
-    product: new DataLoader<string, Product | null>((ids) => products.getMany(ids)),
+    product,
 
     /**
      * One page of holdings for each customer. The inner query is the
@@ -51,7 +52,7 @@ export function createHoldingLoaders(ds: DataSource, caller: CallerView, product
             viewAs(
               caller,
               'Holding',
-              (rows as Holding[]).map((row) => ({ ...row, customerId })),
+              (rows as Holding[]).map((row) => ({ ...row, customerId, product: () => product.load(row.productId) })),
               () => customerId,
             ),
         }),

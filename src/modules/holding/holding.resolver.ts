@@ -2,7 +2,7 @@ import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../server/context';
 import { Customer } from '../customer/customer.type';
-import { Holding, HoldingConnection, Product } from './holding.type';
+import { HoldingConnection, Product } from './holding.type';
 
 @Resolver(() => Product)
 export class ProductCatalogueResolver {
@@ -17,13 +17,5 @@ export class CustomerHoldingsResolver {
   @FieldResolver(() => HoldingConnection, { description: 'Newest first.' })
   holdings(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
     return ctx.services.holdings.pageForCustomer(ctx, customer.id, page);
-  }
-}
-
-@Resolver(() => Holding)
-export class HoldingProductResolver {
-  @FieldResolver(() => Product)
-  product(@Root() holding: Holding, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.holding.product.load(holding.productId);
   }
 }

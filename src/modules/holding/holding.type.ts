@@ -44,6 +44,14 @@ export class Holding {
   @Field(() => HoldingStatus)
   status: HoldingStatus;
 
+  /**
+   * A plain field, not a field resolver: the loader sets it to a function
+   * that loads the product (graphql-js's default resolver calls it), which
+   * spares every holding of a page type-graphql's resolver pipeline.
+   */
+  @Field(() => Product)
+  product: Product | (() => Promise<Product | null>);
+
   productId: string;
 }
 
