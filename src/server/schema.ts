@@ -10,11 +10,7 @@ import { CampaignMutationResolver } from '../modules/campaign/campaign-mutations
 import { EnrollmentResolver } from '../modules/campaign/enrollment.resolver';
 import { ConsentMutationResolver } from '../modules/consent/consent-mutations.resolver';
 import { TagMutationResolver } from '../modules/tag/tag-mutations.resolver';
-import {
-  CampaignEnrollmentResolver,
-  CampaignResolver,
-  CustomerCampaignsResolver,
-} from '../modules/campaign/campaign.resolver';
+import { CampaignResolver, CustomerCampaignsResolver } from '../modules/campaign/campaign.resolver';
 import { CustomerConsentsResolver } from '../modules/consent/consent.resolver';
 import { CustomerResolver } from '../modules/customer/customer.resolver';
 import { CustomerHoldingsResolver, ProductCatalogueResolver } from '../modules/holding/holding.resolver';
@@ -39,7 +35,6 @@ export const resolvers = [
   EnrollmentResolver,
   TagMutationResolver,
   ConsentMutationResolver,
-  CampaignEnrollmentResolver,
   CustomerCampaignsResolver,
   CustomerRiskResolver,
   CustomerConsentsResolver,

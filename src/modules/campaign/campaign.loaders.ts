@@ -8,14 +8,15 @@ import { toCampaign } from './campaign.mapper';
 import { Campaign, CampaignEnrollment, CampaignMetrics } from './campaign.type';
 
 export function createCampaignLoaders(ds: DataSource) {
+  const byId = new DataLoader<string, Campaign | null>(async (ids) => {
+    const rows: CampaignEntity[] = await ds.query(
+      `SELECT ${entityColumns(ds, CampaignEntity, 'c')} FROM campaign c WHERE c.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return byKey(ids, rows.map(toCampaign), (c) => c.id);
+  });
   return {
-    byId: new DataLoader<string, Campaign | null>(async (ids) => {
-      const rows: CampaignEntity[] = await ds.query(
-        `SELECT ${entityColumns(ds, CampaignEntity, 'c')} FROM campaign c WHERE c.id = ANY($1::uuid[])`,
-        [ids],
-      );
-      return byKey(ids, rows.map(toCampaign), (c) => c.id);
-    }),
+    byId,
 
     /** Funnel counts, revenue and ROI per campaign, aggregated in one statement for the batch. */
     metrics: new DataLoader<string, CampaignMetrics>(async (campaignIds) => {
@@ -43,9 +44,10 @@ export function createCampaignLoaders(ds: DataSource) {
                 ORDER BY e.enrolled_at DESC, e.campaign_id), '[]')
          FROM campaign_enrollment e WHERE e.customer_id = parent.id`,
       decode: (rows) =>
-        (rows as (Omit<CampaignEnrollment, 'enrolledAt'> & { enrolledAt: string })[]).map((row) => ({
+        (rows as (Omit<CampaignEnrollment, 'enrolledAt' | 'campaign'> & { enrolledAt: string })[]).map((row) => ({
           ...row,
           enrolledAt: new Date(row.enrolledAt),
+          campaign: () => byId.load(row.campaignId),
         })),
     }),
   };

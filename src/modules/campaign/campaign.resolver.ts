@@ -36,14 +36,6 @@ export class CampaignResolver {
   }
 }
 
-@Resolver(() => CampaignEnrollment)
-export class CampaignEnrollmentResolver {
-  @FieldResolver(() => Campaign)
-  campaign(@Root() enrollment: CampaignEnrollment, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.campaign.byId.load(enrollment.campaignId);
-  }
-}
-
 @Resolver(() => Customer)
 export class CustomerCampaignsResolver {
   @FieldResolver(() => [CampaignEnrollment])

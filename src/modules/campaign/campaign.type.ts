@@ -75,6 +75,10 @@ export class CampaignEnrollment {
   @Field(() => DateTimeScalar)
   enrolledAt: Date;
 
+  /** Filled by the loader with a lazy load, like Holding.product: no resolver pipeline per enrolment. */
+  @Field(() => Campaign)
+  campaign: Campaign | (() => Promise<Campaign | null>);
+
   campaignId: string;
 }
 
