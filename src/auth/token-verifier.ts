@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { appError } from '../common/errors';
 import type { Principal } from './principal';
 import { Role, ROLES } from './roles';
@@ -17,6 +18,9 @@ export type TokenVerifier = (authorization: string | undefined) => Promise<Princ
 /** Clocks of issuers and gateway instances drift; PRODUCT.md §4 tolerates 30 s. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 
+/** Distinct tokens remembered per instance once verified (a few MB at most). */
+const VERIFIED_TOKENS = 10_000;
+
 /**
  * Verifies `Authorization: Bearer <JWT>` and returns the principal, or throws
  * UNAUTHENTICATED. jose does the cryptography; the algorithm is pinned to the
@@ -25,9 +29,21 @@ const CLOCK_TOLERANCE_SECONDS = 30;
  */
 export function createTokenVerifier(settings: TokenSettings): TokenVerifier {
   const { key, algorithm } = keyFor(settings);
+  // A client reuses its token for minutes, and checking the signature through
+  // WebCrypto was about 5% of a 360° view's CPU: a token that verified is
+  // remembered until it expires. The key is the whole token, signature
+  // included, so only a token that verified can ever hit.
+  // Wall-clock TTLs, like the tokens' own exp.
+  const verified = new LRUCache<string, Principal>({
+    max: VERIFIED_TOKENS,
+    perf: { now: () => Date.now() },
+    ttlResolution: 0, // read the clock on every lookup, never a cached reading
+  });
   return async (authorization) => {
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(authorization ?? '')?.[1];
     if (!token) throw unauthenticated('A bearer token is required');
+    const known = verified.get(token);
+    if (known) return known;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
@@ -40,7 +56,11 @@ export function createTokenVerifier(settings: TokenSettings): TokenVerifier {
     } catch (error) {
       throw unauthenticated(error instanceof errors.JWTExpired ? 'The token has expired' : 'The token is not valid');
     }
-    return toPrincipal(payload);
+    const principal = toPrincipal(payload);
+    // Until exp only: past it, each use is verified again (and refused once past the tolerance).
+    const untilExpiry = payload.exp! * 1000 - Date.now();
+    if (untilExpiry > 0) verified.set(token, principal, { ttl: untilExpiry });
+    return principal;
   };
 }
 
@@ -55,12 +75,15 @@ function toPrincipal(payload: JWTPayload): Principal {
   if (typeof sub !== 'string' || sub === '') throw unauthenticated('The token has no subject');
   const known = Array.isArray(roles) ? roles.filter((r): r is Role => typeof r === 'string' && ROLES.has(r)) : [];
   if (known.length === 0) throw unauthenticated('The token carries no known role');
-  return {
+  // Frozen: a remembered principal is shared by every request that carries the token.
+  return Object.freeze({
     id: sub,
-    roles: [...new Set(known)],
+    roles: Object.freeze([...new Set(known)]) as Role[],
     branchId: typeof branchId === 'string' && branchId !== '' ? branchId : undefined,
-    scopes: Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [],
-  };
+    scopes: Object.freeze(
+      Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [],
+    ) as string[],
+  });
 }
 
 function unauthenticated(message: string) {
