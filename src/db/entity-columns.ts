@@ -20,3 +20,38 @@ export function entityColumns(ds: DataSource, entity: EntityTarget<ObjectLiteral
   }
   return list;
 }
+
+export interface EntityJson<T> {
+  /** `json_build_object(...)` of every column of the alias, keyed by property name. */
+  sql: string;
+  /** Gives back what JSON cannot carry: timestamps as Date (numerics travel as text, as pg returns them). */
+  revive(json: Record<string, unknown>): T;
+}
+
+const jsonShapes = new Map<string, EntityJson<unknown>>();
+
+/** An entity row as one JSON value, to embed in another relation's JSON (one statement instead of two). */
+export function entityJson<T>(ds: DataSource, entity: EntityTarget<T & ObjectLiteral>, alias: string): EntityJson<T> {
+  const metadata = ds.getMetadata(entity);
+  const key = `${metadata.tableName}:${alias}`;
+  let shape = jsonShapes.get(key);
+  if (shape === undefined) {
+    const pairs = metadata.columns.map((c) => {
+      const value = c.type === 'numeric' ? `${alias}.${c.databaseName}::text` : `${alias}.${c.databaseName}`;
+      return `'${c.propertyName}', ${value}`;
+    });
+    const instants = metadata.columns
+      .filter((c) => c.type === 'timestamptz' || c.type === 'timestamp with time zone')
+      .map((c) => c.propertyName);
+    shape = {
+      sql: `json_build_object(${pairs.join(', ')})`,
+      revive: (json) => {
+        for (const property of instants)
+          if (json[property] != null) json[property] = new Date(json[property] as string);
+        return json;
+      },
+    };
+    jsonShapes.set(key, shape);
+  }
+  return shape as EntityJson<T>;
+}

@@ -1,4 +1,5 @@
 import { CampaignStatus } from '../../src/modules/campaign/campaign.enums';
+import { Tier } from '../../src/modules/customer/customer.enums';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
@@ -19,7 +20,17 @@ beforeAll(async () => {
   const rm = await make.staff({ branchId });
   const tag = await make.tag();
   const product = await make.product();
-  const campaign = await make.campaign({ status: CampaignStatus.ACTIVE });
+  // Values of every kind a campaign row holds (money, dates, arrays), for the look-ahead's JSON to carry.
+  const campaign = await make.campaign({
+    status: CampaignStatus.ACTIVE,
+    objective: '提升理财持有',
+    budget: '12345.60',
+    targetAumMin: '500000.00',
+    targetTiers: [Tier.WEALTH],
+    startsOn: '2026-01-01',
+    endsOn: '2026-12-31',
+    productId: product.id,
+  });
   customerIds = [];
   for (let i = 0; i < 60; i++) {
     const customer = await make.customer({ branchId, relationshipManagerId: rm.id });
@@ -68,10 +79,10 @@ describe('SQL statements per request', () => {
     const forFive = await statementsForPage(5);
 
     // The page and its count; one statement for every relation of the 50
-    // customers (the root resolver's look-ahead); the enrolments' campaigns;
-    // one audit insert for the whole page (the default test caller reads
-    // sensitive fields in full).
-    expect(forFifty).toHaveLength(5);
+    // customers (the root resolver's look-ahead), the enrolments bringing
+    // their campaigns; one audit insert for the whole page (the default test
+    // caller reads sensitive fields in full).
+    expect(forFifty).toHaveLength(4);
     expect(forFifty.filter((sql) => sql.includes('INSERT INTO audit_record'))).toHaveLength(1);
     expect(forFifty.some((sql) => /"(branch|staff|product)"/.test(sql))).toBe(false);
     expect(forFive).toHaveLength(forFifty.length);
@@ -90,14 +101,28 @@ async function counted<T>(request: () => Promise<T>): Promise<{ result: T; state
 }
 
 describe('look-ahead from the root resolver', () => {
-  it("reads one customer's whole 360° view in four statements", async () => {
+  it("reads one customer's whole 360° view in three statements", async () => {
     const { result, statements } = await counted(() =>
       app.gql(`query ($id: ID!) { customer(id: $id) { ${CUSTOMER_360_FIELDS} } }`, { id: customerIds[0] }),
     );
     expect(result.errors).toBeUndefined();
     expect(result.data.customer.holdings.totalCount).toBe(2);
-    // The customer; every relation; the enrolments' campaigns; the audit insert.
-    expect(statements).toHaveLength(4);
+    // The customer; every relation with the enrolments' campaigns; the audit insert.
+    expect(statements).toHaveLength(3);
+  });
+
+  it('gives an enrolment the same campaign as the campaign query does', async () => {
+    const fields = `id code name objective status channels budget startsOn endsOn createdAt
+      targetCriteria { tiers lifecycleStages tagCodes aumMin aumMax } product { code } metrics { targeted }`;
+    const viaCustomer = await app.gql(
+      `query ($id: ID!) { customer(id: $id) { campaignEnrollments { campaign { ${fields} } } } }`,
+      { id: customerIds[5] },
+    );
+    const campaign = viaCustomer.data.customer.campaignEnrollments[0].campaign;
+    const direct = await app.gql(`query ($id: ID!) { campaign(id: $id) { ${fields} } }`, { id: campaign.id });
+    expect(viaCustomer.errors).toBeUndefined();
+    expect(campaign).toEqual(direct.data.campaign);
+    expect(campaign.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
   it('fetches each alias with its own page arguments in the same statement', async () => {

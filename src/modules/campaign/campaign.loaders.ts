@@ -1,13 +1,19 @@
 import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { byKey } from '../../db/batch';
-import { entityColumns } from '../../db/entity-columns';
+import { entityColumns, entityJson } from '../../db/entity-columns';
 import { RelationLoader } from '../../db/parent-relations';
 import { CampaignEntity } from './campaign.entity';
 import { toCampaign } from './campaign.mapper';
 import { Campaign, CampaignEnrollment, CampaignMetrics } from './campaign.type';
 
+type EnrollmentJson = Omit<CampaignEnrollment, 'enrolledAt' | 'campaign'> & {
+  enrolledAt: string;
+  campaign: Record<string, unknown>;
+};
+
 export function createCampaignLoaders(ds: DataSource) {
+  const campaignJson = entityJson(ds, CampaignEntity, 'c');
   const byId = new DataLoader<string, Campaign | null>(async (ids) => {
     const rows: CampaignEntity[] = await ds.query(
       `SELECT ${entityColumns(ds, CampaignEntity, 'c')} FROM campaign c WHERE c.id = ANY($1::uuid[])`,
@@ -36,19 +42,24 @@ export function createCampaignLoaders(ds: DataSource) {
       return byKey(campaignIds, rows.map(withRates), (m) => m.campaignId).map((m) => m ?? withRates(emptyMetrics()));
     }),
 
-    /** A customer's enrolments, newest first: bounded by the number of campaigns a customer can be in. */
+    /**
+     * A customer's enrolments, newest first: bounded by the number of
+     * campaigns a customer can be in. Each brings its campaign row, which
+     * fills byId, so the campaigns cost no statement of their own.
+     */
     enrollmentsByCustomer: new RelationLoader<CampaignEnrollment[]>(ds, {
       subquery: () =>
         `SELECT coalesce(json_agg(json_build_object(
-                  'campaignId', e.campaign_id, 'status', e.status, 'channel', e.channel, 'enrolledAt', e.enrolled_at)
+                  'campaignId', e.campaign_id, 'status', e.status, 'channel', e.channel, 'enrolledAt', e.enrolled_at,
+                  'campaign', ${campaignJson.sql})
                 ORDER BY e.enrolled_at DESC, e.campaign_id), '[]')
-         FROM campaign_enrollment e WHERE e.customer_id = parent.id`,
+         FROM campaign_enrollment e JOIN campaign c ON c.id = e.campaign_id
+         WHERE e.customer_id = parent.id`,
       decode: (rows) =>
-        (rows as (Omit<CampaignEnrollment, 'enrolledAt' | 'campaign'> & { enrolledAt: string })[]).map((row) => ({
-          ...row,
-          enrolledAt: new Date(row.enrolledAt),
-          campaign: () => byId.load(row.campaignId),
-        })),
+        (rows as EnrollmentJson[]).map(({ campaign, ...row }) => {
+          byId.prime(row.campaignId, toCampaign(campaignJson.revive(campaign)));
+          return { ...row, enrolledAt: new Date(row.enrolledAt), campaign: () => byId.load(row.campaignId) };
+        }),
     }),
   };
 }
