@@ -36,6 +36,20 @@ export class RelationLoader<V> extends DataLoader<string, V> {
   }
 }
 
+/** The relations as select-list columns r0, r1... correlated on `parent.id`. */
+export function relationColumns(relations: readonly ParentRelation<unknown>[], params: SqlParams): string {
+  return relations.map((relation, i) => `(${relation.subquery(params)}) AS r${i}`).join(', ');
+}
+
+/** One row's relation columns, decoded: one value per relation. */
+export function decodeRelations(
+  relations: readonly ParentRelation<unknown>[],
+  row: Record<string, unknown>,
+  parentId: string,
+): unknown[] {
+  return relations.map((relation, i) => relation.decode(row[`r${i}`], parentId));
+}
+
 /** Several relations of the same parents in one statement: per relation, one value per parent id, in order. */
 export async function fetchRelations(
   ds: DataSource,
@@ -44,14 +58,14 @@ export async function fetchRelations(
 ): Promise<unknown[][]> {
   const params = new SqlParams();
   const parents = params.bind(parentIds, 'uuid[]');
-  const columns = relations.map((relation, i) => `(${relation.subquery(params)}) AS r${i}`);
   const rows: Record<string, unknown>[] = await ds.query(
-    `SELECT ${columns.join(', ')}
+    `SELECT ${relationColumns(relations, params)}
      FROM unnest(${parents}) WITH ORDINALITY AS parent(id, position)
      ORDER BY parent.position`,
     params.values,
   );
-  return relations.map((relation, i) => rows.map((row, j) => relation.decode(row[`r${i}`], parentIds[j])));
+  const decoded = rows.map((row, j) => decodeRelations(relations, row, parentIds[j]));
+  return relations.map((_, i) => decoded.map((values) => values[i]));
 }
 
 /**

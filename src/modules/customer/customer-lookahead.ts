@@ -5,6 +5,7 @@ import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
 import { prefetch, RelationLoader } from '../../db/parent-relations';
 import type { RequestContext } from '../../server/context';
 import type { Loaders } from '../../server/loaders';
+import type { CustomerKey } from './customer.loaders';
 import { Customer } from './customer.type';
 
 type AnyRelationLoader = RelationLoader<unknown>;
@@ -43,6 +44,35 @@ export class CustomerLookahead {
     let trees = [parseResolveInfo(info) as ResolveTree];
     for (const name of pathToCustomer) trees = trees.flatMap(subfields).filter((tree) => tree.name === name);
     return new CustomerLookahead(trees.flatMap(subfields).filter((field) => field.name in PREFETCHABLE));
+  }
+
+  /**
+   * One customer, by id or number, with every selected relation. When the
+   * caller may read each of them on every customer they can see (a caller
+   * with one role always can, or never), that is one statement; otherwise
+   * the customer comes first and its relations follow through its own plan.
+   */
+  async loadOne(ctx: RequestContext, column: CustomerKey, key: string): Promise<Customer | null> {
+    const loader = column === 'id' ? ctx.loaders.customer.byId : ctx.loaders.customer.byNumber;
+    const together = this.loadersForEveryCustomer(ctx);
+    if (together?.length) return ctx.loaders.customer.withRelations(column, key, together);
+    const customer = await loader.load(key);
+    if (customer && !together) await this.prefetch(ctx, [customer]);
+    return customer;
+  }
+
+  /**
+   * The loaders of the selected relations when none of them depends on which
+   * customer it is (denied ones are left out); undefined when one does.
+   */
+  private loadersForEveryCustomer(ctx: RequestContext): AnyRelationLoader[] | undefined {
+    const loaders = new Set<AnyRelationLoader>();
+    for (const field of this.fields) {
+      if (ctx.privacy.unscoped('Customer', field.name) === 'D') continue; // denied on every customer
+      if (ctx.privacy.everywhere('Customer', field.name) === 'D') return undefined; // depends on the customer
+      for (const loader of PREFETCHABLE[field.name](ctx.loaders, field)) loaders.add(loader);
+    }
+    return [...loaders];
   }
 
   /**

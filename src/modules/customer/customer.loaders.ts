@@ -3,12 +3,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
 import { entityColumns } from '../../db/entity-columns';
-import { SqlParams } from '../../db/parent-relations';
+import { decodeRelations, ParentRelation, RelationLoader, relationColumns, SqlParams } from '../../db/parent-relations';
 import { scopeCondition, scopeSql } from '../../privacy/row-scope';
 import { CallerView, viewAs } from '../../privacy/caller-view';
 import { CustomerEntity } from './customer.entity';
 import { toCustomer } from './customer.mapper';
 import { Customer } from './customer.type';
+
+export type CustomerKey = 'id' | 'customer_no';
 
 /** Customers the caller may see, as a query to add conditions to (inside a transaction: pass its manager). */
 export function scopedCustomers(db: DataSource | EntityManager, caller: Pick<CallerView, 'scope'>) {
@@ -28,21 +30,48 @@ export function customerViewer(config: Config, caller: CallerView) {
 export function createCustomerLoaders(ds: DataSource, config: Config, caller: CallerView) {
   const view = customerViewer(config, caller);
   // Out-of-scope customers are simply not found: indistinguishable from missing ones.
-  const scopedRows = (column: 'id' | 'customer_no', keys: readonly string[]): Promise<CustomerEntity[]> => {
+  const scopedRows = (
+    column: CustomerKey,
+    keys: readonly string[],
+    relations: readonly ParentRelation<unknown>[] = [],
+  ): Promise<(CustomerEntity & Record<string, unknown>)[]> => {
     const params = new SqlParams();
     const wanted = params.bind(keys, column === 'id' ? 'uuid[]' : 'text[]');
+    const extra = relations.length ? `, ${relationColumns(relations, params)}` : '';
     return ds.query(
-      `SELECT ${entityColumns(ds, CustomerEntity, 'c')} FROM customer c
-       WHERE c.${column} = ANY(${wanted}) AND ${scopeSql(caller.scope, 'c', params.bind)}`,
+      `SELECT ${entityColumns(ds, CustomerEntity, 'parent')}${extra} FROM customer parent
+       WHERE parent.${column} = ANY(${wanted}) AND ${scopeSql(caller.scope, 'parent', params.bind)}`,
       params.values,
     );
   };
+  const byId = new DataLoader<string, Customer | null>(async (ids) =>
+    byKey(ids, (await scopedRows('id', ids)).map(view), (c) => c.id),
+  );
+  const byNumber = new DataLoader<string, Customer | null>(async (numbers) =>
+    byKey(numbers, (await scopedRows('customer_no', numbers)).map(view), (c) => c.customerNo),
+  );
   return {
-    byId: new DataLoader<string, Customer | null>(async (ids) =>
-      byKey(ids, (await scopedRows('id', ids)).map(view), (c) => c.id),
-    ),
-    byNumber: new DataLoader<string, Customer | null>(async (numbers) =>
-      byKey(numbers, (await scopedRows('customer_no', numbers)).map(view), (c) => c.customerNo),
-    ),
+    byId,
+    byNumber,
+    /**
+     * One customer and the given relations in a single statement, the
+     * relation loaders primed with them. Only for relations the caller may
+     * read on every customer they can see: they are selected before the
+     * customer's own access plan is known.
+     */
+    async withRelations(
+      column: CustomerKey,
+      key: string,
+      loaders: readonly RelationLoader<unknown>[],
+    ): Promise<Customer | null> {
+      const relations = loaders.map((loader) => loader.relation);
+      const [row] = await scopedRows(column, [key], relations);
+      if (!row) return null;
+      const customer = view(row); // decides the customer's plan, which decoding the relations reads
+      decodeRelations(relations, row, customer.id).forEach((value, i) => loaders[i].prime(customer.id, value));
+      byId.prime(customer.id, customer);
+      byNumber.prime(customer.customerNo, customer);
+      return customer;
+    },
   };
 }

@@ -11,22 +11,19 @@ import { customerViewer, scopedCustomers } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
 
-async function withRelations(ctx: RequestContext, customer: Customer | null, lookahead?: CustomerLookahead) {
-  if (customer && lookahead) await lookahead.prefetch(ctx, [customer]);
-  return customer;
-}
-
 /** Reads only: through the request's loaders and its read source (a replica for queries). */
 export class CustomerService {
   constructor(private readonly config: Config) {}
 
   async getById(ctx: RequestContext, id: string, lookahead?: CustomerLookahead): Promise<Customer | null> {
     assertId('id', id);
-    return withRelations(ctx, await ctx.loaders.customer.byId.load(id), lookahead);
+    return lookahead ? lookahead.loadOne(ctx, 'id', id) : ctx.loaders.customer.byId.load(id);
   }
 
   async getByNumber(ctx: RequestContext, customerNo: string, lookahead?: CustomerLookahead): Promise<Customer | null> {
-    return withRelations(ctx, await ctx.loaders.customer.byNumber.load(customerNo), lookahead);
+    return lookahead
+      ? lookahead.loadOne(ctx, 'customer_no', customerNo)
+      : ctx.loaders.customer.byNumber.load(customerNo);
   }
 
   /** A page of customers ordered by customer number; the cursor is the last customer number. */
