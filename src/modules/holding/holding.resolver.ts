@@ -14,8 +14,10 @@ export class ProductCatalogueResolver {
 
 @Resolver(() => Customer)
 export class CustomerHoldingsResolver {
+  // Runs once per customer of a page: PageArgs carries no class-validator rules
+  // (toPageRequest checks it), so type-graphql's validation pass is skipped.
   @FieldResolver(() => HoldingConnection, { description: 'Newest first.' })
-  holdings(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
+  holdings(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args({ validate: false }) page: PageArgs) {
     return ctx.services.holdings.pageForCustomer(ctx, customer.id, page);
   }
 }

@@ -9,8 +9,10 @@ import { InteractionConnection } from './interaction.type';
 
 @Resolver(() => Customer)
 export class CustomerInteractionsResolver {
+  // Runs once per customer of a page: PageArgs carries no class-validator rules
+  // (toPageRequest checks it), so type-graphql's validation pass is skipped.
   @FieldResolver(() => InteractionConnection, { nullable: true, description: 'Newest first.' })
-  interactions(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
+  interactions(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args({ validate: false }) page: PageArgs) {
     return ctx.services.interactions.pageForCustomer(ctx, customer.id, page);
   }
 }
