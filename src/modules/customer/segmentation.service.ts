@@ -101,5 +101,10 @@ export async function refreshSegments(
     );
     updated += facts.length;
     after = facts[facts.length - 1].id;
+    if (facts.length < CHUNK) {
+      // A short chunk is the last: no need to ask for an empty one (a single customer's write saves a statement).
+      await applyTagRules(ds, today, onlyCustomerIds);
+      return updated;
+    }
   }
 }
