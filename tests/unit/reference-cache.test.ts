@@ -42,4 +42,14 @@ describe('ReferenceCache', () => {
     jest.advanceTimersByTime(2_000);
     expect((await cache.getMany(['p1']))[0]?.name).toBe('Fund A (renamed)');
   });
+
+  it('peeks only at fresh rows it holds', async () => {
+    const cache = new ReferenceCache(fetch, (p) => p.id, 60_000);
+    expect(cache.peek('p1')).toBeUndefined();
+    await cache.getMany(['p1', 'missing']);
+    expect(cache.peek('p1')).toEqual(catalogue.get('p1'));
+    expect(cache.peek('missing')).toBeUndefined();
+    jest.advanceTimersByTime(60_001);
+    expect(cache.peek('p1')).toBeUndefined();
+  });
 });

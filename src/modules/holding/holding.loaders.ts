@@ -29,6 +29,8 @@ export function createProductCache(ds: DataSource) {
 
 export function createHoldingLoaders(ds: DataSource, caller: CallerView, products: ReferenceCache<Product>) {
   const product = new DataLoader<string, Product | null>((ids) => products.getMany(ids));
+  // A cached product is the value itself; graphql-js resolves a plain value without a promise.
+  const productOf = (id: string) => products.peek(id) ?? (() => product.load(id));
   return {
     product,
 
@@ -52,7 +54,7 @@ export function createHoldingLoaders(ds: DataSource, caller: CallerView, product
             viewAs(
               caller,
               'Holding',
-              (rows as Holding[]).map((row) => ({ ...row, customerId, product: () => product.load(row.productId) })),
+              (rows as Holding[]).map((row) => ({ ...row, customerId, product: productOf(row.productId) })),
               () => customerId,
             ),
         }),
