@@ -54,7 +54,12 @@ export function createHoldingLoaders(ds: DataSource, caller: CallerView, product
             viewAs(
               caller,
               'Holding',
-              (rows as Holding[]).map((row) => ({ ...row, customerId, product: productOf(row.productId) })),
+              // In place: the parsed JSON is this request's own, and a page holds hundreds of them.
+              (rows as HoldingRow[]).map((row) => {
+                row.customerId = customerId;
+                row.product = productOf(row.productId);
+                return row;
+              }),
               () => customerId,
             ),
         }),

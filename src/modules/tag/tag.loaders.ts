@@ -2,8 +2,6 @@ import { DataSource } from 'typeorm';
 import { RelationLoader } from '../../db/parent-relations';
 import { CustomerTag } from './tag.type';
 
-type CustomerTagJson = Omit<CustomerTag, 'assignedAt' | 'expiresAt'> & { assignedAt: string; expiresAt: string | null };
-
 export function createTagLoaders(ds: DataSource) {
   return {
     /** A customer's current tags with their catalogue entry. */
@@ -16,12 +14,12 @@ export function createTagLoaders(ds: DataSource) {
          FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
          WHERE ct.customer_id = parent.id AND (ct.expires_at IS NULL OR ct.expires_at > now())`,
       decode: (tags) =>
-        (tags as CustomerTagJson[]).map((t) => ({
-          ...t,
-          confidence: Number(t.confidence),
-          assignedAt: new Date(t.assignedAt),
-          expiresAt: t.expiresAt === null ? null : new Date(t.expiresAt),
-        })),
+        // In place (the parsed JSON is this request's own): instants arrive as ISO text.
+        (tags as CustomerTag[]).map((t) => {
+          t.assignedAt = new Date(t.assignedAt);
+          t.expiresAt = t.expiresAt === null ? null : new Date(t.expiresAt);
+          return t;
+        }),
     }),
   };
 }
