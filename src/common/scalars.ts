@@ -4,11 +4,16 @@ import { DateTimeISOResolver, LocalDateResolver } from 'graphql-scalars';
 /** ISO-8601 instant with offset; stored in UTC. */
 export const DateTimeScalar = new GraphQLScalarType({ ...DateTimeISOResolver.toConfig(), name: 'DateTime' });
 
+const localDate = LocalDateResolver.toConfig();
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 /** Calendar date, `YYYY-MM-DD` (the database returns dates as strings, see db/pg-types). */
 export const DateScalar = new GraphQLScalarType({
-  ...LocalDateResolver.toConfig(),
+  ...localDate,
   name: 'Date',
   description: 'A calendar date, YYYY-MM-DD.',
+  // PostgreSQL's own date text needs no calendar check; a page of holdings serialises hundreds.
+  serialize: (value) => (typeof value === 'string' && ISO_DATE.test(value) ? value : localDate.serialize(value)),
 });
 
 const DECIMAL = /^-?\d{1,16}(\.\d{1,2})?$/;
