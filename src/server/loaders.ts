@@ -30,9 +30,10 @@ export type ReferenceData = ReturnType<typeof createReferenceData>;
  * loads; that is the only place masking and denial happen.
  */
 export function createLoaders(ds: DataSource, config: Config, caller: CallerView, reference: ReferenceData) {
+  const organisation = createOrganisationLoaders(reference.organisation);
   return {
-    customer: createCustomerLoaders(ds, config, caller),
-    organisation: createOrganisationLoaders(reference.organisation),
+    customer: createCustomerLoaders(ds, config, caller, organisation),
+    organisation,
     tag: createTagLoaders(ds),
     holding: createHoldingLoaders(ds, caller, reference.products),
     interaction: createInteractionLoaders(ds),

@@ -15,7 +15,6 @@ import { CustomerConsentsResolver } from '../modules/consent/consent.resolver';
 import { CustomerResolver } from '../modules/customer/customer.resolver';
 import { CustomerHoldingsResolver, ProductCatalogueResolver } from '../modules/holding/holding.resolver';
 import { CustomerInteractionsResolver, InteractionMutationResolver } from '../modules/interaction/interaction.resolver';
-import { CustomerOrganisationResolver } from '../modules/organisation/organisation.resolver';
 import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
 
@@ -23,7 +22,6 @@ export const resolvers = [
   MeResolver,
   AuditResolver,
   CustomerResolver,
-  CustomerOrganisationResolver,
   TagCatalogueResolver,
   CustomerTagsResolver,
   ProductCatalogueResolver,

@@ -7,6 +7,7 @@ import { decodeRelations, ParentRelation, RelationLoader, relationColumns, SqlPa
 import { scopeCondition, scopeSql } from '../../privacy/row-scope';
 import { CallerView, viewAs } from '../../privacy/caller-view';
 import { CustomerEntity } from './customer.entity';
+import type { OrganisationLoaders } from '../organisation/organisation.loaders';
 import { toCustomer } from './customer.mapper';
 import { Customer } from './customer.type';
 
@@ -19,16 +20,23 @@ export function scopedCustomers(db: DataSource | EntityManager, caller: Pick<Cal
 }
 
 /** A loaded row as the caller may see it: derived fields filled in, then the access plan applied. */
-export function customerViewer(config: Config, caller: CallerView) {
+export function customerViewer(config: Config, caller: CallerView, organisation: OrganisationLoaders) {
   return (row: CustomerEntity): Customer => {
-    const customer = toCustomer(row, caller.today, config.segmentation);
+    const customer = toCustomer(row, caller.today, config.segmentation) as Customer;
+    customer.branch = organisation.branchOf(row.branchId);
+    customer.relationshipManager = organisation.managerOf(row.relationshipManagerId);
     caller.privacy.forCustomer(customer);
     return viewAs(caller, 'Customer', [customer], (c) => c.id)[0];
   };
 }
 
-export function createCustomerLoaders(ds: DataSource, config: Config, caller: CallerView) {
-  const view = customerViewer(config, caller);
+export function createCustomerLoaders(
+  ds: DataSource,
+  config: Config,
+  caller: CallerView,
+  organisation: OrganisationLoaders,
+) {
+  const view = customerViewer(config, caller, organisation);
   // Out-of-scope customers are simply not found: indistinguishable from missing ones.
   const scopedRows = (
     column: CustomerKey,

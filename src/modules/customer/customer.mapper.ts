@@ -11,7 +11,11 @@ export function formatAddress(
 }
 
 /** The full-value view of a customer row; privacy is applied to this object, never to the row. */
-export function toCustomer(row: CustomerEntity, today: string, t: SegmentationThresholds): Customer {
+export function toCustomer(
+  row: CustomerEntity,
+  today: string,
+  t: SegmentationThresholds,
+): Omit<Customer, 'branch' | 'relationshipManager'> {
   return {
     id: row.id,
     customerNo: row.customerNo,

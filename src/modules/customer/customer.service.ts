@@ -42,7 +42,7 @@ export class CustomerService {
     if (page.after !== undefined) query.andWhere('c.customer_no > :after', { after: page.after });
     const rows = await query.getMany();
 
-    const view = customerViewer(this.config, ctx);
+    const view = customerViewer(this.config, ctx, ctx.loaders.organisation);
     const connection = toConnection(
       rows,
       page.limit,

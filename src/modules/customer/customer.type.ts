@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { AddressParts } from '../../privacy/masks';
 import { ConnectionType } from '../../common/pagination';
+import { Branch, RelationshipManager } from '../organisation/organisation.type';
 import { DateScalar, DecimalScalar } from '../../common/scalars';
 import { AgeBand, AumBand, ChurnSignal, Gender, KycStatus, LifecycleStage, Tier } from './customer.enums';
 
@@ -66,6 +67,13 @@ export class Customer {
 
   @Field(() => [ChurnSignal])
   churnSignals: ChurnSignal[];
+
+  /** Filled by the customer's loader: the cached branch, or a lazy load (no resolver pipeline per customer). */
+  @Field(() => Branch)
+  branch: Branch | (() => Promise<Branch | null>);
+
+  @Field(() => RelationshipManager, { nullable: true })
+  relationshipManager: RelationshipManager | null | (() => Promise<RelationshipManager | null>);
 
   // Not fields: keys of relations resolved through loaders, and the address
   // in parts for its mask.

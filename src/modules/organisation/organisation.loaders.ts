@@ -22,8 +22,18 @@ export function createOrganisationCache(ds: DataSource) {
 export type OrganisationCache = ReturnType<typeof createOrganisationCache>;
 
 export function createOrganisationLoaders(cache: OrganisationCache) {
+  const branch = new DataLoader<string, Branch | null>((ids) => cache.branches.getMany(ids));
+  const staff = new DataLoader<string, RelationshipManager | null>((ids) => cache.staff.getMany(ids));
   return {
-    branch: new DataLoader<string, Branch | null>((ids) => cache.branches.getMany(ids)),
-    staff: new DataLoader<string, RelationshipManager | null>((ids) => cache.staff.getMany(ids)),
+    branch,
+    staff,
+    /**
+     * What a customer's plain `branch` field holds: the cached row itself
+     * (graphql-js resolves it without a promise), or a lazy load.
+     */
+    branchOf: (id: string) => cache.branches.peek(id) ?? (() => branch.load(id)),
+    managerOf: (id: string | null) => (id === null ? null : (cache.staff.peek(id) ?? (() => staff.load(id)))),
   };
 }
+
+export type OrganisationLoaders = ReturnType<typeof createOrganisationLoaders>;
