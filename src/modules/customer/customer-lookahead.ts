@@ -27,11 +27,11 @@ const PREFETCHABLE: Record<string, (loaders: Loaders, field: ResolveTree) => Any
 
 /**
  * Look-ahead for a root field that returns customers: reads which relations
- * the query selects under them, and once the customers are loaded fetches
- * all those relations in one statement, priming the loaders that the field
- * resolvers then read. Privacy is unchanged: the loaders decode and mask
- * their values exactly as on their own, and a relation denied to the caller
- * for a customer is not fetched for that customer.
+ * the query selects under them and fetches them all in one statement, with
+ * the customer itself (loadOne) or once a page is loaded (prefetch), priming
+ * the loaders that the field resolvers then read. Privacy is unchanged: the
+ * loaders decode and mask their values exactly as on their own, and a
+ * relation denied to the caller for a customer is not fetched for it.
  */
 export class CustomerLookahead {
   private constructor(private readonly fields: ResolveTree[]) {}
