@@ -18,8 +18,9 @@ export type TokenVerifier = (authorization: string | undefined) => Promise<Princ
 /** Clocks of issuers and gateway instances drift; PRODUCT.md §4 tolerates 30 s. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-/** Distinct tokens remembered per instance once verified (a few MB at most). */
+/** Distinct tokens remembered per instance once verified (a few MB at most), each for at most a minute. */
 const VERIFIED_TOKENS = 10_000;
+const REMEMBER_AT_MOST_MS = 60_000;
 
 /**
  * Verifies `Authorization: Bearer <JWT>` and returns the principal, or throws
@@ -57,9 +58,10 @@ export function createTokenVerifier(settings: TokenSettings): TokenVerifier {
       throw unauthenticated(error instanceof errors.JWTExpired ? 'The token has expired' : 'The token is not valid');
     }
     const principal = toPrincipal(payload);
-    // Until exp only: past it, each use is verified again (and refused once past the tolerance).
+    // Until exp only (past it, each use is verified again and refused once past the tolerance),
+    // and at most a minute, so a key withdrawn from the JWKS stops working about as fast as jose notices.
     const untilExpiry = payload.exp! * 1000 - Date.now();
-    if (untilExpiry > 0) verified.set(token, principal, { ttl: untilExpiry });
+    if (untilExpiry > 0) verified.set(token, principal, { ttl: Math.min(untilExpiry, REMEMBER_AT_MOST_MS) });
     return principal;
   };
 }

@@ -8,10 +8,11 @@ import { isUUID } from 'class-validator';
 type Check = (value: string) => boolean;
 
 // Only values that round-trip, in the exact form the server writes: PostgreSQL
-// refuses more than Date.parse does (2024-02-30, bare years, year +275760).
-const isDate: Check = (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+// refuses more than Date.parse does (2024-02-30, bare years, year +275760, year 0000).
+const isDate: Check = (v) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(v) && !v.startsWith('0000') && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
 const isInstant: Check = (v) =>
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && new Date(v).toISOString() === v;
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !v.startsWith('0000') && new Date(v).toISOString() === v;
 const isSerial: Check = (v) => /^\d{1,19}$/.test(v) && BigInt(v) <= 9223372036854775807n;
 const isId: Check = (v) => isUUID(v);
 

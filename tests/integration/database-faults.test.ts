@@ -29,13 +29,15 @@ async function lockCustomers(databaseUrl: string) {
 
 describe('a statement that runs too long', () => {
   let app: TestApp;
+  let make: Factory;
   beforeAll(async () => {
     app = await startTestApp({ DB_STATEMENT_TIMEOUT_MS: '300' });
+    make = new Factory(app.ds);
   });
   afterAll(() => app.close());
 
   it('is cancelled by PostgreSQL and answered SERVICE_UNAVAILABLE (503, Retry-After)', async () => {
-    const customer = await new Factory(app.ds).customer();
+    const customer = await make.customer();
     const unlock = await lockCustomers(app.databaseUrl);
     try {
       const res = await app.gql(CUSTOMER, { id: customer.id });
@@ -47,6 +49,33 @@ describe('a statement that runs too long', () => {
       await unlock();
     }
     expect((await app.gql(CUSTOMER, { id: customer.id })).data.customer.id).toBe(customer.id);
+  });
+
+  it('in one relation costs that relation only, not the customer its look-ahead read with it', async () => {
+    const customer = await make.customer();
+    const tag = await make.tag();
+    await make.customerTag(customer.id, tag.id);
+    // Interactions wait on a lock: the one statement that reads the customer with all its
+    // relations is cancelled, and so is the interactions field when it loads on its own.
+    const client = new Client({ connectionString: app.databaseUrl });
+    await client.connect();
+    await client.query('BEGIN; LOCK TABLE interaction IN ACCESS EXCLUSIVE MODE');
+    try {
+      const res = await app.gql(
+        `query ($id: ID!) { customer(id: $id) { id name tags { source } interactions(first: 5) { totalCount } } }`,
+        { id: customer.id },
+      );
+      expect(res.status).toBe(200);
+      expect(res.data.customer).toMatchObject({ id: customer.id, name: customer.name, interactions: null });
+      expect(res.data.customer.tags).toHaveLength(1);
+      expect(res.errors?.map((e) => [e.extensions.code, e.path])).toEqual([
+        ['SERVICE_UNAVAILABLE', ['customer', 'interactions']],
+      ]);
+      expectNothingInternal(res);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
   });
 });
 

@@ -196,6 +196,14 @@ describe('look-ahead from the root resolver', () => {
     expect(other.statements.join()).not.toContain('FROM interaction');
   });
 
+  it('finds a customer by an upper-case id whether or not relations are read with it', async () => {
+    const id = customerIds[7].toUpperCase();
+    const alone = await app.gql(`query ($id: ID!) { customer(id: $id) { id } }`, { id });
+    const withTags = await app.gql(`query ($id: ID!) { customer(id: $id) { id tags { source } } }`, { id });
+    expect(alone.data.customer).toEqual({ id: customerIds[7] });
+    expect(withTags.data.customer.id).toBe(customerIds[7]);
+  });
+
   it('leaves bad page arguments to the field, which reports them at its path', async () => {
     const { result } = await counted(() =>
       app.gql(`query ($id: ID!) { customer(id: $id) { tags { source } interactions(first: -1) { totalCount } } }`, {

@@ -55,7 +55,15 @@ export class CustomerLookahead {
   async loadOne(ctx: RequestContext, column: CustomerKey, key: string): Promise<Customer | null> {
     const loader = column === 'id' ? ctx.loaders.customer.byId : ctx.loaders.customer.byNumber;
     const together = this.loadersForEveryCustomer(ctx);
-    if (together?.length) return ctx.loaders.customer.withRelations(column, key, together);
+    if (together?.length) {
+      try {
+        return await ctx.loaders.customer.withRelations(column, key, together);
+      } catch {
+        // A relation's failure must not cost the customer: load it alone, and let each
+        // relation load and report its own error at its own path, as without look-ahead.
+        return loader.load(key);
+      }
+    }
     const customer = await loader.load(key);
     if (customer && !together) await this.prefetch(ctx, [customer]);
     return customer;

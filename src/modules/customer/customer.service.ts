@@ -17,7 +17,9 @@ export class CustomerService {
 
   async getById(ctx: RequestContext, id: string, lookahead?: CustomerLookahead): Promise<Customer | null> {
     assertId('id', id);
-    return lookahead ? lookahead.loadOne(ctx, 'id', id) : ctx.loaders.customer.byId.load(id);
+    // PostgreSQL reads a UUID in either case; the loaders key on its canonical (lower-case) text.
+    const key = id.toLowerCase();
+    return lookahead ? lookahead.loadOne(ctx, 'id', key) : ctx.loaders.customer.byId.load(key);
   }
 
   async getByNumber(ctx: RequestContext, customerNo: string, lookahead?: CustomerLookahead): Promise<Customer | null> {
