@@ -16,19 +16,22 @@ export function rowScopeFor(principal: Principal, columns: readonly Column[]): R
 }
 
 /**
- * The scope as one SQL condition on a customer alias, with its parameters:
- * one set-based check, so a page costs no more than a single customer.
+ * The scope as one SQL condition on a customer alias: one set-based check, so
+ * a page costs no more than a single customer. `bind` adds a parameter and
+ * returns its placeholder, in the statement's own style.
  */
-export function scopeCondition(scope: RowScope, alias: string): { sql: string; params: Record<string, string[]> } {
-  if (scope.all) return { sql: 'true', params: {} };
-  return {
-    sql: `(${alias}.relationship_manager_id = ANY(:scopeManagerIds) OR ${alias}.branch_id = ANY(:scopeBranchIds))`,
-    params: { scopeManagerIds: scope.managerIds, scopeBranchIds: scope.branchIds },
-  };
-}
-
-/** The same condition with positional parameters, for raw SQL: `bind` adds a value and returns its placeholder. */
 export function scopeSql(scope: RowScope, alias: string, bind: (value: unknown, type: string) => string): string {
   if (scope.all) return 'true';
   return `(${alias}.relationship_manager_id = ANY(${bind(scope.managerIds, 'uuid[]')}) OR ${alias}.branch_id = ANY(${bind(scope.branchIds, 'uuid[]')}))`;
+}
+
+/** The same condition with TypeORM's named parameters, for a query builder. */
+export function scopeCondition(scope: RowScope, alias: string): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const sql = scopeSql(scope, alias, (value) => {
+    const name = `scope${Object.keys(params).length}`;
+    params[name] = value;
+    return `:${name}`;
+  });
+  return { sql, params };
 }
