@@ -26,8 +26,13 @@ export interface ParentRelation<V> {
   decode(value: unknown, parentId: string): V;
 }
 
+let loadersMade = 0;
+
 /** A DataLoader of one relation, keyed by parent id. */
 export class RelationLoader<V> extends DataLoader<string, V> {
+  /** Tells loaders apart, to batch the reads that fill the same set of them. */
+  readonly id = ++loadersMade;
+
   constructor(
     readonly ds: DataSource,
     readonly relation: ParentRelation<V>,

@@ -127,6 +127,19 @@ describe('look-ahead from the root resolver', () => {
     expect(campaign.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
+  it('reads aliases of customer with the same relations in one statement', async () => {
+    const { result, statements } = await counted(() =>
+      app.gql(
+        `query ($a: ID!, $b: ID!) { a: customer(id: $a) { id tags { source } } b: customer(id: $b) { id tags { source } } }`,
+        { a: customerIds[8], b: customerIds[9] },
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    expect([result.data.a.id, result.data.b.id]).toEqual([customerIds[8], customerIds[9]]);
+    expect([result.data.a.tags, result.data.b.tags].map((tags) => tags.length)).toEqual([1, 1]);
+    expect(statements).toHaveLength(1);
+  });
+
   it('fetches each alias with its own page arguments in the same statement', async () => {
     const { result, statements } = await counted(() =>
       app.gql(

@@ -58,28 +58,38 @@ export function createCustomerLoaders(
   const byNumber = new DataLoader<string, Customer | null>(async (numbers) =>
     byKey(numbers, (await scopedRows('customer_no', numbers)).map(view), (c) => c.customerNo),
   );
+  // Customers read with the same relations (aliases of one root field) share one statement.
+  const batchesWithRelations = new Map<string, DataLoader<string, Customer | null>>();
+  const batchWithRelations = (column: CustomerKey, loaders: readonly RelationLoader<unknown>[]) =>
+    new DataLoader<string, Customer | null>(async (keys) => {
+      const relations = loaders.map((loader) => loader.relation);
+      const customers = (await scopedRows(column, keys, relations)).map((row) => {
+        const customer = view(row); // decides the customer's plan, which decoding the relations reads
+        decodeRelations(relations, row, customer.id).forEach((value, i) => loaders[i].prime(customer.id, value));
+        byId.prime(customer.id, customer);
+        byNumber.prime(customer.customerNo, customer);
+        return customer;
+      });
+      return byKey(keys, customers, (c) => (column === 'id' ? c.id : c.customerNo));
+    });
   return {
     byId,
     byNumber,
     /**
-     * One customer and the given relations in a single statement, the
-     * relation loaders primed with them. Only for relations the caller may
-     * read on every customer they can see: they are selected before the
-     * customer's own access plan is known.
+     * A customer and the given relations in a single statement (one for all
+     * the keys asked for together), the relation loaders primed with them.
+     * Only for relations the caller may read on every customer they can
+     * see: they are selected before the customer's own access plan is known.
      */
-    async withRelations(
+    withRelations(
       column: CustomerKey,
       key: string,
       loaders: readonly RelationLoader<unknown>[],
     ): Promise<Customer | null> {
-      const relations = loaders.map((loader) => loader.relation);
-      const [row] = await scopedRows(column, [key], relations);
-      if (!row) return null;
-      const customer = view(row); // decides the customer's plan, which decoding the relations reads
-      decodeRelations(relations, row, customer.id).forEach((value, i) => loaders[i].prime(customer.id, value));
-      byId.prime(customer.id, customer);
-      byNumber.prime(customer.customerNo, customer);
-      return customer;
+      const batchKey = `${column}:${loaders.map((loader) => loader.id).join()}`;
+      let batch = batchesWithRelations.get(batchKey);
+      if (!batch) batchesWithRelations.set(batchKey, (batch = batchWithRelations(column, loaders)));
+      return batch.load(key);
     },
   };
 }
