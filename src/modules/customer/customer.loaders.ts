@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
+import { loadersByArgs } from '../../db/loaders-by-args';
 import { entityColumns } from '../../db/entity-columns';
 import { decodeRelations, ParentRelation, RelationLoader, relationColumns, SqlParams } from '../../db/parent-relations';
 import { scopeCondition, scopeSql } from '../../privacy/row-scope';
@@ -59,19 +60,21 @@ export function createCustomerLoaders(
     byKey(numbers, (await scopedRows('customer_no', numbers)).map(view), (c) => c.customerNo),
   );
   // Customers read with the same relations (aliases of one root field) share one statement.
-  const batchesWithRelations = new Map<string, DataLoader<string, Customer | null>>();
-  const batchWithRelations = (column: CustomerKey, loaders: readonly RelationLoader<unknown>[]) =>
-    new DataLoader<string, Customer | null>(async (keys) => {
-      const relations = loaders.map((loader) => loader.relation);
-      const customers = (await scopedRows(column, keys, relations)).map((row) => {
-        const customer = view(row); // decides the customer's plan, which decoding the relations reads
-        decodeRelations(relations, row, customer.id).forEach((value, i) => loaders[i].prime(customer.id, value));
-        byId.prime(customer.id, customer);
-        byNumber.prime(customer.customerNo, customer);
-        return customer;
-      });
-      return byKey(keys, customers, (c) => (column === 'id' ? c.id : c.customerNo));
-    });
+  const withRelationsBatch = loadersByArgs(
+    ({ column, loaders }: { column: CustomerKey; loaders: readonly RelationLoader<unknown>[] }) =>
+      new DataLoader<string, Customer | null>(async (keys) => {
+        const relations = loaders.map((loader) => loader.relation);
+        const customers = (await scopedRows(column, keys, relations)).map((row) => {
+          const customer = view(row); // decides the customer's plan, which decoding the relations reads
+          decodeRelations(relations, row, customer.id).forEach((value, i) => loaders[i].prime(customer.id, value));
+          byId.prime(customer.id, customer);
+          byNumber.prime(customer.customerNo, customer);
+          return customer;
+        });
+        return byKey(keys, customers, (c) => (column === 'id' ? c.id : c.customerNo));
+      }),
+    ({ column, loaders }) => `${column}:${loaders.map((loader) => loader.id).join()}`,
+  );
   return {
     byId,
     byNumber,
@@ -86,10 +89,7 @@ export function createCustomerLoaders(
       key: string,
       loaders: readonly RelationLoader<unknown>[],
     ): Promise<Customer | null> {
-      const batchKey = `${column}:${loaders.map((loader) => loader.id).join()}`;
-      let batch = batchesWithRelations.get(batchKey);
-      if (!batch) batchesWithRelations.set(batchKey, (batch = batchWithRelations(column, loaders)));
-      return batch.load(key);
+      return withRelationsBatch({ column, loaders }).load(key);
     },
   };
 }
