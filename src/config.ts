@@ -27,6 +27,8 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a request waits for a pooled connection (or a new one) before SERVICE_UNAVAILABLE. */
   DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
+  /** Hot reads as named prepared statements (parsed and planned once per connection). `false` behind PgBouncer in transaction mode. */
+  DB_PREPARED_STATEMENTS: bool.default(true),
 
   /** Shared state for several instances (rate limits, persisted queries). Unset: kept in process memory. */
   REDIS_URL: z.string().url().optional(),
@@ -121,6 +123,7 @@ function toConfig(env: z.infer<typeof schema>) {
         .filter(Boolean),
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
+      preparedStatements: env.DB_PREPARED_STATEMENTS,
     },
     redisUrl: env.REDIS_URL,
     trustProxy: trustProxyOf(env.TRUST_PROXY),

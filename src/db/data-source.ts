@@ -4,6 +4,7 @@ import { entities } from './entities';
 import { migrations } from './migrations';
 import { logger } from '../server/logger';
 import { installPgTypeParsers } from './pg-types';
+import { usePreparedStatements } from './prepared-statements';
 
 export interface DataSourceOptions {
   poolSize?: number;
@@ -13,11 +14,13 @@ export interface DataSourceOptions {
   statementTimeoutMs?: number;
   /** How long to wait for a pooled connection or a new one before giving up. */
   acquireTimeoutMs?: number;
+  /** Name the hot statements (prepared once per connection). Off behind PgBouncer in transaction mode. Default on. */
+  preparedStatements?: boolean;
 }
 
 export function createDataSource(url: string, options: DataSourceOptions = {}): DataSource {
   installPgTypeParsers();
-  return new DataSource({
+  const ds = new DataSource({
     type: 'postgres',
     url,
     entities,
@@ -48,4 +51,6 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
     poolErrorHandler: (error: Error) =>
       logger.warn({ errorType: error.name, sqlState: (error as { code?: string }).code }, 'database connection lost'),
   });
+  if (options.preparedStatements ?? true) usePreparedStatements(ds);
+  return ds;
 }

@@ -24,6 +24,7 @@ export async function openDatabase(config: Config): Promise<Database> {
     poolSize: config.db.poolSize,
     statementTimeoutMs: config.db.statementTimeoutMs,
     acquireTimeoutMs: config.db.acquireTimeoutMs,
+    preparedStatements: config.db.preparedStatements,
   });
   const replica = pickReplica(config.db.replicaUrls);
   const reads = replica
@@ -31,6 +32,7 @@ export async function openDatabase(config: Config): Promise<Database> {
         poolSize: config.db.poolSize,
         statementTimeoutMs: config.db.statementTimeoutMs,
         acquireTimeoutMs: config.db.acquireTimeoutMs,
+        preparedStatements: config.db.preparedStatements,
         applicationName: 'customer360-gateway-reads',
       })
     : ds;

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
+import { preparedQuery } from './prepared-statements';
 
 /** The positional parameters of one raw statement. */
 export class SqlParams {
@@ -63,7 +64,8 @@ export async function fetchRelations(
 ): Promise<unknown[][]> {
   const params = new SqlParams();
   const parents = params.bind(parentIds, 'uuid[]');
-  const rows: Record<string, unknown>[] = await ds.query(
+  const rows = await preparedQuery(
+    ds,
     `SELECT ${relationColumns(relations, params)}
      FROM unnest(${parents}) WITH ORDINALITY AS parent(id, position)
      ORDER BY parent.position`,

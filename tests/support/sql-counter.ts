@@ -8,13 +8,17 @@ import { Client } from 'pg';
 export function countStatements() {
   const original = Client.prototype.query;
   const statements: string[] = [];
+  /** Per statement, its prepared-statement name, or undefined when it was sent unnamed (parsed and planned again). */
+  const names: (string | undefined)[] = [];
   Client.prototype.query = function (this: Client, ...args: unknown[]) {
     const first = args[0];
     statements.push(typeof first === 'string' ? first : String((first as { text?: string })?.text ?? first));
+    names.push(typeof first === 'object' ? (first as { name?: string })?.name : undefined);
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof Client.prototype.query;
   return {
     statements,
+    names,
     restore: () => {
       Client.prototype.query = original;
     },

@@ -51,6 +51,7 @@ export async function startTestApp(
     poolSize: config.db.poolSize,
     statementTimeoutMs: config.db.statementTimeoutMs,
     acquireTimeoutMs: config.db.acquireTimeoutMs,
+    preparedStatements: config.db.preparedStatements,
   });
   await ds.initialize();
   const app = await startApp(config, ds);

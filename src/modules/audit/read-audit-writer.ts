@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '../../db/prepared-statements';
 
 export interface ReadAuditRecord {
   actorId: string;
@@ -69,7 +70,8 @@ export class ReadAuditWriter {
   }
 
   private async insert(records: ReadAuditRecord[]): Promise<void> {
-    await this.ds.query(
+    await preparedQuery(
+      this.ds,
       `INSERT INTO audit_record (actor_id, actor_roles, customer_id, fields, operation, operation_name, request_id)
        SELECT u.actor_id, string_to_array(u.roles, ','), u.customer_id, string_to_array(u.fields, ','), 'READ',
               u.operation_name, u.request_id

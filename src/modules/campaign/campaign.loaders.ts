@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { byKey } from '../../db/batch';
 import { entityColumns, entityJson } from '../../db/entity-columns';
 import { RelationLoader } from '../../db/parent-relations';
+import { preparedQuery } from '../../db/prepared-statements';
 import { CampaignEntity } from './campaign.entity';
 import { toCampaign } from './campaign.mapper';
 import { Campaign, CampaignEnrollment, CampaignMetrics } from './campaign.type';
@@ -15,7 +16,8 @@ type EnrollmentJson = Omit<CampaignEnrollment, 'enrolledAt' | 'campaign'> & {
 export function createCampaignLoaders(ds: DataSource) {
   const campaignJson = entityJson(ds, CampaignEntity, 'c');
   const byId = new DataLoader<string, Campaign | null>(async (ids) => {
-    const rows: CampaignEntity[] = await ds.query(
+    const rows = await preparedQuery<CampaignEntity>(
+      ds,
       `SELECT ${entityColumns(ds, CampaignEntity, 'c')} FROM campaign c WHERE c.id = ANY($1::uuid[])`,
       [ids],
     );

@@ -4,6 +4,7 @@ import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
 import { loadersByArgs } from '../../db/loaders-by-args';
 import { entityColumns } from '../../db/entity-columns';
+import { preparedQuery } from '../../db/prepared-statements';
 import { decodeRelations, ParentRelation, RelationLoader, relationColumns, SqlParams } from '../../db/parent-relations';
 import { scopeCondition, scopeSql } from '../../privacy/row-scope';
 import { CallerView, viewAs } from '../../privacy/caller-view';
@@ -47,7 +48,8 @@ export function createCustomerLoaders(
     const params = new SqlParams();
     const wanted = params.bind(keys, column === 'id' ? 'uuid[]' : 'text[]');
     const extra = relations.length ? `, ${relationColumns(relations, params)}` : '';
-    return ds.query(
+    return preparedQuery(
+      ds,
       `SELECT ${entityColumns(ds, CustomerEntity, 'parent')}${extra} FROM customer parent
        WHERE parent.${column} = ANY(${wanted}) AND ${scopeSql(caller.scope, 'parent', params.bind)}`,
       params.values,

@@ -1,0 +1,85 @@
+import { createDataSource } from '../../src/db/data-source';
+import { preparedQuery } from '../../src/db/prepared-statements';
+import { Factory } from '../support/factories';
+import { CUSTOMER_360_FIELDS } from '../support/queries';
+import { countStatements } from '../support/sql-counter';
+import { createTestDatabase } from '../support/test-database';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const VIEW = `query ($id: ID!) { customer(id: $id) { ${CUSTOMER_360_FIELDS} } }`;
+
+/** The statements one 360° view sends, with the name each went under (undefined: unnamed). */
+async function viewStatements(app: TestApp, id: string) {
+  const counter = countStatements();
+  try {
+    const res = await app.gql(VIEW, { id });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.customer.id).toBe(id);
+    return counter.statements.map((text, i) => ({ text, name: counter.names[i] }));
+  } finally {
+    counter.restore();
+  }
+}
+
+async function customerWithRelations(make: Factory): Promise<string> {
+  const customer = await make.customer();
+  const product = await make.product();
+  await make.holding(customer.id, { productId: product.id });
+  await make.customerTag(customer.id, (await make.tag()).id);
+  await make.interaction(customer.id);
+  return customer.id;
+}
+
+describe('prepared statements', () => {
+  let app: TestApp;
+  afterEach(() => app?.close());
+
+  it('sends the 360° view and its audit record as named statements, the same name on every request', async () => {
+    app = await startTestApp();
+    const make = new Factory(app.ds);
+    const first = await customerWithRelations(make);
+    const second = await customerWithRelations(make);
+    // Fills the process-wide reference caches (each customer has its own branch and product).
+    await viewStatements(app, first);
+    await viewStatements(app, second);
+
+    const one = await viewStatements(app, first);
+    const two = await viewStatements(app, second);
+
+    expect(one.map((s) => s.name)).toEqual([expect.stringMatching(/^c360_/), expect.stringMatching(/^c360_/)]);
+    expect(one.some((s) => s.text.startsWith('INSERT INTO audit_record'))).toBe(true);
+    expect(two.map((s) => s.name)).toEqual(one.map((s) => s.name));
+  });
+
+  it('sends every statement unnamed when DB_PREPARED_STATEMENTS is false (for PgBouncer in transaction mode)', async () => {
+    app = await startTestApp({ DB_PREPARED_STATEMENTS: 'false' });
+    const id = await customerWithRelations(new Factory(app.ds));
+    await viewStatements(app, id);
+    const statements = await viewStatements(app, id);
+    expect(statements).toHaveLength(2);
+    expect(statements.map((s) => s.name)).toEqual([undefined, undefined]);
+  });
+});
+
+describe('a prepared statement whose result columns change under it', () => {
+  it('is prepared again under a new name, and the caller gets the new shape', async () => {
+    const db = await createTestDatabase();
+    // One connection, so the second read meets the statement the first prepared.
+    const ds = createDataSource(db.url, { poolSize: 1 });
+    await ds.initialize();
+    try {
+      await ds.query('CREATE TABLE reading (id int PRIMARY KEY, value text)');
+      await ds.query(`INSERT INTO reading VALUES (1, 'a')`);
+      const read = () => preparedQuery(ds, 'SELECT * FROM reading WHERE id = $1::int', [1]);
+      expect(await read()).toEqual([{ id: 1, value: 'a' }]);
+
+      // What a migration does while instances keep running: PostgreSQL refuses the old plan (0A000).
+      await ds.query(`ALTER TABLE reading ADD COLUMN note text DEFAULT 'n'`);
+
+      expect(await read()).toEqual([{ id: 1, value: 'a', note: 'n' }]);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
+});
