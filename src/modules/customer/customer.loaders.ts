@@ -46,12 +46,15 @@ export function createCustomerLoaders(
     relations: readonly ParentRelation<unknown>[] = [],
   ): Promise<(CustomerEntity & Record<string, unknown>)[]> => {
     const params = new SqlParams();
-    const wanted = params.bind(keys, column === 'id' ? 'uuid[]' : 'text[]');
+    const type = column === 'id' ? 'uuid' : 'text';
+    // One key compares with `=`: the generic plan is then estimated at one row, as a custom plan is, so
+    // PostgreSQL keeps the prepared plan instead of planning this statement again on every execution.
+    const wanted = keys.length === 1 ? `= ${params.bind(keys[0], type)}` : `= ANY(${params.bind(keys, `${type}[]`)})`;
     const extra = relations.length ? `, ${relationColumns(relations, params)}` : '';
     return preparedQuery(
       ds,
       `SELECT ${entityColumns(ds, CustomerEntity, 'parent')}${extra} FROM customer parent
-       WHERE parent.${column} = ANY(${wanted}) AND ${scopeSql(caller.scope, 'parent', params.bind)}`,
+       WHERE parent.${column} ${wanted} AND ${scopeSql(caller.scope, 'parent', params.bind)}`,
       params.values,
     );
   };
