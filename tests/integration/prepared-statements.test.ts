@@ -51,6 +51,20 @@ describe('prepared statements', () => {
     expect(two.map((s) => s.name)).toEqual(one.map((s) => s.name));
   });
 
+  it('keeps the prepared plan of a single-customer read instead of planning it on every execution', async () => {
+    // One connection: pg_prepared_statements shows the statements of the session that asks.
+    app = await startTestApp({ DB_POOL_SIZE: '1' });
+    const id = await customerWithRelations(new Factory(app.ds));
+    for (let i = 0; i < 8; i++) await viewStatements(app, id);
+
+    const [view] = await app.ds.query(
+      `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT parent.id%'`,
+    );
+    // PostgreSQL plans the first five executions for their values, then keeps a generic plan if it costs no more.
+    expect(view).toEqual({ generic_plans: expect.any(Number), custom_plans: 5 });
+    expect(Number(view.generic_plans)).toBeGreaterThanOrEqual(3);
+  });
+
   it('sends every statement unnamed when DB_PREPARED_STATEMENTS is false (for PgBouncer in transaction mode)', async () => {
     app = await startTestApp({ DB_PREPARED_STATEMENTS: 'false' });
     const id = await customerWithRelations(new Factory(app.ds));
