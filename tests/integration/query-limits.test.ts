@@ -58,6 +58,24 @@ describe('malicious queries are refused before any resolver runs', () => {
     expect(res.statements).toBe(0);
   });
 
+  it('prices the same document again when `first` or an @include condition changes', async () => {
+    const query = `query ($n: Int, $deep: Boolean!) {
+      customers(first: $n) {
+        edges { node { id holdings(first: 100) @include(if: $deep) { edges { node { id balance product { code name } } } } } }
+      }
+    }`;
+    const cheap = await send({ query, variables: { n: 5, deep: true } });
+    expect(cheap.body.errors).toBeUndefined();
+    // The same text, so the same parsed document: a cost remembered for it must not answer for other values.
+    const huge = await send({ query, variables: { n: 100_000_000, deep: false } });
+    expect(huge.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    const shallow = await send({ query, variables: { n: 100, deep: false } });
+    expect(shallow.body.errors).toBeUndefined();
+    const deep = await send({ query, variables: { n: 100, deep: true } });
+    expect(deep.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(deep.statements).toBe(0);
+  });
+
   it('variables of the wrong type: BAD_USER_INPUT, not an internal error', async () => {
     for (const variables of [{ n: 'abc' }, {}]) {
       const res = await send({ query: `query ($n: Int!) { customers(first: $n) { totalCount } }`, variables });

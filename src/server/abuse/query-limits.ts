@@ -3,6 +3,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
+  DocumentNode,
   getNamedType,
   getNullableType,
   GraphQLError,
@@ -11,6 +12,7 @@ import {
   isListType,
   ValidationContext,
   ValidationRule,
+  visit,
 } from 'graphql';
 import { ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE } from '../../common/pagination';
@@ -53,7 +55,8 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
 /**
  * Every field costs 1; a list multiplies what is under it by the page it asks
  * for (`first`, or the default page), so `customers(first: 100) { holdings(first: 100) }`
- * costs what it would return: 10,000 holdings.
+ * costs what it would return: 10,000 holdings. It reads no argument but
+ * `first`: memoizedCost relies on that.
  */
 const pagedCost: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   // A connection's edges are the page the connection field already counted.
@@ -76,23 +79,14 @@ function isConnection(type: GraphQLType): boolean {
  * one batched HTTP request share one budget.
  */
 export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloServerPlugin<RequestContext> {
+  const costOf = memoizedCost(schema);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, contextValue }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables,
-              estimators: [pagedCost],
-            });
-          } catch {
-            // Variables that do not fit their types: execution refuses them with BAD_USER_INPUT.
-            return;
-          }
+          const cost = costOf(document, request.operationName ?? undefined, request.variables ?? {});
+          // Variables that do not fit their types: execution refuses them with BAD_USER_INPUT.
+          if (cost === undefined) return;
           const spent = (contextValue.trace.cost ?? 0) + cost;
           contextValue.trace.cost = spent;
           if (spent > maximum) throw tooComplex(`Query cost ${spent} exceeds the limit of ${maximum}`);
@@ -100,4 +94,52 @@ export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloS
       };
     },
   };
+}
+
+/** Distinct costs kept per document: one per page size and @skip/@include combination a client sends. */
+const COSTS_PER_DOCUMENT = 64;
+
+/**
+ * A document's cost depends on its variables only through `first` arguments
+ * and @skip/@include conditions: pagedCost reads nothing else. So the cost is
+ * computed once per parsed document (Apollo hands out the same object for the
+ * same text) and values of those variables, not on every request (it was 6%
+ * of a 360° view's CPU).
+ */
+function memoizedCost(schema: GraphQLSchema) {
+  const byDocument = new WeakMap<DocumentNode, { variables: string[]; costs: Map<string, number> }>();
+  return (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>) => {
+    let entry = byDocument.get(document);
+    if (!entry) {
+      entry = { variables: variablesCostDependsOn(document), costs: new Map() };
+      byDocument.set(document, entry);
+    }
+    const key = JSON.stringify([operationName ?? null, ...entry.variables.map((name) => variables[name] ?? null)]);
+    let cost = entry.costs.get(key);
+    if (cost === undefined) {
+      try {
+        cost = getComplexity({ schema, query: document, operationName, variables, estimators: [pagedCost] });
+      } catch {
+        return undefined;
+      }
+      if (entry.costs.size < COSTS_PER_DOCUMENT) entry.costs.set(key, cost);
+    }
+    return cost;
+  };
+}
+
+/** Variables given to a `first` argument or to a directive's `if`, in a stable order. */
+export function variablesCostDependsOn(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(argument, _key, _parent, _path, ancestors) {
+      if (argument.value.kind !== 'Variable') return;
+      const owner = ancestors[ancestors.length - 1];
+      const inDirective = !Array.isArray(owner) && (owner as { kind?: string }).kind === 'Directive';
+      if (argument.name.value === 'first' || (inDirective && argument.name.value === 'if')) {
+        names.add(argument.value.name.value);
+      }
+    },
+  });
+  return [...names].sort();
 }
