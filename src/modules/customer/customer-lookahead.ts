@@ -1,5 +1,14 @@
-import type { GraphQLResolveInfo } from 'graphql';
-import { parseResolveInfo, ResolveTree } from 'graphql-parse-resolve-info';
+import {
+  FieldNode,
+  getArgumentValues,
+  getDirectiveValues,
+  GraphQLIncludeDirective,
+  GraphQLObjectType,
+  GraphQLResolveInfo,
+  GraphQLSkipDirective,
+  Kind,
+  SelectionSetNode,
+} from 'graphql';
 import { dateAndId, instantAndId } from '../../common/cursor-keys';
 import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
 import { prefetch, RelationLoader } from '../../db/parent-relations';
@@ -16,7 +25,7 @@ type AnyRelationLoader = RelationLoader<unknown>;
  * reads (with its arguments). A field missing here still works; it is
  * loaded by its own resolver, one statement per batch.
  */
-const PREFETCHABLE: Record<string, (loaders: Loaders, field: ResolveTree) => AnyRelationLoader[]> = {
+const PREFETCHABLE: Record<string, (loaders: Loaders, field: SelectedField) => AnyRelationLoader[]> = {
   tags: (l) => [l.tag.byCustomer],
   holdings: (l, field) => pageOf(field, dateAndId, l.holding.pageByCustomer, l.holding.countByCustomer),
   interactions: (l, field) => pageOf(field, instantAndId, l.interaction.pageByCustomer, l.interaction.countByCustomer),
@@ -34,16 +43,21 @@ const PREFETCHABLE: Record<string, (loaders: Loaders, field: ResolveTree) => Any
  * relation denied to the caller for a customer is not fetched for it.
  */
 export class CustomerLookahead {
-  private constructor(private readonly fields: ResolveTree[]) {}
+  private constructor(private readonly fields: SelectedField[]) {}
 
   /**
    * `pathToCustomer` leads from the root field to its Customer objects:
    * [] for `customer`, ['edges', 'node'] for a connection.
    */
   static of(info: GraphQLResolveInfo, pathToCustomer: string[] = []): CustomerLookahead {
-    let trees = [parseResolveInfo(info) as ResolveTree];
-    for (const name of pathToCustomer) trees = trees.flatMap(subfields).filter((tree) => tree.name === name);
-    return new CustomerLookahead(trees.flatMap(subfields).filter((field) => field.name in PREFETCHABLE));
+    let nodes: readonly FieldNode[] = info.fieldNodes;
+    for (const name of pathToCustomer) nodes = selectedFields(nodes, info).filter((node) => node.name.value === name);
+    const customer = info.schema.getType('Customer') as GraphQLObjectType;
+    return new CustomerLookahead(
+      selectedFields(nodes, info)
+        .filter((node) => node.name.value in PREFETCHABLE)
+        .map((node) => new SelectedField(node, customer, info)),
+    );
   }
 
   /**
@@ -106,23 +120,66 @@ export class CustomerLookahead {
   }
 }
 
-function subfields(tree: ResolveTree): ResolveTree[] {
-  return Object.values(tree.fieldsByTypeName).flatMap((fields) => Object.values(fields));
+/**
+ * A relation field selected under a customer. Only what the look-ahead asks
+ * is worked out (arguments, whether `totalCount` is selected), rather than
+ * resolving the whole subtree as graphql-parse-resolve-info did (5% of a
+ * 360° view's CPU).
+ */
+class SelectedField {
+  readonly name: string;
+
+  constructor(
+    private readonly node: FieldNode,
+    private readonly parentType: GraphQLObjectType,
+    private readonly info: GraphQLResolveInfo,
+  ) {
+    this.name = node.name.value;
+  }
+
+  /** Its arguments as graphql-js will give them to its resolver; throws on values it would refuse. */
+  args(): Record<string, unknown> {
+    return getArgumentValues(this.parentType.getFields()[this.name], this.node, this.info.variableValues);
+  }
+
+  selects(subfield: string): boolean {
+    return selectedFields([this.node], this.info).some((node) => node.name.value === subfield);
+  }
+}
+
+/**
+ * The fields selected directly under these fields, through fragments, minus
+ * those that @skip or @include leave out. Type conditions are not checked:
+ * everything under a customer is on Customer, and a relation fetched in vain
+ * would only cost its read (privacy applies when it is decoded).
+ */
+function selectedFields(nodes: readonly FieldNode[], info: GraphQLResolveInfo): FieldNode[] {
+  const fields: FieldNode[] = [];
+  const collect = (selectionSet: SelectionSetNode | undefined) => {
+    for (const selection of selectionSet?.selections ?? []) {
+      if (getDirectiveValues(GraphQLSkipDirective, selection, info.variableValues)?.if === true) continue;
+      if (getDirectiveValues(GraphQLIncludeDirective, selection, info.variableValues)?.if === false) continue;
+      if (selection.kind === Kind.FIELD) fields.push(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet);
+      else collect(info.fragments[selection.name.value]?.selectionSet);
+    }
+  };
+  for (const node of nodes) collect(node.selectionSet);
+  return fields;
 }
 
 /** A page of a relation, and its count when `totalCount` is selected. */
 function pageOf<K>(
-  field: ResolveTree,
+  field: SelectedField,
   decodeKey: (parts: unknown[]) => K | undefined,
   pageLoader: (page: PageRequest<K>) => AnyRelationLoader,
   countLoader: AnyRelationLoader,
 ): AnyRelationLoader[] {
   let page: PageRequest<K>;
   try {
-    page = toPageRequest(field.args as PageArgs, decodeKey);
+    page = toPageRequest(field.args() as PageArgs, decodeKey);
   } catch {
     return []; // bad page arguments: the field's own resolver reports them at its path
   }
-  const selectsCount = subfields(field).some((f) => f.name === 'totalCount');
-  return selectsCount ? [pageLoader(page), countLoader] : [pageLoader(page)];
+  return field.selects('totalCount') ? [pageLoader(page), countLoader] : [pageLoader(page)];
 }
