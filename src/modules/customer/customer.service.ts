@@ -1,13 +1,15 @@
-import { Brackets, SelectQueryBuilder } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { Config } from '../../config';
 import type { RequestContext } from '../../server/context';
+import { entityColumns } from '../../db/entity-columns';
+import { SqlParams } from '../../db/parent-relations';
+import { scopeSql } from '../../privacy/row-scope';
 import { CustomerEntity } from './customer.entity';
 import { CustomerFilter } from './customer-filter.input';
 import type { CustomerLookahead } from './customer-lookahead';
-import { customerViewer, scopedCustomers } from './customer.loaders';
+import { customerViewer } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
 
@@ -36,13 +38,18 @@ export class CustomerService {
     lookahead?: CustomerLookahead,
   ): Promise<Connection<Customer>> {
     const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
-    const matching = () => this.filtered(ctx, filter ?? {});
+    // Checked (and refused) before anything is read.
+    const matching = this.conditions(ctx, filter ?? {});
 
-    const query = matching()
-      .orderBy('c.customer_no')
-      .limit(page.limit + 1);
-    if (page.after !== undefined) query.andWhere('c.customer_no > :after', { after: page.after });
-    const rows = await query.getMany();
+    // Unnamed statements: PostgreSQL plans each for its values, which matters for filters as skewed as tags.
+    const params = new SqlParams();
+    const after = page.after === undefined ? '' : `AND c.customer_no > ${params.bind(page.after, 'text')}`;
+    const rows: CustomerEntity[] = await ctx.reads.query(
+      `SELECT ${entityColumns(ctx.reads, CustomerEntity, 'c')} FROM customer c
+       WHERE ${matching(params)} ${after}
+       ORDER BY c.customer_no LIMIT ${params.bind(page.limit + 1, 'int')}`,
+      params.values,
+    );
 
     const view = customerViewer(this.config, ctx, ctx.loaders.organisation);
     const connection = toConnection(
@@ -50,7 +57,14 @@ export class CustomerService {
       page.limit,
       (row) => [row.customerNo],
       view,
-      () => matching().getCount(),
+      async () => {
+        const countParams = new SqlParams();
+        const [{ count }] = await ctx.reads.query(
+          `SELECT count(*)::int AS count FROM customer c WHERE ${matching(countParams)}`,
+          countParams.values,
+        );
+        return count as number;
+      },
     );
     await lookahead?.prefetch(
       ctx,
@@ -60,84 +74,66 @@ export class CustomerService {
   }
 
   /**
-   * The caller's customers matching the filter. Filters must not reveal what
-   * masking hides (PRODUCT.md §3): an AUM range needs aum in full, and search
-   * matches names only for callers who read names in full.
+   * The caller's customers matching the filter, as a condition on `c` that
+   * binds its values into a statement's parameters. Filters must not reveal
+   * what masking hides (PRODUCT.md §3): an AUM range needs aum in full, and
+   * search matches names only for callers who read names in full.
    */
-  private filtered(ctx: RequestContext, filter: CustomerFilter): SelectQueryBuilder<CustomerEntity> {
-    const q = scopedCustomers(ctx.reads, ctx);
-    const today = ctx.today;
-    if (filter.tiers?.length) q.andWhere('c.tier IN (:...tiers)', { tiers: filter.tiers });
-    if (filter.lifecycleStages?.length) {
-      q.andWhere('c.lifecycle_stage IN (:...stages)', { stages: filter.lifecycleStages });
+  private conditions(ctx: RequestContext, filter: CustomerFilter): (params: SqlParams) => string {
+    filter.branchIds?.forEach((id) => assertId('filter.branchIds', id));
+    if ((filter.aumMin != null || filter.aumMax != null) && ctx.privacy.everywhere('Customer', 'aum') !== 'F') {
+      throw appError('FORBIDDEN', 'Filter by aumBands: you may not read AUM in full', { field: 'filter.aumMin' });
     }
-    if (filter.branchIds?.length) {
-      filter.branchIds.forEach((id) => assertId('filter.branchIds', id));
-      q.andWhere('c.branch_id IN (:...branchIds)', { branchIds: filter.branchIds });
+    if ((filter.aumMin != null || filter.aumMax != null) && filter.aumBands?.length) {
+      throw badUserInput('filter.aumBands', 'filter by aumMin/aumMax or by aumBands, not both');
     }
-    if (filter.tagCodes?.length) {
+    const namesInFull = ctx.privacy.everywhere('Customer', 'name') === 'F';
+
+    return ({ bind }) => {
+      // IN lists, not = ANY(array): for one value the planner then walks the (tier, customer_no) index in order.
+      const oneOf = (values: readonly string[], type: string) => values.map((v) => bind(v, type)).join(', ');
+      const where = [scopeSql(ctx.scope, 'c', bind)];
+      if (filter.tiers?.length) where.push(`c.tier IN (${oneOf(filter.tiers, 'text')})`);
+      if (filter.lifecycleStages?.length) where.push(`c.lifecycle_stage IN (${oneOf(filter.lifecycleStages, 'text')})`);
+      if (filter.branchIds?.length) where.push(`c.branch_id IN (${oneOf(filter.branchIds, 'uuid')})`);
       // One EXISTS per code rather than IN (... GROUP BY HAVING count = k): the
       // planner turns each into a semi-join it can estimate, and walks the
       // customer_no order with early exit (EXPLAIN at 100k customers: 2 ms
       // against 1.3 s for the grouped form on a page of 50).
-      [...new Set(filter.tagCodes)].forEach((code, i) => {
-        q.andWhere(
-          `EXISTS (
-            SELECT 1 FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
-            WHERE ct.customer_id = c.id AND t.code = :tagCode${i} AND (ct.expires_at IS NULL OR ct.expires_at > now()))`,
-          { [`tagCode${i}`]: code },
-        );
-      });
-    }
-    if (filter.minRiskTolerance) {
-      // Only the latest assessment counts, and an expired one is unknown.
-      q.andWhere(
-        `EXISTS (
+      for (const code of new Set(filter.tagCodes ?? [])) {
+        where.push(`EXISTS (
+          SELECT 1 FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
+          WHERE ct.customer_id = c.id AND t.code = ${bind(code, 'text')} AND (ct.expires_at IS NULL OR ct.expires_at > now()))`);
+      }
+      if (filter.minRiskTolerance) {
+        // Only the latest assessment counts, and an expired one is unknown.
+        where.push(`EXISTS (
           SELECT 1 FROM (
             SELECT ra.risk_tolerance, ra.valid_until FROM risk_assessment ra
             WHERE ra.customer_id = c.id ORDER BY ra.assessed_at DESC, ra.id DESC LIMIT 1
           ) latest
-          WHERE latest.risk_tolerance >= :minTolerance AND latest.valid_until >= :today)`,
-        { minTolerance: filter.minRiskTolerance, today },
-      );
-    }
-    if ((filter.aumMin != null || filter.aumMax != null) && ctx.privacy.everywhere('Customer', 'aum') !== 'F') {
-      throw appError('FORBIDDEN', 'Filter by aumBands: you may not read AUM in full', { field: 'filter.aumMin' });
-    }
-    this.applyAumFilter(q, filter);
-    if (filter.search) {
-      const prefix = `${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      // Callers who see names masked search customer numbers only, or a prefix would reveal the name.
-      if (ctx.privacy.everywhere('Customer', 'name') === 'F') {
-        q.andWhere(new Brackets((or) => or.where('c.name LIKE :prefix').orWhere('c.customer_no LIKE :prefix')), {
-          prefix,
-        });
-      } else {
-        q.andWhere('c.customer_no LIKE :prefix', { prefix });
+          WHERE latest.risk_tolerance >= ${bind(filter.minRiskTolerance, 'text')}
+            AND latest.valid_until >= ${bind(ctx.today, 'date')})`);
       }
-    }
-    return q;
-  }
-
-  private applyAumFilter(q: SelectQueryBuilder<CustomerEntity>, filter: CustomerFilter): void {
-    const hasRange = filter.aumMin != null || filter.aumMax != null;
-    if (hasRange && filter.aumBands?.length) {
-      throw badUserInput('filter.aumBands', 'filter by aumMin/aumMax or by aumBands, not both');
-    }
-    if (filter.aumMin != null) q.andWhere('c.aum >= :aumMin', { aumMin: filter.aumMin });
-    if (filter.aumMax != null) q.andWhere('c.aum < :aumMax', { aumMax: filter.aumMax });
-    if (filter.aumBands?.length) {
-      const t = this.config.segmentation;
-      q.andWhere(
-        new Brackets((or) => {
-          filter.aumBands!.forEach((band, i) => {
-            const { min, max } = aumRangeOf(band, t);
-            const clause =
-              max === undefined ? `c.aum >= :bandMin${i}` : `(c.aum >= :bandMin${i} AND c.aum < :bandMax${i})`;
-            or.orWhere(clause, { [`bandMin${i}`]: min, [`bandMax${i}`]: max });
-          });
-        }),
-      );
-    }
+      if (filter.aumMin != null) where.push(`c.aum >= ${bind(filter.aumMin, 'numeric')}`);
+      if (filter.aumMax != null) where.push(`c.aum < ${bind(filter.aumMax, 'numeric')}`);
+      if (filter.aumBands?.length) {
+        const t = this.config.segmentation;
+        const bands = filter.aumBands.map((band) => {
+          const { min, max } = aumRangeOf(band, t);
+          const from = `c.aum >= ${bind(min, 'numeric')}`;
+          return max === undefined ? from : `(${from} AND c.aum < ${bind(max, 'numeric')})`;
+        });
+        where.push(`(${bands.join(' OR ')})`);
+      }
+      if (filter.search) {
+        const prefix = bind(`${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`, 'text');
+        // Callers who see names masked search customer numbers only, or a prefix would reveal the name.
+        where.push(
+          namesInFull ? `(c.name LIKE ${prefix} OR c.customer_no LIKE ${prefix})` : `c.customer_no LIKE ${prefix}`,
+        );
+      }
+      return where.join(' AND ');
+    };
   }
 }
