@@ -34,6 +34,8 @@ const schema = z.object({
   REDIS_URL: z.string().url().optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** What executes operations: graphql-jit (compiled once per document) or graphql-js. Both pass the same tests. */
+  GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
   /** Serve Prometheus metrics at /metrics. */
   METRICS_ENABLED: bool.default(true),
   /** On SIGTERM, how long in-flight requests may take before the process exits anyway. */
@@ -129,6 +131,7 @@ function toConfig(env: z.infer<typeof schema>) {
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     metricsEnabled: env.METRICS_ENABLED,
+    executor: env.GRAPHQL_EXECUTOR,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (production ? 5_000 : 0),
     limits: {

@@ -1,5 +1,6 @@
 import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { badUserInput } from './errors';
+import { Computed } from './computed';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -127,6 +128,7 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
     pageInfo: PageInfo;
 
     @Field(() => Int, { description: 'All items matching, across pages.' })
+    @Computed()
     totalCount: number;
   }
   return ConnectionClass;

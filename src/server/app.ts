@@ -35,6 +35,7 @@ import {
 import { connectRedis, disconnectRedis } from './redis';
 import { assignRequestId, currentRequestId } from './request-scope';
 import { RequestTrace, telemetryPlugin, traceRequests } from './request-telemetry';
+import { jitExecutor } from './executor';
 import { getSchema } from './schema';
 import { createServices } from './services';
 
@@ -69,7 +70,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
   const schema = await getSchema();
 
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    ...(config.executor === 'jit' ? { gateway: jitExecutor(schema) } : { schema }),
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown: Apollo's own signal handler would race it.

@@ -5,6 +5,7 @@ import { MeResolver } from '../auth/me.resolver';
 import { policyGaps } from '../privacy/coverage';
 import { FieldPolicyGuard } from '../privacy/field-guard';
 import { withRootRules } from '../privacy/shield';
+import { resolveComputedFields } from './executor';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { CampaignMutationResolver } from '../modules/campaign/campaign-mutations.resolver';
 import { EnrollmentResolver } from '../modules/campaign/enrollment.resolver';
@@ -43,13 +44,14 @@ let built: Promise<GraphQLSchema> | undefined;
 /**
  * The schema is built once per process (type-graphql's metadata is global),
  * then checked against the privacy policy and guarded at the root. A field
- * without a policy entry stops the server from starting.
+ * without a policy entry stops the server from starting. Fields that may hold
+ * a function or a promise get an explicit resolver, for graphql-jit.
  */
 export function getSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({ resolvers, validate: true, globalMiddlewares: [FieldPolicyGuard] }).then((schema) => {
     const gaps = policyGaps(schema);
     if (gaps.length) throw new Error(`The privacy policy does not cover the schema:\n  ${gaps.join('\n  ')}`);
-    return withRootRules(schema);
+    return resolveComputedFields(withRootRules(schema));
   });
   return built;
 }

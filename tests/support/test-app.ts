@@ -46,7 +46,15 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const url = await connectVia(db.url);
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', DATABASE_URL: url, DB_POOL_SIZE: '5', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    DATABASE_URL: url,
+    DB_POOL_SIZE: '5',
+    // `npm test` runs the integration tests on each executor.
+    ...(process.env.GRAPHQL_EXECUTOR ? { GRAPHQL_EXECUTOR: process.env.GRAPHQL_EXECUTOR } : {}),
+    ...env,
+  });
   const ds = createDataSource(url, {
     poolSize: config.db.poolSize,
     statementTimeoutMs: config.db.statementTimeoutMs,

@@ -4,6 +4,7 @@ import { DateScalar, DateTimeScalar, DecimalScalar } from '../../common/scalars'
 import { LifecycleStage, Tier } from '../customer/customer.enums';
 import { Channel } from '../interaction/interaction.enums';
 import { CampaignStatus, EnrollmentStatus } from './campaign.enums';
+import { Computed } from '../../common/computed';
 
 @ObjectType('CampaignTargetCriteria', {
   simpleResolvers: true,
@@ -77,6 +78,7 @@ export class CampaignEnrollment {
 
   /** Filled by the loader with a lazy load, like Holding.product: no resolver pipeline per enrolment. */
   @Field(() => Campaign)
+  @Computed()
   campaign: Campaign | (() => Promise<Campaign | null>);
 
   campaignId: string;

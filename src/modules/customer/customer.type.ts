@@ -4,6 +4,7 @@ import { ConnectionType } from '../../common/pagination';
 import { Branch, RelationshipManager } from '../organisation/organisation.type';
 import { DateScalar, DecimalScalar } from '../../common/scalars';
 import { AgeBand, AumBand, ChurnSignal, Gender, KycStatus, LifecycleStage, Tier } from './customer.enums';
+import { Computed } from '../../common/computed';
 
 /**
  * The profile part of the 360° view. Relations (branch, tags, holdings...)
@@ -70,9 +71,11 @@ export class Customer {
 
   /** Filled by the customer's loader: the cached branch, or a lazy load (no resolver pipeline per customer). */
   @Field(() => Branch)
+  @Computed()
   branch: Branch | (() => Promise<Branch | null>);
 
   @Field(() => RelationshipManager, { nullable: true })
+  @Computed()
   relationshipManager: RelationshipManager | null | (() => Promise<RelationshipManager | null>);
 
   // Not fields: keys of relations resolved through loaders, and the address

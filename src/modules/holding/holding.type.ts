@@ -2,6 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../../common/pagination';
 import { DateScalar, DecimalScalar } from '../../common/scalars';
 import { HoldingStatus, ProductType, RiskLevel } from './holding.enums';
+import { Computed } from '../../common/computed';
 
 @ObjectType('Product', { simpleResolvers: true })
 export class Product {
@@ -50,6 +51,7 @@ export class Holding {
    * spares every holding of a page type-graphql's resolver pipeline.
    */
   @Field(() => Product)
+  @Computed()
   product: Product | (() => Promise<Product | null>);
 
   productId: string;
