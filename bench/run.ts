@@ -135,7 +135,8 @@ async function main() {
       seconds,
       rounds,
       settings:
-        'gateway: NODE_ENV=production, compiled (dist), privacy, audit, query limits and partner safelist on; ' +
+        'gateway: NODE_ENV=production, compiled (dist), graphql-jit executor, hot reads as prepared statements, ' +
+        'privacy, audit, query limits and partner safelist on; ' +
         'rate limits raised to 1e9 per minute so the benchmark is not throttled; in-memory rate limits (no Redis); pool 10. ' +
         'Per request the gateway also checks the JWT (verified once per token, then remembered until it expires), ' +
         'counts the rate limit, logs a line and, for W1 (the RM reads phone, ' +
