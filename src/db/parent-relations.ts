@@ -33,6 +33,7 @@ let loadersMade = 0;
 export class RelationLoader<V> extends DataLoader<string, V> {
   /** Tells loaders apart, to batch the reads that fill the same set of them. */
   readonly id = ++loadersMade;
+  private sqlShape?: string;
 
   constructor(
     readonly ds: DataSource,
@@ -40,6 +41,26 @@ export class RelationLoader<V> extends DataLoader<string, V> {
   ) {
     super(async (parentIds) => (await fetchRelations(ds, parentIds, [relation]))[0] as V[]);
   }
+
+  /** Its subquery with every value left out: the same for the same relation whatever the arguments' values. */
+  get shape(): string {
+    this.sqlShape ??= this.relation.subquery({ values: [], bind: (_value, type) => `?::${type}` });
+    return this.sqlShape;
+  }
+}
+
+/**
+ * Loaders in an order fixed by their SQL, whatever order the query selected
+ * them in, so that one selection is one statement text (one prepared
+ * statement). `repeats`: two share a shape (aliases of one relation with
+ * other arguments). Such statements run unnamed, or clients could mint
+ * prepared statements without bound by aliasing.
+ */
+export function canonicalOrder<L extends RelationLoader<unknown>>(
+  loaders: readonly L[],
+): { loaders: L[]; repeats: boolean } {
+  const sorted = [...loaders].sort((a, b) => (a.shape < b.shape ? -1 : a.shape > b.shape ? 1 : 0));
+  return { loaders: sorted, repeats: sorted.some((loader, i) => i > 0 && loader.shape === sorted[i - 1].shape) };
 }
 
 /** The relations as select-list columns r0, r1... correlated on `parent.id`. */
@@ -61,6 +82,7 @@ export async function fetchRelations(
   ds: DataSource,
   parentIds: readonly string[],
   relations: readonly ParentRelation<unknown>[],
+  prepare = true,
 ): Promise<unknown[][]> {
   const params = new SqlParams();
   const parents = params.bind(parentIds, 'uuid[]');
@@ -70,6 +92,7 @@ export async function fetchRelations(
      FROM unnest(${parents}) WITH ORDINALITY AS parent(id, position)
      ORDER BY parent.position`,
     params.values,
+    prepare,
   );
   const decoded = rows.map((row, j) => decodeRelations(relations, row, parentIds[j]));
   return relations.map((_, i) => decoded.map((values) => values[i]));
@@ -87,10 +110,12 @@ export async function prefetch(
 ): Promise<void> {
   if (parentIds.length === 0 || loaders.length === 0) return;
   const ids = [...new Set(parentIds)];
+  const { loaders: ordered, repeats } = canonicalOrder(loaders);
   const values = await fetchRelations(
-    loaders[0].ds,
+    ordered[0].ds,
     ids,
-    loaders.map((loader) => loader.relation),
+    ordered.map((loader) => loader.relation),
+    !repeats,
   );
-  loaders.forEach((loader, i) => ids.forEach((id, j) => loader.prime(id, values[i][j])));
+  ordered.forEach((loader, i) => ids.forEach((id, j) => loader.prime(id, values[i][j])));
 }

@@ -2,7 +2,12 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
-/** PostgreSQL's answer (SQLSTATE 0A000) when a prepared statement's result columns changed under it (a migration altered a column). */
+/**
+ * PostgreSQL's answer when a prepared statement's result columns changed
+ * under it (a migration altered a column). Its SQLSTATE, 0A000, also means
+ * other things, hence the message (servers report in English unless
+ * lc_messages says otherwise; then the error simply reaches the caller).
+ */
 const isStalePlan = (error: unknown) =>
   (error as { code?: string }).code === '0A000' &&
   /cached plan must not change result type/.test(String((error as Error).message));
@@ -17,8 +22,9 @@ const isStalePlan = (error: unknown) =>
  * its first run on a connection, and sends a few bytes instead of its text.
  *
  * Only statements whose text is fixed by the query's shape (values always
- * bound) belong here: each name lives on every pooled connection until it
- * closes. The number of names is capped; beyond it, statements run unnamed.
+ * bound, relations in canonical order) belong here: each name lives on every
+ * pooled connection until it closes. The number of names is capped; beyond
+ * it, statements run unnamed.
  */
 class StatementNames {
   private readonly names = new Map<string, string>();
@@ -35,8 +41,13 @@ class StatementNames {
     return name;
   }
 
-  /** New names for every statement, so each connection prepares them again against the current schema. */
-  renew(): void {
+  /**
+   * New names for every statement, so each connection prepares them again
+   * against the current schema; once per schema change, however many
+   * requests meet the stale plan at the same moment.
+   */
+  renew(staleName: string): void {
+    if (!staleName.startsWith(`c360_${this.generation}_`)) return;
     this.names.clear();
     this.generation++;
   }
@@ -58,8 +69,9 @@ export async function preparedQuery<T = Record<string, unknown>>(
   ds: DataSource,
   text: string,
   values: unknown[],
+  prepare = true,
 ): Promise<T[]> {
-  const names = registries.get(ds);
+  const names = prepare ? registries.get(ds) : undefined;
   const name = names?.nameOf(text);
   if (!names || name === undefined) return ds.query(text, values);
   const pool = (ds.driver as PostgresDriver).master as Pool;
@@ -67,7 +79,7 @@ export async function preparedQuery<T = Record<string, unknown>>(
     return (await pool.query({ name, text, values })).rows;
   } catch (error) {
     if (!isStalePlan(error)) throw error;
-    names.renew();
+    names.renew(name);
     const renamed = names.nameOf(text);
     return (await pool.query(renamed === undefined ? { text, values } : { name: renamed, text, values })).rows;
   }

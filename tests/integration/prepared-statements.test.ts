@@ -65,6 +65,36 @@ describe('prepared statements', () => {
     expect(Number(view.generic_plans)).toBeGreaterThanOrEqual(3);
   });
 
+  it('names one statement for the same relations selected in any order, and none for aliases of one relation', async () => {
+    app = await startTestApp();
+    const id = await customerWithRelations(new Factory(app.ds));
+    const statementOf = async (selection: string) => {
+      await app.gql(`query ($id: ID!) { customer(id: $id) { ${selection} } }`, { id }); // reference caches
+      const counter = countStatements();
+      try {
+        const res = await app.gql(`query ($id: ID!) { customer(id: $id) { ${selection} } }`, { id });
+        expect(res.errors).toBeUndefined();
+        const i = counter.statements.findIndex((text) => text.includes('FROM customer parent'));
+        return { text: counter.statements[i], name: counter.names[i] };
+      } finally {
+        counter.restore();
+      }
+    };
+    const oneOrder = await statementOf(
+      'id tags { source } holdings(first: 2) { totalCount } interactions { totalCount }',
+    );
+    const otherOrder = await statementOf(
+      'interactions { totalCount } holdings(first: 2) { totalCount } id tags { source }',
+    );
+    expect(oneOrder.name).toMatch(/^c360_/);
+    expect(otherOrder).toEqual(oneOrder);
+
+    // Each alias with other arguments adds a column: a client must not mint a prepared statement per variation.
+    const aliased = await statementOf('id a: holdings(first: 1) { totalCount } b: holdings(first: 2) { totalCount }');
+    expect(aliased.text).toBeDefined();
+    expect(aliased.name).toBeUndefined();
+  });
+
   it('sends every statement unnamed when DB_PREPARED_STATEMENTS is false (for PgBouncer in transaction mode)', async () => {
     app = await startTestApp({ DB_PREPARED_STATEMENTS: 'false' });
     const id = await customerWithRelations(new Factory(app.ds));

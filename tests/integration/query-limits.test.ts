@@ -76,6 +76,20 @@ describe('malicious queries are refused before any resolver runs', () => {
     expect(deep.statements).toBe(0);
   });
 
+  it('prices an omitted variable by its default, not as the null sent before', async () => {
+    const query = `query Q($n: Int = 100) {
+      customers(first: $n) {
+        edges { node { id holdings(first: $n) { edges { node { id balance } } } interactions(first: $n) { edges { node { id } } } } }
+      }
+    }`;
+    // null: first falls back to the default page; this cost must not answer for the omitted variable below.
+    const withNull = await send({ query, variables: { n: null } });
+    expect(withNull.body.errors).toBeUndefined();
+    const omitted = await send({ query, variables: {} });
+    expect(omitted.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect(omitted.statements).toBe(0);
+  });
+
   it('variables of the wrong type: BAD_USER_INPUT, not an internal error', async () => {
     for (const variables of [{ n: 'abc' }, {}]) {
       const res = await send({ query: `query ($n: Int!) { customers(first: $n) { totalCount } }`, variables });

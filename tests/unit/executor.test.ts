@@ -97,6 +97,11 @@ describe('the graphql-jit executor', () => {
     expect(result).toEqual({ data: { echo: '0.00' } });
   });
 
+  it("fills an input field's default where a variable inside an input literal is omitted", async () => {
+    const result = await run('query ($a: Decimal) { echo(input: { amount: $a }) }', {});
+    expect(result).toEqual({ data: { echo: '0.00' } });
+  });
+
   it("compiles a document once and runs it with each request's variables", async () => {
     const compiledBefore = jest.mocked(compileQuery).mock.calls.length;
     const document = parse('query ($n: Int) { thing(times: $n) { plain } }');

@@ -5,7 +5,14 @@ import { byKey } from '../../db/batch';
 import { loadersByArgs } from '../../db/loaders-by-args';
 import { entityColumns } from '../../db/entity-columns';
 import { preparedQuery } from '../../db/prepared-statements';
-import { decodeRelations, ParentRelation, RelationLoader, relationColumns, SqlParams } from '../../db/parent-relations';
+import {
+  canonicalOrder,
+  decodeRelations,
+  ParentRelation,
+  RelationLoader,
+  relationColumns,
+  SqlParams,
+} from '../../db/parent-relations';
 import { scopeCondition, scopeSql } from '../../privacy/row-scope';
 import { CallerView, viewAs } from '../../privacy/caller-view';
 import { CustomerEntity } from './customer.entity';
@@ -44,6 +51,7 @@ export function createCustomerLoaders(
     column: CustomerKey,
     keys: readonly string[],
     relations: readonly ParentRelation<unknown>[] = [],
+    prepare = true,
   ): Promise<(CustomerEntity & Record<string, unknown>)[]> => {
     const params = new SqlParams();
     const type = column === 'id' ? 'uuid' : 'text';
@@ -56,6 +64,7 @@ export function createCustomerLoaders(
       `SELECT ${entityColumns(ds, CustomerEntity, 'parent')}${extra} FROM customer parent
        WHERE parent.${column} ${wanted} AND ${scopeSql(caller.scope, 'parent', params.bind)}`,
       params.values,
+      prepare,
     );
   };
   const byId = new DataLoader<string, Customer | null>(async (ids) =>
@@ -68,10 +77,11 @@ export function createCustomerLoaders(
   const withRelationsBatch = loadersByArgs(
     ({ column, loaders }: { column: CustomerKey; loaders: readonly RelationLoader<unknown>[] }) =>
       new DataLoader<string, Customer | null>(async (keys) => {
-        const relations = loaders.map((loader) => loader.relation);
-        const customers = (await scopedRows(column, keys, relations)).map((row) => {
+        const { loaders: ordered, repeats } = canonicalOrder(loaders);
+        const relations = ordered.map((loader) => loader.relation);
+        const customers = (await scopedRows(column, keys, relations, !repeats)).map((row) => {
           const customer = view(row); // decides the customer's plan, which decoding the relations reads
-          decodeRelations(relations, row, customer.id).forEach((value, i) => loaders[i].prime(customer.id, value));
+          decodeRelations(relations, row, customer.id).forEach((value, i) => ordered[i].prime(customer.id, value));
           byId.prime(customer.id, customer);
           byNumber.prime(customer.customerNo, customer);
           return customer;

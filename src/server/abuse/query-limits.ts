@@ -96,6 +96,8 @@ export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloS
   };
 }
 
+const OMITTED = { omitted: true };
+
 /** Distinct costs kept per document: one per page size and @skip/@include combination a client sends. */
 const COSTS_PER_DOCUMENT = 64;
 
@@ -114,7 +116,11 @@ function memoizedCost(schema: GraphQLSchema) {
       entry = { variables: variablesCostDependsOn(document), costs: new Map() };
       byDocument.set(document, entry);
     }
-    const key = JSON.stringify([operationName ?? null, ...entry.variables.map((name) => variables[name] ?? null)]);
+    // An omitted variable takes its default; null does not: the two must not share a cost.
+    const key = JSON.stringify([
+      operationName ?? null,
+      ...entry.variables.map((name) => (Object.hasOwn(variables, name) ? variables[name] : OMITTED)),
+    ]);
     let cost = entry.costs.get(key);
     if (cost === undefined) {
       try {
