@@ -55,6 +55,8 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
   logger.level = config.logLevel;
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every response for an ETag: answers depend on the caller and are never revalidated.
+  app.disable('etag');
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;

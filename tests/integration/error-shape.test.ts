@@ -10,7 +10,12 @@ async function post(body: string) {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body,
   });
-  return { status: res.status, requestId: res.headers.get('x-request-id'), text: await res.text() };
+  return {
+    status: res.status,
+    requestId: res.headers.get('x-request-id'),
+    etag: res.headers.get('etag'),
+    text: await res.text(),
+  };
 }
 
 describe('requests refused before GraphQL runs', () => {
@@ -42,6 +47,12 @@ describe('requests refused before GraphQL runs', () => {
     const res = await post(JSON.stringify({ query: `{ customerByNumber(customerNo: "C\\u0000") { id } }` }));
     expect(res.status).toBe(400);
   });
+});
+
+it('answers GraphQL without an ETag: answers depend on the caller and are never revalidated', async () => {
+  const res = await post(JSON.stringify({ query: '{ me { id } }' }));
+  expect(res.status).toBe(200);
+  expect(res.etag).toBeNull();
 });
 
 it('answers an unknown route in the same shape, not with an HTML page', async () => {
