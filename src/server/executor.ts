@@ -18,8 +18,6 @@ import {
 import { compileQuery, CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import { FIELD_POLICY } from '../privacy/policy';
 
-export type ExecutorName = 'jit' | 'graphql-js';
-
 /**
  * graphql-js's default resolver calls a function-valued property and awaits
  * a promise; graphql-jit reads plain properties inline and does neither (its
