@@ -10,7 +10,6 @@ import {
   GraphQLSchema,
   isInputObjectType,
   isObjectType,
-  NamedTypeNode,
   OperationDefinitionNode,
   printSchema,
   typeFromAST,
@@ -120,7 +119,7 @@ function leavesDefaultsToFill(operation: OperationDefinitionNode, variables: Rec
 
 function hasInputObjectVariables(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
   return (operation.variableDefinitions ?? []).some((definition) => {
-    const type = typeFromAST(schema, definition.type as NamedTypeNode);
+    const type = typeFromAST(schema, definition.type);
     return type !== undefined && isInputObjectType(getNamedType(type));
   });
 }
