@@ -27,6 +27,8 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a request waits for a pooled connection (or a new one) before SERVICE_UNAVAILABLE. */
   DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
+  /** A pooled connection idle this long is closed (node-postgres's idleTimeoutMillis); 0 keeps idle connections open. */
+  DB_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Hot reads as named prepared statements (parsed and planned once per connection). `false` behind PgBouncer in transaction mode. */
   DB_PREPARED_STATEMENTS: bool.default(true),
 
@@ -125,6 +127,7 @@ function toConfig(env: z.infer<typeof schema>) {
         .filter(Boolean),
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
+      idleTimeoutMs: env.DB_IDLE_TIMEOUT_MS,
       preparedStatements: env.DB_PREPARED_STATEMENTS,
     },
     redisUrl: env.REDIS_URL,

@@ -14,6 +14,8 @@ export interface DataSourceOptions {
   statementTimeoutMs?: number;
   /** How long to wait for a pooled connection or a new one before giving up. */
   acquireTimeoutMs?: number;
+  /** Close a pooled connection idle this long (node-postgres's default: 10 s); 0 never does. */
+  idleTimeoutMs?: number;
   /** Name the hot statements (prepared once per connection). Off behind PgBouncer in transaction mode. Default on. */
   preparedStatements?: boolean;
 }
@@ -44,6 +46,7 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
         : {}),
       // A transaction left open by a crashed request must not hold its locks forever.
       idle_in_transaction_session_timeout: 60_000,
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMillis: options.idleTimeoutMs } : {}),
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
     },

@@ -13,29 +13,36 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * PGlite is one PostgreSQL session, which pglite-socket shares among all its
+ * client connections and serves one protocol message at a time. Whatever a
+ * connection leaves in the session is seen by the others: a named prepared
+ * statement made on one already exists for the next (42P05), and outlives
+ * the pool's connections (a reconnect after idle prepares it again, and
+ * fails); the unnamed statement between one connection's Parse and Execute
+ * can be replaced by another's. So the embedded database gets one pooled
+ * connection (node-postgres then sends one query at a time) and no named
+ * statements. PGlite runs one query at a time anyway: nothing is lost.
+ */
+const EMBEDDED_POOL = { poolSize: 1, preparedStatements: false };
+/** The pool's connection, and the migrator's two (its advisory lock holds one). */
+const EMBEDDED_MAX_CONNECTIONS = 3;
+
 /** The configured PostgreSQL, or an embedded one when no DATABASE_URL is set; migrated and ready. */
 export async function openDatabase(config: Config): Promise<Database> {
-  // The migration lock holds one extra connection beside the pool.
   const embedded = config.db.url
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.db.embeddedDir, maxConnections: config.db.poolSize + 2 });
+    : await startEmbeddedPostgres({ dataDir: config.db.embeddedDir, maxConnections: EMBEDDED_MAX_CONNECTIONS });
   const url = config.db.url ?? embedded!.url;
-  const ds = createDataSource(url, {
-    poolSize: config.db.poolSize,
+  const pool = {
     statementTimeoutMs: config.db.statementTimeoutMs,
     acquireTimeoutMs: config.db.acquireTimeoutMs,
-    preparedStatements: config.db.preparedStatements,
-  });
+    idleTimeoutMs: config.db.idleTimeoutMs,
+    ...(embedded ? EMBEDDED_POOL : { poolSize: config.db.poolSize, preparedStatements: config.db.preparedStatements }),
+  };
+  const ds = createDataSource(url, pool);
   const replica = pickReplica(config.db.replicaUrls);
-  const reads = replica
-    ? createDataSource(replica, {
-        poolSize: config.db.poolSize,
-        statementTimeoutMs: config.db.statementTimeoutMs,
-        acquireTimeoutMs: config.db.acquireTimeoutMs,
-        preparedStatements: config.db.preparedStatements,
-        applicationName: 'customer360-gateway-reads',
-      })
-    : ds;
+  const reads = replica ? createDataSource(replica, { ...pool, applicationName: 'customer360-gateway-reads' }) : ds;
   try {
     await migrate(url);
     await ds.initialize();

@@ -67,8 +67,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
   const partnerOperations = OperationRegistry.load();
   const metrics = config.metricsEnabled ? new Metrics() : undefined;
   metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
-  const urlOf = (source: DataSource) => (source.options as { url: string }).url;
-  const health = new Health(reads === ds ? [urlOf(ds)] : [urlOf(ds), urlOf(reads)]);
+  const health = new Health(reads, config.db.acquireTimeoutMs);
   const schema = await getSchema();
 
   const apollo = new ApolloServer<RequestContext>({
@@ -218,7 +217,6 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
       health.startDraining();
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       await apollo.stop();
-      await health.close();
       if (redis) await disconnectRedis(redis);
     },
   };

@@ -1,34 +1,33 @@
 import type { Router } from 'express';
 import express from 'express';
-import { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { preparedQuery } from '../db/prepared-statements';
 
-const DATABASE_CHECK_TIMEOUT_MS = 1_000;
+/**
+ * The read behind readiness: a named statement on a table, through the pool
+ * that requests use. `SELECT 1` on a connection of its own answered while
+ * every customer read failed (the embedded database's session held stale
+ * statement names); this fails whenever a request's read would.
+ */
+const READINESS_READ = 'SELECT id FROM customer LIMIT 1';
 
 /**
  * Liveness and readiness, for a load balancer or Kubernetes probes.
  * `/healthz` answers while the process can serve HTTP at all (restart it if
- * not). `/readyz` says whether to send it traffic: not while draining for
- * shutdown, nor while PostgreSQL does not answer within a second. The check
- * has its own connection: a request pool busy under load is not an outage.
+ * not). `/readyz` says whether to send it traffic (PRODUCT.md §4: "can serve
+ * reads"): not while draining for shutdown, nor while a read where queries
+ * read (the replica, when there is one) fails or takes longer than a request
+ * may wait for a connection. A primary that is down while the replica
+ * answers leaves the instance ready: reads are served, writes answer
+ * SERVICE_UNAVAILABLE.
  */
 export class Health {
   private draining = false;
-  private readonly pools: Pool[];
 
-  /** The primary, and the replica this instance reads from, if any: both must answer. */
-  constructor(databaseUrls: string[]) {
-    this.pools = databaseUrls.map((url) => {
-      const pool = new Pool({
-        connectionString: url,
-        max: 1,
-        connectionTimeoutMillis: DATABASE_CHECK_TIMEOUT_MS,
-        application_name: 'customer360-health',
-      });
-      // A lost connection is reported by the next check, not by crashing the process.
-      pool.on('error', () => undefined);
-      return pool;
-    });
-  }
+  constructor(
+    private readonly reads: DataSource,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** From now on readiness is false, so the balancer stops sending new requests. */
   startDraining(): void {
@@ -45,32 +44,23 @@ export class Health {
         res.status(503).json({ status: 'draining' });
         return;
       }
-      const database = await this.databaseAnswers();
+      const database = await this.readsAnswer();
       res.status(database ? 200 : 503).json({ status: database ? 'ready' : 'unavailable', database });
     });
     return router;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.pools.map((pool) => pool.end()));
-  }
-
-  private async databaseAnswers(): Promise<boolean> {
-    const answers = await Promise.all(this.pools.map((pool) => this.answers(pool)));
-    return answers.every(Boolean);
-  }
-
-  private async answers(pool: Pool): Promise<boolean> {
+  private async readsAnswer(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), DATABASE_CHECK_TIMEOUT_MS);
+      timer = setTimeout(() => resolve(false), this.timeoutMs);
     });
-    const ping = pool.query('SELECT 1').then(
+    const read = preparedQuery(this.reads, READINESS_READ, []).then(
       () => true,
       () => false,
     );
     try {
-      return await Promise.race([ping, timeout]);
+      return await Promise.race([read, timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -1,0 +1,106 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { signToken } from '../../src/auth/token-issuer';
+import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
+import { CUSTOMER_360_FIELDS } from '../support/queries';
+
+/**
+ * The README's default (`npm start`, no DATABASE_URL) as many users meet it:
+ * the real entry point on the embedded database, read by many clients at
+ * once and again after the pool has closed its idle connections. PGlite is
+ * one PostgreSQL session behind every pooled connection, so anything that
+ * lives in the session (named prepared statements, an unnamed statement
+ * between Parse and Execute) is where concurrency breaks.
+ */
+const IDLE_TIMEOUT_MS = 300;
+
+describe('the embedded database under concurrency and after idle', () => {
+  let server: ChildProcess;
+  let url: string;
+  let token: string;
+  let ids: string[];
+
+  const site = (path: string) => url.replace('/graphql', path);
+  const read360 = async (id: string) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: `query($id: ID!) { customer(id: $id) { ${CUSTOMER_360_FIELDS} } }`,
+        variables: { id },
+      }),
+    });
+    return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
+  };
+
+  beforeAll(async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: '0',
+      EMBEDDED_DB_DIR: 'memory',
+      DEMO_CUSTOMERS: '60',
+      LOG_LEVEL: 'info',
+      // The pool closes idle connections after this long (pg's default is 10 s): short, so the test meets reconnection quickly.
+      DB_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+    };
+    delete env.DATABASE_URL;
+    delete env.DB_POOL_SIZE;
+    delete env.DB_PREPARED_STATEMENTS;
+    server = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../src/main.ts')], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      createInterface({ input: server.stdout! }).on('line', (line) => {
+        try {
+          const entry = JSON.parse(line) as { url?: string };
+          if (entry.url) resolve(entry.url);
+        } catch {
+          // not a JSON log line
+        }
+      });
+    });
+    token = await signToken({ sub: randomUUID(), roles: ['COMPLIANCE_AUDITOR'] }, DEVELOPMENT_JWT_SECRET);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ customers(first: 40) { edges { node { id } } } }' }),
+    });
+    ids = ((await res.json()) as any).data.customers.edges.map((e: any) => e.node.id);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server.exitCode === null) {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+  });
+
+  it('answers 40 simultaneous 360° reads without an error', async () => {
+    expect(ids).toHaveLength(40);
+    const answers = await Promise.all(ids.map(read360));
+    const failed = answers.filter((a) => a.status !== 200 || a.body.errors !== undefined);
+    expect(failed.map((a) => a.body.errors?.[0]?.extensions?.code)).toEqual([]);
+    // Each answer is its own customer's: a statement bound with another connection's parameters would mix them up.
+    expect(answers.map((a) => a.body.data.customer.id)).toEqual(ids);
+  });
+
+  it('answers reads, and stays ready, after the pool has closed its idle connections', async () => {
+    await Promise.all(ids.slice(0, 10).map(read360));
+    await new Promise((resolve) => setTimeout(resolve, IDLE_TIMEOUT_MS * 5));
+    for (const round of [1, 2]) {
+      const answers = await Promise.all(ids.slice(0, 10).map(read360));
+      expect({ round, codes: answers.flatMap((a) => a.body.errors ?? []).map((e) => e.extensions?.code) }).toEqual({
+        round,
+        codes: [],
+      });
+      await new Promise((resolve) => setTimeout(resolve, IDLE_TIMEOUT_MS * 5));
+    }
+    expect((await fetch(site('/readyz'))).status).toBe(200);
+  });
+});
