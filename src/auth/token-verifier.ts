@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey } fr
 import { LRUCache } from 'lru-cache';
 import { appError } from '../common/errors';
 import type { Principal } from './principal';
+import { canonicalUuid, isPartner } from './principal';
 import { Role, ROLES } from './roles';
 
 export interface TokenSettings {
@@ -77,11 +78,18 @@ function toPrincipal(payload: JWTPayload): Principal {
   if (typeof sub !== 'string' || sub === '') throw unauthenticated('The token has no subject');
   const known = Array.isArray(roles) ? roles.filter((r): r is Role => typeof r === 'string' && ROLES.has(r)) : [];
   if (known.length === 0) throw unauthenticated('The token carries no known role');
+  const partner = isPartner({ roles: known });
+  // A partner is never staff: a token mixing them would take whichever rules are looser.
+  if (partner && known.some((role) => role !== Role.PARTNER)) {
+    throw unauthenticated('A token carries either the PARTNER role or staff roles, not both');
+  }
+  const id = partner ? sub : canonicalUuid(sub);
+  if (id === undefined) throw unauthenticated("A staff token's subject must be the staff member's UUID");
   // Frozen: a remembered principal is shared by every request that carries the token.
   return Object.freeze({
-    id: sub,
+    id,
     roles: Object.freeze([...new Set(known)]) as Role[],
-    branchId: typeof branchId === 'string' && branchId !== '' ? branchId : undefined,
+    branchId: typeof branchId === 'string' && branchId !== '' ? (canonicalUuid(branchId) ?? branchId) : undefined,
     scopes: Object.freeze(
       Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [],
     ) as string[],

@@ -1,3 +1,4 @@
+import { sameStaff } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import { AccessPlan, accessPlanFor, leastOpenAccess } from './access-plan';
 import { Access, Column, COLUMN_OF_ROLE, ROW_SCOPE } from './policy';
@@ -33,7 +34,7 @@ export class RequestPrivacy {
         case 'ALL':
           return true;
         case 'OWN_BOOK':
-          return customer.relationshipManagerId === this.principal.id;
+          return sameStaff(customer.relationshipManagerId, this.principal.id);
         case 'OWN_BRANCH':
           return customer.branchId === this.principal.branchId;
       }

@@ -8,8 +8,8 @@ export type RowScope = { all: true } | { all: false; managerIds: string[]; branc
 export function rowScopeFor(principal: Principal, columns: readonly Column[]): RowScope {
   const rules = columns.map((c) => ROW_SCOPE[c]);
   if (rules.includes('ALL')) return { all: true };
-  // Ids are compared with uuid columns: a claim that is not a uuid matches no one rather than failing the query.
-  const managerIds = rules.includes('OWN_BOOK') && isUUID(principal.id) ? [principal.id] : [];
+  // A staff id is a UUID (the token verifier refuses any other); a branch claim that is not one matches no one rather than failing the query.
+  const managerIds = rules.includes('OWN_BOOK') ? [principal.id] : [];
   const branchIds =
     rules.includes('OWN_BRANCH') && principal.branchId && isUUID(principal.branchId) ? [principal.branchId] : [];
   return { all: false, managerIds, branchIds };

@@ -1,3 +1,4 @@
+import { isPartner } from '../auth/principal';
 import { GraphQLError, GraphQLSchema } from 'graphql';
 import { applyMiddleware, IMiddlewareFieldMap } from 'graphql-middleware';
 import { allow, deny, rule, shield } from 'graphql-shield';
@@ -14,7 +15,7 @@ function mayCall(callers: Callers, principal: Principal): boolean {
   if (callers === 'ANYONE') return true;
   const allowed: readonly string[] = callers === 'STAFF' ? STAFF_ROLES : callers;
   if (principal.roles.some((r) => allowed.includes(r))) return true;
-  return principal.roles.includes(Role.PARTNER) && principal.scopes.some((scope) => allowed.includes(`scope:${scope}`));
+  return isPartner(principal) && principal.scopes.some((scope) => allowed.includes(`scope:${scope}`));
 }
 
 const rules = new Map<string, ShieldRule>();

@@ -7,7 +7,6 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { createTokenVerifier } from '../auth/token-verifier';
 import { businessToday } from '../common/business-date';
@@ -17,11 +16,10 @@ import { auditPlugin } from '../modules/audit/audit.plugin';
 import { RequestPrivacy } from '../privacy/request-privacy';
 import { rowScopeFor } from '../privacy/row-scope';
 import type { Config } from '../config';
-import { isDatabaseUnavailable } from '../db/unavailable';
 import { queryCostPlugin, queryLimitRules } from './abuse/query-limits';
 import { createRateLimits } from './abuse/rate-limit';
 import type { RequestContext } from './context';
-import { describeSafely, formatError, unavailableStatus } from './errors';
+import { formatError, refusal, unavailableStatus } from './errors';
 import { Health } from './health';
 import { logger } from './logger';
 import { createLoaders, createReferenceData, perOperationState } from './loaders';
@@ -33,10 +31,11 @@ import {
   persistedQueryCache,
 } from './persisted-queries';
 import { connectRedis, disconnectRedis } from './redis';
-import { assignRequestId, currentRequestId } from './request-scope';
+import { assignRequestId } from './request-scope';
 import { RequestTrace, telemetryPlugin, traceRequests } from './request-telemetry';
 import { jitExecutor } from './executor';
 import { getSchema } from './schema';
+import { staffWritesNeedAStaffMember } from './staff-writes';
 import { createServices } from './services';
 
 export interface RunningApp {
@@ -97,6 +96,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       ...(config.partnerSafelist ? [partnerSafelist(partnerOperations)] : []),
       queryCostPlugin(schema, config.limits.cost),
+      staffWritesNeedAStaffMember,
       unavailableStatus,
       telemetryPlugin(metrics),
       auditPlugin,
@@ -220,26 +220,6 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
       if (redis) await disconnectRedis(redis);
     },
   };
-}
-
-/**
- * A request refused before GraphQL runs (token, rate limit, headers) keeps
- * its error; anything unexpected there is masked like an internal error,
- * with 503 when the database is what failed. (formatError adds the request id.)
- */
-function refusal(error: unknown): GraphQLError {
-  if (error instanceof GraphQLError && error.extensions.code) return error;
-  const unavailable = isDatabaseUnavailable(error);
-  logger.error({ ...describeSafely(error), requestId: currentRequestId() }, 'request refused before GraphQL');
-  return new GraphQLError(
-    unavailable ? 'The service is temporarily unavailable; please retry' : 'Internal server error',
-    {
-      extensions: {
-        code: unavailable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
-        http: { status: unavailable ? 503 : 500 },
-      },
-    },
-  );
 }
 
 /** Batched requests (a JSON array of operations) may hold at most this many; batching is off at 1. */

@@ -8,6 +8,9 @@ import type { RequestContext } from './context';
 import { logger } from './logger';
 import { currentRequestId } from './request-scope';
 
+/** Seconds a client should wait before retrying while the database is unavailable. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = '2';
+
 /** Codes whose message was written for the client; anything else is masked. */
 const CLIENT_CODES = new Set([
   'UNAUTHENTICATED',
@@ -127,9 +130,6 @@ function validationError(formatted: GraphQLFormattedError, error: ArgumentValida
   };
 }
 
-/** Seconds a client should wait before retrying while the database is unavailable. */
-const UNAVAILABLE_RETRY_AFTER_SECONDS = '2';
-
 /**
  * When nothing could be answered because the database is unavailable, the
  * response says so at the HTTP level too: 503 with Retry-After, which load
@@ -150,3 +150,25 @@ export const unavailableStatus: ApolloServerPlugin<RequestContext> = {
     };
   },
 };
+
+/**
+ * A request refused before GraphQL runs (token, rate limit, headers) keeps
+ * its error; anything unexpected there is masked like an internal error,
+ * with 503 when the database is what failed. (formatError adds the request id.)
+ */
+export function refusal(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError && error.extensions.code) return error;
+  const unavailable = isDatabaseUnavailable(error);
+  logger.error({ ...describeSafely(error), requestId: currentRequestId() }, 'request refused before GraphQL');
+  return new GraphQLError(
+    unavailable ? 'The service is temporarily unavailable; please retry' : 'Internal server error',
+    {
+      extensions: {
+        code: unavailable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
+        http: unavailable
+          ? { status: 503, headers: new Map([['retry-after', UNAVAILABLE_RETRY_AFTER_SECONDS]]) }
+          : { status: 500 },
+      },
+    },
+  );
+}

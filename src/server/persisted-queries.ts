@@ -1,10 +1,10 @@
+import { isPartner } from '../auth/principal';
 import { createHash } from 'node:crypto';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import KeyvRedis from '@keyv/redis';
 import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { Role } from '../auth/roles';
 import type { RequestContext } from './context';
 import Keyv from 'keyv';
 import { logger } from './logger';
@@ -79,7 +79,7 @@ export function expandRegisteredOperations(registry: OperationRegistry): Request
 export function partnerSafelist(registry: OperationRegistry): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ contextValue }) {
-      if (!contextValue.principal.roles.includes(Role.PARTNER)) return;
+      if (!isPartner(contextValue.principal)) return;
       return {
         async didResolveOperation({ queryHash }) {
           if (registry.hasHash(queryHash)) return;

@@ -14,6 +14,7 @@ import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
 import { InteractionService } from '../modules/interaction/interaction.service';
 import { TagService } from '../modules/tag/tag.service';
+import { StaffDirectory } from '../modules/organisation/staff-directory.service';
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
 export function createServices(ds: DataSource, config: Config) {
@@ -32,6 +33,7 @@ export function createServices(ds: DataSource, config: Config) {
     leadCommands: new LeadCommandService(idempotency, audit),
     campaignResponses: new CampaignResponseService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),
+    staff: new StaffDirectory(ds),
     audit,
   };
 }

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
 import { countStatements } from '../support/sql-counter';
 import { useTestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 const { app, make } = useTestApp();
 
@@ -19,7 +20,7 @@ describe('audit of reads', () => {
     const res = await app.gql(
       `query Page($b: [ID!]) { customers(filter: { branchIds: $b }) { edges { node { name phone aum holdings { edges { node { balance currency } } } } } } }`,
       { b: [branch.id] },
-      { as: { sub: 'risk-1', roles: [Role.RISK_OFFICER] } },
+      { as: { sub: staffId('risk-1'), roles: [Role.RISK_OFFICER] } },
     );
     expect(res.errors).toBeUndefined();
     const rows = await auditRows(res.headers.get('x-request-id')!);
@@ -31,7 +32,7 @@ describe('audit of reads', () => {
         .sort((x, y) => x.customer_id.localeCompare(y.customer_id))
         .map((r) => ({
           ...r,
-          actor_id: 'risk-1',
+          actor_id: staffId('risk-1'),
           actor_roles: ['RISK_OFFICER'],
           operation: 'READ',
           operation_name: 'Page',
@@ -45,7 +46,7 @@ describe('audit of reads', () => {
       `query ($id: ID!) { customer(id: $id) { name phone idNumber aum } }`,
       { id: customer.id },
       {
-        as: { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] },
+        as: { sub: staffId('agent'), roles: [Role.CALL_CENTER_AGENT] },
       },
     );
     expect(await auditRows(agent.headers.get('x-request-id')!)).toEqual([]);
@@ -126,7 +127,7 @@ describe('audit precision', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: `Bearer ${await app.token({ sub: 'a', roles: ['COMPLIANCE_AUDITOR'] })}`,
+        authorization: `Bearer ${await app.token({ sub: staffId('a'), roles: ['COMPLIANCE_AUDITOR'] })}`,
       },
       body: JSON.stringify({
         query: `query A($y: ID!) { customer(id: $y) { id } } query B($y: ID!) { customer(id: $y) { phone } }`,
@@ -166,7 +167,7 @@ describe('auditLog', () => {
 
   it('is for compliance auditors only', async () => {
     for (const role of [Role.RISK_OFFICER, Role.MARKETING_MANAGER, Role.PARTNER]) {
-      const res = await app.gql(`{ auditLog { totalCount } }`, undefined, { as: { sub: 'x', roles: [role] } });
+      const res = await app.gql(`{ auditLog { totalCount } }`, undefined, { as: { sub: staffId('x'), roles: [role] } });
       expect(res.errors?.[0].extensions.code).toBe('FORBIDDEN');
     }
   });
@@ -177,7 +178,7 @@ describe('audit of a batched request', () => {
 
   it('records each operation’s reads once, under its own name', async () => {
     const [x, y] = [await batched.make.customer(), await batched.make.customer()];
-    const token = await batched.app.token({ sub: 'batch-risk', roles: [Role.RISK_OFFICER] });
+    const token = await batched.app.token({ sub: staffId('batch-risk'), roles: [Role.RISK_OFFICER] });
     const one = (name: string, id: string) => ({
       query: `query ${name}($id: ID!) { customer(id: $id) { aum } }`,
       variables: { id },

@@ -1,6 +1,8 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
 import { startTestApp, TestApp } from '../support/test-app';
+import { Factory } from '../support/factories';
+import { staffId } from '../support/staff-ids';
 
 let app: TestApp;
 const now = () => Math.floor(Date.now() / 1000);
@@ -31,9 +33,9 @@ function expectUnauthenticated(res: Awaited<ReturnType<typeof meWith>>) {
 
 describe('tokens', () => {
   it('identifies the caller with me', async () => {
-    const token = await app.token({ sub: 'staff-1', roles: ['BRANCH_STAFF'], branchId: 'b-1' });
+    const token = await app.token({ sub: staffId('staff-1'), roles: ['BRANCH_STAFF'], branchId: 'b-1' });
     const res = await meWith(token);
-    expect(res.data.me).toEqual({ id: 'staff-1', roles: ['BRANCH_STAFF'], branchId: 'b-1', scopes: [] });
+    expect(res.data.me).toEqual({ id: staffId('staff-1'), roles: ['BRANCH_STAFF'], branchId: 'b-1', scopes: [] });
   });
 
   it('keeps several known roles and drops unknown ones', async () => {
@@ -51,34 +53,77 @@ describe('tokens', () => {
   });
 
   it('refuses an expired token, but tolerates 30 seconds of clock skew', async () => {
-    expectUnauthenticated(await meWith(await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() - 40 })));
-    expect((await meWith(await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() - 10 }))).data.me.id).toBe('s');
+    expectUnauthenticated(await meWith(await sign({ sub: staffId('s'), roles: ['RISK_OFFICER'], exp: now() - 40 })));
+    expect((await meWith(await sign({ sub: staffId('s'), roles: ['RISK_OFFICER'], exp: now() - 10 }))).data.me.id).toBe(
+      staffId('s'),
+    );
   });
 
   it('refuses a token that is not valid yet', async () => {
     expectUnauthenticated(
-      await meWith(await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() + 600, nbf: now() + 120 })),
+      await meWith(await sign({ sub: staffId('s'), roles: ['RISK_OFFICER'], exp: now() + 600, nbf: now() + 120 })),
     );
   });
 
   it('refuses a token signed with another key', async () => {
-    const forged = await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() + 600 }, undefined, 'x'.repeat(40));
+    const forged = await sign(
+      { sub: staffId('s'), roles: ['RISK_OFFICER'], exp: now() + 600 },
+      undefined,
+      'x'.repeat(40),
+    );
     expectUnauthenticated(await meWith(forged));
   });
 
   it('refuses alg: none', async () => {
-    const unsigned = new UnsecuredJWT({ sub: 's', roles: ['RISK_OFFICER'] }).setExpirationTime('5m').encode();
+    const unsigned = new UnsecuredJWT({ sub: staffId('s'), roles: ['RISK_OFFICER'] }).setExpirationTime('5m').encode();
     expectUnauthenticated(await meWith(unsigned));
   });
 
   it('refuses a token without exp or without sub', async () => {
-    expectUnauthenticated(await meWith(await sign({ sub: 's', roles: ['RISK_OFFICER'] })));
+    expectUnauthenticated(await meWith(await sign({ sub: staffId('s'), roles: ['RISK_OFFICER'] })));
     expectUnauthenticated(await meWith(await sign({ roles: ['RISK_OFFICER'], exp: now() + 600 })));
   });
 
+  it('refuses a token that carries PARTNER together with a staff role', async () => {
+    for (const staffRole of ['BRANCH_STAFF', 'RELATIONSHIP_MANAGER', 'COMPLIANCE_AUDITOR']) {
+      const mixed = await app.token({ sub: staffId('p-2'), roles: ['PARTNER', staffRole], scopes: ['leads:write'] });
+      expectUnauthenticated(await meWith(mixed));
+    }
+  });
+
+  it("refuses a staff token whose subject is not a UUID, and keeps a staff UUID's canonical lower-case form", async () => {
+    for (const sub of ['agent-1', '12345', `${staffId('x')}0`, ' ' + staffId('x')]) {
+      expectUnauthenticated(await meWith(await app.token({ sub, roles: ['CALL_CENTER_AGENT'] })));
+    }
+    const upper = staffId('upper').toUpperCase();
+    const me = await meWith(await app.token({ sub: upper, roles: ['CALL_CENTER_AGENT'] }));
+    expect(me.data.me.id).toBe(staffId('upper'));
+  });
+
+  it('lets a staff UUID that names no staff member read, but refuses its writes as FORBIDDEN before anything is stored', async () => {
+    const stranger = { sub: staffId('nobody-in-the-directory'), roles: ['CALL_CENTER_AGENT', 'MARKETING_MANAGER'] };
+    expect((await app.gql('{ tags { code } }', undefined, { as: stranger })).errors).toBeUndefined();
+    const customer = await new Factory(app.ds).customer();
+    const before = await app.ds.query('SELECT count(*)::int AS n FROM interaction');
+    const write = await app.gql(
+      `mutation ($i: RecordInteractionInput!) { recordInteraction(input: $i) { id } }`,
+      {
+        i: {
+          customerNo: customer.customerNo,
+          channel: 'BRANCH',
+          type: 'INQUIRY',
+          occurredAt: new Date().toISOString(),
+        },
+      },
+      { as: stranger },
+    );
+    expect(write.errors?.map((e) => e.extensions.code)).toEqual(['FORBIDDEN']);
+    expect(await app.ds.query('SELECT count(*)::int AS n FROM interaction')).toEqual(before);
+  });
+
   it('refuses a token with no known role', async () => {
-    expectUnauthenticated(await meWith(await sign({ sub: 's', roles: ['ADMIN'], exp: now() + 600 })));
-    expectUnauthenticated(await meWith(await sign({ sub: 's', exp: now() + 600 })));
+    expectUnauthenticated(await meWith(await sign({ sub: staffId('s'), roles: ['ADMIN'], exp: now() + 600 })));
+    expectUnauthenticated(await meWith(await sign({ sub: staffId('s'), exp: now() + 600 })));
   });
 
   it('refuses a garbled Authorization header', async () => {
@@ -97,10 +142,10 @@ describe('issuer and audience, when configured', () => {
     strict.gql(`{ me { id } }`, undefined, { as: null, headers: { authorization: `Bearer ${token}` } });
 
   it('accepts the configured issuer and audience and refuses others', async () => {
-    const claims = { sub: 's', roles: ['RISK_OFFICER'], exp: now() + 600 };
+    const claims = { sub: staffId('s'), roles: ['RISK_OFFICER'], exp: now() + 600 };
     expect(
       (await call(await sign({ ...claims, iss: 'https://idp.bank.example', aud: 'customer360' }))).data.me.id,
-    ).toBe('s');
+    ).toBe(staffId('s'));
     expect((await call(await sign({ ...claims, iss: 'https://evil.example', aud: 'customer360' }))).status).toBe(401);
     expect((await call(await sign({ ...claims, iss: 'https://idp.bank.example', aud: 'other' }))).status).toBe(401);
   });
@@ -134,14 +179,14 @@ describe('RS256 through a JWKS URL', () => {
     rsaApp.gql(`{ me { id } }`, undefined, { as: null, headers: { authorization: `Bearer ${token}` } });
 
   it('accepts a token signed by the identity provider’s key', async () => {
-    const token = await new SignJWT({ sub: 'rs', roles: ['RISK_OFFICER'] })
+    const token = await new SignJWT({ sub: staffId('rs'), roles: ['RISK_OFFICER'] })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setExpirationTime('5m')
       .sign(privateKey);
-    expect((await call(token)).data.me.id).toBe('rs');
+    expect((await call(token)).data.me.id).toBe(staffId('rs'));
   });
 
   it('refuses an HS256 token, whatever secret signed it', async () => {
-    expect((await call(await sign({ sub: 's', roles: ['RISK_OFFICER'], exp: now() + 600 }))).status).toBe(401);
+    expect((await call(await sign({ sub: staffId('s'), roles: ['RISK_OFFICER'], exp: now() + 600 }))).status).toBe(401);
   });
 });

@@ -1,5 +1,6 @@
 import { Role } from '../../src/auth/roles';
 import { useTestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 const { app, make } = useTestApp();
 
@@ -65,14 +66,24 @@ describe('campaign lifecycle', () => {
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', currentStatus: 'DRAFT' });
   });
 
-  it('is maker-checker: the creator cannot approve or reject', async () => {
+  it('is maker-checker: the creator cannot approve or reject, whatever the letter case of their id', async () => {
     const { maker } = await managers();
     const id = (await app.gql(CREATE, { input: plan() }, { as: maker })).data.createCampaign.id;
     await app.gql(act('submitCampaign'), { id }, { as: maker });
+    // The same staff id in upper case is the same person (PRODUCT.md §2), not a second manager.
+    const shouting = { ...maker, sub: maker.sub.toUpperCase() };
     for (const mutation of ['approveCampaign', 'rejectCampaign']) {
-      const res = await app.gql(act(mutation), { id }, { as: maker });
-      expect(res.errors?.[0].extensions.code).toBe('FORBIDDEN');
+      for (const as of [maker, shouting]) {
+        const res = await app.gql(act(mutation), { id }, { as });
+        expect({ mutation, sub: as.sub, codes: res.errors?.map((e) => e.extensions.code) }).toEqual({
+          mutation,
+          sub: as.sub,
+          codes: ['FORBIDDEN'],
+        });
+      }
     }
+    const [row] = await app.ds.query('SELECT status, approved_by FROM campaign WHERE id = $1', [id]);
+    expect(row).toEqual({ status: 'PENDING_APPROVAL', approved_by: null });
   });
 
   it('returns a rejected campaign to draft when it is edited', async () => {
@@ -163,7 +174,11 @@ describe('campaign metrics', () => {
       });
     }
     const query = `query ($id: ID!) { campaign(id: $id) { metrics { targeted contacted responded converted participationRate conversionRate revenue cost roi } } }`;
-    const res = await app.gql(query, { id: campaign.id }, { as: { sub: 'm', roles: [Role.MARKETING_ANALYST] } });
+    const res = await app.gql(
+      query,
+      { id: campaign.id },
+      { as: { sub: staffId('m'), roles: [Role.MARKETING_ANALYST] } },
+    );
     expect(res.data.campaign.metrics).toEqual({
       targeted: 5,
       contacted: 3,
@@ -175,7 +190,11 @@ describe('campaign metrics', () => {
       cost: '1000.00',
       roi: 1.5,
     });
-    const agent = await app.gql(query, { id: campaign.id }, { as: { sub: 'a', roles: [Role.CALL_CENTER_AGENT] } });
+    const agent = await app.gql(
+      query,
+      { id: campaign.id },
+      { as: { sub: staffId('a'), roles: [Role.CALL_CENTER_AGENT] } },
+    );
     expect(agent.data.campaign.metrics).toBeNull();
     expect(agent.errors?.[0].extensions.code).toBe('FORBIDDEN');
   });

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { signToken } from '../../src/auth/token-issuer';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
+import { staffId } from '../support/staff-ids';
 
 /**
  * `npm start` with no DATABASE_URL: the real entry point, as its own process,
@@ -44,7 +45,7 @@ describe('the server on the embedded database', () => {
   });
 
   it('serves demo customers with their 360° view', async () => {
-    const token = await signToken({ sub: 'smoke', roles: ['CALL_CENTER_AGENT'] }, DEVELOPMENT_JWT_SECRET);
+    const token = await signToken({ sub: staffId('smoke'), roles: ['CALL_CENTER_AGENT'] }, DEVELOPMENT_JWT_SECRET);
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -1,10 +1,11 @@
 import { encodeCursor } from '../../src/common/pagination';
 import { useTestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 const { app, make } = useTestApp();
 
 async function post(body: string) {
-  const token = await app.token({ sub: 'a', roles: ['COMPLIANCE_AUDITOR'] });
+  const token = await app.token({ sub: staffId('a'), roles: ['COMPLIANCE_AUDITOR'] });
   const res = await fetch(app.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -35,7 +36,7 @@ describe('requests refused before GraphQL runs', () => {
   });
 
   it('refuse a NUL character in a GET query string', async () => {
-    const token = await app.token({ sub: 'a', roles: ['COMPLIANCE_AUDITOR'] });
+    const token = await app.token({ sub: staffId('a'), roles: ['COMPLIANCE_AUDITOR'] });
     const query = encodeURIComponent('query ($n: String!) { customerByNumber(customerNo: $n) { id } }');
     const res = await fetch(`${app.url}?query=${query}&variables=${encodeURIComponent('{"n":"C\u0000"}')}`, {
       headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': '1' },
@@ -105,7 +106,7 @@ describe('in production', () => {
       { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' },
     ],
   ])('refuses %s a browser could send cross-site without a preflight (CSRF)', async (_kind, init) => {
-    const token = await prod.token({ sub: 'csrf', roles: ['COMPLIANCE_AUDITOR'] });
+    const token = await prod.token({ sub: staffId('csrf'), roles: ['COMPLIANCE_AUDITOR'] });
     const url = init.method === 'GET' ? `${prod.url}?query=${encodeURIComponent('{ me { id } }')}` : prod.url;
     const res = await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
     expect(res.status).toBe(400);

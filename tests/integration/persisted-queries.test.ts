@@ -4,6 +4,7 @@ import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { OperationRegistry } from '../../src/server/persisted-queries';
 import { startTestApp, TestApp, useTestApp } from '../support/test-app';
 import manifest from '../../persisted-queries/partner.json';
+import { staffId } from '../support/staff-ids';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const registered = (name: string) => manifest.operations.find((op) => op.name === name)!;
@@ -78,13 +79,17 @@ describe('safelist mode', () => {
   });
 
   it('leaves staff free to send any operation', async () => {
-    const res = await post(app, { query: '{ me { id } }' }, { sub: 'staff-1', roles: [Role.CALL_CENTER_AGENT] });
-    expect(res.body.data.me.id).toBe('staff-1');
+    const res = await post(
+      app,
+      { query: '{ me { id } }' },
+      { sub: staffId('staff-1'), roles: [Role.CALL_CENTER_AGENT] },
+    );
+    expect(res.body.data.me.id).toBe(staffId('staff-1'));
   });
 });
 
 describe('automatic persisted queries', () => {
-  const staff = { sub: 'apq-staff', roles: [Role.CALL_CENTER_AGENT] };
+  const staff = { sub: staffId('apq-staff'), roles: [Role.CALL_CENTER_AGENT] };
 
   it('asks for the text of an unknown hash, then runs it by hash', async () => {
     const { app, close } = await startTestApp().then((a) => ({ app: a, close: () => a.close() }));
@@ -92,8 +97,8 @@ describe('automatic persisted queries', () => {
       const query = `{ me { id roles } } # ${randomUUID()}`;
       const unknown = await post(app, byHash(sha256(query)), staff);
       expect(unknown.body.errors?.[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
-      expect((await post(app, byHash(sha256(query), { query }), staff)).body.data.me.id).toBe('apq-staff');
-      expect((await post(app, byHash(sha256(query)), staff)).body.data.me.id).toBe('apq-staff');
+      expect((await post(app, byHash(sha256(query), { query }), staff)).body.data.me.id).toBe(staffId('apq-staff'));
+      expect((await post(app, byHash(sha256(query)), staff)).body.data.me.id).toBe(staffId('apq-staff'));
     } finally {
       await close();
     }
@@ -104,8 +109,8 @@ describe('automatic persisted queries', () => {
     const [first, second] = await Promise.all([startTestApp(env), startTestApp(env)]);
     try {
       const query = `{ me { id } } # ${randomUUID()}`;
-      expect((await post(first, byHash(sha256(query), { query }), staff)).body.data.me.id).toBe('apq-staff');
-      expect((await post(second, byHash(sha256(query)), staff)).body.data.me.id).toBe('apq-staff');
+      expect((await post(first, byHash(sha256(query), { query }), staff)).body.data.me.id).toBe(staffId('apq-staff'));
+      expect((await post(second, byHash(sha256(query)), staff)).body.data.me.id).toBe(staffId('apq-staff'));
     } finally {
       await Promise.all([first.close(), second.close()]);
     }

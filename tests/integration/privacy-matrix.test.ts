@@ -6,6 +6,7 @@ import { Column, COLUMN_OF_ROLE, COLUMNS, FIELD_POLICY } from '../../src/privacy
 import { getSchema } from '../../src/server/schema';
 import { Factory } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 /**
  * Generated from the policy: for every role and every field of the types
@@ -164,7 +165,7 @@ describe('masks in responses', () => {
     const res = await app.gql(
       `query ($id: ID!) { customer(id: $id) { name idNumber phone email address holdings { edges { node { accountNo } } } } }`,
       { id: customerId },
-      { as: { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] } },
+      { as: { sub: staffId('agent'), roles: [Role.CALL_CENTER_AGENT] } },
     );
     expect(res.data.customer).toEqual({
       name: '欧阳娜娜',
@@ -180,7 +181,7 @@ describe('masks in responses', () => {
     const res = await app.gql(
       `query ($id: ID!) { customer(id: $id) { name phone aum } }`,
       { id: customerId },
-      { as: { sub: 'x', roles: [Role.MARKETING_ANALYST, Role.CALL_CENTER_AGENT] } },
+      { as: { sub: staffId('x'), roles: [Role.MARKETING_ANALYST, Role.CALL_CENTER_AGENT] } },
     );
     expect(res.errors?.map((e) => e.path?.join('.'))).toEqual(['customer.aum']);
     expect(res.data.customer).toEqual({ name: '欧阳娜娜', phone: '139****5678', aum: null });

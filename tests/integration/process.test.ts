@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { signToken, TokenClaims } from '../../src/auth/token-issuer';
 import { createTestDatabase } from '../support/test-database';
+import { staffId } from '../support/staff-ids';
 
 /**
  * The gateway as operators run it: `src/main.ts` in its own process, its
@@ -66,7 +67,7 @@ async function gql(query: string, variables: Record<string, unknown>, claims: To
   return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
 }
 
-const auditor = { sub: 'auditor-7', roles: ['COMPLIANCE_AUDITOR'] };
+const auditor = { sub: staffId('auditor-7'), roles: ['COMPLIANCE_AUDITOR'] };
 const site = (route: string) => url.replace('/graphql', route);
 
 async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
@@ -138,7 +139,7 @@ it('logs each request with its id, operation, principal and duration, and no per
     .filter((line) => line.msg === 'request');
   expect(requests.find((line) => line.operation === 'Book')).toMatchObject({
     requestId: expect.any(String),
-    principalId: 'auditor-7',
+    principalId: staffId('auditor-7'),
     status: 200,
     outcome: 'success',
     durationMs: expect.any(Number),

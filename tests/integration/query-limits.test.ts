@@ -1,11 +1,12 @@
 import { countStatements } from '../support/sql-counter';
 import { useTestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 const { app } = useTestApp({ MAX_BATCH_OPERATIONS: '3', MAX_BODY_BYTES: '20000' });
 
 /** Sends a body as is, and counts the SQL it caused: a refused query must cost the database nothing. */
 async function send(body: unknown) {
-  const token = await app.token({ sub: 'limits', roles: ['COMPLIANCE_AUDITOR'] });
+  const token = await app.token({ sub: staffId('limits'), roles: ['COMPLIANCE_AUDITOR'] });
   const counter = countStatements();
   try {
     const res = await fetch(app.url, {
@@ -126,7 +127,7 @@ describe('malicious queries are refused before any resolver runs', () => {
   it('a batch within the limit runs each operation', async () => {
     const res = await send(Array.from({ length: 3 }, () => ({ query: '{ me { id } }' })));
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(Array.from({ length: 3 }, () => ({ data: { me: { id: 'limits' } } })));
+    expect(res.body).toEqual(Array.from({ length: 3 }, () => ({ data: { me: { id: staffId('limits') } } })));
   });
 
   it('an oversized body: 413 BAD_REQUEST', async () => {

@@ -7,7 +7,7 @@ const ME = '{ me { id } }';
 
 /** A principal no other test or earlier run has used, so its budget starts full. */
 const fresh = (roles: string[] = [Role.CALL_CENTER_AGENT], scopes?: string[]) => ({
-  sub: `rl-${randomUUID()}`,
+  sub: randomUUID(),
   roles,
   scopes,
 });

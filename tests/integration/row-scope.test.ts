@@ -1,5 +1,6 @@
 import { Role } from '../../src/auth/roles';
 import { useTestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 const { app, make } = useTestApp();
 
@@ -31,7 +32,7 @@ describe('row scope', () => {
 
   it('shows branch staff the customers of their branch', async () => {
     const w = await twoBooksInTwoBranches();
-    const as = { sub: 'teller-1', roles: [Role.BRANCH_STAFF], branchId: w.north.id };
+    const as = { sub: staffId('teller-1'), roles: [Role.BRANCH_STAFF], branchId: w.north.id };
     const page = await app.gql(list, { f: { branchIds: [w.north.id, w.south.id] } }, { as });
     expect(ids(page)).toEqual([w.ofA.id, w.ofB.id].sort());
     expect((await app.gql(byId, { id: w.southern.id }, { as })).data.customer).toBeNull();
@@ -39,7 +40,7 @@ describe('row scope', () => {
 
   it('shows branch staff without a branch claim no one', async () => {
     const w = await twoBooksInTwoBranches();
-    const as = { sub: 'teller-2', roles: [Role.BRANCH_STAFF] };
+    const as = { sub: staffId('teller-2'), roles: [Role.BRANCH_STAFF] };
     expect((await app.gql(list, { f: { branchIds: [w.north.id] } }, { as })).data.customers.totalCount).toBe(0);
   });
 
@@ -61,7 +62,7 @@ describe('row scope', () => {
   });
 
   it('refuses an AUM range to callers who see only the band, and lets them filter by band', async () => {
-    const agent = { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] };
+    const agent = { sub: staffId('agent'), roles: [Role.CALL_CENTER_AGENT] };
     const range = await app.gql(`{ customers(filter: { aumMin: "100.00" }) { totalCount } }`, undefined, { as: agent });
     expect(range.errors?.[0].extensions.code).toBe('FORBIDDEN');
     const band = await app.gql(`{ customers(filter: { aumBands: [OVER_6M] }) { totalCount } }`, undefined, {
@@ -74,7 +75,7 @@ describe('row scope', () => {
     const branch = await make.branch();
     const customer = await make.customer({ branchId: branch.id, name: '司马光', customerNo: 'SM001' });
     const search = (term: string, roles: Role[]) =>
-      app.gql(list, { f: { branchIds: [branch.id], search: term } }, { as: { sub: 'x', roles } }).then(ids);
+      app.gql(list, { f: { branchIds: [branch.id], search: term } }, { as: { sub: staffId('x'), roles } }).then(ids);
     expect(await search('司马', [Role.CALL_CENTER_AGENT])).toEqual([customer.id]);
     expect(await search('司马', [Role.MARKETING_ANALYST])).toEqual([]);
     expect(await search('SM0', [Role.MARKETING_ANALYST])).toEqual([customer.id]);
@@ -122,8 +123,8 @@ describe('two roles at once', () => {
   it('never see each other’s values when they query the same customer concurrently', async () => {
     const customer = await make.customer({ phone: '13700001111' });
     const query = `query ($id: ID!) { customer(id: $id) { phone } }`;
-    const auditor = { sub: 'aud', roles: [Role.COMPLIANCE_AUDITOR] };
-    const agent = { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] };
+    const auditor = { sub: staffId('aud'), roles: [Role.COMPLIANCE_AUDITOR] };
+    const agent = { sub: staffId('agent'), roles: [Role.CALL_CENTER_AGENT] };
     const calls = Array.from({ length: 20 }, (_, i) =>
       app.gql(query, { id: customer.id }, { as: i % 2 ? auditor : agent }),
     );

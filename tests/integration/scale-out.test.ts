@@ -8,6 +8,7 @@ import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { createTestDatabase } from '../support/test-database';
 import { startTestApp, TestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 const SECRET = 'scale-out-test-secret-at-least-32-chars';
 
@@ -52,7 +53,7 @@ describe('read replicas', () => {
     await Promise.all(dbs.map((db) => db.drop()));
   });
 
-  const auditor = { sub: 'replica-auditor', roles: [Role.COMPLIANCE_AUDITOR] };
+  const auditor = { sub: staffId('replica-auditor'), roles: [Role.COMPLIANCE_AUDITOR] };
   let factory: Factory | undefined;
   const make = () => (factory ??= new Factory(primary));
 

@@ -54,7 +54,7 @@ describe('tags by hand', () => {
       code: 'BAD_USER_INPUT',
       field: 'tagCode',
     });
-    const agent = { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] };
+    const agent = { sub: (await make.staff()).id, roles: [Role.CALL_CENTER_AGENT] };
     expect((await app.gql(ASSIGN, { c: own.id, t: 'X' }, { as: agent })).errors?.[0].extensions.code).toBe('FORBIDDEN');
   });
 });
@@ -72,7 +72,7 @@ describe('consent', () => {
     await make.enrollment(other.id, customer.id, { channel: Channel.MOBILE_APP });
     await make.enrollment(done.id, customer.id, { channel: Channel.WECHAT });
 
-    const agent = { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] };
+    const agent = { sub: (await make.staff()).id, roles: [Role.CALL_CENTER_AGENT] };
     const res = await app.gql(CONSENT, { c: customer.id, p: 'MARKETING', ch: 'WECHAT', g: false }, { as: agent });
     expect(res.data.updateConsent).toEqual({ purpose: 'MARKETING', channel: 'WECHAT', granted: false });
 
@@ -85,7 +85,7 @@ describe('consent', () => {
 
   it('keeps one record per purpose and channel, and checks that only MARKETING has a channel', async () => {
     const customer = await make.customer();
-    const agent = { sub: 'agent', roles: [Role.CALL_CENTER_AGENT] };
+    const agent = { sub: (await make.staff()).id, roles: [Role.CALL_CENTER_AGENT] };
     await app.gql(CONSENT, { c: customer.id, p: 'PARTNER_SHARING', g: true }, { as: agent });
     await app.gql(CONSENT, { c: customer.id, p: 'PARTNER_SHARING', g: false }, { as: agent });
     const rows = await app.ds.query(

@@ -6,6 +6,7 @@ import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { countStatements } from '../support/sql-counter';
 import { Role } from '../../src/auth/roles';
 import { startTestApp, TestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 let app: TestApp;
 let branchId: string;
@@ -178,7 +179,7 @@ describe('look-ahead from the root resolver', () => {
       app.gql(
         `query ($id: ID!) { customer(id: $id) { tags { source } interactions(first: 5) { edges { node { id } } } } }`,
         { id: customerIds[3] },
-        { as: { sub: 'analyst', roles: [Role.MARKETING_ANALYST] } },
+        { as: { sub: staffId('analyst'), roles: [Role.MARKETING_ANALYST] } },
       ),
     );
     expect(result.data.customer.tags).toHaveLength(1);

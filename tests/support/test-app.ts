@@ -6,6 +6,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { startApp } from '../../src/server/app';
 import { Factory } from './factories';
 import { createTestDatabase } from './test-database';
+import { staffId } from './staff-ids';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -20,7 +21,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export const AUDITOR: TokenClaims = { sub: 'test-auditor', roles: [Role.COMPLIANCE_AUDITOR] };
+export const AUDITOR: TokenClaims = { sub: staffId('test-auditor'), roles: [Role.COMPLIANCE_AUDITOR] };
 
 export interface TestApp {
   url: string;

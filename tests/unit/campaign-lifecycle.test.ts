@@ -32,8 +32,10 @@ describe('the campaign lifecycle', () => {
     expect(nextStatus('update', CampaignStatus.APPROVED)).toBeUndefined();
   });
 
-  it('lets only someone other than the creator check a campaign', () => {
-    expect(isCheckerFor({ createdBy: 'a' }, 'a')).toBe(false);
-    expect(isCheckerFor({ createdBy: 'a' }, 'b')).toBe(true);
+  it('lets only someone other than the creator check a campaign, whatever the letter case of the id', () => {
+    const maker = '6f1c2a4e-0b7d-4c55-9e21-3a8f0d6b9c11';
+    expect(isCheckerFor({ createdBy: maker }, maker)).toBe(false);
+    expect(isCheckerFor({ createdBy: maker }, maker.toUpperCase())).toBe(false);
+    expect(isCheckerFor({ createdBy: maker }, '0c9e8d7f-1a2b-4c3d-8e4f-5a6b7c8d9e0f')).toBe(true);
   });
 });

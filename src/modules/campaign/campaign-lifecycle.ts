@@ -1,3 +1,4 @@
+import { sameStaff } from '../../auth/principal';
 import { CampaignStatus as S } from './campaign.enums';
 
 /**
@@ -26,5 +27,5 @@ export function nextStatus(action: CampaignAction, current: S): S | undefined {
 
 /** Maker-checker: a campaign is approved or rejected by someone other than its creator. */
 export function isCheckerFor(campaign: { createdBy: string }, actorId: string): boolean {
-  return campaign.createdBy !== actorId;
+  return !sameStaff(campaign.createdBy, actorId);
 }

@@ -1,5 +1,5 @@
+import { isPartner } from '../../auth/principal';
 import { EntityManager } from 'typeorm';
-import { Role } from '../../auth/roles';
 import { appError } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import type { RequestContext } from '../../server/context';
@@ -18,7 +18,7 @@ export async function writableCustomer(
   by: { id: string } | { customerNo: string },
 ): Promise<CustomerEntity> {
   // Partners have no read scope; what they may write to is set by the customer's consent.
-  const query = ctx.principal.roles.includes(Role.PARTNER)
+  const query = isPartner(ctx.principal)
     ? em
         .getRepository(CustomerEntity)
         .createQueryBuilder('c')

@@ -1,6 +1,6 @@
+import { isPartner } from '../../auth/principal';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { Role } from '../../auth/roles';
 import { appError, badUserInput } from '../../common/errors';
 import type { RequestContext } from '../../server/context';
 
@@ -28,7 +28,7 @@ export class IdempotencyService {
     // The header wins over the input's externalRef.
     const key = ctx.idempotencyKey ?? externalRef ?? null;
     if (!key) {
-      if (ctx.principal.roles.includes(Role.PARTNER)) {
+      if (isPartner(ctx.principal)) {
         throw badUserInput('externalRef', 'Partner writes need an Idempotency-Key header or an externalRef');
       }
       return this.ds.transaction(work);

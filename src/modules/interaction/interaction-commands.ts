@@ -1,6 +1,6 @@
-import { isUUID, IsOptional, IsUUID, MaxLength } from 'class-validator';
+import { isPartner } from '../../auth/principal';
+import { IsOptional, IsUUID, MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { Role } from '../../auth/roles';
 import { appError, badUserInput } from '../../common/errors';
 import { DateTimeScalar } from '../../common/scalars';
 import type { RequestContext } from '../../server/context';
@@ -73,7 +73,7 @@ export class InteractionCommandService {
     }
     return this.idempotency.run(ctx, 'recordInteraction', input, input.externalRef, async (em) => {
       const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo });
-      const partner = ctx.principal.roles.includes(Role.PARTNER);
+      const partner = isPartner(ctx.principal);
       const [row] = await em.query(
         `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -84,7 +84,7 @@ export class InteractionCommandService {
           input.occurredAt,
           input.summary ?? null,
           input.outcome ?? null,
-          !partner && isUUID(ctx.principal.id) ? ctx.principal.id : null,
+          partner ? null : ctx.principal.id,
           partner ? ctx.principal.id : null,
           input.campaignId ?? null,
         ],

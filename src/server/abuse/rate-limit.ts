@@ -1,8 +1,8 @@
+import { isPartner } from '../../auth/principal';
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from '../../auth/principal';
-import { Role } from '../../auth/roles';
 import type { RateLimitSettings } from '../../config';
 import type { RedisClient } from '../redis';
 
@@ -49,9 +49,8 @@ export function createRateLimits(
   const failures = limiter(settings.failedAuthentication, 'failed-auth');
 
   const perPrincipal: RateLimit = async (principal, operations = 1) => {
-    const isPartner = principal.roles.includes(Role.PARTNER);
     try {
-      await (isPartner ? partner : staff).consume(principal.id, operations);
+      await (isPartner(principal) ? partner : staff).consume(principal.id, operations);
     } catch (outcome) {
       if (!(outcome instanceof RateLimiterRes)) throw outcome;
       throw rateLimited(retryAfterOf(outcome));
