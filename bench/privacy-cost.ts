@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Role } from '../src/auth/roles';
 import { signToken } from '../src/auth/token-issuer';
+import { BENCH_AGENT_ID } from './workloads';
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
@@ -71,7 +72,7 @@ async function main() {
     options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } },
   });
   const seconds = Number(values.seconds);
-  const token = await signToken({ sub: 'bench-agent', roles: [Role.CALL_CENTER_AGENT] }, SECRET, { expiresIn: '1h' });
+  const token = await signToken({ sub: BENCH_AGENT_ID, roles: [Role.CALL_CENTER_AGENT] }, SECRET, { expiresIn: '1h' });
   const runs: Record<string, number[]> = {};
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const privacy of ['on', 'off'] as const) {

@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Role, Scope } from '../src/auth/roles';
 import { signToken } from '../src/auth/token-issuer';
-import { W1_CUSTOMER_360, W2_SEGMENT_PAGE, W3_RECORD_INTERACTION } from './workloads';
+import { BENCH_ANALYST_ID, W1_CUSTOMER_360, W2_SEGMENT_PAGE, W3_RECORD_INTERACTION } from './workloads';
 import { countGatewayStatements } from './statement-count';
 
 const ROOT = path.join(__dirname, '..');
@@ -64,7 +64,7 @@ async function main() {
   try {
     const tokens = {
       rm: await signToken({ sub: samples.rmId, roles: [Role.RELATIONSHIP_MANAGER] }, SECRET, { expiresIn: '2h' }),
-      analyst: await signToken({ sub: 'bench-analyst', roles: [Role.MARKETING_ANALYST] }, SECRET, { expiresIn: '2h' }),
+      analyst: await signToken({ sub: BENCH_ANALYST_ID, roles: [Role.MARKETING_ANALYST] }, SECRET, { expiresIn: '2h' }),
       partner: await signToken(
         { sub: 'bench-partner', roles: [Role.PARTNER], scopes: [Scope.INTERACTIONS_WRITE] },
         SECRET,

@@ -6,7 +6,7 @@ import { createDataSource } from '../src/db/data-source';
 import { startApp } from '../src/server/app';
 import { countStatements } from '../tests/support/sql-counter';
 import type { Samples } from './run';
-import { W1_CUSTOMER_360, W2_SEGMENT_PAGE, W3_RECORD_INTERACTION } from './workloads';
+import { BENCH_ANALYST_ID, W1_CUSTOMER_360, W2_SEGMENT_PAGE, W3_RECORD_INTERACTION } from './workloads';
 
 /**
  * SQL statements per request of each workload, counted at the driver on an
@@ -57,7 +57,7 @@ export async function countGatewayStatements(databaseUrl: string, samples: Sampl
         { query: W1_CUSTOMER_360, variables: { id: samples.w1Ids[0] } },
       ),
       'W2 gateway': await ask(
-        { sub: 'bench-analyst', roles: [Role.MARKETING_ANALYST] },
+        { sub: BENCH_ANALYST_ID, roles: [Role.MARKETING_ANALYST] },
         { query: W2_SEGMENT_PAGE, variables: samples.w2 },
       ),
       'W3 gateway': await ask(

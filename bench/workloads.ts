@@ -40,3 +40,7 @@ export const W2_SEGMENT_PAGE = `query SegmentPage($tier: Tier!, $tag: String!) {
 /** W3: a partner writes back an interaction; registered in persisted-queries/partner.json. */
 export const W3_RECORD_INTERACTION =
   'mutation RecordInteraction($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }';
+
+/** Staff subjects are UUIDs (PRODUCT.md §2); these readers need no staff row, since they only read. */
+export const BENCH_ANALYST_ID = '00000000-0000-4000-8000-0000000000a1';
+export const BENCH_AGENT_ID = '00000000-0000-4000-8000-0000000000a2';
