@@ -16,7 +16,7 @@ import { auditPlugin } from '../modules/audit/audit.plugin';
 import { RequestPrivacy } from '../privacy/request-privacy';
 import { rowScopeFor } from '../privacy/row-scope';
 import type { Config } from '../config';
-import { queryCostPlugin, queryLimitRules } from './abuse/query-limits';
+import { directiveFloodCheck, queryCostPlugin, queryLimitRules } from './abuse/query-limits';
 import { createRateLimits } from './abuse/rate-limit';
 import type { RequestContext } from './context';
 import { formatError, refusal, unavailableStatus } from './errors';
@@ -68,6 +68,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
   metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
   const health = new Health(reads, config.db.acquireTimeoutMs);
   const schema = await getSchema();
+  const refuseDirectiveFlood = directiveFloodCheck(config.limits, schema);
 
   const apollo = new ApolloServer<RequestContext>({
     ...(config.executor === 'jit' ? { gateway: jitExecutor(schema) } : { schema }),
@@ -145,6 +146,10 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
           });
           trace.principalId = principal.id;
           await rateLimits.perPrincipal(principal, Array.isArray(req.body) ? req.body.length : 1);
+          // Apollo creates the context before it parses. Later is too late for one error: a hook that throws
+          // before validation answers 500, and a validation rule runs beside graphql's, which report each copy.
+          for (const operation of Array.isArray(req.body) ? req.body : [req.method === 'GET' ? req.query : req.body])
+            refuseDirectiveFlood((operation as { query?: unknown } | undefined)?.query);
           const today = businessToday(config.businessTimeZone);
           const privacy = new RequestPrivacy(principal);
           const scope = rowScopeFor(principal, privacy.columns);

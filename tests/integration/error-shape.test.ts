@@ -50,6 +50,21 @@ describe('requests refused before GraphQL runs', () => {
   });
 });
 
+describe('operations the document does not resolve', () => {
+  it.each([
+    ['an operationName that names no operation', { query: 'query A { me { id } }', operationName: 'B' }],
+    ['two anonymous operations', { query: '{ me { id } } { me { roles } }' }],
+    ['two named operations and no operationName', { query: 'query A { me { id } } query B { me { roles } }' }],
+  ])('answer %s with 400 BAD_REQUEST on either executor', async (_case, body) => {
+    const res = await post(JSON.stringify(body));
+    expect(res.status).toBe(400);
+    const { data, errors } = JSON.parse(res.text);
+    expect(data).toBeUndefined();
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) expect(error.extensions).toEqual({ code: 'BAD_REQUEST', requestId: res.requestId });
+  });
+});
+
 it('answers GraphQL without an ETag: answers depend on the caller and are never revalidated', async () => {
   const res = await post(JSON.stringify({ query: '{ me { id } }' }));
   expect(res.status).toBe(200);

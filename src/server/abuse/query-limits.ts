@@ -10,6 +10,10 @@ import {
   GraphQLSchema,
   GraphQLType,
   isListType,
+  Lexer,
+  Source,
+  Token,
+  TokenKind,
   ValidationContext,
   ValidationRule,
   visit,
@@ -47,9 +51,85 @@ const armorCallbacks = {
 export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.depth, ...armorCallbacks }),
-    maxAliasesRule({ n: limits.aliases, ...armorCallbacks }),
+    // Armor leaves `__typename` aliases uncounted by default; a hundred of them still cost a hundred fields.
+    maxAliasesRule({ n: limits.aliases, allowList: [], ...armorCallbacks }),
     maxDirectivesRule({ n: limits.directives, ...armorCallbacks }),
   ];
+}
+
+/**
+ * Refuses a directive flood with one error before the document is parsed or
+ * validated. Validation reports every unknown or misplaced directive on its
+ * own (graphql-cop's `__typename @aa@aa…` got one error per copy), and Apollo
+ * runs configured rules, GraphQL Armor's included, only once graphql's own
+ * rules found nothing, so Armor's directive limit never saw such a query.
+ * A flood is more directives in the text than the limit, or the same
+ * non-repeatable directive twice at one location (never valid anyway).
+ * Armor's rule still counts each operation with its fragments expanded.
+ *
+ * It reads tokens, not a parsed document: an ordinary query has fewer than
+ * two `@` and is not lexed at all, and lexing stops at the token limit, past
+ * which the parser refuses the text anyway. Text that does not lex is left to
+ * the parser to refuse.
+ */
+export function directiveFloodCheck(limits: QueryLimits, schema: GraphQLSchema): (query: unknown) => void {
+  const repeatable = new Set(
+    schema
+      .getDirectives()
+      .filter((directive) => directive.isRepeatable)
+      .map((directive) => directive.name),
+  );
+  return (query) => {
+    if (typeof query !== 'string' || atSigns(query, 2) < 2) return;
+    let message: string | undefined;
+    try {
+      message = floodIn(query, limits, repeatable);
+    } catch {
+      return;
+    }
+    if (message) throw tooComplex(message);
+  };
+}
+
+function atSigns(text: string, enough: number): number {
+  let count = 0;
+  for (let at = text.indexOf('@'); at !== -1 && count < enough; at = text.indexOf('@', at + 1)) count++;
+  return count;
+}
+
+function floodIn(query: string, limits: QueryLimits, repeatable: Set<string>): string | undefined {
+  const lexer = new Lexer(new Source(query));
+  let tokens = 0;
+  const next = (): Token => {
+    if (++tokens > limits.tokens) throw new Error('past the token limit');
+    return lexer.advance();
+  };
+  let directives = 0;
+  // Names of the directives in the current run of `@name(args)`: one location.
+  let atLocation = new Set<string>();
+  let token = next();
+  while (token.kind !== TokenKind.EOF) {
+    if (token.kind !== TokenKind.AT) {
+      atLocation.clear();
+      token = next();
+      continue;
+    }
+    const name = next();
+    if (name.kind !== TokenKind.NAME) return undefined;
+    if (++directives > limits.directives)
+      return `Directives limit of ${limits.directives} exceeded, found at least ${directives}.`;
+    if (atLocation.has(name.value) && !repeatable.has(name.value))
+      return `Directive @${name.value} is repeated at one location.`;
+    atLocation.add(name.value);
+    token = next();
+    // Argument values hold no parentheses, so the first ")" closes the arguments.
+    if (token.kind === TokenKind.PAREN_L) {
+      while (token.kind !== TokenKind.PAREN_R && token.kind !== TokenKind.EOF) token = next();
+      token = next();
+    }
+    // Another "@" right after continues this location's run; anything else ends it above.
+  }
+  return undefined;
 }
 
 /**
