@@ -1,5 +1,6 @@
 import { countStatements } from '../support/sql-counter';
 import { useTestApp } from '../support/test-app';
+import { staffId } from '../support/staff-ids';
 
 /**
  * The probes of graphql-cop (an outside GraphQL scanner that cannot be
@@ -16,7 +17,7 @@ const { app } = useTestApp({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) 
 const PREFLIGHT = { 'apollo-require-preflight': '1' };
 
 async function send(init: { method?: string; headers?: Record<string, string>; body?: string; search?: string }) {
-  const token = await app.token({ sub: 'scanner', roles: ['COMPLIANCE_AUDITOR'] });
+  const token = await app.token({ sub: staffId('scanner'), roles: ['COMPLIANCE_AUDITOR'] });
   const counter = countStatements();
   try {
     const res = await fetch(`${app.url}${init.search ?? ''}`, {
