@@ -44,6 +44,8 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   /** On SIGTERM, how long to keep serving with readiness false, so load balancers stop routing here first. */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).optional(),
+  /** Stop (gracefully) when the process that started this one exits, or on SIGHUP. Default: on outside production, where a supervisor owns the process. */
+  STOP_WITH_PARENT: bool.optional(),
 
   // Abuse limits (PRODUCT.md §4). Rejections are QUERY_TOO_COMPLEX or BAD_REQUEST before any resolver runs.
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
@@ -137,6 +139,7 @@ function toConfig(env: z.infer<typeof schema>) {
     executor: env.GRAPHQL_EXECUTOR,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (production ? 5_000 : 0),
+    stopWithParent: env.STOP_WITH_PARENT ?? !production,
     limits: {
       depth: env.MAX_QUERY_DEPTH,
       cost: env.MAX_QUERY_COST,

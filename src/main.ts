@@ -5,6 +5,10 @@ import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
 import { describeSafely } from './server/errors';
 import { logger } from './server/logger';
+import { watchParent } from './server/parent-watch';
+
+/** Past the drain delay and the grace period, how long closing the pools and Redis may take. */
+const SHUTDOWN_CLOSE_MS = 5_000;
 
 async function main() {
   const config = loadConfig();
@@ -17,34 +21,72 @@ async function main() {
   logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (trigger: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    // Whatever hangs, the process leaves shortly after the grace period.
-    setTimeout(
-      () => {
-        logger.error('shutdown took too long; exiting');
-        process.exit(1);
-      },
-      config.shutdownDelayMs + config.shutdownGraceMs + 5_000,
-    ).unref();
-    await app.stop();
-    await db.close();
-    logger.info('stopped');
-    process.exit(0);
+    // Armed before anything can hang or throw; kept referenced so that the process waits for it rather than
+    // leaving with code 0 should the work below stall with nothing left open.
+    const deadlineMs = config.shutdownDelayMs + config.shutdownGraceMs + SHUTDOWN_CLOSE_MS;
+    setTimeout(() => {
+      logger.error(
+        { deadlineMs, stillOpen: process.getActiveResourcesInfo() },
+        `shutdown deadline of ${deadlineMs} ms passed; exiting with resources still open`,
+      );
+      process.exit(1);
+    }, deadlineMs);
+    logger.info({ trigger }, 'shutting down: draining in-flight requests');
+    let failed = false;
+    for (const [what, close] of [
+      ['the server', () => app.stop()],
+      ['the database', () => db.close()],
+    ] as const) {
+      try {
+        await close();
+      } catch (error) {
+        failed = true;
+        logger.error({ ...describeSafely(error), reason: reasonOf(error) }, `shutdown: closing ${what} failed`);
+      }
+    }
+    logger.info(failed ? 'stopped, with errors' : 'stopped');
+    process.exit(failed ? 1 : 0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+  if (config.stopWithParent) {
+    // A closed terminal, or the tool or npm that started the development server gone.
+    process.on('SIGHUP', () => void shutdown('SIGHUP'));
+    watchParent((reason) => void shutdown(reason));
+  }
+}
+
+/**
+ * What a failure to start (or to stop) says about itself, for the log.
+ * Starting touches no customer data, so the message is printed: our own
+ * errors (a setting, the embedded directory in use), system errors
+ * (EADDRINUSE, EACCES, ECONNREFUSED) and PostgreSQL's (a database that does
+ * not exist, a refused login, a migration's failure). Not the message of a
+ * PostgreSQL data exception (SQLSTATE class 22), which may quote a value;
+ * and never a driver error's detail, query or parameters.
+ */
+function reasonOf(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  // TypeORM's QueryFailedError carries pg's error, whose SQLSTATE is its code.
+  const driverError = (error as { driverError?: unknown }).driverError ?? error;
+  const sqlState = (driverError as { code?: unknown }).code;
+  if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) return undefined;
+  // A connection refused on every address of a host name is an AggregateError with no message of its own.
+  if (!error.message && error instanceof AggregateError) {
+    return error.errors.map((inner) => reasonOf(inner) ?? 'unknown error').join('; ');
+  }
+  return error.message || undefined;
 }
 
 main().catch((error) => {
-  // The configuration error names the setting at fault; other errors only their kind (no driver text).
+  const reason = reasonOf(error);
+  // The configuration error names the settings at fault; its stack says nothing more.
+  const configuration = reason?.startsWith('Invalid configuration') ?? false;
   logger.fatal(
-    error instanceof Error && error.message.startsWith('Invalid configuration')
-      ? { reason: error.message }
-      : describeSafely(error),
-    'failed to start',
+    configuration ? { reason } : { reason, ...describeSafely(error) },
+    reason ? `failed to start: ${reason}` : 'failed to start',
   );
   process.exit(1);
 });
