@@ -1,8 +1,34 @@
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, ValueNode } from 'graphql';
 import { DateTimeISOResolver, LocalDateResolver } from 'graphql-scalars';
+import { dateProblem, moneyProblem, timeProblem } from './input-bounds';
+
+/**
+ * Inputs of these scalars are checked twice, for two reasons:
+ * - in a variable (parseValue), for format and for PRODUCT.md §4's bounds;
+ *   graphql-js prefixes the error with the path ("at input.revenue"), which
+ *   formatError turns into `extensions.field`;
+ * - in a literal (parseLiteral), for format only: the bounds of a literal are
+ *   checked by `inputBoundsRule`, which knows the argument and field a value
+ *   sits in and so can name it (parseLiteral sees only the value).
+ */
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+const dateTime = DateTimeISOResolver.toConfig();
 
 /** ISO-8601 instant with offset; stored in UTC. */
-export const DateTimeScalar = new GraphQLScalarType({ ...DateTimeISOResolver.toConfig(), name: 'DateTime' });
+export const DateTimeScalar = new GraphQLScalarType({
+  ...dateTime,
+  name: 'DateTime',
+  parseValue(value) {
+    const parsed = parseOrRefuse(() => dateTime.parseValue!(value) as Date, 'DateTime');
+    const problem = timeProblem(parsed);
+    if (problem) throw badInput(`DateTime ${problem}`);
+    return parsed;
+  },
+  parseLiteral: (ast: ValueNode) => parseOrRefuse(() => dateTime.parseLiteral!(ast, undefined), 'DateTime'),
+});
 
 const localDate = LocalDateResolver.toConfig();
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -14,30 +40,52 @@ export const DateScalar = new GraphQLScalarType({
   description: 'A calendar date, YYYY-MM-DD.',
   // PostgreSQL's own date text needs no calendar check; a page of holdings serialises hundreds.
   serialize: (value) => (typeof value === 'string' && ISO_DATE.test(value) ? value : localDate.serialize(value)),
+  parseValue(value) {
+    const parsed = parseOrRefuse(() => localDate.parseValue!(value) as string, 'Date');
+    const problem = dateProblem(parsed);
+    if (problem) throw badInput(`Date ${problem}`);
+    return parsed;
+  },
+  parseLiteral: (ast: ValueNode) => parseOrRefuse(() => localDate.parseLiteral!(ast, undefined), 'Date'),
 });
 
-const DECIMAL = /^-?\d{1,16}(\.\d{1,2})?$/;
+/** graphql-scalars' own errors carry no code; a malformed value is the client's BAD_USER_INPUT. */
+function parseOrRefuse<T>(parse: () => T, type: string): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw badInput(
+      `${type} ${error instanceof Error ? error.message.replace(/^Value is not a valid \w+: ?/, 'is not valid: ') : 'is not valid'}`,
+    );
+  }
+}
+
+/** What a stored amount may look like on the way out: aggregates may exceed what a client may send. */
+const DECIMAL_OUT = /^-?\d+(\.\d{1,2})?$/;
+/** The shape of an amount in a literal; its bounds are inputBoundsRule's. */
+const DECIMAL_LITERAL = /^-?\d+(\.\d+)?$/;
 
 /**
  * Money as a decimal string with exactly two decimals, never a float: a JSON
  * number loses cents above 2^53 and invites client-side arithmetic in binary.
- * PostgreSQL numeric(18,2) already arrives as such a string.
+ * PostgreSQL numeric already arrives as such a string.
  */
 export const DecimalScalar = new GraphQLScalarType<string, string>({
   name: 'Decimal',
-  description: 'A decimal amount as a string with two decimals, such as "1234.50".',
+  description: `A decimal amount as a string with two decimals, such as "1234.50". Inputs are from 0.00 to 999999999999.99.`,
   serialize(value) {
-    if (typeof value === 'string' && DECIMAL.test(value)) return toTwoDecimals(value);
+    if (typeof value === 'string' && DECIMAL_OUT.test(value)) return toTwoDecimals(value);
     if (typeof value === 'number' && Number.isFinite(value)) return value.toFixed(2);
     throw new GraphQLError(`Decimal cannot represent ${String(value)}`);
   },
   parseValue(value) {
-    if (typeof value === 'string' && DECIMAL.test(value)) return toTwoDecimals(value);
-    throw new GraphQLError('Decimal must be a string such as "1234.50"', { extensions: { code: 'BAD_USER_INPUT' } });
+    const problem = typeof value === 'string' ? moneyProblem(value) : moneyProblem('');
+    if (problem) throw badInput(`Decimal ${problem}`);
+    return toTwoDecimals(value as string);
   },
   parseLiteral(ast) {
-    if (ast.kind === Kind.STRING && DECIMAL.test(ast.value)) return toTwoDecimals(ast.value);
-    throw new GraphQLError('Decimal must be a string such as "1234.50"', { extensions: { code: 'BAD_USER_INPUT' } });
+    if (ast.kind === Kind.STRING && DECIMAL_LITERAL.test(ast.value)) return toTwoDecimals(ast.value);
+    throw badInput(`Decimal ${moneyProblem('')}`);
   },
 });
 

@@ -9,6 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { DataSource } from 'typeorm';
 import { createTokenVerifier } from '../auth/token-verifier';
+import { inputBoundsRule } from '../common/input-bounds.rule';
 import { businessToday } from '../common/business-date';
 import { appError } from '../common/errors';
 import { AuditTrail } from '../modules/audit/audit-trail';
@@ -84,7 +85,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
     // Abuse limits: tokens while parsing; fragment blow-up, depth, aliases and directives while validating; cost once variables are known.
     parseOptions: { maxTokens: config.limits.tokens },
     maxRecursiveSelections: true,
-    validationRules: queryLimitRules(config.limits),
+    validationRules: [...queryLimitRules(config.limits), inputBoundsRule],
     allowBatchedHttpRequests: config.limits.batchOperations > 1,
     // A day: hashes nobody uses any more leave Redis; a client that still sends one is asked for its text again.
     persistedQueries: { cache: persistedQueryCache(redis), ttl: 86_400 },

@@ -43,7 +43,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 
 function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   let code = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-  if (REQUEST_CODES.has(code)) code = limitCode(error, formatted.message) ?? 'BAD_REQUEST';
+  if (REQUEST_CODES.has(code)) code = ruleCode(error, formatted.message) ?? 'BAD_REQUEST';
   const original = unwrapResolverError(error);
   if (isCodelessRequestError(original)) code = 'BAD_REQUEST';
   if (original instanceof ArgumentValidationError) return validationError(formatted, original);
@@ -60,6 +60,9 @@ function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
   }
   if (CLIENT_CODES.has(code) && original instanceof GraphQLError) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    const variable = code === 'BAD_USER_INPUT' && extensions.field === undefined ? badVariable(original) : undefined;
+    if (variable)
+      return { message: variable.message, locations: formatted.locations, extensions: { code, field: variable.field } };
     return {
       message: formatted.message,
       locations: formatted.locations,
@@ -85,16 +88,32 @@ function isCodelessRequestError(error: unknown): boolean {
 
 /**
  * Apollo files every parse and validation failure under its own code; a
- * rejection by a query limit keeps the contract's QUERY_TOO_COMPLEX.
+ * rejection by one of our rules keeps the contract's code: QUERY_TOO_COMPLEX
+ * for a query limit, BAD_USER_INPUT for an input bound.
  */
-function limitCode(error: unknown, message: string): string | undefined {
+function ruleCode(error: unknown, message: string): string | undefined {
   const own = (error as GraphQLError).originalError;
-  if (own instanceof GraphQLError && own.extensions.code === 'QUERY_TOO_COMPLEX') return 'QUERY_TOO_COMPLEX';
+  const ownCode = own instanceof GraphQLError ? own.extensions.code : undefined;
+  if (ownCode === 'QUERY_TOO_COMPLEX' || ownCode === 'BAD_USER_INPUT') return ownCode;
   // Apollo's maxRecursiveSelections rule (fragments that multiply each other) has no code of its own.
   if (/recursively requests too many selections/.test(message)) return 'QUERY_TOO_COMPLEX';
   // graphql-js's own token limit (Apollo's parseOptions.maxTokens) says so only in its message.
   if (/Document contains more th(?:an|at) \d+ tokens/.test(message)) return 'QUERY_TOO_COMPLEX';
   return undefined;
+}
+
+/**
+ * graphql-js reports a variable it cannot accept as `Variable "$input" got
+ * invalid value <the value> at "input.revenue"; <the reason>`. The client is
+ * told the field (as `extensions.field`, like every other BAD_USER_INPUT) and
+ * the reason, without its value echoed back.
+ */
+function badVariable(error: GraphQLError): { field: string; message: string } | undefined {
+  const match = /^Variable "\$(\w+)" got invalid value [\s\S]*?(?: at "([^"]+)")?; ([\s\S]*)$/.exec(error.message);
+  if (!match) return undefined;
+  const [, variable, path, reason] = match;
+  const field = path ?? variable;
+  return { field, message: `Invalid input: ${field}: ${reason}` };
 }
 
 /**

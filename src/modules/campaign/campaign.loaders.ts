@@ -34,7 +34,8 @@ export function createCampaignLoaders(ds: DataSource) {
                 count(e.id) FILTER (WHERE e.status IN ('CONTACTED', 'RESPONDED', 'CONVERTED'))::int AS contacted,
                 count(e.id) FILTER (WHERE e.status IN ('RESPONDED', 'CONVERTED'))::int AS responded,
                 count(e.id) FILTER (WHERE e.status = 'CONVERTED')::int AS converted,
-                coalesce(sum(e.revenue), 0)::numeric(18,2)::text AS revenue,
+                -- Unbounded numeric: a sum of numeric(18,2) rows may need more digits than any one row.
+                round(coalesce(sum(e.revenue), 0), 2)::text AS revenue,
                 c.cost::text AS cost
          FROM campaign c LEFT JOIN campaign_enrollment e ON e.campaign_id = c.id
          WHERE c.id = ANY($1::uuid[])

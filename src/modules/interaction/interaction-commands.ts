@@ -1,4 +1,5 @@
 import { isPartner } from '../../auth/principal';
+import { occurredAtProblem } from '../../common/input-bounds';
 import { IsOptional, IsUUID, MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { appError, badUserInput } from '../../common/errors';
@@ -68,6 +69,8 @@ export class InteractionCommandService {
 
   /** Interactions are append-only; partners may write them for consenting customers. */
   record(ctx: RequestContext, input: RecordInteractionInput): Promise<InteractionReceipt> {
+    const tooEarlyOrLate = occurredAtProblem(input.occurredAt);
+    if (tooEarlyOrLate) throw badUserInput('input.occurredAt', `occurredAt ${tooEarlyOrLate}`);
     if (input.type === InteractionType.CAMPAIGN_CONTACT && !input.campaignId) {
       throw badUserInput('input.campaignId', 'A CAMPAIGN_CONTACT names its campaign');
     }
