@@ -4,12 +4,20 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { signToken } from '../../src/auth/token-issuer';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
+import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { staffId } from '../support/staff-ids';
 
 /**
  * `npm start` with no DATABASE_URL: the real entry point, as its own process,
- * on an in-memory embedded PostgreSQL with a small demo set.
+ * on an in-memory embedded PostgreSQL with a small demo set, used as many
+ * users would: at once, and again after the pool has closed its idle
+ * connections. PGlite is one PostgreSQL session behind every pooled
+ * connection, so anything that lives in the session (named prepared
+ * statements, an unnamed statement between Parse and Execute) is where
+ * concurrency breaks.
  */
+const IDLE_TIMEOUT_MS = 300;
+
 describe('the server on the embedded database', () => {
   let server: ChildProcess;
   let url: string;
@@ -22,8 +30,12 @@ describe('the server on the embedded database', () => {
       EMBEDDED_DB_DIR: 'memory',
       DEMO_CUSTOMERS: '150',
       LOG_LEVEL: 'info',
+      // The pool closes idle connections after this long (pg's default is 10 s): short, so the test meets reconnection quickly.
+      DB_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
     };
     delete env.DATABASE_URL;
+    delete env.DB_POOL_SIZE;
+    delete env.DB_PREPARED_STATEMENTS;
     server = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../src/main.ts')], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -60,6 +72,60 @@ describe('the server on the embedded database', () => {
     expect(body.data.customers.edges[0].node.branch.name).toEqual(expect.any(String));
   });
 
+  const site = (path: string) => url.replace('/graphql', path);
+  const read360 = async (id: string) => {
+    // An auditor reads every field in full, so each read also writes its audit record.
+    const token = await signToken(
+      { sub: staffId('embedded-auditor'), roles: ['COMPLIANCE_AUDITOR'] },
+      DEVELOPMENT_JWT_SECRET,
+    );
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: `query($id: ID!) { customer(id: $id) { ${CUSTOMER_360_FIELDS} } }`,
+        variables: { id },
+      }),
+    });
+    return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
+  };
+  const someIds = async (count: number) => {
+    const token = await signToken(
+      { sub: staffId('embedded-auditor'), roles: ['COMPLIANCE_AUDITOR'] },
+      DEVELOPMENT_JWT_SECRET,
+    );
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: `{ customers(first: ${count}) { edges { node { id } } } }` }),
+    });
+    return ((await res.json()) as any).data.customers.edges.map((e: any) => e.node.id) as string[];
+  };
+
+  it('answers 40 simultaneous 360° reads without an error', async () => {
+    const ids = await someIds(40);
+    expect(ids).toHaveLength(40);
+    const answers = await Promise.all(ids.map(read360));
+    const failed = answers.filter((a) => a.status !== 200 || a.body.errors !== undefined);
+    expect(failed.map((a) => a.body.errors?.[0]?.extensions?.code)).toEqual([]);
+    // Each answer is its own customer's: a statement bound with another connection's parameters would mix them up.
+    expect(answers.map((a) => a.body.data.customer.id)).toEqual(ids);
+  });
+
+  it('answers reads, and stays ready, after the pool has closed its idle connections', async () => {
+    const ids = await someIds(10);
+    await Promise.all(ids.slice(0, 10).map(read360));
+    await new Promise((resolve) => setTimeout(resolve, IDLE_TIMEOUT_MS * 5));
+    for (const round of [1, 2]) {
+      const answers = await Promise.all(ids.slice(0, 10).map(read360));
+      expect({ round, codes: answers.flatMap((a) => a.body.errors ?? []).map((e) => e.extensions?.code) }).toEqual({
+        round,
+        codes: [],
+      });
+      await new Promise((resolve) => setTimeout(resolve, IDLE_TIMEOUT_MS * 5));
+    }
+    expect((await fetch(site('/readyz'))).status).toBe(200);
+  });
   it('reports ready, and stops cleanly on SIGTERM', async () => {
     const ready = await fetch(url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(200);
