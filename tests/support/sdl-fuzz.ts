@@ -200,65 +200,88 @@ export interface Weights {
   illTyped: number;
 }
 
-const DEFAULT_WEIGHTS: Weights = { known: 5, hostile: 4, illTyped: 1 };
+/**
+ * Stormy: hostile everywhere, which mostly tests the refusals at the door.
+ * Calm: one or two hostile values among real ones, which is what gets a value
+ * past parsing and validation into the service and the database.
+ */
+export const STORMY: Weights = { known: 12, hostile: 8, illTyped: 1 };
+export const CALM: Weights = { known: 40, hostile: 4, illTyped: 0 };
 
 /** Generates argument values for a field of the schema, by type and, where it helps reach the service, by name. */
 export class ArgumentFuzzer {
   constructor(
     private readonly known: KnownValues,
-    private readonly weights: Weights = DEFAULT_WEIGHTS,
+    private readonly weights: Weights,
   ) {}
+
+  /** The root field whose arguments are being built: `id` means a campaign's id on a campaign's mutation. */
+  private building = '';
 
   /** Arguments of one root field: required ones always present, optional ones sometimes left out. */
   args(field: GraphQLField<unknown, unknown>): fc.Arbitrary<Record<string, unknown>> {
+    this.building = field.name.toLowerCase();
     return this.fields(field.args);
   }
 
-  private fields(fields: readonly { name: string; type: GraphQLInputType }[]) {
+  private fields(fields: readonly { name: string; type: GraphQLInputType }[], knownOnly = false) {
     const shape: Record<string, fc.Arbitrary<unknown>> = {};
     for (const f of fields) {
-      const value = this.value(f.type, f.name, 0);
+      const value = this.value(f.type, f.name, 0, knownOnly);
       // An optional argument is sent, sent as null, or left out: three different requests.
       shape[f.name] = isNonNullType(f.type) ? value : fc.oneof(value, fc.constant(null), fc.constant(OMIT));
     }
     return fc.record(shape).map((record) => Object.fromEntries(Object.entries(record).filter(([, v]) => v !== OMIT)));
   }
 
-  private pick<T>(known: fc.Arbitrary<T>, hostile: fc.Arbitrary<unknown>, illTyped: fc.Arbitrary<unknown>) {
+  private pick<T>(
+    knownOnly: boolean,
+    known: fc.Arbitrary<T>,
+    hostile: fc.Arbitrary<unknown>,
+    illTyped: fc.Arbitrary<unknown>,
+  ): fc.Arbitrary<unknown> {
+    if (knownOnly) return known;
     const w = this.weights;
     return fc.oneof(
-      { weight: w.known, arbitrary: known as fc.Arbitrary<unknown> },
-      { weight: w.hostile, arbitrary: hostile },
-      { weight: w.illTyped, arbitrary: illTyped },
+      ...[
+        { weight: w.known, arbitrary: known as fc.Arbitrary<unknown> },
+        { weight: w.hostile, arbitrary: hostile },
+        { weight: w.illTyped, arbitrary: illTyped },
+      ].filter((option) => option.weight > 0),
     );
   }
 
-  private value(type: GraphQLInputType, name: string, depth: number): fc.Arbitrary<unknown> {
+  /** `knownOnly`: values a real client could send, for the items of a huge list (one bad item would hide the size). */
+  private value(type: GraphQLInputType, name: string, depth: number, knownOnly = false): fc.Arbitrary<unknown> {
     if (isNonNullType(type)) {
+      const inner = this.value(type.ofType, name, depth, knownOnly);
       // null for a non-null: the executor must refuse it, rarely worth more than a few tries.
-      return fc.oneof(
-        { weight: 30, arbitrary: this.value(type.ofType, name, depth) },
-        { weight: 1, arbitrary: fc.constant(null) },
-      );
+      return knownOnly
+        ? inner
+        : fc.oneof({ weight: 40, arbitrary: inner }, { weight: 1, arbitrary: fc.constant(null) });
     }
     if (depth > 4) return fc.constant(null);
     if (isListType(type)) {
-      const item = this.value(type.ofType as GraphQLInputType, name, depth + 1);
+      const itemType = type.ofType as GraphQLInputType;
+      const item = this.value(itemType, name, depth + 1, knownOnly);
       return this.pick(
-        fc.array(item, { maxLength: 4 }),
+        knownOnly,
+        // What a real client sends: a few distinct values (campaign channels, for one, must be).
+        fc.uniqueArray(item, { minLength: 1, maxLength: 3, selector: (v) => JSON.stringify(v) }),
         fc.oneof(
           // A huge list of real values: one request that touches everything at once.
-          fc.array(item, { minLength: 300, maxLength: 600 }),
+          fc.array(this.value(itemType, name, depth + 1, true), { minLength: 200, maxLength: 400 }),
           fc.constant([]),
+          fc.array(item, { maxLength: 4 }),
         ),
         // A single value where a list is expected coerces to a list of one; [null] does not.
         fc.oneof(item, fc.constant([null]), fc.constant({})),
       );
     }
     if (isInputObjectType(type)) {
-      const fields = Object.values(type.getFields());
-      const record = this.fields(fields);
+      const record = this.fields(Object.values(type.getFields()), knownOnly);
       return this.pick(
+        knownOnly,
         record,
         record,
         fc.oneof(
@@ -272,6 +295,7 @@ export class ArgumentFuzzer {
     if (isEnumType(type)) {
       const names = type.getValues().map((v) => v.name);
       return this.pick(
+        knownOnly,
         fc.constantFrom(...names),
         fc.constantFrom(...names),
         fc.oneof(
@@ -282,10 +306,12 @@ export class ArgumentFuzzer {
         ),
       );
     }
-    return this.scalar(type.name, name);
+    return this.scalar(type.name, name, knownOnly);
   }
 
-  private scalar(scalar: string, name: string): fc.Arbitrary<unknown> {
+  private scalar(scalar: string, name: string, knownOnly: boolean): fc.Arbitrary<unknown> {
+    const pick = (known: fc.Arbitrary<unknown>, hostile: fc.Arbitrary<unknown>, illTyped: fc.Arbitrary<unknown>) =>
+      this.pick(knownOnly, known, hostile, illTyped);
     const hostileString = fc.oneof(
       { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_STRINGS) },
       { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
@@ -293,21 +319,21 @@ export class ArgumentFuzzer {
     );
     switch (scalar) {
       case 'Int':
-        return this.pick(
+        return pick(
           fc.constantFrom(...INT_BOUNDARIES),
           fc.oneof(fc.integer(), fc.constantFrom(...INT_BOUNDARIES)),
           fc.constantFrom(...BAD_INTS),
         );
       case 'Float':
-        return this.pick(
+        return pick(
           fc.constantFrom(0, 1, 0.5),
           fc.double({ noNaN: true, noDefaultInfinity: true }),
           fc.constantFrom('1', true),
         );
       case 'Boolean':
-        return this.pick(fc.boolean(), fc.boolean(), fc.constantFrom('true', 0, 1, 'false'));
+        return pick(fc.boolean(), fc.boolean(), fc.constantFrom('true', 0, 1, 'false'));
       case 'Decimal':
-        return this.pick(
+        return pick(
           fc.integer({ min: 0, max: 10_000_000 }).map((cents) => (cents / 100).toFixed(2)),
           fc.oneof(
             fc.constantFrom(...DECIMALS_IN_PATTERN),
@@ -316,7 +342,7 @@ export class ArgumentFuzzer {
           fc.constantFrom(...BAD_DECIMALS),
         );
       case 'Date':
-        return this.pick(
+        return pick(
           fc.integer({ min: -30, max: 400 }).map((d) => day(NOW + d * 86_400_000)),
           fc.oneof(
             fc.constantFrom(...DATES_IN_PATTERN),
@@ -331,7 +357,7 @@ export class ArgumentFuzzer {
           fc.constantFrom(...BAD_DATES),
         );
       case 'DateTime':
-        return this.pick(
+        return pick(
           fc.integer({ min: -400 * 86_400, max: 60 }).map((s) => iso(NOW + s * 1000)),
           fc.oneof(
             fc.constantFrom(...DATETIMES_IN_PATTERN),
@@ -346,7 +372,7 @@ export class ArgumentFuzzer {
           fc.constantFrom(...BAD_DATETIMES),
         );
       case 'ID':
-        return this.pick(
+        return pick(
           this.knownFor(name, true) ?? fc.constantFrom(...this.allIds()),
           fc.oneof(
             fc.constantFrom(...HOSTILE_IDS),
@@ -358,7 +384,7 @@ export class ArgumentFuzzer {
         );
       default:
         // String, and any custom scalar added later: strings are what a client can always send.
-        return this.pick(
+        return pick(
           this.knownFor(name, false) ?? fc.string({ maxLength: 20 }),
           hostileString,
           fc.constantFrom(1, true, 1.5),
@@ -386,6 +412,8 @@ export class ArgumentFuzzer {
     if (n.startsWith('branchid')) return from(k.branchIds);
     if (n.startsWith('tagcode')) return from(k.tagCodes);
     if (n === 'actorid') return from(k.staffIds);
+    if (n === 'id' && this.building.includes('campaign')) return from(k.campaignIds);
+    if (n === 'id' && this.building.includes('customer')) return from(k.customerIds);
     if (n === 'id') return from([...k.customerIds, ...k.campaignIds]);
     if (isId) return undefined;
     // A new campaign code each time, sometimes one that exists already.
