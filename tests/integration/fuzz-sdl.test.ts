@@ -14,6 +14,7 @@ import {
   KnownValues,
   loadContractSchema,
   operationFor,
+  outOfContract,
   rootFields,
   selectionFor,
 } from '../support/sdl-fuzz';
@@ -24,7 +25,8 @@ import { useTestApp } from '../support/test-app';
  * over HTTP by each caller that may use the field. A bank API answers a bad
  * request with a coded client error; INTERNAL_SERVER_ERROR or a 5xx means the
  * input reached somewhere it should not have (the database's CHECKs, an
- * overflowing aggregate, a serialiser). And a write must never leave data
+ * overflowing aggregate, a serialiser). A value outside PRODUCT.md §4's input
+ * bounds must be refused, not stored. And a write must never leave data
  * that breaks the reads that show it, so after each mutation the auditor
  * reads the customers, campaigns and audit log it touched.
  *
@@ -458,6 +460,15 @@ describe('every argument of the SDL, fuzzed over HTTP', () => {
           const answer = await post(request.query, request.variables, c.identity.claims, headers);
           tally(c.field, answer);
           assertNoInternalError(`${c.field} answered an internal error or a 5xx`, c, request, answer);
+          // PRODUCT.md §4: outside the input bounds is BAD_USER_INPUT; an answer with data means it was used.
+          const outside = outOfContract(c.args, field);
+          if (outside.length && answer.status < 400 && !answer.body?.errors?.length)
+            throw new FuzzFailure(
+              `${c.field} accepted values outside the contract's bounds at ${outside.join(', ')}`,
+              c,
+              request,
+              answer,
+            );
           // A 4xx was refused before execution: nothing was touched, so nothing to read back.
           if (c.root === 'Mutation' && answer.status < 400) await readBack(c, request, answer);
         } catch (e) {

@@ -506,3 +506,52 @@ export function operationFor(
     variables: args,
   };
 }
+
+const MAX_CENTS = 99_999_999_999_999n;
+const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
+const DAY_MS = 86_400_000;
+
+/**
+ * Values that the scalars accept but PRODUCT.md §4's input bounds do not: money outside
+ * 0..999,999,999,999.99, dates outside 1900-01-01..2100-12-31, and an `occurredAt` before 1900
+ * or after five minutes from now. Times within a day of an edge are not judged (an offset
+ * moves them across it). Returns where each one is, such as `input.budget`.
+ */
+export function outOfContract(
+  args: Record<string, unknown>,
+  field: GraphQLField<unknown, unknown>,
+  now = Date.now(),
+): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown, type: GraphQLInputType, name: string, path: string) => {
+    if (value === null || value === undefined) return;
+    if (isNonNullType(type)) return visit(value, type.ofType, name, path);
+    if (isListType(type)) {
+      const items = Array.isArray(value) ? value : [value];
+      items.forEach((v, i) => visit(v, type.ofType as GraphQLInputType, name, `${path}.${i}`));
+      return;
+    }
+    if (isInputObjectType(type)) {
+      if (typeof value !== 'object' || Array.isArray(value)) return;
+      const fields = type.getFields();
+      for (const [k, v] of Object.entries(value as Record<string, unknown>))
+        if (fields[k]) visit(v, fields[k].type, k, `${path}.${k}`);
+      return;
+    }
+    if (typeof value !== 'string') return;
+    const named = getNamedType(type).name;
+    if (named === 'Decimal' && /^-?\d{1,16}(\.\d{1,2})?$/.test(value)) {
+      const [whole, fraction = ''] = value.replace('-', '').split('.');
+      const cents = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0'));
+      if ((value.startsWith('-') && cents > 0n) || cents > MAX_CENTS) found.push(path);
+    }
+    if (named === 'Date' && /^\d{4}-\d{2}-\d{2}$/.test(value) && (value < '1900-01-01' || value > '2100-12-31'))
+      found.push(path);
+    if (named === 'DateTime' && name === 'occurredAt') {
+      const t = Date.parse(value);
+      if (Number.isFinite(t) && (t < EARLIEST - DAY_MS || t > now + DAY_MS)) found.push(path);
+    }
+  };
+  for (const arg of field.args) if (arg.name in args) visit(args[arg.name], arg.type, arg.name, arg.name);
+  return found;
+}
