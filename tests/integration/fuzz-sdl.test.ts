@@ -43,7 +43,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_261_214);
  */
 const ON_JIT = (process.env.GRAPHQL_EXECUTOR ?? 'jit') === 'jit';
 const KEEP_GOING = process.env.FUZZ_KEEP_GOING === '1';
-const RUNS = Number(process.env.FUZZ_RUNS ?? (ON_JIT ? 300 : 800));
+const RUNS = Number(process.env.FUZZ_RUNS ?? (ON_JIT ? 600 : 800));
 
 const { app, make } = useTestApp({
   // The limits are tested elsewhere; here they would only turn hostile requests into RATE_LIMITED before they reach anything.
@@ -192,9 +192,21 @@ async function buildWorld(): Promise<World> {
     );
   }
   const active = campaigns.find((c) => c.status === CampaignStatus.ACTIVE)!;
-  await make.enrollment(active.id, own.id);
-  await make.enrollment(active.id, plain.id, { status: EnrollmentStatus.CONTACTED });
-  await make.enrollment(active.id, flagged.id, { status: EnrollmentStatus.CONVERTED, revenue: '1200.00' });
+  const live = [];
+  for (let i = 0; i < 2; i++)
+    live.push(
+      await make.campaign({
+        status: CampaignStatus.ACTIVE,
+        createdBy: maker.id,
+        productId: fund.id,
+        channels: [Channel.MOBILE_APP, Channel.PARTNER],
+      }),
+    );
+  for (const campaign of [active, ...live]) {
+    await make.enrollment(campaign.id, own.id);
+    await make.enrollment(campaign.id, plain.id, { status: EnrollmentStatus.CONTACTED });
+    await make.enrollment(campaign.id, flagged.id, { status: EnrollmentStatus.CONVERTED, revenue: '1200.00' });
+  }
 
   // Listed twice, so picked more often: most mutations do something only for these.
   const enrolled = [own, plain, flagged];
@@ -205,6 +217,7 @@ async function buildWorld(): Promise<World> {
       customerIds: [...customers, ...enrolled].map((c) => c.id),
       customerNos: [...customers, ...enrolled].map((c) => c.customerNo),
       campaignIds: [...campaigns, active, active].map((c) => c.id),
+      liveCampaignIds: live.map((c) => c.id),
       campaignCodes: campaigns.map((c) => c.code),
       productIds: [fund.id, deposit.id],
       tagCodes: tags.map((t) => t.code),
@@ -372,7 +385,7 @@ function touched(values: unknown[]): { customerIds: Set<string>; campaignIds: Se
       if (known.customerIds.includes(lower)) customerIds.add(lower);
       const byNo = known.customerNos.indexOf(v);
       if (byNo >= 0) customerIds.add(known.customerIds[byNo]);
-      if (known.campaignIds.includes(lower)) campaignIds.add(lower);
+      if (known.campaignIds.includes(lower) || known.liveCampaignIds.includes(lower)) campaignIds.add(lower);
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v && typeof v === 'object') Object.values(v).forEach(visit);
   };
@@ -434,7 +447,10 @@ describe('every argument of the SDL, fuzzed over HTTP', () => {
   const sweep = (when: string) => {
     const request = { query: when, variables: {} };
     const c = { root: 'Mutation', field: when, args: {}, identity: { label: 'AUDITOR' } } as never;
-    const all = { customerIds: world.known.customerIds, campaignIds: world.known.campaignIds };
+    const all = {
+      customerIds: world.known.customerIds,
+      campaignIds: [...world.known.campaignIds, ...world.known.liveCampaignIds],
+    };
     return readBack(c, request, { status: 200, text: '', body: { data: { [when]: all } } }, [
       `campaigns(first: 100) { edges { node ${campaignView} } }`,
       `auditLog(first: 100) ${auditView}`,

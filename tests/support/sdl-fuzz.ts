@@ -35,6 +35,12 @@ export interface KnownValues {
   customerIds: string[];
   customerNos: string[];
   campaignIds: string[];
+  /**
+   * ACTIVE campaigns offered only where an argument is named campaignId (responses, contacts,
+   * enrolment), never as the `id` of a transition: otherwise the first cancel or complete ends
+   * every later response and contact with CONFLICT, and the fuzzer stops reaching them.
+   */
+  liveCampaignIds: string[];
   campaignCodes: string[];
   productIds: string[];
   tagCodes: string[];
@@ -394,7 +400,7 @@ export class ArgumentFuzzer {
 
   private allIds(): string[] {
     const k = this.known;
-    return [...k.customerIds, ...k.campaignIds, ...k.productIds, ...k.branchIds, ...k.staffIds];
+    return [...k.customerIds, ...k.campaignIds, ...k.liveCampaignIds, ...k.productIds, ...k.branchIds, ...k.staffIds];
   }
 
   /**
@@ -407,7 +413,7 @@ export class ArgumentFuzzer {
     const from = (values: string[]) => (values.length ? fc.constantFrom(...values) : undefined);
     if (n.startsWith('customerno')) return from(k.customerNos);
     if (n.startsWith('customerid')) return from(k.customerIds);
-    if (n.startsWith('campaignid')) return from(k.campaignIds);
+    if (n.startsWith('campaignid')) return from([...k.liveCampaignIds, ...k.campaignIds]);
     if (n.startsWith('productid')) return from(k.productIds);
     if (n.startsWith('branchid')) return from(k.branchIds);
     if (n.startsWith('tagcode')) return from(k.tagCodes);
