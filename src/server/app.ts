@@ -131,6 +131,12 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
       // The same refusal for a GET's query string (%00 decodes to NUL).
       next(/%00/.test(req.originalUrl) ? Object.assign(new Error('NUL in URL'), { status: 400 }) : undefined);
     },
+    (req, _res, next) => {
+      // A lone UTF-16 surrogate (JSON "\ud800") is not text: jsonb refuses it (22P02) and a text
+      // column silently stores U+FFFD instead. Refused whole like NUL, naming where it was.
+      const where = illFormedStringAt(req.body, '');
+      next(where ? Object.assign(new Error('Lone surrogate in body'), { status: 400, field: where }) : undefined);
+    },
     limitBatchSize(config.limits.batchOperations),
     expandRegisteredOperations(partnerOperations),
     expressMiddleware(apollo, {
@@ -184,7 +190,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
   // Bodies refused before Apollo (malformed JSON, too large, NUL) answer in GraphQL's shape, not Express's HTML.
   app.use(
     (
-      error: { status?: number; type?: string },
+      error: { status?: number; type?: string; field?: unknown },
       _req: express.Request,
       res: express.Response,
       next: express.NextFunction,
@@ -192,6 +198,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
       if (res.headersSent) return next(error);
       const tooLarge = error.type === 'entity.too.large';
       const status = tooLarge ? 413 : error.status && error.status < 500 ? 400 : 500;
+      const field = typeof error.field === 'string' ? { field: error.field } : {};
       if (status === 500) logger.error({ errorType: (error as Error).name }, 'request failed before GraphQL');
       res.status(status).json({
         errors: [
@@ -203,6 +210,7 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
                 : 'Internal server error',
             extensions: {
               code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST',
+              ...field,
               requestId: res.locals.requestId,
             },
           },
@@ -250,4 +258,19 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   throw appError('BAD_REQUEST', 'Idempotency-Key must be 1 to 200 visible ASCII characters', {
     http: { status: 400 },
   });
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The path (such as `variables.input.summary`) of the first string or key holding a lone surrogate, if any. */
+function illFormedStringAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path || '(body)' : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (LONE_SURROGATE.test(key)) return path || '(body)';
+    const found = illFormedStringAt(item, at);
+    if (found) return found;
+  }
+  return undefined;
 }

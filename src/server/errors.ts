@@ -46,6 +46,7 @@ function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
   if (REQUEST_CODES.has(code)) code = ruleCode(error, formatted.message) ?? 'BAD_REQUEST';
   const original = unwrapResolverError(error);
   if (isCodelessRequestError(original)) code = 'BAD_REQUEST';
+  if (isVariableErrorLimit(original)) code = 'BAD_USER_INPUT';
   if (original instanceof ArgumentValidationError) return validationError(formatted, original);
   if (isDatabaseUnavailable(original)) {
     logger.warn(
@@ -77,6 +78,19 @@ function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/**
+ * graphql-js (execute's maxCoercionErrors, 50 by default) reports at most 50 bad variable values
+ * and then one error of its own, without a code or a variable node, so Apollo does not file it
+ * under BAD_USER_INPUT like the 50 before it.
+ */
+function isVariableErrorLimit(error: unknown): boolean {
+  return (
+    error instanceof GraphQLError &&
+    error.extensions.code === undefined &&
+    error.message === 'Too many errors processing variables, error limit reached. Execution aborted.'
+  );
 }
 
 /** Apollo refuses some requests (a persisted-query hash that does not match its text) with a 4xx status but no code. */

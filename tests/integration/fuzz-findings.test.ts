@@ -1,0 +1,63 @@
+import { Role } from '../../src/auth/roles';
+import { useTestApp } from '../support/test-app';
+
+/** Defects the SDL fuzzer (fuzz-sdl.test.ts) found, each pinned by the smallest request that showed it. */
+const { app, make } = useTestApp();
+
+const auditRecordsOf = async (customerId: string) =>
+  (await app.ds.query(`SELECT count(*)::int AS count FROM audit_record WHERE customer_id = $1`, [customerId]))[0].count;
+
+describe('a string that is not well-formed Unicode (a lone UTF-16 surrogate)', () => {
+  // FUZZ_SEED=2, run 653: removeTag(tagCode: "\ud800") reached the audit record's jsonb, which
+  // refused it (22P02), and the client got INTERNAL_SERVER_ERROR. Text columns would store it as
+  // U+FFFD instead, a silent change of the client's data: it is refused at the door, naming where.
+  it('is refused as BAD_REQUEST naming where it was, and nothing is written', async () => {
+    const staff = await make.staff();
+    const customer = await make.customer();
+    const tag = await make.tag();
+    await make.customerTag(customer.id, tag.id);
+    const as = { sub: staff.id, roles: [Role.MARKETING_MANAGER], branchId: staff.branchId };
+    const res = await app.gql(
+      `mutation ($c: ID!, $t: String!) { removeTag(customerId: $c, tagCode: $t) }`,
+      { c: customer.id, t: '\ud800' },
+      { as },
+    );
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_REQUEST', field: 'variables.t' });
+    expect(await auditRecordsOf(customer.id)).toBe(0);
+  });
+
+  it('is refused in the query text too, while a well-formed pair (an emoji) passes', async () => {
+    const as = { sub: (await make.staff()).id, roles: [Role.COMPLIANCE_AUDITOR] };
+    const lone = await app.gql(`{ customerByNumber(customerNo: "\ud83d") { id } }`, {}, { as });
+    expect(lone.status).toBe(400);
+    expect(lone.errors?.[0].extensions.code).toBe('BAD_REQUEST');
+    const pair = await app.gql(`{ customerByNumber(customerNo: "😀") { id } }`, {}, { as });
+    expect(pair.errors).toBeUndefined();
+    expect(pair.data).toEqual({ customerByNumber: null });
+  });
+});
+
+describe('more bad variable values than graphql-js reports', () => {
+  // FUZZ_SEED=20261214, run 61 (graphql-js executor): a list of 300+ enum values with more than
+  // 50 bad ones. graphql-js stops at 50 and adds "Too many errors processing variables", an
+  // error without a code, which the gateway answered as INTERNAL_SERVER_ERROR.
+  it('are all BAD_USER_INPUT, the last one included', async () => {
+    const maker = await make.staff();
+    const res = await app.gql(
+      `mutation ($input: CampaignInput!) { createCampaign(input: $input) { id } }`,
+      {
+        input: {
+          code: 'MANY-BAD',
+          name: 'x',
+          channels: ['WEB'],
+          targetCriteria: { tiers: Array.from({ length: 60 }, (_, i) => `NOT_A_TIER_${i}`) },
+        },
+      },
+      { as: { sub: maker.id, roles: [Role.MARKETING_MANAGER] } },
+    );
+    expect(res.status).toBe(400);
+    expect(res.errors!.length).toBeGreaterThan(1);
+    expect(res.errors!.filter((e) => e.extensions.code !== 'BAD_USER_INPUT')).toEqual([]);
+  });
+});
