@@ -61,3 +61,33 @@ describe('more bad variable values than graphql-js reports', () => {
     expect(res.errors!.filter((e) => e.extensions.code !== 'BAD_USER_INPUT')).toEqual([]);
   });
 });
+
+describe('an interaction naming a campaign that does not exist', () => {
+  // FUZZ_SEED=7, run 752: a PRODUCT_VIEW with a well-formed campaignId naming no campaign broke the
+  // interaction's foreign key (23503) and the client got INTERNAL_SERVER_ERROR.
+  it('is NOT_FOUND like a campaign the customer is not enrolled in, and nothing is written', async () => {
+    const staff = await make.staff();
+    const customer = await make.customer({ branchId: staff.branchId, relationshipManagerId: staff.id });
+    const other = await make.campaign({ status: 'ACTIVE' as never });
+    const as = { sub: staff.id, roles: [Role.RELATIONSHIP_MANAGER] };
+    for (const campaignId of ['2bac1238-b556-80ef-b98b-d4750df64bee', other.id]) {
+      const res = await app.gql(
+        `mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }`,
+        {
+          input: {
+            customerNo: customer.customerNo,
+            channel: 'WEB',
+            type: 'PRODUCT_VIEW',
+            occurredAt: new Date().toISOString(),
+            campaignId,
+          },
+        },
+        { as },
+      );
+      expect(res.errors?.map((e) => e.extensions.code)).toEqual(['NOT_FOUND']);
+    }
+    expect(
+      await app.ds.query('SELECT count(*)::int AS n FROM interaction WHERE customer_id = $1', [customer.id]),
+    ).toEqual([{ n: 0 }]);
+  });
+});

@@ -77,6 +77,14 @@ export class InteractionCommandService {
     return this.idempotency.run(ctx, 'recordInteraction', input, input.externalRef, async (em) => {
       const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo });
       const partner = isPartner(ctx.principal);
+      // An interaction names a campaign only for a customer enrolled in it (and the campaign must exist at all).
+      if (input.campaignId) {
+        const [enrolled] = await em.query(
+          `SELECT 1 FROM campaign_enrollment WHERE campaign_id = $1 AND customer_id = $2`,
+          [input.campaignId, customer.id],
+        );
+        if (!enrolled) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
+      }
       const [row] = await em.query(
         `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -94,18 +102,11 @@ export class InteractionCommandService {
       );
       if (input.type === InteractionType.CAMPAIGN_CONTACT) {
         // The enrolment moves to CONTACTED; later stages and opt-outs are left as they are.
-        const [, contacted]: [unknown[], number] = await em.query(
+        await em.query(
           `UPDATE campaign_enrollment SET status = 'CONTACTED', contacted_at = $3, updated_at = now()
            WHERE campaign_id = $1 AND customer_id = $2 AND status = 'TARGETED'`,
           [input.campaignId, customer.id, input.occurredAt],
         );
-        if (contacted === 0) {
-          const [enrolled] = await em.query(
-            `SELECT 1 FROM campaign_enrollment WHERE campaign_id = $1 AND customer_id = $2`,
-            [input.campaignId, customer.id],
-          );
-          if (!enrolled) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
-        }
       }
       // Logins and transactions decide the lifecycle stage; keep it true as they arrive.
       await refreshSegments(em, this.config, new Date(), [customer.id]);
