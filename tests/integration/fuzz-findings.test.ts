@@ -91,3 +91,29 @@ describe('an interaction naming a campaign that does not exist', () => {
     ).toEqual([{ n: 0 }]);
   });
 });
+
+describe('a campaign naming a product that does not exist', () => {
+  // FUZZ_SEED=13, run 187: createCampaign with productId ffffffff-… broke the campaign's foreign key
+  // (23503) and the client got INTERNAL_SERVER_ERROR.
+  it('is BAD_USER_INPUT naming productId, and no campaign is stored', async () => {
+    const as = { sub: (await make.staff()).id, roles: [Role.MARKETING_MANAGER] };
+    const before = await app.ds.query('SELECT count(*)::int AS n FROM campaign');
+    const res = await app.gql(
+      `mutation ($input: CampaignInput!) { createCampaign(input: $input) { id } }`,
+      {
+        input: {
+          code: 'NO-PRODUCT',
+          name: 'n',
+          targetCriteria: {},
+          channels: ['MOBILE_APP'],
+          productId: 'ffffffff-ffff-ffff-ffff-ffffffffffff',
+        },
+      },
+      { as },
+    );
+    expect(res.errors?.map((e) => e.extensions)).toEqual([
+      expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'input.productId' }),
+    ]);
+    expect(await app.ds.query('SELECT count(*)::int AS n FROM campaign')).toEqual(before);
+  });
+});

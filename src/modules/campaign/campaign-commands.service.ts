@@ -12,6 +12,7 @@ import { toCampaign } from './campaign.mapper';
 import { Campaign } from './campaign.type';
 
 const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
  * The write side of campaigns. Every command runs in one transaction that
@@ -74,14 +75,20 @@ export class CampaignCommandService {
     });
   }
 
-  /** A duplicate code is the client's CONFLICT, not an internal error. */
+  /**
+   * A duplicate code is the client's CONFLICT, and a productId naming no
+   * product (the campaign's only foreign key) its BAD_USER_INPUT, not
+   * internal errors; the transaction has rolled back either way.
+   */
   private async inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     try {
       return await this.ds.transaction(work);
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      const sqlState = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+      if (sqlState === UNIQUE_VIOLATION) {
         throw appError('CONFLICT', 'A campaign with this code already exists', { field: 'input.code' });
       }
+      if (sqlState === FOREIGN_KEY_VIOLATION) throw badUserInput('input.productId', 'No such product');
       throw error;
     }
   }
