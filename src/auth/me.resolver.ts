@@ -1,5 +1,5 @@
 import { Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../request/context';
 import { Role } from './roles';
 
 @ObjectType('Me', { simpleResolvers: true, description: 'The caller, as their token identifies them.' })

@@ -44,3 +44,18 @@ export function maskAddress(parts: AddressParts): string {
 export function maskAccountNo(accountNo: string): string {
   return `****${accountNo.slice(-4)}`;
 }
+
+/** A mask gets the field's value and the whole object (the address mask needs its parts). */
+export type Mask = (value: any, object: any) => unknown;
+
+/** The masks a policy may name for a field (policy.ts refers to them by these names). */
+export const MASKS = {
+  name: (name: string) => maskName(name),
+  idNumber: (id: string) => maskIdNumber(id),
+  phone: (phone: string) => maskPhone(phone),
+  email: (email: string) => maskEmail(email),
+  address: (_address: string, object: { addressParts: AddressParts }) => maskAddress(object.addressParts),
+  accountNo: (accountNo: string) => maskAccountNo(accountNo),
+} satisfies Record<string, Mask>;
+
+export type MaskName = keyof typeof MASKS;

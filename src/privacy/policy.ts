@@ -1,10 +1,12 @@
 import { Role, Scope } from '../auth/roles';
-import { maskAccountNo, maskAddress, maskEmail, maskIdNumber, maskName, maskPhone } from './masks';
+import type { MaskName } from './masks';
 
 /**
- * PRODUCT.md §3 as data: the one privacy policy. Every other piece of
- * privacy (the root-level shield rules, the per-object masking pass, the
- * audit of full reads, the filter checks) is generated from this file.
+ * PRODUCT.md §3 as data: the one privacy policy. It is only data (cells per
+ * role column, type and field; masks by name; row scopes), so that another
+ * policy can be loaded beside the live one (a test that changes cells, a
+ * candidate policy in shadow). `PrivacyPolicy` (privacy-policy.ts) compiles
+ * it; every enforcement point asks that object.
  *
  * Columns are the matrix's: a role reads through its column; a token with
  * several roles reads the most open cell among them. PARTNER has no column:
@@ -27,15 +29,15 @@ export const COLUMN_OF_ROLE: Record<Role, Column | null> = {
 /** F full value, M masked with the field's mask, D denied (null with FORBIDDEN at its path). */
 export type Access = 'F' | 'M' | 'D';
 
-/** A mask gets the field's value and the whole object (the address mask needs its parts). */
-export type Mask = (value: any, object: any) => unknown;
-
 export interface FieldRule {
   access: Record<Column, Access>;
-  mask?: Mask;
+  /** The mask (masks.ts MASKS) applied where the cell is M. */
+  mask?: MaskName;
   /** A full read of this field leaves an audit record. */
   sensitive?: boolean;
 }
+
+export type FieldPolicy = Record<string, Record<string, FieldRule>>;
 
 /** One row of the matrix, in the order of COLUMNS. */
 function row(rm: Access, branch: Access, callCenter: Access, mkt: Access, risk: Access, auditor: Access) {
@@ -43,32 +45,28 @@ function row(rm: Access, branch: Access, callCenter: Access, mkt: Access, risk: 
 }
 
 const FULL: FieldRule = { access: row('F', 'F', 'F', 'F', 'F', 'F') };
-const sensitive = (access: Record<Column, Access>, mask?: Mask): FieldRule => ({ access, mask, sensitive: true });
+const sensitive = (access: Record<Column, Access>, mask?: MaskName): FieldRule => ({ access, mask, sensitive: true });
 
 /** Fields every staff role reads in full. */
 const allFull = (...fields: string[]): Record<string, FieldRule> => Object.fromEntries(fields.map((f) => [f, FULL]));
 
-export const FIELD_POLICY: Record<string, Record<string, FieldRule>> = {
+export const FIELD_POLICY: FieldPolicy = {
   Customer: {
     ...allFull('id', 'customerNo', 'gender', 'ageBand', 'city', 'branch', 'relationshipManager', 'tier'),
     ...allFull('lifecycleStage', 'aumBand', 'kycStatus', 'tags', 'holdings', 'campaignEnrollments', 'riskProfile'),
     ...allFull('consents', 'churnSignals'),
-    name: { access: row('F', 'F', 'F', 'M', 'F', 'F'), mask: maskName },
-    idNumber: sensitive(row('M', 'M', 'M', 'D', 'F', 'F'), maskIdNumber),
-    phone: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), maskPhone),
-    email: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), (email: string | null) =>
-      email === null ? null : maskEmail(email),
-    ),
-    address: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), (_address: string, customer) =>
-      maskAddress(customer.addressParts),
-    ),
+    name: { access: row('F', 'F', 'F', 'M', 'F', 'F'), mask: 'name' },
+    idNumber: sensitive(row('M', 'M', 'M', 'D', 'F', 'F'), 'idNumber'),
+    phone: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'phone'),
+    email: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'email'),
+    address: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'address'),
     birthDate: sensitive(row('F', 'F', 'F', 'D', 'F', 'F')),
     aum: sensitive(row('F', 'D', 'D', 'D', 'F', 'F')),
     interactions: { access: row('F', 'F', 'F', 'D', 'F', 'F') },
   },
   Holding: {
     ...allFull('id', 'product', 'currency', 'openedAt', 'maturityDate', 'status'),
-    accountNo: sensitive(row('M', 'M', 'M', 'D', 'M', 'F'), maskAccountNo),
+    accountNo: sensitive(row('M', 'M', 'M', 'D', 'M', 'F'), 'accountNo'),
     balance: sensitive(row('F', 'D', 'D', 'D', 'F', 'F')),
   },
   RiskProfile: {
@@ -185,3 +183,12 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     ],
   },
 };
+
+/** What a privacy policy is made of: field cells and row scopes, all data. */
+export interface PolicyData {
+  fields: FieldPolicy;
+  rowScope: Record<Column, RowScopeRule>;
+}
+
+/** The policy in force (PRODUCT.md §2–§3). */
+export const LIVE_POLICY_DATA: PolicyData = { fields: FIELD_POLICY, rowScope: ROW_SCOPE };

@@ -1,7 +1,9 @@
 import { sameStaff } from '../auth/principal';
 import type { Principal } from '../auth/principal';
-import { AccessPlan, accessPlanFor, leastOpenAccess } from './access-plan';
-import { Access, Column, COLUMN_OF_ROLE, ROW_SCOPE } from './policy';
+import type { AuditTrail } from '../modules/audit/audit-trail';
+import { AccessPlan } from './access-plan';
+import { Access, Column, COLUMN_OF_ROLE } from './policy';
+import { LIVE_POLICY, PrivacyPolicy } from './privacy-policy';
 
 /** What decides which columns apply to a customer: the book and the branch it belongs to. */
 export interface CustomerOwnership {
@@ -10,27 +12,42 @@ export interface CustomerOwnership {
   branchId: string;
 }
 
+/** Whose rules an object is read under: a customer's plan (and that customer, for the audit), or the caller's own. */
+interface Owner {
+  plan: AccessPlan;
+  customerId?: string;
+}
+
 /**
  * The privacy of one request. A column grants its cells only on the rows its
  * scope covers: a relationship manager's full view holds for their own book,
  * so a token with RELATIONSHIP_MANAGER and BRANCH_STAFF reads its own
  * customers through both columns and the rest of the branch through the
  * BRANCH column only. Each customer therefore gets the plan of the columns
- * that cover it, and everything loaded under that customer (holdings, risk
- * profile, interactions) is read through the same plan.
+ * that cover it, and everything reached under that customer (holdings, risk
+ * profile, interactions, tags, enrolments and their campaigns) is read
+ * through the same plan. Data of no customer (campaigns, catalogues, the
+ * audit log, what a mutation returns) is read through all the caller's columns.
  */
 export class RequestPrivacy {
   readonly columns: readonly Column[];
-  private readonly plans = new Map<string, AccessPlan>();
+  private readonly customerPlans = new Map<string, AccessPlan>();
+  /** Every object handed to the executor, with the rules it was read under: its fields inherit them. */
+  private readonly owners = new WeakMap<object, Owner>();
+  private readonly callerOwner: Owner;
 
-  constructor(private readonly principal: Principal) {
+  constructor(
+    private readonly principal: Principal,
+    readonly policy: PrivacyPolicy = LIVE_POLICY,
+  ) {
     this.columns = [...new Set(principal.roles.map((r) => COLUMN_OF_ROLE[r]).filter((c): c is Column => c !== null))];
+    this.callerOwner = { plan: policy.planFor(this.columns) };
   }
 
   /** Decides and remembers the plan for a customer as it is loaded. */
   forCustomer(customer: CustomerOwnership): AccessPlan {
     const covering = this.columns.filter((column) => {
-      switch (ROW_SCOPE[column]) {
+      switch (this.policy.rowScope(column)) {
         case 'ALL':
           return true;
         case 'OWN_BOOK':
@@ -39,8 +56,8 @@ export class RequestPrivacy {
           return customer.branchId === this.principal.branchId;
       }
     });
-    const plan = accessPlanFor(covering);
-    this.plans.set(customer.id, plan);
+    const plan = this.policy.planFor(covering);
+    this.customerPlans.set(customer.id, plan);
     return plan;
   }
 
@@ -49,7 +66,7 @@ export class RequestPrivacy {
    * customer is reached through it; if not, nothing is readable.
    */
   ofCustomer(customerId: string): AccessPlan {
-    return this.plans.get(customerId) ?? accessPlanFor([]);
+    return this.customerPlans.get(customerId) ?? this.policy.planFor([]);
   }
 
   /**
@@ -57,7 +74,7 @@ export class RequestPrivacy {
    * scope does not apply, so every column of the caller counts.
    */
   unscoped(type: string, field: string): Access {
-    return accessPlanFor(this.columns).access(type, field);
+    return this.callerOwner.plan.access(type, field);
   }
 
   /**
@@ -65,6 +82,60 @@ export class RequestPrivacy {
    * search may use, since a filter runs over rows whose plans differ.
    */
   everywhere(type: string, field: string): Access {
-    return leastOpenAccess(this.columns, type, field);
+    return this.policy.leastOpenAccess(this.columns, type, field);
+  }
+
+  /** The rules the fields of `source` are read under (the root value and anything unknown: the caller's own). */
+  ownerOf(source: unknown): Owner {
+    return (typeof source === 'object' && source !== null && this.owners.get(source)) || this.callerOwner;
+  }
+
+  /** The rules of the root fields: the caller's own columns. */
+  get rootOwner(): Owner {
+    return this.callerOwner;
+  }
+
+  /**
+   * The one pass between a loaded object and the caller (enforce.ts calls it
+   * for every object any field returns): the object's plan is its customer's
+   * when it is a customer, else the one it was reached under; masks and
+   * denials go into a copy (loaded objects may be cached and shared), and
+   * each sensitive field read in full becomes a function that returns the
+   * value and notes the read. graphql-js's default resolver calls it only
+   * when the field is really resolved, so the audit lists exactly what left
+   * (not what an unexecuted operation, a @skip or another alias selected).
+   */
+  view(value: unknown, type: string, parent: Owner, audit: AuditTrail): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.viewObject(item, type, parent, audit));
+    return this.viewObject(value, type, parent, audit);
+  }
+
+  private viewObject(value: unknown, type: string, parent: Owner, audit: AuditTrail): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    const owner = type === 'Customer' ? this.customerOwner(value as CustomerOwnership) : parent;
+    const { plan, customerId } = owner;
+    // One cached object can be reached under two customers (a campaign both are enrolled in): each gets its own.
+    const seen = this.owners.get(value);
+    if (seen && seen.plan === plan && seen.customerId === customerId) return value;
+    let object = value;
+    if (seen || plan.hasWork(type)) {
+      object = Object.assign(Object.create(Object.getPrototypeOf(value)), value) as object;
+      plan.apply(type, object);
+      const target = object as Record<string, unknown>;
+      for (const field of plan.fullSensitiveFields(type)) {
+        const full = target[field];
+        target[field] = () => {
+          if (customerId !== undefined) audit.noteRead(customerId, field);
+          return full;
+        };
+      }
+    }
+    this.owners.set(object, owner);
+    return object;
+  }
+
+  private customerOwner(customer: CustomerOwnership): Owner {
+    const plan = this.customerPlans.get(customer.id) ?? this.forCustomer(customer);
+    return { plan, customerId: customer.id };
   }
 }

@@ -1,12 +1,12 @@
 import { isUUID } from 'class-validator';
 import type { Principal } from '../auth/principal';
-import { Column, ROW_SCOPE } from './policy';
+import type { RequestPrivacy } from './request-privacy';
 
 /** The customers a caller may see: all of them, or those of some managers' books and some branches. */
 export type RowScope = { all: true } | { all: false; managerIds: string[]; branchIds: string[] };
 
-export function rowScopeFor(principal: Principal, columns: readonly Column[]): RowScope {
-  const rules = columns.map((c) => ROW_SCOPE[c]);
+export function rowScopeFor(principal: Principal, privacy: Pick<RequestPrivacy, 'columns' | 'policy'>): RowScope {
+  const rules = privacy.columns.map((c) => privacy.policy.rowScope(c));
   if (rules.includes('ALL')) return { all: true };
   // A staff id is a UUID (the token verifier refuses any other); a branch claim that is not one matches no one rather than failing the query.
   const managerIds = rules.includes('OWN_BOOK') ? [principal.id] : [];

@@ -4,7 +4,7 @@ import { applyMiddleware, IMiddlewareFieldMap } from 'graphql-middleware';
 import { allow, deny, rule, shield } from 'graphql-shield';
 import type { Principal } from '../auth/principal';
 import { Role } from '../auth/roles';
-import type { RequestContext } from '../server/context';
+import type { RequestContext } from '../request/context';
 import { Callers, OPERATION_POLICY } from './policy';
 
 type ShieldRule = typeof allow | typeof deny | ReturnType<ReturnType<typeof rule>>;

@@ -16,10 +16,11 @@ import { AuditTrail } from '../modules/audit/audit-trail';
 import { auditPlugin } from '../modules/audit/audit.plugin';
 import { RequestPrivacy } from '../privacy/request-privacy';
 import { rowScopeFor } from '../privacy/row-scope';
+import { LIVE_POLICY, PrivacyPolicy } from '../privacy/privacy-policy';
 import type { Config } from '../config';
 import { directiveFloodCheck, queryCostPlugin, queryLimitRules } from './abuse/query-limits';
 import { createRateLimits } from './abuse/rate-limit';
-import type { RequestContext } from './context';
+import type { RequestContext } from '../request/context';
 import { formatError, refusal, unavailableStatus } from './errors';
 import { Health } from './health';
 import { logger } from './logger';
@@ -51,7 +52,21 @@ export interface RunningApp {
  * primary again). A mutation reads its results from the primary, so a
  * client always sees its own write.
  */
-export async function startApp(config: Config, ds: DataSource, reads: DataSource = ds): Promise<RunningApp> {
+export interface AppOptions {
+  /**
+   * The privacy policy each request is read under (default: the live one).
+   * A function, asked once per request, so that a test can change the policy
+   * of a running server and see the response follow.
+   */
+  privacyPolicy?: () => PrivacyPolicy;
+}
+
+export async function startApp(
+  config: Config,
+  ds: DataSource,
+  reads: DataSource = ds,
+  { privacyPolicy = () => LIVE_POLICY }: AppOptions = {},
+): Promise<RunningApp> {
   logger.level = config.logLevel;
   const app = express();
   app.disable('x-powered-by');
@@ -158,9 +173,9 @@ export async function startApp(config: Config, ds: DataSource, reads: DataSource
           for (const operation of Array.isArray(req.body) ? req.body : [req.method === 'GET' ? req.query : req.body])
             refuseDirectiveFlood((operation as { query?: unknown } | undefined)?.query);
           const today = businessToday(config.businessTimeZone);
-          const privacy = new RequestPrivacy(principal);
-          const scope = rowScopeFor(principal, privacy.columns);
           const audit = new AuditTrail();
+          const privacy = new RequestPrivacy(principal, privacyPolicy());
+          const scope = rowScopeFor(principal, privacy);
           return {
             requestId,
             trace,

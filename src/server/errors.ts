@@ -4,7 +4,7 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { isDatabaseUnavailable } from '../db/unavailable';
-import type { RequestContext } from './context';
+import type { RequestContext } from '../request/context';
 import { logger } from './logger';
 import { currentRequestId } from './request-scope';
 

@@ -15,7 +15,7 @@ import {
   typeFromAST,
 } from 'graphql';
 import { compileQuery, CompiledQuery, isCompiledQuery } from 'graphql-jit';
-import { FIELD_POLICY } from '../privacy/policy';
+import { isWrapperType } from '../privacy/policy';
 
 /**
  * graphql-js's default resolver calls a function-valued property and awaits
@@ -23,9 +23,10 @@ import { FIELD_POLICY } from '../privacy/policy';
  * README: "all computed properties must have a resolver"). Fields that can
  * hold one get graphql-js's default resolver explicitly, so both executors
  * answer alike:
- * - every field the privacy policy names: the per-object pass may put a
- *   denial there (a function building the FORBIDDEN error at its path) or an
- *   audited read (a function noting the read);
+ * - every field of a type the privacy policy governs (every type but
+ *   connections and edges): the per-object pass may put a denial there (a
+ *   function building the FORBIDDEN error at its path) or an audited read (a
+ *   function noting the read), under whatever policy is loaded;
  * - fields marked @Computed() (a cached reference row or a lazy load; a
  *   connection's count).
  * Every other field stays a plain property read, which is where graphql-jit
@@ -36,7 +37,7 @@ export function resolveComputedFields(schema: GraphQLSchema): GraphQLSchema {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
       if (field.resolve) continue;
-      if (FIELD_POLICY[type.name]?.[field.name] || field.extensions?.computed) field.resolve = defaultFieldResolver;
+      if (!isWrapperType(type.name) || field.extensions?.computed) field.resolve = defaultFieldResolver;
     }
   }
   return schema;

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DataSource } from 'typeorm';
 import { AuditTrail } from '../modules/audit/audit-trail';
-import type { RequestContext } from './context';
+import type { RequestContext } from '../request/context';
 import type { Config } from '../config';
 import type { CallerView } from '../privacy/caller-view';
 import { createCampaignLoaders } from '../modules/campaign/campaign.loaders';
@@ -26,8 +26,8 @@ export type ReferenceData = ReturnType<typeof createReferenceData>;
  */
 
 /**
- * Loaders of private data apply the caller's access plan to each object as it
- * loads; that is the only place masking and denial happen.
+ * Loaders hand out rows as loaded; the caller's access plan is applied where
+ * each object reaches the caller (privacy/enforce.ts), whatever loaded it.
  */
 export function createLoaders(ds: DataSource, config: Config, caller: CallerView, reference: ReferenceData) {
   const organisation = createOrganisationLoaders(reference.organisation);
@@ -35,10 +35,10 @@ export function createLoaders(ds: DataSource, config: Config, caller: CallerView
     customer: createCustomerLoaders(ds, config, caller, organisation),
     organisation,
     tag: createTagLoaders(ds),
-    holding: createHoldingLoaders(ds, caller, reference.products),
+    holding: createHoldingLoaders(ds, reference.products),
     interaction: createInteractionLoaders(ds),
     campaign: createCampaignLoaders(ds),
-    risk: createRiskLoaders(ds, caller),
+    risk: createRiskLoaders(ds),
     consent: createConsentLoaders(ds),
   };
 }

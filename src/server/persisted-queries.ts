@@ -5,7 +5,7 @@ import KeyvRedis from '@keyv/redis';
 import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { RequestContext } from './context';
+import type { RequestContext } from '../request/context';
 import Keyv from 'keyv';
 import { logger } from './logger';
 import type { RedisClient } from './redis';

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
-import type { RequestContext } from './context';
+import type { RequestContext } from '../request/context';
 import { logger } from './logger';
 import type { Metrics } from './metrics';
 

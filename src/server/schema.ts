@@ -3,7 +3,7 @@ import { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { MeResolver } from '../auth/me.resolver';
 import { policyGaps } from '../privacy/coverage';
-import { FieldPolicyGuard } from '../privacy/field-guard';
+import { enforcePrivacy } from '../privacy/enforce';
 import { withRootRules } from '../privacy/shield';
 import { resolveComputedFields } from './executor';
 import { AuditResolver } from '../modules/audit/audit.resolver';
@@ -43,15 +43,16 @@ let built: Promise<GraphQLSchema> | undefined;
 
 /**
  * The schema is built once per process (type-graphql's metadata is global),
- * then checked against the privacy policy and guarded at the root. A field
+ * then checked against the privacy policy, its object fields put behind the
+ * policy (privacy/enforce.ts) and its root fields behind shield. A field
  * without a policy entry stops the server from starting. Fields that may hold
  * a function or a promise get an explicit resolver, for graphql-jit.
  */
 export function getSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, validate: true, globalMiddlewares: [FieldPolicyGuard] }).then((schema) => {
+  built ??= buildSchema({ resolvers, validate: true }).then((schema) => {
     const gaps = policyGaps(schema);
     if (gaps.length) throw new Error(`The privacy policy does not cover the schema:\n  ${gaps.join('\n  ')}`);
-    return resolveComputedFields(withRootRules(schema));
+    return resolveComputedFields(withRootRules(enforcePrivacy(schema)));
   });
   return built;
 }

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { isPartner } from '../auth/principal';
 import { appError } from '../common/errors';
-import type { RequestContext } from './context';
+import type { RequestContext } from '../request/context';
 import { refusal } from './errors';
 
 /**

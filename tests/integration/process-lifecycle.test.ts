@@ -203,7 +203,9 @@ describe('shutdown has a deadline', () => {
       const { rows } = await lock.query('SELECT customer_no FROM customer LIMIT 1');
       await lock.query('BEGIN');
       await lock.query('LOCK TABLE customer IN ACCESS EXCLUSIVE MODE');
-      const token = await signToken({ sub: staffId('auditor-1'), roles: ['COMPLIANCE_AUDITOR'] }, SECRET, { expiresIn: '5m' });
+      const token = await signToken({ sub: staffId('auditor-1'), roles: ['COMPLIANCE_AUDITOR'] }, SECRET, {
+        expiresIn: '5m',
+      });
       const blocked = fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

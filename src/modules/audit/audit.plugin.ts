@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { describeSafely } from '../../server/errors';
 import { logger } from '../../server/logger';
 

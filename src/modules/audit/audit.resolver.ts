@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditLogFilter, AuditRecord, AuditRecordConnection } from './audit.type';
 
 @Resolver(() => AuditRecord)

@@ -2,7 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { instantAndSerial } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditRecordEntity } from './audit-record.entity';
 import { AuditLogFilter, AuditRecord } from './audit.type';
 import { ReadAuditWriter } from './read-audit-writer';

@@ -1,7 +1,7 @@
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { CampaignAction, isCheckerFor, nextStatus } from './campaign-lifecycle';
 import { lockCampaign } from './campaign-lock';

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { CampaignInput } from './campaign.inputs';
 import { Campaign } from './campaign.type';
 

@@ -2,7 +2,7 @@ import { IsOptional, IsUUID, MaxLength } from 'class-validator';
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { appError } from '../../common/errors';
 import { DecimalScalar } from '../../common/scalars';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { writableCustomer } from '../customer/customer-access';

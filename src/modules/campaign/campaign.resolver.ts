@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
 import { Product } from '../holding/holding.type';
 import { CampaignStatus } from './campaign.enums';

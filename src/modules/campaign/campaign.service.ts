@@ -1,7 +1,7 @@
 import { instantAndId } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { CampaignEntity } from './campaign.entity';
 import { CampaignStatus } from './campaign.enums';
 import { toCampaign } from './campaign.mapper';

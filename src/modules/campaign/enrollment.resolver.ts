@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { EnrollmentResult, SkippedCustomerConnection } from './enrollment.type';
 
 @Resolver(() => EnrollmentResult)

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { lockCampaign } from './campaign-lock';
 import { CampaignStatus } from './campaign.enums';

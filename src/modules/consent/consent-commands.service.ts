@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { badUserInput } from '../../common/errors';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { writableCustomer } from '../customer/customer-access';
 import { Channel } from '../interaction/interaction.enums';

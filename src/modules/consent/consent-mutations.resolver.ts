@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { Channel } from '../interaction/interaction.enums';
 import { ConsentPurpose } from './consent.enums';
 import { Consent } from './consent.type';

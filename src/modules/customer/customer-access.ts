@@ -2,7 +2,7 @@ import { isPartner } from '../../auth/principal';
 import { EntityManager } from 'typeorm';
 import { appError } from '../../common/errors';
 import { assertId } from '../../common/ids';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { CustomerEntity } from './customer.entity';
 import { scopedCustomers } from './customer.loaders';
 

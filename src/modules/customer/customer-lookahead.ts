@@ -12,7 +12,7 @@ import {
 import { dateAndId, instantAndId } from '../../common/cursor-keys';
 import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
 import { prefetch, RelationLoader } from '../../db/parent-relations';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import type { Loaders } from '../../server/loaders';
 import type { CustomerKey } from './customer.loaders';
 import { Customer } from './customer.type';

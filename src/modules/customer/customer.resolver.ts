@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, ID, Info, Query, Resolver } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { CustomerFilter } from './customer-filter.input';
 import { CustomerLookahead } from './customer-lookahead';
 import { Customer, CustomerConnection } from './customer.type';

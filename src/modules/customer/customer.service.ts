@@ -2,7 +2,7 @@ import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { Config } from '../../config';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { entityColumns } from '../../db/entity-columns';
 import { SqlParams } from '../../db/parent-relations';
 import { scopeSql } from '../../privacy/row-scope';

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
 import type { PageRequest } from '../../common/pagination';
-import { CallerView, viewAs } from '../../privacy/caller-view';
 import { loadersByArgs } from '../../db/loaders-by-args';
 import { RelationLoader } from '../../db/parent-relations';
 import { ReferenceCache } from '../../db/reference-cache';
@@ -27,7 +26,7 @@ export function createProductCache(ds: DataSource) {
   );
 }
 
-export function createHoldingLoaders(ds: DataSource, caller: CallerView, products: ReferenceCache<Product>) {
+export function createHoldingLoaders(ds: DataSource, products: ReferenceCache<Product>) {
   const product = new DataLoader<string, Product | null>((ids) => products.getMany(ids));
   // A cached product is the value itself; graphql-js resolves a plain value without a promise.
   const productOf = (id: string) => products.peek(id) ?? (() => product.load(id));
@@ -51,17 +50,12 @@ export function createHoldingLoaders(ds: DataSource, caller: CallerView, product
                     ORDER BY h.opened_on DESC, h.id DESC LIMIT ${params.bind(page.limit + 1, 'int')}) h`;
           },
           decode: (rows, customerId) =>
-            viewAs(
-              caller,
-              'Holding',
-              // In place: the parsed JSON is this request's own, and a page holds hundreds of them.
-              (rows as HoldingRow[]).map((row) => {
-                row.customerId = customerId;
-                row.product = productOf(row.productId);
-                return row;
-              }),
-              () => customerId,
-            ),
+            // In place: the parsed JSON is this request's own, and a page holds hundreds of them.
+            (rows as HoldingRow[]).map((row) => {
+              row.customerId = customerId;
+              row.product = productOf(row.productId);
+              return row;
+            }),
         }),
     ),
 

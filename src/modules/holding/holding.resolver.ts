@@ -1,6 +1,6 @@
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
 import { HoldingConnection, Product } from './holding.type';
 

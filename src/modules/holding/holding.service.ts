@@ -1,6 +1,6 @@
 import { dateAndId } from '../../common/cursor-keys';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { ProductEntity } from './holding.entity';
 import { Holding, Product } from './holding.type';
 

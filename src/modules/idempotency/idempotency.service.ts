@@ -2,7 +2,7 @@ import { isPartner } from '../../auth/principal';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 
 /** Keys are kept at least this long (PRODUCT.md §4: 24 hours). */
 const KEEP = '24 hours';

@@ -4,7 +4,7 @@ import { IsOptional, IsUUID, MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { appError, badUserInput } from '../../common/errors';
 import { DateTimeScalar } from '../../common/scalars';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { writableCustomer } from '../customer/customer-access';
 import { refreshSegments } from '../customer/segmentation.service';

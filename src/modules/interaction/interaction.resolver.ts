@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
 import { CampaignResponseInput, CampaignResponseReceipt } from '../campaign/campaign-response';
 import { LeadReceipt, RegisterLeadInput } from '../lead/lead-commands';

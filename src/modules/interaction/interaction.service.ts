@@ -1,6 +1,6 @@
 import { instantAndId } from '../../common/cursor-keys';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { Interaction } from './interaction.type';
 
 export class InteractionService {

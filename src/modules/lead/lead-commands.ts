@@ -1,6 +1,6 @@
 import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { Channel } from '../interaction/interaction.enums';

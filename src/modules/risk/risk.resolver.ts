@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
 import { RiskProfile } from './risk.type';
 

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { appError } from '../../common/errors';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { writableCustomer } from '../customer/customer-access';
 import { TagSource } from './tag.enums';

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { DateTimeScalar } from '../../common/scalars';
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { CustomerTag } from './tag.type';
 
 @Resolver(() => CustomerTag)

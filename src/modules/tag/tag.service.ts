@@ -1,4 +1,4 @@
-import type { RequestContext } from '../../server/context';
+import type { RequestContext } from '../../request/context';
 import { TagEntity } from './tag.entity';
 import { Tag } from './tag.type';
 

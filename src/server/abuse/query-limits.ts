@@ -21,7 +21,7 @@ import {
 import { ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE } from '../../common/pagination';
 import type { QueryLimits } from '../../config';
-import type { RequestContext } from '../context';
+import type { RequestContext } from '../../request/context';
 
 /**
  * A short list without paging (a customer's tags, consents, enrolments; the

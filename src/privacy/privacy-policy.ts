@@ -1,0 +1,39 @@
+import { AccessPlan, leastOpen } from './access-plan';
+import { Access, Column, LIVE_POLICY_DATA, PolicyData, RowScopeRule } from './policy';
+
+/**
+ * A privacy policy compiled from its data: the one object that every
+ * enforcement point asks (the per-object pass, filters, the look-ahead, row
+ * scopes). Plans are compiled once per column set and kept with the policy,
+ * so two policies (the live one and another) never share a plan.
+ */
+export class PrivacyPolicy {
+  private readonly plans = new Map<string, AccessPlan>();
+
+  constructor(readonly data: PolicyData) {}
+
+  /** The plan for a set of columns; no column (a partner) reads nothing. */
+  planFor(columnSet: readonly Column[]): AccessPlan {
+    const columns = [...new Set(columnSet)].sort();
+    const key = columns.join(',');
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = new AccessPlan(this.data.fields, columns);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** The least open cell of a field among some columns (D when there are none or the field has no row). */
+  leastOpenAccess(columns: readonly Column[], type: string, field: string): Access {
+    const rule = this.data.fields[type]?.[field];
+    if (!rule || columns.length === 0) return 'D';
+    return leastOpen(columns.map((c) => rule.access[c]));
+  }
+
+  rowScope(column: Column): RowScopeRule {
+    return this.data.rowScope[column];
+  }
+}
+
+export const LIVE_POLICY = new PrivacyPolicy(LIVE_POLICY_DATA);
