@@ -1,6 +1,6 @@
 import { DENIED_FIELD } from './denial';
 import { Mask, MASKS } from './masks';
-import { Access, Column, FieldPolicy, isWrapperType } from './policy';
+import { Access, RoleColumn, FieldPolicy, isWrapperType } from './policy';
 
 /** A field the caller does not read in full: masked in place, or replaced by its denial. */
 export type FieldOp = { field: string; mask: Mask } | { field: string; denied: true };
@@ -18,7 +18,7 @@ export class AccessPlan {
 
   constructor(
     fields: FieldPolicy,
-    readonly columns: readonly Column[],
+    readonly columns: readonly RoleColumn[],
   ) {
     for (const [type, rules] of Object.entries(fields)) {
       const ops: FieldOp[] = [];

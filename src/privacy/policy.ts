@@ -9,13 +9,19 @@ import type { MaskName } from './masks';
  * it; every enforcement point asks that object.
  *
  * Columns are the matrix's: a role reads through its column; a token with
- * several roles reads the most open cell among them. PARTNER has no column:
- * partners read no customer data at all.
+ * several roles reads the most open cell among them. The PARTNER column is
+ * denied everything but what a partner's own writes return (ids, statuses).
  */
-export type Column = 'RM' | 'BRANCH' | 'CALL_CENTER' | 'MKT' | 'RISK' | 'AUDITOR';
-export const COLUMNS: readonly Column[] = ['RM', 'BRANCH', 'CALL_CENTER', 'MKT', 'RISK', 'AUDITOR'];
+export type RoleColumn = 'RM' | 'BRANCH' | 'CALL_CENTER' | 'MKT' | 'RISK' | 'AUDITOR' | 'PARTNER';
+/** The staff columns: PRODUCT.md §3's matrix. */
+export const COLUMNS: readonly RoleColumn[] = ['RM', 'BRANCH', 'CALL_CENTER', 'MKT', 'RISK', 'AUDITOR'];
+/**
+ * With partners, who read no customer data (shield refuses them every query
+ * that reads it) and see only what their own mutations return.
+ */
+export const ALL_COLUMNS: readonly RoleColumn[] = [...COLUMNS, 'PARTNER'];
 
-export const COLUMN_OF_ROLE: Record<Role, Column | null> = {
+export const COLUMN_OF_ROLE: Record<Role, RoleColumn> = {
   [Role.RELATIONSHIP_MANAGER]: 'RM',
   [Role.BRANCH_STAFF]: 'BRANCH',
   [Role.CALL_CENTER_AGENT]: 'CALL_CENTER',
@@ -23,14 +29,14 @@ export const COLUMN_OF_ROLE: Record<Role, Column | null> = {
   [Role.MARKETING_MANAGER]: 'MKT',
   [Role.RISK_OFFICER]: 'RISK',
   [Role.COMPLIANCE_AUDITOR]: 'AUDITOR',
-  [Role.PARTNER]: null,
+  [Role.PARTNER]: 'PARTNER',
 };
 
 /** F full value, M masked with the field's mask, D denied (null with FORBIDDEN at its path). */
 export type Access = 'F' | 'M' | 'D';
 
 export interface FieldRule {
-  access: Record<Column, Access>;
+  access: Record<RoleColumn, Access>;
   /** The mask (masks.ts MASKS) applied where the cell is M. */
   mask?: MaskName;
   /** A full read of this field leaves an audit record. */
@@ -39,13 +45,27 @@ export interface FieldRule {
 
 export type FieldPolicy = Record<string, Record<string, FieldRule>>;
 
-/** One row of the matrix, in the order of COLUMNS. */
-function row(rm: Access, branch: Access, callCenter: Access, mkt: Access, risk: Access, auditor: Access) {
-  return { RM: rm, BRANCH: branch, CALL_CENTER: callCenter, MKT: mkt, RISK: risk, AUDITOR: auditor };
+/** One row of the matrix, in the order of ALL_COLUMNS; partners are denied unless a row says otherwise. */
+function row(
+  rm: Access,
+  branch: Access,
+  callCenter: Access,
+  mkt: Access,
+  risk: Access,
+  auditor: Access,
+  partner: Access = 'D',
+): Record<RoleColumn, Access> {
+  return { RM: rm, BRANCH: branch, CALL_CENTER: callCenter, MKT: mkt, RISK: risk, AUDITOR: auditor, PARTNER: partner };
 }
 
 const FULL: FieldRule = { access: row('F', 'F', 'F', 'F', 'F', 'F') };
-const sensitive = (access: Record<Column, Access>, mask?: MaskName): FieldRule => ({ access, mask, sensitive: true });
+/** What a write returns to whoever made it, partners included. */
+const RECEIPT: FieldRule = { access: row('F', 'F', 'F', 'F', 'F', 'F', 'F') };
+const sensitive = (access: Record<RoleColumn, Access>, mask?: MaskName): FieldRule => ({
+  access,
+  mask,
+  sensitive: true,
+});
 
 /** Fields every staff role reads in full. */
 const allFull = (...fields: string[]): Record<string, FieldRule> => Object.fromEntries(fields.map((f) => [f, FULL]));
@@ -105,9 +125,9 @@ export const FIELD_POLICY: FieldPolicy = {
   EnrollmentSkipCount: allFull('reason', 'count'),
   SkippedCustomer: allFull('customerId', 'customerNo', 'reason'),
   // What a write returns to its caller, partners included: ids only.
-  InteractionReceipt: allFull('id'),
-  LeadReceipt: allFull('id'),
-  CampaignResponseReceipt: allFull('status'),
+  InteractionReceipt: { id: RECEIPT },
+  LeadReceipt: { id: RECEIPT },
+  CampaignResponseReceipt: { status: RECEIPT },
   // Reachable by auditors only (OPERATION_POLICY), who read everything.
   AuditRecord: allFull(
     'id',
@@ -128,15 +148,16 @@ export function isWrapperType(typeName: string): boolean {
 }
 
 /** Which customers each column sees (PRODUCT.md §2). A token with several roles sees the union. */
-export type RowScopeRule = 'OWN_BOOK' | 'OWN_BRANCH' | 'ALL';
+export type RowScopeRule = 'OWN_BOOK' | 'OWN_BRANCH' | 'ALL' | 'NONE';
 
-export const ROW_SCOPE: Record<Column, RowScopeRule> = {
+export const ROW_SCOPE: Record<RoleColumn, RowScopeRule> = {
   RM: 'OWN_BOOK',
   BRANCH: 'OWN_BRANCH',
   CALL_CENTER: 'ALL',
   MKT: 'ALL',
   RISK: 'ALL',
   AUDITOR: 'ALL',
+  PARTNER: 'NONE',
 };
 
 /** Who may call each root field. An operation not named here is denied to everyone. */
@@ -187,7 +208,7 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
 /** What a privacy policy is made of: field cells and row scopes, all data. */
 export interface PolicyData {
   fields: FieldPolicy;
-  rowScope: Record<Column, RowScopeRule>;
+  rowScope: Record<RoleColumn, RowScopeRule>;
 }
 
 /** The policy in force (PRODUCT.md §2–§3). */

@@ -1,5 +1,5 @@
 import { AccessPlan, leastOpen } from './access-plan';
-import { Access, Column, LIVE_POLICY_DATA, PolicyData, RowScopeRule } from './policy';
+import { Access, RoleColumn, LIVE_POLICY_DATA, PolicyData, RowScopeRule } from './policy';
 
 /**
  * A privacy policy compiled from its data: the one object that every
@@ -13,7 +13,7 @@ export class PrivacyPolicy {
   constructor(readonly data: PolicyData) {}
 
   /** The plan for a set of columns; no column (a partner) reads nothing. */
-  planFor(columnSet: readonly Column[]): AccessPlan {
+  planFor(columnSet: readonly RoleColumn[]): AccessPlan {
     const columns = [...new Set(columnSet)].sort();
     const key = columns.join(',');
     let plan = this.plans.get(key);
@@ -25,13 +25,13 @@ export class PrivacyPolicy {
   }
 
   /** The least open cell of a field among some columns (D when there are none or the field has no row). */
-  leastOpenAccess(columns: readonly Column[], type: string, field: string): Access {
+  leastOpenAccess(columns: readonly RoleColumn[], type: string, field: string): Access {
     const rule = this.data.fields[type]?.[field];
     if (!rule || columns.length === 0) return 'D';
     return leastOpen(columns.map((c) => rule.access[c]));
   }
 
-  rowScope(column: Column): RowScopeRule {
+  rowScope(column: RoleColumn): RowScopeRule {
     return this.data.rowScope[column];
   }
 }

@@ -2,7 +2,7 @@ import { sameStaff } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { AuditTrail } from '../modules/audit/audit-trail';
 import { AccessPlan } from './access-plan';
-import { Access, Column, COLUMN_OF_ROLE } from './policy';
+import { Access, RoleColumn, COLUMN_OF_ROLE } from './policy';
 import { LIVE_POLICY, PrivacyPolicy } from './privacy-policy';
 
 /** What decides which columns apply to a customer: the book and the branch it belongs to. */
@@ -30,7 +30,7 @@ interface Owner {
  * audit log, what a mutation returns) is read through all the caller's columns.
  */
 export class RequestPrivacy {
-  readonly columns: readonly Column[];
+  readonly columns: readonly RoleColumn[];
   private readonly customerPlans = new Map<string, AccessPlan>();
   /** Every object handed to the executor, with the rules it was read under: its fields inherit them. */
   private readonly owners = new WeakMap<object, Owner>();
@@ -40,7 +40,7 @@ export class RequestPrivacy {
     private readonly principal: Principal,
     readonly policy: PrivacyPolicy = LIVE_POLICY,
   ) {
-    this.columns = [...new Set(principal.roles.map((r) => COLUMN_OF_ROLE[r]).filter((c): c is Column => c !== null))];
+    this.columns = [...new Set(principal.roles.map((r) => COLUMN_OF_ROLE[r]))];
     this.callerOwner = { plan: policy.planFor(this.columns) };
   }
 
@@ -54,6 +54,8 @@ export class RequestPrivacy {
           return sameStaff(customer.relationshipManagerId, this.principal.id);
         case 'OWN_BRANCH':
           return customer.branchId === this.principal.branchId;
+        case 'NONE':
+          return false;
       }
     });
     const plan = this.policy.planFor(covering);

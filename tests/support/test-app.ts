@@ -4,6 +4,7 @@ import { Role } from '../../src/auth/roles';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { startApp } from '../../src/server/app';
+import type { PrivacyPolicy } from '../../src/privacy/privacy-policy';
 import { Factory } from './factories';
 import { createTestDatabase } from './test-database';
 import { staffId } from './staff-ids';
@@ -43,7 +44,10 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  { connectVia = async (url: string) => url }: { connectVia?: (url: string) => Promise<string> } = {},
+  {
+    connectVia = async (url: string) => url,
+    privacyPolicy,
+  }: { connectVia?: (url: string) => Promise<string>; privacyPolicy?: () => PrivacyPolicy } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const url = await connectVia(db.url);
@@ -63,7 +67,7 @@ export async function startTestApp(
     preparedStatements: config.db.preparedStatements,
   });
   await ds.initialize();
-  const app = await startApp(config, ds);
+  const app = await startApp(config, ds, ds, { privacyPolicy });
   const token = (claims: TokenClaims) => signToken(claims, config.auth.secret!, { expiresIn: '5m' });
   return {
     url: app.url,
