@@ -10,9 +10,15 @@ type Check = (value: string) => boolean;
 // Only values that round-trip, in the exact form the server writes: PostgreSQL
 // refuses more than Date.parse does (2024-02-30, bare years, year +275760, year 0000).
 const isDate: Check = (v) =>
-  /^\d{4}-\d{2}-\d{2}$/.test(v) && !v.startsWith('0000') && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+  /^\d{4}-\d{2}-\d{2}$/.test(v) && !v.startsWith('0000') && isoOf(`${v}T00:00:00Z`)?.startsWith(v) === true;
 const isInstant: Check = (v) =>
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !v.startsWith('0000') && new Date(v).toISOString() === v;
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !v.startsWith('0000') && isoOf(v) === v;
+
+/** The ISO form of a time, or undefined for one that does not exist (month 13): toISOString would throw. */
+function isoOf(text: string): string | undefined {
+  const time = new Date(text);
+  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+}
 const isSerial: Check = (v) => /^\d{1,19}$/.test(v) && BigInt(v) <= 9223372036854775807n;
 const isId: Check = (v) => isUUID(v);
 

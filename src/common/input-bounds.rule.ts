@@ -1,38 +1,39 @@
-import { ASTVisitor, getNamedType, GraphQLError, ValidationContext } from 'graphql';
-import { dateProblem, moneyProblem, timeProblem } from './input-bounds';
-
-/** What each bounded scalar refuses in a literal that is well-formed (format is the scalar's own check). */
-const PROBLEM_OF: Record<string, (raw: string) => string | undefined> = {
-  Decimal: moneyProblem,
-  Date: dateProblem,
-  DateTime: (raw) => timeProblem(new Date(raw)),
-};
+import { ASTVisitor, getNullableType, GraphQLError, isScalarType, Kind, ValidationContext, ValueNode } from 'graphql';
+import { literalProblem } from './scalars';
 
 /**
- * PRODUCT.md §4's bounds on values written into the document itself
- * (`createCampaign(input: { budget: "-1" })`), refused as BAD_USER_INPUT
- * naming the field, like the same value sent in a variable. A validation rule
- * because only the document walk knows which argument and field a value
- * belongs to.
+ * Values written into the document itself (`createCampaign(input: { budget:
+ * "-1" })`) of the scalars PRODUCT.md §4 bounds (Decimal, Date, DateTime):
+ * malformed or out of bounds is BAD_USER_INPUT naming the field, like the same
+ * value sent in a variable. A validation rule because only the document walk
+ * knows which argument and field a value belongs to.
  */
 export function inputBoundsRule(context: ValidationContext): ASTVisitor {
   const path: string[] = [];
   const named = { leave: () => void path.pop() };
+  const check = (node: ValueNode) => {
+    const type = getNullableType(context.getInputType());
+    if (!type || !isScalarType(type) || node.kind === Kind.VARIABLE || node.kind === Kind.NULL) return;
+    const problem = literalProblem(type.name, node);
+    if (!problem) return;
+    const field = path.join('.');
+    context.reportError(
+      new GraphQLError(`Invalid input: ${field}: ${problem}`, {
+        nodes: node,
+        extensions: { code: 'BAD_USER_INPUT', field },
+      }),
+    );
+  };
   return {
     VariableDefinition: { enter: (node) => void path.push(node.variable.name.value), ...named },
     Argument: { enter: (node) => void path.push(node.name.value), ...named },
     ObjectField: { enter: (node) => void path.push(node.name.value), ...named },
-    StringValue(node) {
-      const type = context.getInputType();
-      const problem = type ? PROBLEM_OF[getNamedType(type).name]?.(node.value) : undefined;
-      if (!problem) return;
-      const field = path.join('.');
-      context.reportError(
-        new GraphQLError(`Invalid input: ${field} ${problem}`, {
-          nodes: node,
-          extensions: { code: 'BAD_USER_INPUT', field },
-        }),
-      );
-    },
+    StringValue: check,
+    IntValue: check,
+    FloatValue: check,
+    BooleanValue: check,
+    EnumValue: check,
+    ListValue: check,
+    ObjectValue: check,
   };
 }

@@ -3,13 +3,14 @@ import { DateTimeISOResolver, LocalDateResolver } from 'graphql-scalars';
 import { dateProblem, moneyProblem, timeProblem } from './input-bounds';
 
 /**
- * Inputs of these scalars are checked twice, for two reasons:
- * - in a variable (parseValue), for format and for PRODUCT.md §4's bounds;
- *   graphql-js prefixes the error with the path ("at input.revenue"), which
- *   formatError turns into `extensions.field`;
- * - in a literal (parseLiteral), for format only: the bounds of a literal are
- *   checked by `inputBoundsRule`, which knows the argument and field a value
- *   sits in and so can name it (parseLiteral sees only the value).
+ * Inputs of these scalars are checked, for format and for PRODUCT.md §4's
+ * bounds, in one of two places:
+ * - in a variable, by parseValue; graphql-js prefixes the error with the path
+ *   ("at input.revenue"), which formatError turns into `extensions.field`;
+ * - in a literal, by `inputBoundsRule` (input-bounds.rule.ts), which knows
+ *   the argument and field a value sits in and so can name it; parseLiteral
+ *   sees only the value, so it refuses nothing (validation already has) and
+ *   only converts.
  */
 function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
@@ -27,8 +28,41 @@ export const DateTimeScalar = new GraphQLScalarType({
     if (problem) throw badInput(`DateTime ${problem}`);
     return parsed;
   },
-  parseLiteral: (ast: ValueNode) => parseOrRefuse(() => dateTime.parseLiteral!(ast, undefined), 'DateTime'),
+  parseLiteral: (ast: ValueNode) => literal(ast, (raw) => dateTime.parseValue!(raw)),
 });
+
+/**
+ * A literal's value, converted when it can be. Anything else (a number, an
+ * out-of-bounds text) has been refused by inputBoundsRule with its field
+ * named; undefined here would make graphql-js refuse it first, unnamed.
+ */
+function literal(ast: ValueNode, convert: (raw: string) => unknown): unknown {
+  if (ast.kind !== Kind.STRING) return null;
+  try {
+    return convert(ast.value);
+  } catch {
+    return ast.value;
+  }
+}
+
+/** Why a literal of a bounded scalar is refused, if it is; null when the type is not one of them. */
+export function literalProblem(typeName: string, ast: ValueNode): string | undefined | null {
+  const check = LITERAL_CHECKS[typeName];
+  if (!check) return null;
+  if (ast.kind !== Kind.STRING) return `${typeName} must be a string`;
+  try {
+    return check(ast.value);
+  } catch (error) {
+    return error instanceof GraphQLError ? error.message : `${typeName} is not valid`;
+  }
+}
+
+/** The variable checks (format and bounds), applied to a literal's text; each throws or returns undefined. */
+const LITERAL_CHECKS: Record<string, (raw: string) => undefined> = {
+  Decimal: (raw) => void DecimalScalar.parseValue(raw),
+  Date: (raw) => void DateScalar.parseValue(raw),
+  DateTime: (raw) => void DateTimeScalar.parseValue(raw),
+};
 
 const localDate = LocalDateResolver.toConfig();
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -46,7 +80,7 @@ export const DateScalar = new GraphQLScalarType({
     if (problem) throw badInput(`Date ${problem}`);
     return parsed;
   },
-  parseLiteral: (ast: ValueNode) => parseOrRefuse(() => localDate.parseLiteral!(ast, undefined), 'Date'),
+  parseLiteral: (ast: ValueNode) => literal(ast, (raw) => localDate.parseValue!(raw)),
 });
 
 /** graphql-scalars' own errors carry no code; a malformed value is the client's BAD_USER_INPUT. */
@@ -62,8 +96,6 @@ function parseOrRefuse<T>(parse: () => T, type: string): T {
 
 /** What a stored amount may look like on the way out: aggregates may exceed what a client may send. */
 const DECIMAL_OUT = /^-?\d+(\.\d{1,2})?$/;
-/** The shape of an amount in a literal; its bounds are inputBoundsRule's. */
-const DECIMAL_LITERAL = /^-?\d+(\.\d+)?$/;
 
 /**
  * Money as a decimal string with exactly two decimals, never a float: a JSON
@@ -83,10 +115,7 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
     if (problem) throw badInput(`Decimal ${problem}`);
     return toTwoDecimals(value as string);
   },
-  parseLiteral(ast) {
-    if (ast.kind === Kind.STRING && DECIMAL_LITERAL.test(ast.value)) return toTwoDecimals(ast.value);
-    throw badInput(`Decimal ${moneyProblem('')}`);
-  },
+  parseLiteral: (ast) => literal(ast, toTwoDecimals) as string,
 });
 
 function toTwoDecimals(value: string): string {

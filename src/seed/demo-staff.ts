@@ -3,15 +3,19 @@ import { businessToday } from '../common/business-date';
 import { DEMO_SEED } from './demo';
 import { generateReferenceData, PARTNER_IDS } from './reference-data';
 
-/** The demo staff member who plays each role: whose title in the demo directory fits it. */
-const TITLE_OF_ROLE: Record<Exclude<Role, Role.PARTNER>, string> = {
-  [Role.RELATIONSHIP_MANAGER]: '客户经理',
-  [Role.BRANCH_STAFF]: '柜员',
-  [Role.CALL_CENTER_AGENT]: '客服专员',
-  [Role.MARKETING_ANALYST]: '营销经理',
-  [Role.MARKETING_MANAGER]: '营销经理',
-  [Role.RISK_OFFICER]: '风险经理',
-  [Role.COMPLIANCE_AUDITOR]: '合规专员',
+/**
+ * The demo staff member who plays each role: the n-th whose title in the demo
+ * directory fits it. The analyst is another marketing manager than the
+ * manager, so that the two default tokens can be maker and checker.
+ */
+const MEMBER_OF_ROLE: Record<Exclude<Role, Role.PARTNER>, [title: string, nth: number]> = {
+  [Role.RELATIONSHIP_MANAGER]: ['客户经理', 0],
+  [Role.BRANCH_STAFF]: ['柜员', 0],
+  [Role.CALL_CENTER_AGENT]: ['客服专员', 0],
+  [Role.MARKETING_ANALYST]: ['营销经理', 1],
+  [Role.MARKETING_MANAGER]: ['营销经理', 0],
+  [Role.RISK_OFFICER]: ['风险经理', 0],
+  [Role.COMPLIANCE_AUDITOR]: ['合规专员', 0],
 };
 
 /**
@@ -23,7 +27,8 @@ const TITLE_OF_ROLE: Record<Exclude<Role, Role.PARTNER>, string> = {
 export function demoCallerFor(role: Role): { sub: string; branchId?: string } {
   if (role === Role.PARTNER) return { sub: PARTNER_IDS[0] };
   const { staff } = generateReferenceData(DEMO_SEED, businessToday('Asia/Shanghai'));
-  const member = staff.find((s) => s.title === TITLE_OF_ROLE[role]);
-  if (!member) throw new Error(`The demo directory has no ${TITLE_OF_ROLE[role]} for ${role}`);
+  const [title, nth] = MEMBER_OF_ROLE[role];
+  const member = staff.filter((s) => s.title === title)[nth];
+  if (!member) throw new Error(`The demo directory has no ${title} number ${nth + 1} for ${role}`);
   return { sub: member.id, branchId: member.branch_id };
 }

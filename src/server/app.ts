@@ -277,15 +277,27 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** The path (such as `variables.input.summary`) of the first string or key holding a lone surrogate, if any. */
-function illFormedStringAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path || '(body)' : undefined;
-  if (!value || typeof value !== 'object') return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    if (LONE_SURROGATE.test(key)) return path || '(body)';
-    const found = illFormedStringAt(item, at);
-    if (found) return found;
+/**
+ * The path (such as `variables.input.summary`) of the first string or key
+ * holding a lone surrogate, if any. Walked with a stack, not recursion: a
+ * body nested thousands deep (a few kilobytes of brackets) would overflow
+ * the call stack before any limit is checked.
+ */
+function illFormedStringAt(body: unknown, root: string): string | undefined {
+  const pending: [value: unknown, path: string][] = [[body, root]];
+  while (pending.length) {
+    const [value, path] = pending.pop()!;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return path || '(body)';
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    const entries = Object.entries(value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i];
+      if (LONE_SURROGATE.test(key)) return path || '(body)';
+      pending.push([item, path ? `${path}.${key}` : key]);
+    }
   }
   return undefined;
 }

@@ -12,14 +12,17 @@ const STALLED_WRITE_LIMIT_MS = 1_000;
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 /**
- * Synchronous writes to stdout (no flush left for exit), dropping lines
- * rather than stopping the process when nobody reads them.
+ * Writes to stdout in the background, so a slow log reader never slows a
+ * request (synchronous writes made every request wait for it); what the
+ * reader has not taken is kept up to MAX_PENDING_BYTES, then dropped. The
+ * flush at exit gives up once the reader has taken nothing for
+ * STALLED_WRITE_LIMIT_MS, so a stalled reader cannot keep the process alive.
  */
 function stdout(): DestinationStream {
   let stalledSince: number | undefined;
   const destination = pino.destination({
     dest: 1,
-    sync: true,
+    sync: false,
     maxLength: MAX_PENDING_BYTES,
     retryEAGAIN: () => {
       stalledSince ??= Date.now();

@@ -25,8 +25,12 @@ export function watchParent(onGone: (reason: string) => void, intervalMs = 500):
   const timer = setInterval(() => {
     let reason: string | undefined;
     if (process.ppid !== parent) reason = `parent process ${parent} exited`;
-    else if (grandparent !== undefined && grandparent > 1 && parentOf(parent) !== grandparent)
-      reason = `process ${grandparent}, which started parent process ${parent}, exited`;
+    else if (grandparent !== undefined && grandparent > 1) {
+      // Unknown (a read that failed, say for want of file descriptors) is not gone: only another parent is.
+      const now = parentOf(parent);
+      if (now !== undefined && now !== grandparent)
+        reason = `process ${grandparent}, which started parent process ${parent}, exited`;
+    }
     if (!reason) return;
     clearInterval(timer);
     onGone(reason);

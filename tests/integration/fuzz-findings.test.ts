@@ -117,3 +117,32 @@ describe('a campaign naming a product that does not exist', () => {
     expect(await app.ds.query('SELECT count(*)::int AS n FROM campaign')).toEqual(before);
   });
 });
+
+describe('found by a hostile review', () => {
+  it('a body nested thousands deep is answered, not a stack overflow (HTTP 500)', async () => {
+    const depth = 20_000;
+    const res = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"query":"{ me { id } }","variables":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}`,
+    });
+    expect(res.status).toBeLessThan(500);
+    expect(((await res.json()) as any).errors?.[0]?.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+  });
+
+  it('a forged cursor holding a date that does not exist (month 13) is BAD_USER_INPUT', async () => {
+    const cursor = (parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    const zero = '00000000-0000-4000-8000-000000000000';
+    const customer = await make.customer();
+    const campaigns = await app.gql(`query ($a: String) { campaigns(first: 1, after: $a) { totalCount } }`, {
+      a: cursor(['2026-13-01T00:00:00.000Z', zero]),
+    });
+    const holdings = await app.gql(
+      `query ($id: ID!, $a: String) { customer(id: $id) { holdings(first: 1, after: $a) { totalCount } } }`,
+      { id: customer.id, a: cursor(['2026-13-01', zero]) },
+    );
+    for (const res of [campaigns, holdings]) {
+      expect(res.errors?.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+});

@@ -188,3 +188,19 @@ describe('dates and times', () => {
     expectRefused(res, 'f.from');
   });
 });
+
+describe('malformed literals', () => {
+  it.each([
+    ['a Decimal in exponent notation', 'budget: "1e5"', 'input.budget'],
+    ['a Decimal given as a number', 'budget: 5', 'input.budget'],
+    ['a Date that does not exist', 'startsOn: "2026-02-30"', 'input.startsOn'],
+    ['a Date given as a list', 'endsOn: ["2026-01-01"]', 'input.endsOn'],
+  ])('refuse %s, naming the field', async (_name, literal, field) => {
+    const res = await app.gql(
+      `mutation { createCampaign(input: { code: "LITERAL-3", name: "n", targetCriteria: {}, channels: [MOBILE_APP], ${literal} }) { id } }`,
+      undefined,
+      { as: await manager() },
+    );
+    expectRefused(res, field);
+  });
+});

@@ -68,8 +68,8 @@ describe('readiness', () => {
       await Promise.all(dbs.map((db) => db.drop()));
     });
 
-    const gql = async (query: string, variables: object, roles: Role[]) => {
-      const token = await signToken({ sub: randomUUID(), roles }, secret, { expiresIn: '5m' });
+    const gql = async (query: string, variables: object, roles: Role[], claims: object = { sub: randomUUID() }) => {
+      const token = await signToken({ ...claims, roles } as never, secret, { expiresIn: '5m' });
       const res = await fetch(`${base}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -87,14 +87,31 @@ describe('readiness', () => {
       expect(read.body.errors).toBeUndefined();
       expect(read.body.data.tags.map((t: { code: string }) => t.code)).toContain(tag.code);
 
-      const write = await gql(
+      // A staff write stops at the staff-directory check, which reads the primary; a partner's goes on to the write itself.
+      const staffWrite = await gql(
         'mutation ($c: ID!, $t: String!) { assignTag(customerId: $c, tagCode: $t) { source } }',
         { c: randomUUID(), t: tag.code },
         [Role.MARKETING_MANAGER],
       );
-      expect(write.status).toBe(503);
-      expect(write.retryAfter).toBeTruthy();
-      expect(write.body.errors.map((e: any) => e.extensions.code)).toEqual(['SERVICE_UNAVAILABLE']);
+      const partnerWrite = await gql(
+        'mutation ($i: RecordInteractionInput!) { recordInteraction(input: $i) { id } }',
+        {
+          i: {
+            customerNo: 'C000000001',
+            channel: 'PARTNER',
+            type: 'INQUIRY',
+            occurredAt: new Date().toISOString(),
+            externalRef: 'primary-down-1',
+          },
+        },
+        [Role.PARTNER],
+        { sub: 'partner-readiness', scopes: ['interactions:write'] },
+      );
+      for (const write of [staffWrite, partnerWrite]) {
+        expect(write.status).toBe(503);
+        expect(write.retryAfter).toBeTruthy();
+        expect(write.body.errors.map((e: any) => e.extensions.code)).toEqual(['SERVICE_UNAVAILABLE']);
+      }
     });
   });
 });

@@ -19,7 +19,8 @@ describe('the demo caller npm run token speaks for without --sub', () => {
     }
   });
 
-  it('is a relationship manager with a book for RELATIONSHIP_MANAGER, and a partner id for PARTNER', () => {
+  it('is a relationship manager with a book for RELATIONSHIP_MANAGER, another person for each marketing role, and a partner id for PARTNER', () => {
+    expect(demoCallerFor(Role.MARKETING_ANALYST).sub).not.toBe(demoCallerFor(Role.MARKETING_MANAGER).sub);
     const { branches } = generateReferenceData(DEMO_SEED, '2026-01-01');
     const managers = branches.flatMap((b) => b.relationshipManagerIds);
     expect(managers).toContain(demoCallerFor(Role.RELATIONSHIP_MANAGER).sub);
