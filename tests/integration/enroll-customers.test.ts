@@ -1,10 +1,11 @@
 import { Role } from '../../src/auth/roles';
+import { addDays, businessToday } from '../../src/common/business-date';
 import { CampaignStatus } from '../../src/modules/campaign/campaign.enums';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
-import { Tier } from '../../src/modules/customer/customer.enums';
+import { KycStatus, Tier } from '../../src/modules/customer/customer.enums';
 import { RiskLevel } from '../../src/modules/holding/holding.enums';
 import { Channel } from '../../src/modules/interaction/interaction.enums';
-import { RiskTolerance } from '../../src/modules/risk/risk.enums';
+import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
 import { useTestApp } from '../support/test-app';
 
 const { app, make } = useTestApp();
@@ -27,9 +28,17 @@ async function eligible(
     consent?: boolean;
     personalised?: boolean;
     assessed?: boolean;
+    amlRating?: AmlRating;
+    kycStatus?: KycStatus;
+    aum?: string;
   } = {},
 ) {
-  const customer = await make.customer({ birthDate: overrides.birthDate ?? '1980-01-01', tier: Tier.WEALTH });
+  const customer = await make.customer({
+    birthDate: overrides.birthDate ?? '1980-01-01',
+    tier: Tier.WEALTH,
+    kycStatus: overrides.kycStatus ?? KycStatus.VERIFIED,
+    ...(overrides.aum ? { aum: overrides.aum } : {}),
+  });
   if (overrides.consent !== false)
     await make.consent(customer.id, { purpose: ConsentPurpose.MARKETING, channel: Channel.WECHAT });
   if (overrides.personalised !== false) {
@@ -40,6 +49,7 @@ async function eligible(
       riskTolerance: overrides.tolerance ?? RiskTolerance.C3,
       validUntil: overrides.validUntil ?? '2099-01-01',
       assessedAt: new Date('2019-01-01T00:00:00Z'),
+      amlRating: overrides.amlRating ?? AmlRating.LOW,
     });
   }
   return customer;
@@ -148,5 +158,127 @@ describe('enrollCustomers', () => {
     );
     expect(rows).toHaveLength(1);
     expect(rows[0].detail).toMatchObject({ enrolled: 1, skipped: {} });
+  });
+});
+
+/** The date `years` before `date` ('YYYY-MM-DD'); not called on 29 February. */
+const yearsBefore = (date: string, years: number) => `${Number(date.slice(0, 4)) - years}${date.slice(4)}`;
+
+const reasonsOf = (result: any) =>
+  Object.fromEntries(result.skippedCustomers.edges.map((e: any) => [e.node.customerId, e.node.reason]));
+
+describe('enrollCustomers screening (PRODUCT.md §4)', () => {
+  it('skips a HIGH AML rating as NOT_ELIGIBLE and KYC not VERIFIED as KYC_NOT_CURRENT, after consent and before suitability', async () => {
+    const campaign = await approvedCampaign(RiskLevel.R4);
+    const amlHigh = await eligible({ tolerance: RiskTolerance.C4, amlRating: AmlRating.HIGH });
+    // NOT_ELIGIBLE comes before KYC_NOT_CURRENT and UNSUITABLE.
+    const amlHighAndMore = await eligible({
+      tolerance: RiskTolerance.C1,
+      amlRating: AmlRating.HIGH,
+      kycStatus: KycStatus.PENDING,
+    });
+    const kycPending = await eligible({ tolerance: RiskTolerance.C4, kycStatus: KycStatus.PENDING });
+    const kycExpiredAndUnsuitable = await eligible({ tolerance: RiskTolerance.C1, kycStatus: KycStatus.EXPIRED });
+    // Consent is judged first, so the marketing caller learns nothing more than that.
+    const amlHighNoConsent = await eligible({ amlRating: AmlRating.HIGH, consent: false });
+    const amlMedium = await eligible({ tolerance: RiskTolerance.C4, amlRating: AmlRating.MEDIUM });
+    const ids = [amlHigh, amlHighAndMore, kycPending, kycExpiredAndUnsuitable, amlHighNoConsent, amlMedium].map(
+      (c) => c.id,
+    );
+
+    const res = await app.gql(ENROLL, { c: campaign.id, ids }, { as: manager });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.enrollCustomers.enrolled).toBe(1);
+    expect(reasonsOf(res.data.enrollCustomers)).toEqual({
+      [amlHigh.id]: 'NOT_ELIGIBLE',
+      [amlHighAndMore.id]: 'NOT_ELIGIBLE',
+      [kycPending.id]: 'KYC_NOT_CURRENT',
+      [kycExpiredAndUnsuitable.id]: 'KYC_NOT_CURRENT',
+      [amlHighNoConsent.id]: 'NO_CONSENT',
+    });
+    // The marketing caller may not read AML ratings, and naming the cause would tip the customer off.
+    expect(JSON.stringify(res)).not.toMatch(/AML/i);
+  });
+
+  it('judges the AML rating of the latest assessment only', async () => {
+    const campaign = await approvedCampaign();
+    const nowHigh = await eligible({ amlRating: AmlRating.LOW });
+    await make.riskAssessment(nowHigh.id, {
+      riskTolerance: RiskTolerance.C3,
+      validUntil: '2099-01-01',
+      assessedAt: new Date('2024-01-01T00:00:00Z'),
+      amlRating: AmlRating.HIGH,
+    });
+    const noLongerHigh = await eligible({ amlRating: AmlRating.HIGH });
+    await make.riskAssessment(noLongerHigh.id, {
+      riskTolerance: RiskTolerance.C3,
+      validUntil: '2099-01-01',
+      assessedAt: new Date('2024-01-01T00:00:00Z'),
+      amlRating: AmlRating.LOW,
+    });
+    const res = await app.gql(ENROLL, { c: campaign.id, ids: [nowHigh.id, noLongerHigh.id] }, { as: manager });
+    expect(res.data.enrollCustomers.enrolled).toBe(1);
+    expect(reasonsOf(res.data.enrollCustomers)).toEqual({ [nowHigh.id]: 'NOT_ELIGIBLE' });
+  });
+
+  it('skips customers under 18 on the business date as AGE_RESTRICTED, also for a campaign without a product', async () => {
+    const campaign = await make.campaign({ status: CampaignStatus.APPROVED, channels: [Channel.WECHAT] });
+    // Ages are counted on the bank's business date, as the server does.
+    const today = businessToday('Asia/Shanghai');
+    const eighteenToday = await eligible({ birthDate: yearsBefore(today, 18) });
+    const eighteenTomorrow = await eligible({ birthDate: yearsBefore(addDays(today, 1), 18) });
+    const res = await app.gql(
+      ENROLL,
+      { c: campaign.id, ids: [eighteenToday.id, eighteenTomorrow.id] },
+      { as: manager },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.enrollCustomers.enrolled).toBe(1);
+    expect(reasonsOf(res.data.enrollCustomers)).toEqual({ [eighteenTomorrow.id]: 'AGE_RESTRICTED' });
+  });
+
+  it('names the NOT_ELIGIBLE cause in the audit record only', async () => {
+    const campaign = await approvedCampaign();
+    const amlHigh = await eligible({ amlRating: AmlRating.HIGH });
+    const kycPending = await eligible({ kycStatus: KycStatus.PENDING });
+    await app.gql(ENROLL, { c: campaign.id, ids: [amlHigh.id, kycPending.id] }, { as: manager });
+    const [{ detail }] = await app.ds.query(
+      `SELECT detail FROM audit_record WHERE operation = 'enrollCustomers' AND detail->>'campaignId' = $1`,
+      [campaign.id],
+    );
+    expect(detail).toMatchObject({
+      enrolled: 0,
+      skipped: { NOT_ELIGIBLE: 1, KYC_NOT_CURRENT: 1 },
+      notEligibleBy: { AML_HIGH: 1 },
+    });
+  });
+});
+
+describe('enrollCustomers by target criteria', () => {
+  it('takes aumMin inclusive and aumMax exclusive, as the customers filter does', async () => {
+    const tag = await make.tag();
+    const campaign = await make.campaign({
+      status: CampaignStatus.APPROVED,
+      channels: [Channel.WECHAT],
+      targetTagCodes: [tag.code],
+      targetAumMin: '100000.00',
+      targetAumMax: '500000.00',
+    });
+    const byAum = async (aum: string) => {
+      const customer = await eligible({ aum });
+      // The tag keeps other tests' customers out of this campaign's segment.
+      await make.customerTag(customer.id, tag.id);
+      return customer;
+    };
+    await byAum('99999.99');
+    const atMin = await byAum('100000.00');
+    const justUnderMax = await byAum('499999.99');
+    await byAum('500000.00');
+    const res = await app.gql(ENROLL, { c: campaign.id }, { as: manager });
+    expect(res.data.enrollCustomers).toMatchObject({ enrolled: 2, skipped: [] });
+    const enrolled = await app.ds.query(`SELECT customer_id FROM campaign_enrollment WHERE campaign_id = $1`, [
+      campaign.id,
+    ]);
+    expect(enrolled.map((r: any) => r.customer_id).sort()).toEqual([atMin.id, justUnderMax.id].sort());
   });
 });

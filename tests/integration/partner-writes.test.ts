@@ -156,10 +156,11 @@ describe('recordCampaignResponse', () => {
     expect((await respond(false, 'r1')).data.recordCampaignResponse.status).toBe('RESPONDED');
     expect((await respond(true, 'r2', '1200.00')).data.recordCampaignResponse.status).toBe('CONVERTED');
     expect((await respond(true, 'r2', '1200.00')).data.recordCampaignResponse.status).toBe('CONVERTED');
-    expect((await respond(false, 'r3')).errors?.[0].extensions).toMatchObject({
-      code: 'CONFLICT',
-      currentStatus: 'CONVERTED',
-    });
+    // To a partner, no error names an enrolment status (PRODUCT.md §4).
+    const backwards = (await respond(false, 'r3')).errors?.[0];
+    expect(backwards?.extensions.code).toBe('CONFLICT');
+    expect(backwards?.extensions).not.toHaveProperty('currentStatus');
+    expect(backwards?.message).not.toMatch(/TARGETED|CONTACTED|RESPONDED|CONVERTED|OPTED_OUT/);
     const [row] = await app.ds.query(`SELECT status, revenue FROM campaign_enrollment WHERE customer_id = $1`, [
       customer.id,
     ]);
@@ -182,20 +183,23 @@ describe('recordCampaignResponse', () => {
 
 describe('a campaign contact', () => {
   it('moves the enrolment from TARGETED to CONTACTED, and needs the campaign', async () => {
-    const customer = await consenting();
-    const campaign = await make.campaign({ status: 'ACTIVE' as never });
-    await make.enrollment(campaign.id, customer.id);
-    const contact = (campaignId: string | undefined, externalRef: string) =>
+    const agent = { sub: (await make.staff()).id, roles: [Role.CALL_CENTER_AGENT] };
+    const customer = await make.customer();
+    await make.consent(customer.id, { purpose: ConsentPurpose.MARKETING, channel: 'CALL_CENTER' as never });
+    await make.consent(customer.id, { purpose: ConsentPurpose.PERSONALISED_MARKETING, channel: null });
+    const campaign = await make.campaign({ status: 'ACTIVE' as never, channels: ['CALL_CENTER' as never] });
+    await make.enrollment(campaign.id, customer.id, { channel: 'CALL_CENTER' as never });
+    const contact = (campaignId: string | undefined) =>
       app.gql(
         RECORD,
-        { input: input(customer.customerNo, { type: 'CAMPAIGN_CONTACT', campaignId, externalRef }) },
-        { as: partner },
+        { input: input(customer.customerNo, { channel: 'CALL_CENTER', type: 'CAMPAIGN_CONTACT', campaignId }) },
+        { as: agent },
       );
-    expect((await contact(undefined, 'cc0')).errors?.[0].extensions).toMatchObject({
+    expect((await contact(undefined)).errors?.[0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input.campaignId',
     });
-    expect((await contact(campaign.id, 'cc1')).errors).toBeUndefined();
+    expect((await contact(campaign.id)).errors).toBeUndefined();
     const [row] = await app.ds.query(`SELECT status, contacted_at FROM campaign_enrollment WHERE customer_id = $1`, [
       customer.id,
     ]);
@@ -245,5 +249,152 @@ describe('a malformed Idempotency-Key', () => {
     expect(res.status).toBe(400);
     expect(res.errors?.[0].extensions).toEqual({ code: 'BAD_REQUEST', requestId: res.headers.get('x-request-id') });
     expect(await interactionsOf(customer.id)).toBe(0);
+  });
+});
+
+/** An error as a client compares it: everything but the request id, which differs per request by design. */
+const comparable = (error: any) => {
+  const { requestId, ...extensions } = error.extensions;
+  expect(requestId).toEqual(expect.any(String));
+  return { ...error, extensions };
+};
+
+describe('a partner learns nothing about customers it may not see (PRODUCT.md §4)', () => {
+  const writer = {
+    sub: 'partner-probe',
+    roles: [Role.PARTNER],
+    scopes: [Scope.INTERACTIONS_WRITE, Scope.LEADS_WRITE, Scope.CAMPAIGNS_RESPOND],
+  };
+  const RESPOND = `mutation ($input: CampaignResponseInput!) { recordCampaignResponse(input: $input) { status } }`;
+  const LEAD = `mutation ($input: RegisterLeadInput!) { registerLead(input: $input) { id } }`;
+  let ref = 0;
+  const nextRef = () => `probe-${++ref}`;
+
+  it('recordInteraction: missing, not consenting, not enrolled in the named campaign and opted out of it are one and the same error', async () => {
+    const notConsenting = await make.customer();
+    const notEnrolled = await consenting();
+    const campaign = await make.campaign({ status: 'ACTIVE' as never });
+    const optedOut = await consenting();
+    await make.enrollment(campaign.id, optedOut.id, { status: 'OPTED_OUT' as never });
+    const attempt = (customerNo: string, campaignId?: string) =>
+      app.gql(RECORD, { input: input(customerNo, { campaignId, externalRef: nextRef() }) }, { as: writer });
+
+    const errors = [
+      await attempt('NO-SUCH-CUSTOMER', campaign.id),
+      await attempt(notConsenting.customerNo, campaign.id),
+      await attempt(notEnrolled.customerNo, campaign.id),
+      await attempt(optedOut.customerNo, campaign.id),
+    ].map((res) => {
+      expect(res.errors).toHaveLength(1);
+      return comparable(res.errors![0]);
+    });
+    expect(errors[0].extensions.code).toBe('NOT_FOUND');
+    errors.slice(1).forEach((error) => expect(error).toEqual(errors[0]));
+    for (const customer of [notConsenting, notEnrolled, optedOut]) expect(await interactionsOf(customer.id)).toBe(0);
+  });
+
+  it('recordCampaignResponse: missing, not consenting, not enrolled and opted out of the campaign are one and the same error', async () => {
+    const campaign = await make.campaign({ status: 'ACTIVE' as never });
+    const notConsenting = await make.customer();
+    await make.enrollment(campaign.id, notConsenting.id);
+    const notEnrolled = await consenting();
+    const optedOut = await consenting();
+    await make.enrollment(campaign.id, optedOut.id, { status: 'OPTED_OUT' as never });
+    const attempt = (customerNo: string) =>
+      app.gql(
+        RESPOND,
+        { input: { campaignId: campaign.id, customerNo, converted: false, externalRef: nextRef() } },
+        { as: writer },
+      );
+
+    const errors = [
+      await attempt('NO-SUCH-CUSTOMER'),
+      await attempt(notConsenting.customerNo),
+      await attempt(notEnrolled.customerNo),
+      await attempt(optedOut.customerNo),
+    ].map((res) => {
+      expect(res.errors).toHaveLength(1);
+      return comparable(res.errors![0]);
+    });
+    expect(errors[0].extensions.code).toBe('NOT_FOUND');
+    errors.slice(1).forEach((error) => expect(error).toEqual(errors[0]));
+    // And the same error as recordInteraction gives, so the operations cannot be played off against each other.
+    const viaInteraction = await app.gql(
+      RECORD,
+      { input: input('NO-SUCH-CUSTOMER', { externalRef: nextRef() }) },
+      { as: writer },
+    );
+    const { path: _p1, locations: _l1, ...a } = comparable(viaInteraction.errors![0]);
+    const { path: _p2, locations: _l2, ...b } = errors[0];
+    expect(a).toEqual(b);
+  });
+
+  it('registerLead: a customer number that is missing or not consenting gives one and the same error', async () => {
+    const notConsenting = await make.customer();
+    const lead = (customerNo: string) => ({
+      name: '赵六',
+      phone: '13600004321',
+      sourceChannel: 'PARTNER',
+      customerNo,
+      externalRef: nextRef(),
+    });
+    const [missing, refused] = [
+      await app.gql(LEAD, { input: lead('NO-SUCH-CUSTOMER') }, { as: writer }),
+      await app.gql(LEAD, { input: lead(notConsenting.customerNo) }, { as: writer }),
+    ].map((res) => comparable(res.errors![0]));
+    expect(missing.extensions.code).toBe('NOT_FOUND');
+    expect(refused).toEqual(missing);
+  });
+});
+
+describe('what a partner may record (PRODUCT.md §4)', () => {
+  it('INQUIRY and PRODUCT_VIEW on channel PARTNER', async () => {
+    const customer = await consenting();
+    for (const type of ['INQUIRY', 'PRODUCT_VIEW']) {
+      const res = await app.gql(
+        RECORD,
+        { input: input(customer.customerNo, { type, externalRef: `ok-${type}` }) },
+        { as: partner },
+      );
+      expect(res.errors).toBeUndefined();
+    }
+    expect(await interactionsOf(customer.id)).toBe(2);
+  });
+
+  it.each(['MOBILE_APP', 'BRANCH', 'CALL_CENTER', 'WECHAT', 'WEB'])(
+    'not on channel %s: BAD_USER_INPUT naming input.channel',
+    async (channel) => {
+      const customer = await consenting();
+      const res = await app.gql(
+        RECORD,
+        { input: input(customer.customerNo, { channel, externalRef: `ch-${channel}` }) },
+        { as: partner },
+      );
+      expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.channel' });
+      expect(await interactionsOf(customer.id)).toBe(0);
+    },
+  );
+
+  it.each(['LOGIN', 'COMPLAINT', 'TRANSACTION', 'VISIT', 'CAMPAIGN_CONTACT', 'CAMPAIGN_RESPONSE'])(
+    'not of type %s: BAD_USER_INPUT naming input.type',
+    async (type) => {
+      const customer = await consenting();
+      const res = await app.gql(
+        RECORD,
+        { input: input(customer.customerNo, { type, externalRef: `ty-${type}` }) },
+        { as: partner },
+      );
+      expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.type' });
+      expect(await interactionsOf(customer.id)).toBe(0);
+    },
+  );
+
+  it('is checked before the customer is looked up, so a refused input says nothing about the customer', async () => {
+    const res = await app.gql(
+      RECORD,
+      { input: input('NO-SUCH-CUSTOMER', { channel: 'BRANCH', externalRef: 'before-db' }) },
+      { as: partner },
+    );
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.channel' });
   });
 });

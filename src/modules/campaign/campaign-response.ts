@@ -5,7 +5,8 @@ import { DecimalScalar } from '../../common/scalars';
 import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
-import { writableCustomer } from '../customer/customer-access';
+import { isPartner } from '../../auth/principal';
+import { notFoundForPartner, writableCustomer } from '../customer/customer-access';
 import { EnrollmentStatus } from './campaign.enums';
 
 @InputType()
@@ -54,6 +55,9 @@ export class CampaignResponseService {
          WHERE e.campaign_id = $1 AND e.customer_id = $2 FOR UPDATE OF e`,
         [input.campaignId, customer.id],
       );
+      const partner = isPartner(ctx.principal);
+      // A partner cannot tell a customer who left the campaign from one never in it.
+      if (partner && (!enrolment || enrolment.status === EnrollmentStatus.OPTED_OUT)) throw notFoundForPartner();
       if (!enrolment) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
       if (enrolment.campaignStatus !== 'ACTIVE') {
         throw appError('CONFLICT', 'Responses are recorded while a campaign is ACTIVE', {
@@ -62,7 +66,10 @@ export class CampaignResponseService {
       }
       const status = input.converted ? EnrollmentStatus.CONVERTED : EnrollmentStatus.RESPONDED;
       if (!(input.converted ? MAY_CONVERT : MAY_RESPOND).includes(enrolment.status)) {
-        throw appError('CONFLICT', `The enrolment is already ${enrolment.status}`, { currentStatus: enrolment.status });
+        // No error to a partner names an enrolment status (PRODUCT.md §4).
+        throw partner
+          ? appError('CONFLICT', 'This response would not move the enrolment forward')
+          : appError('CONFLICT', `The enrolment is already ${enrolment.status}`, { currentStatus: enrolment.status });
       }
       await em.query(
         `UPDATE campaign_enrollment SET status = $2, revenue = revenue + $3::numeric, updated_at = now(),

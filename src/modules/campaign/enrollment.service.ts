@@ -4,23 +4,28 @@ import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
+import { SqlParams } from '../../db/parent-relations';
 import { AuditService } from '../audit/audit.service';
+import { SegmentCriteria, segmentConditions } from '../customer/segment-criteria';
 import { lockCampaign } from './campaign-lock';
 import { CampaignStatus } from './campaign.enums';
 import { EnrollmentResult, SkippedCustomer, SkipReason } from './enrollment.type';
 
 const MAX_LISTED_CUSTOMERS = 10_000;
+/** Nobody younger is marketed to, whatever the product (PRODUCT.md §4). */
+const ADULT_AGE = 18;
 const AGE_LIMIT = 65;
 /** Products above this risk level are never offered to customers aged AGE_LIMIT or more. */
 const AGE_RESTRICTED_ABOVE = 'R3';
 
 /**
  * Enrols customers in a campaign, set-based: one SQL statement decides every
- * candidate's fate in the brief's order of skip reasons, inserts the
- * eligible (ON CONFLICT DO NOTHING, so a re-run or a concurrent run enrols
- * nobody twice) and records the skipped, whether the candidates are 10 or
- * 100,000. A customer is enrolled on the first campaign channel they
- * consented to.
+ * candidate's fate in the brief's order of skip reasons, screening included,
+ * inserts the eligible (ON CONFLICT DO NOTHING, so a re-run or a concurrent
+ * run enrols nobody twice) and records the skipped, whether the candidates
+ * are 10 or 100,000. A customer is enrolled on the first campaign channel
+ * they consented to. The campaign's segment means what the `customers`
+ * filter means (segmentConditions).
  */
 export class EnrollmentService {
   constructor(
@@ -52,21 +57,23 @@ export class EnrollmentService {
           },
         );
       }
-      const [{ enrolled, skipped }] = await em.query(ENROLL_SQL, [
-        campaign.id,
-        campaign.channels,
+      const params = new SqlParams();
+      const sql = enrollSql(params.bind, {
+        campaignId: campaign.id,
+        channels: campaign.channels,
         customerIds,
-        campaign.targetTiers,
-        campaign.targetLifecycleStages,
-        campaign.targetTagCodes,
-        campaign.targetAumMin,
-        campaign.targetAumMax,
-        campaign.productId,
-        ctx.today,
+        segment: {
+          tiers: campaign.targetTiers,
+          lifecycleStages: campaign.targetLifecycleStages,
+          tagCodes: campaign.targetTagCodes,
+          aumMin: campaign.targetAumMin,
+          aumMax: campaign.targetAumMax,
+        },
+        productId: campaign.productId,
+        today: ctx.today,
         runId,
-        AGE_LIMIT,
-        AGE_RESTRICTED_ABOVE,
-      ]);
+      });
+      const [{ enrolled, skipped, causes }] = await em.query(sql, params.values);
       const counts = Object.values(SkipReason)
         .filter((reason) => skipped?.[reason])
         .map((reason) => ({ reason, count: Number(skipped[reason]) }));
@@ -76,6 +83,10 @@ export class EnrollmentService {
         byIds: customerIds !== null,
         enrolled: Number(enrolled),
         skipped: Object.fromEntries(counts.map((c) => [c.reason, c.count])),
+        // The caller sees NOT_ELIGIBLE only; the record keeps why (PRODUCT.md §4).
+        notEligibleBy: Object.fromEntries(
+          Object.values(NotEligibleCause).map((cause) => [cause, Number(causes?.[cause] ?? 0)]),
+        ),
       });
       return { runId, enrolled: Number(enrolled), skipped: counts };
     });
@@ -106,41 +117,56 @@ export class EnrollmentService {
   }
 }
 
+/** Why a customer is NOT_ELIGIBLE: for the audit record only, never for the marketing caller. */
+enum NotEligibleCause {
+  AML_HIGH = 'AML_HIGH',
+}
+
+interface EnrollRun {
+  campaignId: string;
+  /** In order of preference. */
+  channels: readonly string[];
+  /** The listed customers, or null for the campaign's segment. */
+  customerIds: string[] | null;
+  segment: SegmentCriteria;
+  /** Suitability and the 65+ rule apply only with a product. */
+  productId: string | null;
+  /** The business date, for ages and assessment validity. */
+  today: string;
+  runId: string;
+}
+
 /**
- * $1 campaign, $2 its channels in order, $3 listed customer ids (or null for
- * the campaign's criteria: $4 tiers, $5 lifecycle stages, $6 tag codes (all
- * required), $7/$8 AUM range), $9 product (risk checks apply only with one),
- * $10 today, $11 run id, $12 age limit, $13 highest risk level for that age.
+ * One statement: the candidates, the first skip reason that applies to each
+ * (in SkipReason's order), the inserted enrolments and the recorded skips,
+ * returning the counts per reason and per NOT_ELIGIBLE cause.
  */
-const ENROLL_SQL = `
+function enrollSql(bind: SqlParams['bind'], run: EnrollRun): string {
+  const campaign = bind(run.campaignId, 'uuid');
+  const today = bind(run.today, 'date');
+  const candidates = run.customerIds
+    ? `c.id = ANY(${bind(run.customerIds, 'uuid[]')})`
+    : ['true', ...segmentConditions(run.segment, bind)].join(' AND ');
+  return `
 WITH candidates AS (
-  SELECT c.id, c.birth_date FROM customer c
-  WHERE CASE WHEN $3::uuid[] IS NOT NULL THEN c.id = ANY($3::uuid[]) ELSE
-          (cardinality($4::text[]) = 0 OR c.tier = ANY($4::text[]))
-      AND (cardinality($5::text[]) = 0 OR c.lifecycle_stage = ANY($5::text[]))
-      AND ($7::numeric IS NULL OR c.aum >= $7::numeric)
-      AND ($8::numeric IS NULL OR c.aum <= $8::numeric)
-      AND NOT EXISTS (
-        SELECT 1 FROM unnest($6::text[]) AS wanted(code)
-        WHERE NOT EXISTS (
-          SELECT 1 FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
-          WHERE ct.customer_id = c.id AND t.code = wanted.code AND (ct.expires_at IS NULL OR ct.expires_at > now())))
-  END
+  SELECT c.id, c.birth_date, c.kyc_status FROM customer c WHERE ${candidates}
 ),
 facts AS (
-  SELECT cand.id,
-    (SELECT u.channel FROM unnest($2::text[]) WITH ORDINALITY AS u(channel, position)
+  SELECT cand.id, cand.kyc_status,
+    (SELECT u.channel FROM unnest(${bind(run.channels, 'text[]')}) WITH ORDINALITY AS u(channel, position)
       WHERE EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = cand.id AND k.purpose = 'MARKETING'
                     AND k.channel = u.channel AND k.granted)
       ORDER BY u.position LIMIT 1) AS channel,
     EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = cand.id AND k.purpose = 'PERSONALISED_MARKETING' AND k.granted)
       AS personalised_allowed,
-    risk.risk_tolerance, risk.valid_until,
-    extract(year FROM age($10::date, cand.birth_date)) AS age,
-    EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.campaign_id = $1 AND e.customer_id = cand.id) AS already_enrolled
+    risk.risk_tolerance, risk.valid_until, risk.aml_rating,
+    extract(year FROM age(${today}, cand.birth_date)) AS age,
+    EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND e.customer_id = cand.id)
+      AS already_enrolled
   FROM candidates cand
+  -- The current assessment is the latest, as in the customer's riskProfile.
   LEFT JOIN LATERAL (
-    SELECT ra.risk_tolerance, ra.valid_until FROM risk_assessment ra WHERE ra.customer_id = cand.id
+    SELECT ra.risk_tolerance, ra.valid_until, ra.aml_rating FROM risk_assessment ra WHERE ra.customer_id = cand.id
     ORDER BY ra.assessed_at DESC, ra.id DESC LIMIT 1
   ) risk ON true
 ),
@@ -148,25 +174,34 @@ decided AS (
   SELECT f.id, f.channel, CASE
     WHEN f.channel IS NULL THEN 'NO_CONSENT'
     WHEN NOT f.personalised_allowed THEN 'OPTED_OUT'
-    WHEN p.id IS NOT NULL AND f.valid_until >= $10::date
+    WHEN f.aml_rating = 'HIGH' THEN 'NOT_ELIGIBLE'
+    WHEN f.kyc_status <> 'VERIFIED' THEN 'KYC_NOT_CURRENT'
+    WHEN p.id IS NOT NULL AND f.valid_until >= ${today}
          AND substr(f.risk_tolerance, 2)::int < substr(p.risk_level, 2)::int THEN 'UNSUITABLE'
     WHEN p.id IS NOT NULL AND f.risk_tolerance IS NULL THEN 'NO_ASSESSMENT'
-    WHEN p.id IS NOT NULL AND f.valid_until < $10::date THEN 'ASSESSMENT_EXPIRED'
-    WHEN p.id IS NOT NULL AND f.age >= $12 AND p.risk_level > $13 THEN 'AGE_RESTRICTED'
+    WHEN p.id IS NOT NULL AND f.valid_until < ${today} THEN 'ASSESSMENT_EXPIRED'
+    WHEN f.age < ${bind(ADULT_AGE, 'int')} THEN 'AGE_RESTRICTED'
+    WHEN p.id IS NOT NULL AND f.age >= ${bind(AGE_LIMIT, 'int')}
+         AND p.risk_level > ${bind(AGE_RESTRICTED_ABOVE, 'text')} THEN 'AGE_RESTRICTED'
     WHEN f.already_enrolled THEN 'ALREADY_ENROLLED'
-  END AS reason
-  FROM facts f LEFT JOIN product p ON p.id = $9::uuid
+  END AS reason,
+  f.aml_rating
+  FROM facts f LEFT JOIN product p ON p.id = ${bind(run.productId, 'uuid')}
 ),
 inserted AS (
   INSERT INTO campaign_enrollment (campaign_id, customer_id, channel)
-  SELECT $1, d.id, d.channel FROM decided d WHERE d.reason IS NULL
+  SELECT ${campaign}, d.id, d.channel FROM decided d WHERE d.reason IS NULL
   ON CONFLICT (campaign_id, customer_id) DO NOTHING
   RETURNING 1
 ),
 skipped AS (
   INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason)
-  SELECT $11, d.id, $1, d.reason FROM decided d WHERE d.reason IS NOT NULL
+  SELECT ${bind(run.runId, 'uuid')}, d.id, ${campaign}, d.reason FROM decided d WHERE d.reason IS NOT NULL
   RETURNING reason
 )
 SELECT (SELECT count(*) FROM inserted)::int AS enrolled,
-       (SELECT json_object_agg(reason, n) FROM (SELECT reason, count(*) AS n FROM skipped GROUP BY reason) s) AS skipped`;
+       (SELECT json_object_agg(reason, n) FROM (SELECT reason, count(*) AS n FROM skipped GROUP BY reason) s) AS skipped,
+       (SELECT json_object_agg(cause, n) FROM (
+          SELECT CASE WHEN d.aml_rating = 'HIGH' THEN '${NotEligibleCause.AML_HIGH}' END AS cause, count(*) AS n
+          FROM decided d WHERE d.reason = 'NOT_ELIGIBLE' GROUP BY 1) x) AS causes`;
+}

@@ -5,9 +5,14 @@ import { ConnectionType } from '../../common/pagination';
 export enum SkipReason {
   NO_CONSENT = 'NO_CONSENT',
   OPTED_OUT = 'OPTED_OUT',
+  /** Screened out (an AML rating of HIGH); the cause is named only in the audit record. */
+  NOT_ELIGIBLE = 'NOT_ELIGIBLE',
+  /** KYC status other than VERIFIED. */
+  KYC_NOT_CURRENT = 'KYC_NOT_CURRENT',
   UNSUITABLE = 'UNSUITABLE',
   NO_ASSESSMENT = 'NO_ASSESSMENT',
   ASSESSMENT_EXPIRED = 'ASSESSMENT_EXPIRED',
+  /** Under 18, whatever the product; or 65 or over, for a product above R3. */
   AGE_RESTRICTED = 'AGE_RESTRICTED',
   ALREADY_ENROLLED = 'ALREADY_ENROLLED',
 }

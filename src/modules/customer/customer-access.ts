@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { isPartner } from '../../auth/principal';
 import { EntityManager } from 'typeorm';
 import { appError } from '../../common/errors';
@@ -33,6 +34,15 @@ export async function writableCustomer(
     query.andWhere('c.customer_no = :customerNo', { customerNo: by.customerNo });
   }
   const customer = await query.getOne();
-  if (!customer) throw appError('NOT_FOUND', 'No such customer');
+  if (!customer) throw isPartner(ctx.principal) ? notFoundForPartner() : appError('NOT_FOUND', 'No such customer');
   return customer;
+}
+
+/**
+ * The one error a partner gets for a customer, or a customer's enrolment, it
+ * may not see: missing, not consenting to partner sharing and not enrolled
+ * are indistinguishable, in message and extensions (PRODUCT.md §4).
+ */
+export function notFoundForPartner(): GraphQLError {
+  return appError('NOT_FOUND', 'No such customer or enrolment');
 }

@@ -12,6 +12,7 @@ import type { CustomerLookahead } from './customer-lookahead';
 import { customerViewer } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
+import { segmentConditions } from './segment-criteria';
 
 /** Reads only: through the request's loaders and its read source (a replica for queries). */
 export class CustomerService {
@@ -90,21 +91,9 @@ export class CustomerService {
     const namesInFull = ctx.privacy.everywhere('Customer', 'name') === 'F';
 
     return ({ bind }) => {
-      // IN lists, not = ANY(array): for one value the planner then walks the (tier, customer_no) index in order.
-      const oneOf = (values: readonly string[], type: string) => values.map((v) => bind(v, type)).join(', ');
-      const where = [scopeSql(ctx.scope, 'c', bind)];
-      if (filter.tiers?.length) where.push(`c.tier IN (${oneOf(filter.tiers, 'text')})`);
-      if (filter.lifecycleStages?.length) where.push(`c.lifecycle_stage IN (${oneOf(filter.lifecycleStages, 'text')})`);
-      if (filter.branchIds?.length) where.push(`c.branch_id IN (${oneOf(filter.branchIds, 'uuid')})`);
-      // One EXISTS per code rather than IN (... GROUP BY HAVING count = k): the
-      // planner turns each into a semi-join it can estimate, and walks the
-      // customer_no order with early exit (EXPLAIN at 100k customers: 2 ms
-      // against 1.3 s for the grouped form on a page of 50).
-      for (const code of new Set(filter.tagCodes ?? [])) {
-        where.push(`EXISTS (
-          SELECT 1 FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
-          WHERE ct.customer_id = c.id AND t.code = ${bind(code, 'text')} AND (ct.expires_at IS NULL OR ct.expires_at > now()))`);
-      }
+      const where = [scopeSql(ctx.scope, 'c', bind), ...segmentConditions(filter, bind)];
+      if (filter.branchIds?.length)
+        where.push(`c.branch_id IN (${filter.branchIds.map((id) => bind(id, 'uuid')).join(', ')})`);
       if (filter.minRiskTolerance) {
         // Only the latest assessment counts, and an expired one is unknown.
         where.push(`EXISTS (
@@ -115,8 +104,6 @@ export class CustomerService {
           WHERE latest.risk_tolerance >= ${bind(filter.minRiskTolerance, 'text')}
             AND latest.valid_until >= ${bind(ctx.today, 'date')})`);
       }
-      if (filter.aumMin != null) where.push(`c.aum >= ${bind(filter.aumMin, 'numeric')}`);
-      if (filter.aumMax != null) where.push(`c.aum < ${bind(filter.aumMax, 'numeric')}`);
       if (filter.aumBands?.length) {
         const t = this.config.segmentation;
         const bands = filter.aumBands.map((band) => {

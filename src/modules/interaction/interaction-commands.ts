@@ -6,9 +6,10 @@ import { appError, badUserInput } from '../../common/errors';
 import { DateTimeScalar } from '../../common/scalars';
 import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
-import { writableCustomer } from '../customer/customer-access';
+import { notFoundForPartner, writableCustomer } from '../customer/customer-access';
 import { refreshSegments } from '../customer/segmentation.service';
 import type { Config } from '../../config';
+import { EnrollmentStatus } from '../campaign/campaign.enums';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { Channel, InteractionType } from './interaction.enums';
 
@@ -60,6 +61,19 @@ export class InteractionReceipt {
   id: string;
 }
 
+/** What a partner may record (PRODUCT.md §4); responses go through recordCampaignResponse. */
+const PARTNER_CHANNELS: ReadonlySet<Channel> = new Set([Channel.PARTNER]);
+const PARTNER_TYPES: ReadonlySet<InteractionType> = new Set([InteractionType.INQUIRY, InteractionType.PRODUCT_VIEW]);
+
+function refusePartnerRecord(input: RecordInteractionInput): void {
+  if (!PARTNER_CHANNELS.has(input.channel)) {
+    throw badUserInput('input.channel', `Partners record interactions on channel ${[...PARTNER_CHANNELS].join(', ')}`);
+  }
+  if (!PARTNER_TYPES.has(input.type)) {
+    throw badUserInput('input.type', `Partners record interactions of type ${[...PARTNER_TYPES].join(' or ')}`);
+  }
+}
+
 export class InteractionCommandService {
   constructor(
     private readonly idempotency: IdempotencyService,
@@ -69,6 +83,9 @@ export class InteractionCommandService {
 
   /** Interactions are append-only; partners may write them for consenting customers. */
   record(ctx: RequestContext, input: RecordInteractionInput): Promise<InteractionReceipt> {
+    const partner = isPartner(ctx.principal);
+    // Before any read, so that a refused input tells a partner nothing about the customer.
+    if (partner) refusePartnerRecord(input);
     const tooEarlyOrLate = occurredAtProblem(input.occurredAt);
     if (tooEarlyOrLate) throw badUserInput('input.occurredAt', `occurredAt ${tooEarlyOrLate}`);
     if (input.type === InteractionType.CAMPAIGN_CONTACT && !input.campaignId) {
@@ -76,14 +93,15 @@ export class InteractionCommandService {
     }
     return this.idempotency.run(ctx, 'recordInteraction', input, input.externalRef, async (em) => {
       const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo });
-      const partner = isPartner(ctx.principal);
       // An interaction names a campaign only for a customer enrolled in it (and the campaign must exist at all).
       if (input.campaignId) {
-        const [enrolled] = await em.query(
-          `SELECT 1 FROM campaign_enrollment WHERE campaign_id = $1 AND customer_id = $2`,
+        const [enrolment] = await em.query(
+          `SELECT status FROM campaign_enrollment WHERE campaign_id = $1 AND customer_id = $2`,
           [input.campaignId, customer.id],
         );
-        if (!enrolled) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
+        // As in recordCampaignResponse, a partner cannot tell a customer who left the campaign from one never in it.
+        if (partner && (!enrolment || enrolment.status === EnrollmentStatus.OPTED_OUT)) throw notFoundForPartner();
+        if (!enrolment) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
       }
       const [row] = await em.query(
         `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id)
