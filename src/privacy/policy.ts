@@ -76,7 +76,7 @@ export const FIELD_POLICY: Record<string, Record<string, FieldRule>> = {
     creditGrade: sensitive(row('F', 'D', 'D', 'D', 'F', 'F')),
     amlRating: sensitive(row('D', 'D', 'D', 'D', 'F', 'F')),
   },
-  Interaction: allFull('id', 'channel', 'type', 'occurredAt', 'summary', 'outcome'),
+  Interaction: allFull('id', 'channel', 'type', 'occurredAt', 'summary', 'outcome', 'complianceFlags'),
   Branch: allFull('id', 'code', 'name', 'city'),
   RelationshipManager: allFull('id', 'name'),
   Tag: allFull('id', 'code', 'name', 'category'),

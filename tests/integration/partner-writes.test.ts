@@ -1,5 +1,6 @@
 import { Role, Scope } from '../../src/auth/roles';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
+import { Channel } from '../../src/modules/interaction/interaction.enums';
 import { useTestApp } from '../support/test-app';
 
 const { app, make } = useTestApp();
@@ -183,6 +184,9 @@ describe('recordCampaignResponse', () => {
 describe('a campaign contact', () => {
   it('moves the enrolment from TARGETED to CONTACTED, and needs the campaign', async () => {
     const customer = await consenting();
+    // Only a contact within marketing consent advances the enrolment (contact-compliance.test.ts covers the rest).
+    await make.consent(customer.id, { purpose: ConsentPurpose.PERSONALISED_MARKETING, channel: null });
+    await make.consent(customer.id, { purpose: ConsentPurpose.MARKETING, channel: Channel.PARTNER });
     const campaign = await make.campaign({ status: 'ACTIVE' as never });
     await make.enrollment(campaign.id, customer.id);
     const contact = (campaignId: string | undefined, externalRef: string) =>
