@@ -122,6 +122,18 @@ export const FIELD_POLICY: Record<string, Record<string, FieldRule>> = {
     'operationName',
     'requestId',
   ),
+  // Contact compliance (issue 15, item 5). contactCheck's verdict goes to the roles that may record the contact
+  // (OPERATION_POLICY), for customers in their scope; the exception list is reachable by auditors only.
+  ContactCheck: allFull('allowed', 'reasons'),
+  InteractionException: allFull(
+    'interaction',
+    'customerId',
+    'campaignId',
+    'complianceFlags',
+    'recordedBy',
+    'recordedByPartner',
+    'recordedAt',
+  ),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */
@@ -156,6 +168,8 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     campaign: 'STAFF',
     campaigns: 'STAFF',
     auditLog: [Role.COMPLIANCE_AUDITOR],
+    contactCheck: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT],
+    contactExceptions: [Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {
     createCampaign: [Role.MARKETING_MANAGER],

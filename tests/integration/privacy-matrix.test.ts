@@ -98,8 +98,9 @@ beforeAll(async () => {
 });
 
 it('walks every type that has a policy and is reachable from a customer', () => {
-  // Not reachable from a customer, and all-F: the audit log (auditors only) and
-  // what mutations return (enrollCustomers' result, write receipts).
+  // Not reachable from a customer, and all-F: the audit log and the contact
+  // exception list (auditors only), contactCheck's verdict, and what mutations
+  // return (enrollCustomers' result, write receipts).
   const elsewhere = [
     'AuditRecord',
     'EnrollmentResult',
@@ -108,6 +109,8 @@ it('walks every type that has a policy and is reachable from a customer', () => 
     'InteractionReceipt',
     'LeadReceipt',
     'CampaignResponseReceipt',
+    'ContactCheck',
+    'InteractionException',
   ];
   expect(Object.keys(PATHS).sort()).toEqual(
     Object.keys(FIELD_POLICY)
