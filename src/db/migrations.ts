@@ -1,6 +1,12 @@
 import { InitialSchema1764230400000 } from '../../migrations/1764230400000-InitialSchema';
 import { EnrollmentSkips1764316800000 } from '../../migrations/1764316800000-EnrollmentSkips';
 import { ScreeningSkipReasons1764403200000 } from '../../migrations/1764403200000-ScreeningSkipReasons';
+import { ContactComplianceFlags1764489600000 } from '../../migrations/1764489600000-ContactComplianceFlags';
 
 /** In order. A new migration is added here as well as in migrations/. */
-export const migrations = [InitialSchema1764230400000, EnrollmentSkips1764316800000, ScreeningSkipReasons1764403200000];
+export const migrations = [
+  InitialSchema1764230400000,
+  EnrollmentSkips1764316800000,
+  ScreeningSkipReasons1764403200000,
+  ContactComplianceFlags1764489600000,
+];

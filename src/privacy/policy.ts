@@ -94,7 +94,7 @@ export const FIELD_POLICY: FieldPolicy = {
     creditGrade: sensitive(row('F', 'D', 'D', 'D', 'F', 'F')),
     amlRating: sensitive(row('D', 'D', 'D', 'D', 'F', 'F')),
   },
-  Interaction: allFull('id', 'channel', 'type', 'occurredAt', 'summary', 'outcome'),
+  Interaction: allFull('id', 'channel', 'type', 'occurredAt', 'summary', 'outcome', 'complianceFlags'),
   Branch: allFull('id', 'code', 'name', 'city'),
   RelationshipManager: allFull('id', 'name'),
   Tag: allFull('id', 'code', 'name', 'category'),
@@ -140,6 +140,18 @@ export const FIELD_POLICY: FieldPolicy = {
     'operationName',
     'requestId',
   ),
+  // Contact compliance (issue 15, item 5). contactCheck's verdict goes to the roles that may record the contact
+  // (OPERATION_POLICY), for customers in their scope; the exception list is reachable by auditors only.
+  ContactCheck: allFull('allowed', 'reasons'),
+  InteractionException: allFull(
+    'interaction',
+    'customerId',
+    'campaignId',
+    'complianceFlags',
+    'recordedBy',
+    'recordedByPartner',
+    'recordedAt',
+  ),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */
@@ -175,6 +187,8 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     campaign: 'STAFF',
     campaigns: 'STAFF',
     auditLog: [Role.COMPLIANCE_AUDITOR],
+    contactCheck: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT],
+    contactExceptions: [Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {
     createCampaign: [Role.MARKETING_MANAGER],

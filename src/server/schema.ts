@@ -16,6 +16,7 @@ import { CustomerConsentsResolver } from '../modules/consent/consent.resolver';
 import { CustomerResolver } from '../modules/customer/customer.resolver';
 import { CustomerHoldingsResolver, ProductCatalogueResolver } from '../modules/holding/holding.resolver';
 import { CustomerInteractionsResolver, InteractionMutationResolver } from '../modules/interaction/interaction.resolver';
+import { ContactComplianceResolver } from '../modules/interaction/contact-compliance.resolver';
 import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
 
@@ -29,6 +30,7 @@ export const resolvers = [
   CustomerHoldingsResolver,
   CustomerInteractionsResolver,
   InteractionMutationResolver,
+  ContactComplianceResolver,
   CampaignResolver,
   CampaignMutationResolver,
   EnrollmentResolver,

@@ -13,6 +13,7 @@ import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
 import { InteractionService } from '../modules/interaction/interaction.service';
+import { ContactComplianceService } from '../modules/interaction/contact-compliance';
 import { TagService } from '../modules/tag/tag.service';
 import { StaffDirectory } from '../modules/organisation/staff-directory.service';
 
@@ -30,6 +31,7 @@ export function createServices(ds: DataSource, config: Config) {
     tagCommands: new TagCommandService(ds, audit),
     enrollments: new EnrollmentService(ds, audit),
     interactionCommands: new InteractionCommandService(idempotency, audit, config),
+    contactCompliance: new ContactComplianceService(),
     leadCommands: new LeadCommandService(idempotency, audit),
     campaignResponses: new CampaignResponseService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),

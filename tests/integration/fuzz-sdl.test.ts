@@ -80,6 +80,9 @@ const CALLERS: Record<string, Caller[]> = {
   tags: STAFF,
   products: STAFF,
   auditLog: [Role.COMPLIANCE_AUDITOR],
+  // §4: "any staff role that may record a contact for that customer"; the exception list is the auditors'.
+  contactCheck: SERVICE,
+  contactExceptions: [Role.COMPLIANCE_AUDITOR],
   createCampaign: [Role.MARKETING_MANAGER],
   updateCampaign: [Role.MARKETING_MANAGER],
   submitCampaign: [Role.MARKETING_MANAGER],

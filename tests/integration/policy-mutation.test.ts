@@ -10,9 +10,10 @@ import {
   CUSTOMER_PATHS,
   fullRead,
   isNonNullField,
-  MUTATION_RESULT_TYPES,
+  NOT_UNDER_A_CUSTOMER,
   PATH_RELATIONS,
   PolicyWorld,
+  selectionOf,
   typeFollowsPolicy,
 } from '../support/policy-walk';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -84,7 +85,7 @@ it('covers every object type of the SDL that has fields of its own', async () =>
     .filter((t) => t instanceof GraphQLObjectType && !t.name.startsWith('__'))
     .map((t) => t.name)
     .filter((n) => !['Query', 'Mutation', 'Me'].includes(n) && !n.endsWith('Connection') && !n.endsWith('Edge'));
-  const walked = [...Object.keys(CUSTOMER_PATHS), ...Object.keys(REACH), 'AuditRecord'];
+  const walked = [...Object.keys(CUSTOMER_PATHS), ...NOT_UNDER_A_CUSTOMER];
   expect(types.filter((t) => !walked.includes(t)).sort()).toEqual([]);
 });
 
@@ -120,9 +121,10 @@ describe('types reached from a customer', () => {
 });
 
 /**
- * Types only a mutation returns: each reach runs the mutation afresh as a role
- * of the column and answers the object of the type. Ids differ per run, so
- * an allowed field is checked as present, not against a reference value.
+ * Types no customer leads to (but the audit log, below): each reach runs its
+ * root field or mutation afresh as a role of the column and answers the
+ * object of the type. Ids differ per run, so an allowed field is checked as
+ * present, not against a reference value.
  */
 type Reach = {
   columns: Partial<Record<RoleColumn, Role>>;
@@ -182,6 +184,50 @@ const REACH: Record<string, Reach> = {
       return { object: res.data?.recordCampaignResponse, errors: res.errors ?? [] };
     },
   },
+  ContactCheck: {
+    columns: { RM: Role.RELATIONSHIP_MANAGER, BRANCH: Role.BRANCH_STAFF, CALL_CENTER: Role.CALL_CENTER_AGENT },
+    run: async (as) => {
+      const res = await app.gql(
+        `query ($c: ID!, $k: ID!) { contactCheck(customerId: $c, campaignId: $k, channel: MOBILE_APP) {
+           ${fieldsOf('ContactCheck').join(' ')} } }`,
+        { c: world.customerId, k: world.campaignId },
+        { as },
+      );
+      return { object: res.data?.contactCheck, errors: res.errors ?? [] };
+    },
+  },
+  InteractionException: {
+    columns: { AUDITOR: Role.COMPLIANCE_AUDITOR },
+    run: async (as) => {
+      // A contact without consent, recorded as the relationship manager: flagged, so it is an exception.
+      const customer = await make.customer({ branchId: world.branchId, relationshipManagerId: world.rmId });
+      const campaign = await make.campaign({ status: 'ACTIVE' as never, code: `POLICY-${++counter}` });
+      await make.enrollment(campaign.id, customer.id);
+      const recorded = await app.gql(
+        `mutation ($i: RecordInteractionInput!) { recordInteraction(input: $i) { id } }`,
+        {
+          i: {
+            customerNo: customer.customerNo,
+            channel: 'MOBILE_APP',
+            type: 'CAMPAIGN_CONTACT',
+            campaignId: campaign.id,
+            occurredAt: new Date().toISOString(),
+          },
+        },
+        { as: { sub: world.rmId, roles: [Role.RELATIONSHIP_MANAGER], branchId: world.branchId } },
+      );
+      if (recorded.errors) throw new Error(`recording the contact failed: ${JSON.stringify(recorded.errors)}`);
+      const type = schema.getType('InteractionException') as GraphQLObjectType;
+      const res = await app.gql(
+        `{ contactExceptions(first: 1) { edges { node { ${fieldsOf('InteractionException')
+          .map((f) => selectionOf(type, f))
+          .join(' ')} } } } }`,
+        undefined,
+        { as },
+      );
+      return { object: res.data?.contactExceptions?.edges?.[0]?.node, errors: res.errors ?? [] };
+    },
+  },
   ...Object.fromEntries(
     (['EnrollmentResult', 'EnrollmentSkipCount', 'SkippedCustomer'] as const).map((typeName) => [
       typeName,
@@ -231,9 +277,9 @@ async function customerNoOf(id: string): Promise<string> {
   return (await app.ds.query('SELECT customer_no FROM customer WHERE id = $1', [id]))[0].customer_no;
 }
 
-describe('types only a mutation returns', () => {
+describe('types reached from other root fields and mutations', () => {
   it('are all reached', () => {
-    expect(Object.keys(REACH).sort()).toEqual([...MUTATION_RESULT_TYPES].sort());
+    expect(Object.keys(REACH).sort()).toEqual(NOT_UNDER_A_CUSTOMER.filter((t) => t !== 'AuditRecord').sort());
   });
 
   it.each(Object.keys(REACH))('%s follows the policy: each field denied, then allowed', async (typeName) => {

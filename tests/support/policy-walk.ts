@@ -22,6 +22,8 @@ export interface PolicyWorld {
   customerId: string;
   rmId: string;
   branchId: string;
+  /** A campaign the customer is enrolled in. */
+  campaignId: string;
 }
 
 /** One customer with one of everything, in the book of a relationship manager of its branch. */
@@ -49,7 +51,7 @@ export async function buildPolicyWorld(app: TestApp, make = new Factory(app.ds))
   await make.consent(customer.id);
   const campaign = await make.campaign({ createdBy: rm.id });
   await make.enrollment(campaign.id, customer.id);
-  return { customerId: customer.id, rmId: rm.id, branchId: branch.id };
+  return { customerId: customer.id, rmId: rm.id, branchId: branch.id, campaignId: campaign.id };
 }
 
 /**
@@ -234,3 +236,6 @@ export const PATH_RELATIONS: Record<string, [string, string][]> = {
     ['Campaign', 'targetCriteria'],
   ],
 };
+
+/** Types no customer leads to: the policy-mutation test reaches each from its own root field or mutation. */
+export const NOT_UNDER_A_CUSTOMER = ['AuditRecord', 'ContactCheck', 'InteractionException', ...MUTATION_RESULT_TYPES];

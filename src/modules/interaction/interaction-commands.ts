@@ -11,6 +11,7 @@ import { refreshSegments } from '../customer/segmentation.service';
 import type { Config } from '../../config';
 import { EnrollmentStatus } from '../campaign/campaign.enums';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { contactFlags } from './contact-compliance';
 import { Channel, InteractionType } from './interaction.enums';
 
 @InputType()
@@ -103,9 +104,13 @@ export class InteractionCommandService {
         if (partner && (!enrolment || enrolment.status === EnrollmentStatus.OPTED_OUT)) throw notFoundForPartner();
         if (!enrolment) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
       }
+      // A campaign contact is checked against consent as it is recorded. It already happened, so a breach is
+      // kept as evidence with its flags rather than refused; only a compliant contact advances the enrolment.
+      const campaignContact = input.type === InteractionType.CAMPAIGN_CONTACT;
+      const complianceFlags = campaignContact ? await contactFlags(em, customer.id, input.channel) : [];
       const [row] = await em.query(
-        `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+        `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id, compliance_flags)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[]) RETURNING id`,
         [
           customer.id,
           input.channel,
@@ -116,9 +121,10 @@ export class InteractionCommandService {
           partner ? null : ctx.principal.id,
           partner ? ctx.principal.id : null,
           input.campaignId ?? null,
+          complianceFlags,
         ],
       );
-      if (input.type === InteractionType.CAMPAIGN_CONTACT) {
+      if (campaignContact && complianceFlags.length === 0) {
         // The enrolment moves to CONTACTED; later stages and opt-outs are left as they are.
         await em.query(
           `UPDATE campaign_enrollment SET status = 'CONTACTED', contacted_at = $3, updated_at = now()
@@ -132,7 +138,9 @@ export class InteractionCommandService {
         em,
         ctx,
         'recordInteraction',
-        { interactionId: row.id, type: input.type },
+        campaignContact
+          ? { interactionId: row.id, type: input.type, campaignId: input.campaignId, complianceFlags }
+          : { interactionId: row.id, type: input.type },
         customer.id,
       );
       return { id: row.id };

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Channel, InteractionType } from './interaction.enums';
+import { Channel, ComplianceFlag, InteractionType } from './interaction.enums';
 
 /** Append-only: interactions are recorded, never edited. */
 @Entity('interaction')
@@ -33,6 +33,10 @@ export class InteractionEntity {
 
   @Column('text', { nullable: true })
   outcome: string | null;
+
+  /** What a CAMPAIGN_CONTACT breached when it was recorded; empty for every other interaction. */
+  @Column('text', { name: 'compliance_flags', array: true, default: () => "'{}'" })
+  complianceFlags: ComplianceFlag[];
 
   @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' })
   recordedAt: Date;

@@ -21,7 +21,8 @@ export function createInteractionLoaders(ds: DataSource) {
               : '';
             return `SELECT coalesce(json_agg(json_build_object(
                       'id', i.id, 'channel', i.channel, 'type', i.type, 'occurredAt', i.occurred_at,
-                      'summary', i.summary, 'outcome', i.outcome)
+                      'summary', i.summary, 'outcome', i.outcome,
+                      'complianceFlags', i.compliance_flags)
                     ORDER BY i.occurred_at DESC, i.id DESC), '[]')
               FROM (SELECT * FROM interaction i WHERE i.customer_id = parent.id ${after}
                     ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${params.bind(page.limit + 1, 'int')}) i`;

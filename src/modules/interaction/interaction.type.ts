@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../../common/pagination';
 import { DateTimeScalar } from '../../common/scalars';
-import { Channel, InteractionType } from './interaction.enums';
+import { Channel, ComplianceFlag, InteractionType } from './interaction.enums';
 
 @ObjectType('Interaction', { simpleResolvers: true })
 export class Interaction {
@@ -22,6 +22,12 @@ export class Interaction {
 
   @Field(() => String, { nullable: true, description: 'Free text.' })
   outcome: string | null;
+
+  @Field(() => [ComplianceFlag], {
+    description:
+      'The consent rules a CAMPAIGN_CONTACT breached when it was recorded (it is kept as evidence); empty otherwise.',
+  })
+  complianceFlags: ComplianceFlag[];
 }
 
 export const InteractionConnection = ConnectionType(Interaction, 'Interaction');
