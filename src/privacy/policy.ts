@@ -121,7 +121,10 @@ export const FIELD_POLICY: Record<string, Record<string, FieldRule>> = {
     'operation',
     'operationName',
     'requestId',
+    'filter',
   ),
+  AuditedFilter: allFull('arguments', 'matched'),
+  AuditedFilterArgument: allFull('name', 'values'),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */
