@@ -118,7 +118,10 @@ describe('a filter on a sensitive field is a read of it', () => {
       },
       // A band is what every role reads (aumBand), not the exact value.
       { as: RISK, filter: { branchIds: [branch.id], aumBands: ['FROM_500K_TO_6M'] } },
-      { as: { sub: staffId('filter-branch'), roles: [Role.BRANCH_STAFF] }, filter: { aumBands: ['FROM_500K_TO_6M'] } },
+      {
+        as: { sub: staffId('filter-branch'), roles: [Role.BRANCH_STAFF], branchId: branch.id },
+        filter: { aumBands: ['FROM_500K_TO_6M'] },
+      },
       // Marketing sees names masked, so its search matches customer numbers only.
       { as: { sub: staffId('filter-mkt'), roles: [Role.MARKETING_ANALYST] }, filter: { search: customer.customerNo } },
     ];
