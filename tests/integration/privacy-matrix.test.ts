@@ -102,6 +102,8 @@ it('walks every type that has a policy and is reachable from a customer', () => 
   // what mutations return (enrollCustomers' result, write receipts).
   const elsewhere = [
     'AuditRecord',
+    'AuditedFilter',
+    'AuditedFilterArgument',
     'EnrollmentResult',
     'EnrollmentSkipCount',
     'SkippedCustomer',
