@@ -17,7 +17,13 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Role, Scope } from '../src/auth/roles';
 import { signToken } from '../src/auth/token-issuer';
-import { BENCH_ANALYST_ID, W1_CUSTOMER_360, W2_SEGMENT_PAGE, W3_RECORD_INTERACTION } from './workloads';
+import {
+  BENCH_ANALYST_ID,
+  BENCH_AUDIT_HASH_KEY,
+  W1_CUSTOMER_360,
+  W2_SEGMENT_PAGE,
+  W3_RECORD_INTERACTION,
+} from './workloads';
 import { countGatewayStatements } from './statement-count';
 
 const ROOT = path.join(__dirname, '..');
@@ -278,6 +284,7 @@ async function startGateway(databaseUrl: string) {
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       JWT_SECRET: SECRET,
+      AUDIT_HASH_KEY: BENCH_AUDIT_HASH_KEY,
       DB_POOL_SIZE: '10',
       RATE_LIMIT_STAFF: '1000000000',
       RATE_LIMIT_PARTNER: '1000000000',

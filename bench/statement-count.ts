@@ -6,7 +6,13 @@ import { createDataSource } from '../src/db/data-source';
 import { startApp } from '../src/server/app';
 import { countStatements } from '../tests/support/sql-counter';
 import type { Samples } from './run';
-import { BENCH_ANALYST_ID, W1_CUSTOMER_360, W2_SEGMENT_PAGE, W3_RECORD_INTERACTION } from './workloads';
+import {
+  BENCH_ANALYST_ID,
+  BENCH_AUDIT_HASH_KEY,
+  W1_CUSTOMER_360,
+  W2_SEGMENT_PAGE,
+  W3_RECORD_INTERACTION,
+} from './workloads';
 
 /**
  * SQL statements per request of each workload, counted at the driver on an
@@ -19,6 +25,7 @@ export async function countGatewayStatements(databaseUrl: string, samples: Sampl
     PORT: '0',
     DATABASE_URL: databaseUrl,
     JWT_SECRET: secret,
+    AUDIT_HASH_KEY: BENCH_AUDIT_HASH_KEY,
     LOG_LEVEL: 'silent',
     SHUTDOWN_DELAY_MS: '0',
   });

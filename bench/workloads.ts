@@ -44,3 +44,6 @@ export const W3_RECORD_INTERACTION =
 /** Staff subjects are UUIDs (PRODUCT.md §2); these readers need no staff row, since they only read. */
 export const BENCH_ANALYST_ID = '00000000-0000-4000-8000-0000000000a1';
 export const BENCH_AGENT_ID = '00000000-0000-4000-8000-0000000000a2';
+
+/** Production refuses to start without an audit hash key; the benchmarks run in production mode. */
+export const BENCH_AUDIT_HASH_KEY = 'bench-audit-hash-key-bench-audit-hash-key-01';

@@ -95,10 +95,15 @@ const schema = z.object({
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+
+  /** HMAC-SHA256 key for what an audit record may hold only as a keyed hash (a search text). Required (32+ characters) in production. */
+  AUDIT_HASH_KEY: z.string().optional(),
 });
 
 /** Lets `npm start` and `npm run token` work out of the box; refused in production. */
 export const DEVELOPMENT_JWT_SECRET = 'customer360-local-development-secret-not-for-production';
+/** The development key is public, so its hashes are not secret: refused in production like the JWT secret. */
+export const DEVELOPMENT_AUDIT_HASH_KEY = 'customer360-local-development-audit-hash-key-not-for-production';
 const MIN_SECRET_LENGTH = 32;
 
 const validated = schema.superRefine((env, ctx) => {
@@ -107,6 +112,13 @@ const validated = schema.superRefine((env, ctx) => {
       code: 'custom',
       path: ['JWT_SECRET'],
       message: `must be set to at least ${MIN_SECRET_LENGTH} characters in production (or set JWT_JWKS_URL)`,
+    });
+  }
+  if (env.NODE_ENV === 'production' && (env.AUDIT_HASH_KEY?.length ?? 0) < MIN_SECRET_LENGTH) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUDIT_HASH_KEY'],
+      message: `must be set to at least ${MIN_SECRET_LENGTH} characters in production`,
     });
   }
 });
@@ -178,6 +190,10 @@ function toConfig(env: z.infer<typeof schema>) {
       jwksUrl: env.JWT_JWKS_URL,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
+    },
+    audit: {
+      // Production never gets here without its own key (see `validated`).
+      hashKey: env.AUDIT_HASH_KEY ?? DEVELOPMENT_AUDIT_HASH_KEY,
     },
   };
 }

@@ -139,6 +139,7 @@ export const FIELD_POLICY: FieldPolicy = {
     'operation',
     'operationName',
     'requestId',
+    'filter',
   ),
   // Contact compliance (issue 15, item 5). contactCheck's verdict goes to the roles that may record the contact
   // (OPERATION_POLICY), for customers in their scope; the exception list is reachable by auditors only.
@@ -152,6 +153,9 @@ export const FIELD_POLICY: FieldPolicy = {
     'recordedByPartner',
     'recordedAt',
   ),
+  // What an audit record says of a filter that read a sensitive field (auditors only, through AuditRecord.filter).
+  AuditedFilter: allFull('arguments', 'matched'),
+  AuditedFilterArgument: allFull('name', 'values'),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */

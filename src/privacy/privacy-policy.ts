@@ -1,5 +1,5 @@
 import { AccessPlan, leastOpen } from './access-plan';
-import { Access, RoleColumn, LIVE_POLICY_DATA, PolicyData, RowScopeRule } from './policy';
+import { Access, COLUMNS, RoleColumn, LIVE_POLICY_DATA, PolicyData, RowScopeRule } from './policy';
 
 /**
  * A privacy policy compiled from its data: the one object that every
@@ -29,6 +29,16 @@ export class PrivacyPolicy {
     const rule = this.data.fields[type]?.[field];
     if (!rule || columns.length === 0) return 'D';
     return leastOpen(columns.map((c) => rule.access[c]));
+  }
+
+  /**
+   * Whether some staff role reads the field less than in full (masked, banded
+   * or denied): a filter on it is a read of it (PRODUCT.md §3). A field the
+   * policy does not name is denied, so it counts too.
+   */
+  isRestricted(type: string, field: string): boolean {
+    const rule = this.data.fields[type]?.[field];
+    return !rule || COLUMNS.some((column) => rule.access[column] !== 'F');
   }
 
   rowScope(column: RoleColumn): RowScopeRule {

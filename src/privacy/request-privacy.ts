@@ -45,7 +45,7 @@ export class RequestPrivacy {
   }
 
   /** Decides and remembers the plan for a customer as it is loaded. */
-  forCustomer(customer: CustomerOwnership): AccessPlan {
+  decidePlanFor(customer: CustomerOwnership): AccessPlan {
     const covering = this.columns.filter((column) => {
       switch (this.policy.rowScope(column)) {
         case 'ALL':
@@ -67,7 +67,7 @@ export class RequestPrivacy {
    * The plan of a customer loaded earlier in this request. Anything under a
    * customer is reached through it; if not, nothing is readable.
    */
-  ofCustomer(customerId: string): AccessPlan {
+  planOfCustomer(customerId: string): AccessPlan {
     return this.customerPlans.get(customerId) ?? this.policy.planFor([]);
   }
 
@@ -75,7 +75,7 @@ export class RequestPrivacy {
    * Access to data that belongs to no customer (campaigns, catalogues): row
    * scope does not apply, so every column of the caller counts.
    */
-  unscoped(type: string, field: string): Access {
+  callerAccess(type: string, field: string): Access {
     return this.callerOwner.plan.access(type, field);
   }
 
@@ -83,7 +83,7 @@ export class RequestPrivacy {
    * The access the caller has on every row they can see: what filters and
    * search may use, since a filter runs over rows whose plans differ.
    */
-  everywhere(type: string, field: string): Access {
+  accessOnEveryRow(type: string, field: string): Access {
     return this.policy.leastOpenAccess(this.columns, type, field);
   }
 
@@ -137,7 +137,7 @@ export class RequestPrivacy {
   }
 
   private customerOwner(customer: CustomerOwnership): Owner {
-    const plan = this.customerPlans.get(customer.id) ?? this.forCustomer(customer);
+    const plan = this.customerPlans.get(customer.id) ?? this.decidePlanFor(customer);
     return { plan, customerId: customer.id };
   }
 }

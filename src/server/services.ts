@@ -19,7 +19,7 @@ import { StaffDirectory } from '../modules/organisation/staff-directory.service'
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
 export function createServices(ds: DataSource, config: Config) {
-  const audit = new AuditService(ds);
+  const audit = new AuditService(ds, config.audit.hashKey);
   const idempotency = new IdempotencyService(ds);
   return {
     customers: new CustomerService(config),

@@ -104,7 +104,11 @@ describe('cursors PostgreSQL would refuse', () => {
 });
 
 describe('in production', () => {
-  const { app: prod } = useTestApp({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) });
+  const { app: prod } = useTestApp({
+    NODE_ENV: 'production',
+    JWT_SECRET: 'p'.repeat(40),
+    AUDIT_HASH_KEY: 'a'.repeat(40),
+  });
 
   it('does not suggest field names, and refuses introspection', async () => {
     const typo = await prod.gql(`{ customer(id: "7d9f2a52-5f0e-4c4e-9a57-6f4c2f1b2a10") { phon } }`);

@@ -184,6 +184,38 @@ const REACH: Record<string, Reach> = {
       return { object: res.data?.recordCampaignResponse, errors: res.errors ?? [] };
     },
   },
+  ...Object.fromEntries(
+    (['AuditedFilter', 'AuditedFilterArgument'] as const).map((typeName) => [
+      typeName,
+      {
+        columns: { AUDITOR: Role.COMPLIANCE_AUDITOR },
+        run: async (as: TokenClaims) => {
+          // A risk officer's AUM range is a read of AUM: its audit record describes the filter.
+          const officer = await make.staff({ branchId: world.branchId });
+          const filtered = await app.gql(
+            `{ customers(filter: { aumMin: "1.00" }, first: 1) { totalCount } }`,
+            undefined,
+            { as: { sub: officer.id, roles: [Role.RISK_OFFICER] } },
+          );
+          if (filtered.errors) throw new Error(`the filtered read failed: ${JSON.stringify(filtered.errors)}`);
+          const inner = `arguments { ${fieldsOf('AuditedFilterArgument').join(' ')} }`;
+          const selection =
+            typeName === 'AuditedFilter'
+              ? fieldsOf('AuditedFilter')
+                  .map((f) => (f === 'arguments' ? inner : f))
+                  .join(' ')
+              : inner;
+          const res = await app.gql(
+            `query ($a: String!) { auditLog(filter: { actorId: $a }, first: 1) { edges { node { filter { ${selection} } } } } }`,
+            { a: officer.id },
+            { as },
+          );
+          const filter = res.data?.auditLog?.edges?.[0]?.node?.filter;
+          return { object: typeName === 'AuditedFilter' ? filter : filter?.arguments?.[0], errors: res.errors ?? [] };
+        },
+      } satisfies Reach,
+    ]),
+  ),
   ContactCheck: {
     columns: { RM: Role.RELATIONSHIP_MANAGER, BRANCH: Role.BRANCH_STAFF, CALL_CENTER: Role.CALL_CENTER_AGENT },
     run: async (as) => {
@@ -330,7 +362,9 @@ describe('the audit log', () => {
     );
     expect(assigned.errors).toBeUndefined();
     const names = fieldsOf('AuditRecord');
-    const query = `query ($a: String!) { auditLog(filter: { actorId: $a }, first: 1) { edges { node { ${names.join(' ')} } } } }`;
+    const type = schema.getType('AuditRecord') as GraphQLObjectType;
+    const selection = names.map((f) => selectionOf(type, f)).join(' ');
+    const query = `query ($a: String!) { auditLog(filter: { actorId: $a }, first: 1) { edges { node { ${selection} } } } }`;
     const read = async () => app.gql(query, { a: actor.id });
     const full = (await read()).data.auditLog.edges[0].node;
     const problems: string[] = [];

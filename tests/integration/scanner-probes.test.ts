@@ -11,7 +11,12 @@ import { staffId } from '../support/staff-ids';
  * compliance auditor, who may read everything, so a refusal is the limit's
  * doing and not the token's.
  */
-const { app } = useTestApp({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40), LOG_LEVEL: 'silent' });
+const { app } = useTestApp({
+  NODE_ENV: 'production',
+  JWT_SECRET: 'p'.repeat(40),
+  AUDIT_HASH_KEY: 'a'.repeat(40),
+  LOG_LEVEL: 'silent',
+});
 
 /** CSRF-safe: a header a browser cannot send cross-site without a preflight. */
 const PREFLIGHT = { 'apollo-require-preflight': '1' };

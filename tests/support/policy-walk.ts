@@ -238,4 +238,11 @@ export const PATH_RELATIONS: Record<string, [string, string][]> = {
 };
 
 /** Types no customer leads to: the policy-mutation test reaches each from its own root field or mutation. */
-export const NOT_UNDER_A_CUSTOMER = ['AuditRecord', 'ContactCheck', 'InteractionException', ...MUTATION_RESULT_TYPES];
+export const NOT_UNDER_A_CUSTOMER = [
+  'AuditRecord',
+  'AuditedFilter',
+  'AuditedFilterArgument',
+  'ContactCheck',
+  'InteractionException',
+  ...MUTATION_RESULT_TYPES,
+];

@@ -1,11 +1,31 @@
+/** One argument of an audited filter, as the audit record keeps it (a search text already as its keyed hash). */
+export interface AuditedFilterArgument {
+  name: string;
+  values: string[];
+}
+
 /**
- * What one request returned in full, per customer, kept until the response
- * is about to leave: then it becomes one audit record per customer, written
- * in one statement (see audit.plugin.ts). Reads are noted as fields resolve
- * (see privacy/caller-view.ts).
+ * A filter that read sensitive fields (PRODUCT.md §3): which fields, its
+ * arguments, and how many customers it matched. `matched` is a function
+ * because the count may not be known until the response is complete (see
+ * CustomerService.page).
+ */
+export interface FilterRead {
+  fields: string[];
+  arguments: AuditedFilterArgument[];
+  matched: () => Promise<number>;
+}
+
+/**
+ * What one request returned in full, per customer, and the sensitive filters
+ * it ran, kept until the response is about to leave: then they become one
+ * audit record per customer and one per filter, written in one statement
+ * (see audit.plugin.ts). Reads are noted as fields resolve (see
+ * privacy/caller-view.ts), filters as their query runs.
  */
 export class AuditTrail {
   private readonly fieldsByCustomer = new Map<string, Set<string>>();
+  private readonly filterReads: FilterRead[] = [];
 
   noteRead(customerId: string, field: string): void {
     let fields = this.fieldsByCustomer.get(customerId);
@@ -13,7 +33,19 @@ export class AuditTrail {
     fields.add(field);
   }
 
+  noteFilter(filter: FilterRead): void {
+    this.filterReads.push(filter);
+  }
+
   entries(): { customerId: string; fields: string[] }[] {
     return [...this.fieldsByCustomer].map(([customerId, fields]) => ({ customerId, fields: [...fields].sort() }));
+  }
+
+  filters(): readonly FilterRead[] {
+    return this.filterReads;
+  }
+
+  get isEmpty(): boolean {
+    return this.fieldsByCustomer.size === 0 && this.filterReads.length === 0;
   }
 }

@@ -4,18 +4,23 @@ import { describeSafely } from '../../server/errors';
 import { logger } from '../../server/logger';
 
 /**
- * Writes the request's read audit before the response leaves, in one
- * statement. If it cannot be written the client gets SERVICE_UNAVAILABLE
+ * Writes the request's read audit (fields returned in full, sensitive
+ * filters run) before the response leaves, in one statement. If it cannot be written the client gets SERVICE_UNAVAILABLE
  * instead of the data: a read that left no record must not be served.
  */
 export const auditPlugin: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ contextValue, response, operationName }) {
-        const entries = contextValue.audit?.entries() ?? [];
-        if (entries.length === 0) return;
+        const trail = contextValue.audit;
+        if (!trail || trail.isEmpty) return;
         try {
-          await contextValue.services.audit.recordReads(contextValue, entries, operationName ?? null);
+          await contextValue.services.audit.recordReads(
+            contextValue,
+            trail.entries(),
+            trail.filters(),
+            operationName ?? null,
+          );
         } catch (error) {
           logger.error(
             { ...describeSafely(error), requestId: contextValue.requestId },

@@ -1,35 +1,61 @@
+import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { instantAndSerial } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
 import { AuditRecordEntity } from './audit-record.entity';
-import { AuditLogFilter, AuditRecord } from './audit.type';
+import type { FilterRead } from './audit-trail';
+import { AuditedFilter, AuditLogFilter, AuditRecord } from './audit.type';
 import { ReadAuditWriter } from './read-audit-writer';
+
+/** The operation of a filter's record: the query it filtered, then `.filter`. */
+export const CUSTOMERS_FILTER_OPERATION = 'customers.filter';
 
 export class AuditService {
   private readonly reads: ReadAuditWriter;
 
-  constructor(ds: DataSource) {
+  constructor(
+    ds: DataSource,
+    private readonly hashKey: string,
+  ) {
     this.reads = new ReadAuditWriter(ds);
   }
 
-  /** One record per customer read in full; written together with other requests' records when the server is busy. */
-  recordReads(
+  /**
+   * What an audit record keeps of a text that may be personal data itself (a
+   * name prefix): equal texts give equal hashes, so an auditor holding the
+   * key can tell whether someone searched for a given name, while the log
+   * alone reveals nothing, not even to a dictionary of likely names.
+   */
+  keyedHash(text: string): string {
+    return `hmac-sha256:${createHmac('sha256', this.hashKey).update(text, 'utf8').digest('hex')}`;
+  }
+
+  /**
+   * One record per customer read in full and one per sensitive filter, in one
+   * statement, written together with other requests' records when the server
+   * is busy. A filter's matched count may still need a query: if it fails,
+   * nothing is written and the caller withholds the response.
+   */
+  async recordReads(
     ctx: RequestContext,
     entries: { customerId: string; fields: string[] }[],
+    filters: readonly FilterRead[],
     operationName: string | null,
   ): Promise<void> {
-    return this.reads.write(
-      entries.map((e) => ({
-        actorId: ctx.principal.id,
-        actorRoles: ctx.principal.roles,
-        customerId: e.customerId,
-        fields: e.fields,
-        operationName,
-        requestId: ctx.requestId,
+    const matched = await Promise.all(filters.map((f) => f.matched()));
+    const who = { actorId: ctx.principal.id, actorRoles: ctx.principal.roles, operationName, requestId: ctx.requestId };
+    await this.reads.write([
+      ...entries.map((e) => ({ ...who, customerId: e.customerId, fields: e.fields })),
+      ...filters.map((f, i) => ({
+        ...who,
+        customerId: null,
+        fields: f.fields,
+        operation: CUSTOMERS_FILTER_OPERATION,
+        detail: { filter: { arguments: f.arguments, matched: matched[i] } },
       })),
-    );
+    ]);
   }
 
   /**
@@ -83,7 +109,10 @@ export class AuditService {
       rows,
       page.limit,
       (a) => [a.occurredAt.toISOString(), a.id],
-      (a) => a,
+      (a): AuditRecord => ({
+        ...a,
+        filter: a.operation === CUSTOMERS_FILTER_OPERATION ? (a.detail?.filter as AuditedFilter) : null,
+      }),
       () => matching().getCount(),
     );
   }

@@ -1,8 +1,34 @@
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../../common/pagination';
 import { DateTimeScalar } from '../../common/scalars';
 
-@ObjectType('AuditRecord', { simpleResolvers: true, description: 'A full read of sensitive fields, or a mutation.' })
+@ObjectType('AuditedFilterArgument', { simpleResolvers: true })
+export class AuditedFilterArgument {
+  @Field({ description: 'A CustomerFilter argument, such as aumMin.' })
+  name: string;
+
+  @Field(() => [String], {
+    description: 'Its values as sent; a search text only as its keyed hash, hmac-sha256:<hex> (AUDIT_HASH_KEY).',
+  })
+  values: string[];
+}
+
+@ObjectType('AuditedFilter', {
+  simpleResolvers: true,
+  description: 'A customers filter that read a sensitive field: every argument it narrowed on, and what it matched.',
+})
+export class AuditedFilter {
+  @Field(() => [AuditedFilterArgument])
+  arguments: AuditedFilterArgument[];
+
+  @Field(() => Int, { description: 'How many customers the whole filter matched (its totalCount).' })
+  matched: number;
+}
+
+@ObjectType('AuditRecord', {
+  simpleResolvers: true,
+  description: 'A full read of sensitive fields (of a customer, or through a filter), or a mutation.',
+})
 export class AuditRecord {
   @Field(() => ID)
   id: string;
@@ -19,10 +45,10 @@ export class AuditRecord {
   @Field(() => ID, { nullable: true })
   customerId: string | null;
 
-  @Field(() => [String], { description: 'GraphQL field names read in full, such as phone.' })
+  @Field(() => [String], { description: 'GraphQL field names read in full (or filtered on), such as phone.' })
   fields: string[];
 
-  @Field({ description: 'READ, or the mutation name.' })
+  @Field({ description: 'READ, customers.filter (a filter on a sensitive field), or the mutation name.' })
   operation: string;
 
   @Field(() => String, { nullable: true, description: 'The GraphQL operation name the client sent.' })
@@ -30,6 +56,9 @@ export class AuditRecord {
 
   @Field()
   requestId: string;
+
+  @Field(() => AuditedFilter, { nullable: true, description: 'The filter, on a customers.filter record.' })
+  filter: AuditedFilter | null;
 }
 
 @InputType()

@@ -4,10 +4,15 @@ import { preparedQuery } from '../../db/prepared-statements';
 export interface ReadAuditRecord {
   actorId: string;
   actorRoles: string[];
-  customerId: string;
+  /** Null for a filter's record, which is about no one customer. */
+  customerId: string | null;
   fields: string[];
   operationName: string | null;
   requestId: string;
+  /** `READ` unless said otherwise (a filter's record is `customers.filter`). */
+  operation?: string;
+  /** Ids, bounds, hashes and counts; never personal data in clear. */
+  detail?: Record<string, unknown> | null;
 }
 
 interface Waiting {
@@ -72,11 +77,11 @@ export class ReadAuditWriter {
   private async insert(records: ReadAuditRecord[]): Promise<void> {
     await preparedQuery(
       this.ds,
-      `INSERT INTO audit_record (actor_id, actor_roles, customer_id, fields, operation, operation_name, request_id)
-       SELECT u.actor_id, string_to_array(u.roles, ','), u.customer_id, string_to_array(u.fields, ','), 'READ',
-              u.operation_name, u.request_id
-       FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[])
-         AS u(actor_id, roles, customer_id, fields, operation_name, request_id)`,
+      `INSERT INTO audit_record (actor_id, actor_roles, customer_id, fields, operation, operation_name, request_id, detail)
+       SELECT u.actor_id, string_to_array(u.roles, ','), u.customer_id, string_to_array(u.fields, ','), u.operation,
+              u.operation_name, u.request_id, u.detail::jsonb
+       FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+         AS u(actor_id, roles, customer_id, fields, operation_name, request_id, operation, detail)`,
       [
         records.map((r) => r.actorId),
         records.map((r) => r.actorRoles.join(',')),
@@ -84,6 +89,8 @@ export class ReadAuditWriter {
         records.map((r) => r.fields.join(',')),
         records.map((r) => r.operationName),
         records.map((r) => r.requestId),
+        records.map((r) => r.operation ?? 'READ'),
+        records.map((r) => (r.detail == null ? null : JSON.stringify(r.detail))),
       ],
     );
   }

@@ -90,8 +90,8 @@ export class CustomerLookahead {
   private loadersForEveryCustomer(ctx: RequestContext): AnyRelationLoader[] | undefined {
     const loaders = new Set<AnyRelationLoader>();
     for (const field of this.fields) {
-      if (ctx.privacy.unscoped('Customer', field.name) === 'D') continue; // denied on every customer
-      if (ctx.privacy.everywhere('Customer', field.name) === 'D') return undefined; // depends on the customer
+      if (ctx.privacy.callerAccess('Customer', field.name) === 'D') continue; // denied on every customer
+      if (ctx.privacy.accessOnEveryRow('Customer', field.name) === 'D') return undefined; // depends on the customer
       for (const loader of PREFETCHABLE[field.name](ctx.loaders, field)) loaders.add(loader);
     }
     return [...loaders];
@@ -106,7 +106,7 @@ export class CustomerLookahead {
     const loadersByCustomers = new Map<string, { ids: string[]; loaders: Set<AnyRelationLoader> }>();
     for (const field of this.fields) {
       const ids = customers
-        .filter((c) => !ctx.privacy.ofCustomer(c.id).isDenied('Customer', field.name))
+        .filter((c) => !ctx.privacy.planOfCustomer(c.id).isDenied('Customer', field.name))
         .map((c) => c.id);
       if (ids.length === 0) continue;
       const key = ids.join();

@@ -38,7 +38,7 @@ export function customerViewer(config: Config, caller: CallerView, organisation:
     const customer = toCustomer(row, caller.today, config.segmentation) as Customer;
     customer.branch = organisation.branchOf(row.branchId);
     customer.relationshipManager = organisation.managerOf(row.relationshipManagerId);
-    caller.privacy.forCustomer(customer);
+    caller.privacy.decidePlanFor(customer);
     return customer;
   };
 }

@@ -8,6 +8,7 @@ import { SqlParams } from '../../db/parent-relations';
 import { scopeSql } from '../../privacy/row-scope';
 import { CustomerEntity } from './customer.entity';
 import { CustomerFilter } from './customer-filter.input';
+import { sensitiveFilterRead } from './customer-filter-reads';
 import type { CustomerLookahead } from './customer-lookahead';
 import { customerViewer } from './customer.loaders';
 import { Customer } from './customer.type';
@@ -41,6 +42,7 @@ export class CustomerService {
     const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
     // Checked (and refused) before anything is read.
     const matching = this.conditions(ctx, filter ?? {});
+    const sensitive = sensitiveFilterRead(filter ?? {}, ctx.privacy, (text) => ctx.services.audit.keyedHash(text));
 
     // Unnamed statements: PostgreSQL plans each for its values, which matters for filters as skewed as tags.
     const params = new SqlParams();
@@ -52,21 +54,27 @@ export class CustomerService {
       params.values,
     );
 
-    const view = customerViewer(this.config, ctx, ctx.loaders.organisation);
-    const connection = toConnection(
-      rows,
-      page.limit,
-      (row) => [row.customerNo],
-      view,
-      async () => {
+    // One count per request however often it is asked for: totalCount (aliases included) and the filter's audit record.
+    let counted: Promise<number> | undefined;
+    const countAll = () =>
+      (counted ??= (async () => {
         const countParams = new SqlParams();
         const [{ count }] = await ctx.reads.query(
           `SELECT count(*)::int AS count FROM customer c WHERE ${matching(countParams)}`,
           countParams.values,
         );
         return count as number;
-      },
-    );
+      })());
+    if (sensitive) {
+      // A first page that holds every match already tells the count. Otherwise
+      // the record waits for totalCount's query, or runs it when the client did
+      // not select totalCount: one statement, and only for a sensitive filter.
+      const wholeMatch = page.after === undefined && rows.length <= page.limit;
+      ctx.audit.noteFilter({ ...sensitive, matched: wholeMatch ? () => Promise.resolve(rows.length) : countAll });
+    }
+
+    const view = customerViewer(this.config, ctx, ctx.loaders.organisation);
+    const connection = toConnection(rows, page.limit, (row) => [row.customerNo], view, countAll);
     await lookahead?.prefetch(
       ctx,
       connection.edges.map((edge) => edge.node),
@@ -82,13 +90,13 @@ export class CustomerService {
    */
   private conditions(ctx: RequestContext, filter: CustomerFilter): (params: SqlParams) => string {
     filter.branchIds?.forEach((id) => assertId('filter.branchIds', id));
-    if ((filter.aumMin != null || filter.aumMax != null) && ctx.privacy.everywhere('Customer', 'aum') !== 'F') {
+    if ((filter.aumMin != null || filter.aumMax != null) && ctx.privacy.accessOnEveryRow('Customer', 'aum') !== 'F') {
       throw appError('FORBIDDEN', 'Filter by aumBands: you may not read AUM in full', { field: 'filter.aumMin' });
     }
     if ((filter.aumMin != null || filter.aumMax != null) && filter.aumBands?.length) {
       throw badUserInput('filter.aumBands', 'filter by aumMin/aumMax or by aumBands, not both');
     }
-    const namesInFull = ctx.privacy.everywhere('Customer', 'name') === 'F';
+    const namesInFull = ctx.privacy.accessOnEveryRow('Customer', 'name') === 'F';
 
     return ({ bind }) => {
       const where = [scopeSql(ctx.scope, 'c', bind), ...segmentConditions(filter, bind)];
