@@ -1,4 +1,4 @@
-import { appError, badUserInput } from '../../common/errors';
+import { badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { Config } from '../../config';
@@ -40,9 +40,9 @@ export class CustomerService {
     lookahead?: CustomerLookahead,
   ): Promise<Connection<Customer>> {
     const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
-    // Checked (and refused) before anything is read.
-    const matching = this.conditions(ctx, filter ?? {});
+    // Checked (and refused) before anything is read: a filter on a field the caller may not read in full is FORBIDDEN.
     const sensitive = sensitiveFilterRead(filter ?? {}, ctx.privacy, (text) => ctx.services.audit.keyedHash(text));
+    const matching = this.conditions(ctx, filter ?? {});
 
     // Unnamed statements: PostgreSQL plans each for its values, which matters for filters as skewed as tags.
     const params = new SqlParams();
@@ -85,14 +85,12 @@ export class CustomerService {
   /**
    * The caller's customers matching the filter, as a condition on `c` that
    * binds its values into a statement's parameters. Filters must not reveal
-   * what masking hides (PRODUCT.md §3): an AUM range needs aum in full, and
-   * search matches names only for callers who read names in full.
+   * what masking hides (PRODUCT.md §3): sensitiveFilterRead has refused a
+   * filter on a field the caller does not read in full, and search matches
+   * names only for callers who read names in full.
    */
   private conditions(ctx: RequestContext, filter: CustomerFilter): (params: SqlParams) => string {
     filter.branchIds?.forEach((id) => assertId('filter.branchIds', id));
-    if ((filter.aumMin != null || filter.aumMax != null) && ctx.privacy.accessOnEveryRow('Customer', 'aum') !== 'F') {
-      throw appError('FORBIDDEN', 'Filter by aumBands: you may not read AUM in full', { field: 'filter.aumMin' });
-    }
     if ((filter.aumMin != null || filter.aumMax != null) && filter.aumBands?.length) {
       throw badUserInput('filter.aumBands', 'filter by aumMin/aumMax or by aumBands, not both');
     }
