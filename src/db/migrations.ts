@@ -2,6 +2,7 @@ import { InitialSchema1764230400000 } from '../../migrations/1764230400000-Initi
 import { EnrollmentSkips1764316800000 } from '../../migrations/1764316800000-EnrollmentSkips';
 import { ScreeningSkipReasons1764403200000 } from '../../migrations/1764403200000-ScreeningSkipReasons';
 import { ContactComplianceFlags1764489600000 } from '../../migrations/1764489600000-ContactComplianceFlags';
+import { PersonalisedMarketingWithdrawn1764576000000 } from '../../migrations/1764576000000-PersonalisedMarketingWithdrawn';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   EnrollmentSkips1764316800000,
   ScreeningSkipReasons1764403200000,
   ContactComplianceFlags1764489600000,
+  PersonalisedMarketingWithdrawn1764576000000,
 ];

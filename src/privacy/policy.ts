@@ -164,13 +164,17 @@ export function isWrapperType(typeName: string): boolean {
 }
 
 /** Which customers each column sees (PRODUCT.md §2). A token with several roles sees the union. */
-export type RowScopeRule = 'OWN_BOOK' | 'OWN_BRANCH' | 'ALL' | 'NONE';
+/**
+ * ALL_BUT_OPTED_OUT: every customer but those who explicitly withdrew
+ * personalised marketing (PRODUCT.md §2: processing bound to its purpose).
+ */
+export type RowScopeRule = 'OWN_BOOK' | 'OWN_BRANCH' | 'ALL' | 'ALL_BUT_OPTED_OUT' | 'NONE';
 
 export const ROW_SCOPE: Record<RoleColumn, RowScopeRule> = {
   RM: 'OWN_BOOK',
   BRANCH: 'OWN_BRANCH',
   CALL_CENTER: 'ALL',
-  MKT: 'ALL',
+  MKT: 'ALL_BUT_OPTED_OUT',
   RISK: 'ALL',
   AUDITOR: 'ALL',
   PARTNER: 'NONE',

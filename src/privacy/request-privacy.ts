@@ -10,6 +10,7 @@ export interface CustomerOwnership {
   id: string;
   relationshipManagerId: string | null;
   branchId: string;
+  personalisedMarketingWithdrawn: boolean;
 }
 
 /** Whose rules an object is read under: a customer's plan (and that customer, for the audit), or the caller's own. */
@@ -50,6 +51,8 @@ export class RequestPrivacy {
       switch (this.policy.rowScope(column)) {
         case 'ALL':
           return true;
+        case 'ALL_BUT_OPTED_OUT':
+          return !customer.personalisedMarketingWithdrawn;
         case 'OWN_BOOK':
           return sameStaff(customer.relationshipManagerId, this.principal.id);
         case 'OWN_BRANCH':

@@ -2,8 +2,13 @@ import { isUUID } from 'class-validator';
 import type { Principal } from '../auth/principal';
 import type { RequestPrivacy } from './request-privacy';
 
-/** The customers a caller may see: all of them, or those of some managers' books and some branches. */
-export type RowScope = { all: true } | { all: false; managerIds: string[]; branchIds: string[] };
+/**
+ * The customers a caller may see: all of them, or those of some managers'
+ * books and some branches, and (a marketing role) everyone but those who
+ * explicitly withdrew personalised marketing.
+ */
+export type RowScope =
+  { all: true } | { all: false; managerIds: string[]; branchIds: string[]; allButOptedOut: boolean };
 
 export function rowScopeFor(principal: Principal, privacy: Pick<RequestPrivacy, 'columns' | 'policy'>): RowScope {
   const rules = privacy.columns.map((c) => privacy.policy.rowScope(c));
@@ -12,7 +17,7 @@ export function rowScopeFor(principal: Principal, privacy: Pick<RequestPrivacy, 
   const managerIds = rules.includes('OWN_BOOK') ? [principal.id] : [];
   const branchIds =
     rules.includes('OWN_BRANCH') && principal.branchId && isUUID(principal.branchId) ? [principal.branchId] : [];
-  return { all: false, managerIds, branchIds };
+  return { all: false, managerIds, branchIds, allButOptedOut: rules.includes('ALL_BUT_OPTED_OUT') };
 }
 
 /**
@@ -22,7 +27,8 @@ export function rowScopeFor(principal: Principal, privacy: Pick<RequestPrivacy, 
  */
 export function scopeSql(scope: RowScope, alias: string, bind: (value: unknown, type: string) => string): string {
   if (scope.all) return 'true';
-  return `(${alias}.relationship_manager_id = ANY(${bind(scope.managerIds, 'uuid[]')}) OR ${alias}.branch_id = ANY(${bind(scope.branchIds, 'uuid[]')}))`;
+  const optedIn = scope.allButOptedOut ? `NOT ${alias}.personalised_marketing_withdrawn OR ` : '';
+  return `(${optedIn}${alias}.relationship_manager_id = ANY(${bind(scope.managerIds, 'uuid[]')}) OR ${alias}.branch_id = ANY(${bind(scope.branchIds, 'uuid[]')}))`;
 }
 
 /** The same condition with TypeORM's named parameters, for a query builder. */

@@ -92,12 +92,18 @@ export class EnrollmentService {
     });
   }
 
+  /**
+   * The skipped customers of a run, but those who opted out: they are counted
+   * (EnrollmentResult.skipped) and never listed to the marketing caller
+   * (PRODUCT.md §2: a withdrawal of personalised marketing takes the customer
+   * out of marketing's sight).
+   */
   async skippedCustomers(runId: string, args: PageArgs): Promise<Connection<SkippedCustomer>> {
     const page = toPageRequest(args, ([no]) => (typeof no === 'string' && !no.includes('\0') ? no : undefined));
     const rows: SkippedCustomer[] = await this.ds.query(
       `SELECT s.customer_id AS "customerId", c.customer_no AS "customerNo", s.reason
        FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
-       WHERE s.run_id = $1 AND ($2::text IS NULL OR c.customer_no > $2)
+       WHERE s.run_id = $1 AND s.reason <> 'OPTED_OUT' AND ($2::text IS NULL OR c.customer_no > $2)
        ORDER BY c.customer_no LIMIT $3`,
       [runId, page.after ?? null, page.limit + 1],
     );
@@ -108,7 +114,7 @@ export class EnrollmentService {
       (r) => r,
       async () => {
         const [{ count }] = await this.ds.query(
-          `SELECT count(*)::int AS count FROM enrollment_skip WHERE run_id = $1`,
+          `SELECT count(*)::int AS count FROM enrollment_skip WHERE run_id = $1 AND reason <> 'OPTED_OUT'`,
           [runId],
         );
         return count;
@@ -149,10 +155,10 @@ function enrollSql(bind: SqlParams['bind'], run: EnrollRun): string {
     : ['true', ...segmentConditions(run.segment, bind)].join(' AND ');
   return `
 WITH candidates AS (
-  SELECT c.id, c.birth_date, c.kyc_status FROM customer c WHERE ${candidates}
+  SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn FROM customer c WHERE ${candidates}
 ),
 facts AS (
-  SELECT cand.id, cand.kyc_status,
+  SELECT cand.id, cand.kyc_status, cand.personalised_marketing_withdrawn,
     (SELECT u.channel FROM unnest(${bind(run.channels, 'text[]')}) WITH ORDINALITY AS u(channel, position)
       WHERE EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = cand.id AND k.purpose = 'MARKETING'
                     AND k.channel = u.channel AND k.granted)
@@ -172,8 +178,8 @@ facts AS (
 ),
 decided AS (
   SELECT f.id, f.channel, CASE
-    WHEN f.channel IS NULL THEN 'NO_CONSENT'
-    WHEN NOT f.personalised_allowed THEN 'OPTED_OUT'
+    WHEN f.personalised_marketing_withdrawn THEN 'OPTED_OUT'
+    WHEN f.channel IS NULL OR NOT f.personalised_allowed THEN 'NO_CONSENT'
     WHEN f.aml_rating = 'HIGH' THEN 'NOT_ELIGIBLE'
     WHEN f.kyc_status <> 'VERIFIED' THEN 'KYC_NOT_CURRENT'
     WHEN p.id IS NOT NULL AND f.valid_until >= ${today}

@@ -54,6 +54,10 @@ export class CustomerEntity {
   @Column('text', { name: 'kyc_status' })
   kycStatus: KycStatus;
 
+  /** An explicit withdrawal of PERSONALISED_MARKETING: kept by triggers on consent (see its migration). */
+  @Column({ type: 'boolean', name: 'personalised_marketing_withdrawn', insert: false, update: false })
+  personalisedMarketingWithdrawn: boolean;
+
   @Column('date', { name: 'onboarded_on' })
   onboardedOn: string;
 

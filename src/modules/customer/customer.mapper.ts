@@ -36,6 +36,7 @@ export function toCustomer(
     churnSignals: row.churnSignals,
     branchId: row.branchId,
     relationshipManagerId: row.relationshipManagerId,
+    personalisedMarketingWithdrawn: row.personalisedMarketingWithdrawn,
     addressParts: { province: row.addressProvince, city: row.addressCity, district: row.addressDistrict },
   };
 }

@@ -78,10 +78,11 @@ export class Customer {
   @Computed()
   relationshipManager: RelationshipManager | null | (() => Promise<RelationshipManager | null>);
 
-  // Not fields: keys of relations resolved through loaders, and the address
-  // in parts for its mask.
+  // Not fields: keys of relations resolved through loaders, what decides
+  // which role columns cover the customer, and the address in parts for its mask.
   branchId: string;
   relationshipManagerId: string | null;
+  personalisedMarketingWithdrawn: boolean;
   addressParts: AddressParts;
 }
 
