@@ -26,7 +26,8 @@ async function eligible(
     tolerance?: RiskTolerance;
     validUntil?: string;
     consent?: boolean;
-    personalised?: boolean;
+    /** false: no personalised-marketing record; 'withdrawn': an explicit withdrawal. */
+    personalised?: boolean | 'withdrawn';
     assessed?: boolean;
     amlRating?: AmlRating;
     kycStatus?: KycStatus;
@@ -42,7 +43,11 @@ async function eligible(
   if (overrides.consent !== false)
     await make.consent(customer.id, { purpose: ConsentPurpose.MARKETING, channel: Channel.WECHAT });
   if (overrides.personalised !== false) {
-    await make.consent(customer.id, { purpose: ConsentPurpose.PERSONALISED_MARKETING, channel: null });
+    await make.consent(customer.id, {
+      purpose: ConsentPurpose.PERSONALISED_MARKETING,
+      channel: null,
+      granted: overrides.personalised !== 'withdrawn',
+    });
   }
   if (overrides.assessed !== false) {
     await make.riskAssessment(customer.id, {
@@ -69,20 +74,23 @@ describe('enrollCustomers', () => {
     const campaign = await approvedCampaign(RiskLevel.R4);
     const ok = await eligible({ tolerance: RiskTolerance.C4 });
     const noConsent = await eligible({ consent: false });
-    const optedOut = await eligible({ personalised: false });
+    const noPersonalisedRecord = await eligible({ personalised: false });
+    const optedOut = await eligible({ personalised: 'withdrawn', consent: false });
     const unsuitable = await eligible({ tolerance: RiskTolerance.C2 });
     const unassessed = await eligible({ assessed: false });
     const expired = await eligible({ tolerance: RiskTolerance.C5, validUntil: '2020-01-01' });
     const senior = await eligible({ tolerance: RiskTolerance.C5, birthDate: '1950-01-01' });
-    const ids = [ok, noConsent, optedOut, unsuitable, unassessed, expired, senior].map((c) => c.id);
+    const ids = [ok, noConsent, noPersonalisedRecord, optedOut, unsuitable, unassessed, expired, senior].map(
+      (c) => c.id,
+    );
 
     const res = await app.gql(ENROLL, { c: campaign.id, ids }, { as: manager });
     expect(res.errors).toBeUndefined();
     const result = res.data.enrollCustomers;
     expect(result.enrolled).toBe(1);
     expect(result.skipped).toEqual([
-      { reason: 'NO_CONSENT', count: 1 },
       { reason: 'OPTED_OUT', count: 1 },
+      { reason: 'NO_CONSENT', count: 2 },
       { reason: 'UNSUITABLE', count: 1 },
       { reason: 'NO_ASSESSMENT', count: 1 },
       { reason: 'ASSESSMENT_EXPIRED', count: 1 },
@@ -91,9 +99,10 @@ describe('enrollCustomers', () => {
     const reasons = Object.fromEntries(
       result.skippedCustomers.edges.map((e: any) => [e.node.customerId, e.node.reason]),
     );
+    // The opted-out customer is counted above, never listed.
     expect(reasons).toEqual({
       [noConsent.id]: 'NO_CONSENT',
-      [optedOut.id]: 'OPTED_OUT',
+      [noPersonalisedRecord.id]: 'NO_CONSENT',
       [unsuitable.id]: 'UNSUITABLE',
       [unassessed.id]: 'NO_ASSESSMENT',
       [expired.id]: 'ASSESSMENT_EXPIRED',

@@ -2,9 +2,12 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../../common/pagination';
 
 /** Why enrollCustomers skipped a customer; checked in this order, the first that applies is reported. */
+/** In the order targeting checks them (PRODUCT.md §4): the first that applies is reported. */
 export enum SkipReason {
-  NO_CONSENT = 'NO_CONSENT',
+  /** An explicit withdrawal of personalised marketing; counted, never listed to marketing callers. */
   OPTED_OUT = 'OPTED_OUT',
+  /** No granted marketing consent on any campaign channel, or no personalised-marketing record at all. */
+  NO_CONSENT = 'NO_CONSENT',
   /** Screened out (an AML rating of HIGH); the cause is named only in the audit record. */
   NOT_ELIGIBLE = 'NOT_ELIGIBLE',
   /** KYC status other than VERIFIED. */
