@@ -227,11 +227,12 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
   },
 };
 
-/** What a privacy policy is made of: field cells and row scopes, all data. */
+/** What a privacy policy is made of: field cells, row scopes and who may call each root field, all data. */
 export interface PolicyData {
   fields: FieldPolicy;
   rowScope: Record<RoleColumn, RowScopeRule>;
+  operations: typeof OPERATION_POLICY;
 }
 
-/** The policy in force (PRODUCT.md §2–§3). */
-export const LIVE_POLICY_DATA: PolicyData = { fields: FIELD_POLICY, rowScope: ROW_SCOPE };
+/** The policy in force (PRODUCT.md §2–§4). */
+export const LIVE_POLICY_DATA: PolicyData = { fields: FIELD_POLICY, rowScope: ROW_SCOPE, operations: OPERATION_POLICY };

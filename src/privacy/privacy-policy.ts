@@ -1,3 +1,5 @@
+import { isPartner, Principal } from '../auth/principal';
+import { Role } from '../auth/roles';
 import { AccessPlan, leastOpen } from './access-plan';
 import { Access, COLUMNS, RoleColumn, LIVE_POLICY_DATA, PolicyData, RowScopeRule } from './policy';
 
@@ -7,6 +9,8 @@ import { Access, COLUMNS, RoleColumn, LIVE_POLICY_DATA, PolicyData, RowScopeRule
  * scopes). Plans are compiled once per column set and kept with the policy,
  * so two policies (the live one and another) never share a plan.
  */
+const STAFF_ROLES = Object.values(Role).filter((r) => r !== Role.PARTNER);
+
 export class PrivacyPolicy {
   private readonly plans = new Map<string, AccessPlan>();
 
@@ -39,6 +43,16 @@ export class PrivacyPolicy {
   isRestricted(type: string, field: string): boolean {
     const rule = this.data.fields[type]?.[field];
     return !rule || COLUMNS.some((column) => rule.access[column] !== 'F');
+  }
+
+  /** Whether the caller may call a root field (the shield rules ask this); one the policy does not name, nobody. */
+  mayCall(root: 'Query' | 'Mutation', field: string, principal: Principal): boolean {
+    const callers = this.data.operations[root][field];
+    if (callers === undefined) return false;
+    if (callers === 'ANYONE') return true;
+    const allowed: readonly string[] = callers === 'STAFF' ? STAFF_ROLES : callers;
+    if (principal.roles.some((r) => allowed.includes(r))) return true;
+    return isPartner(principal) && principal.scopes.some((scope) => allowed.includes(`scope:${scope}`));
   }
 
   rowScope(column: RoleColumn): RowScopeRule {

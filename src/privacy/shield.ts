@@ -1,47 +1,28 @@
-import { isPartner } from '../auth/principal';
 import { GraphQLError, GraphQLSchema } from 'graphql';
 import { applyMiddleware, IMiddlewareFieldMap } from 'graphql-middleware';
 import { allow, deny, rule, shield } from 'graphql-shield';
-import type { Principal } from '../auth/principal';
-import { Role } from '../auth/roles';
 import type { RequestContext } from '../request/context';
-import { Callers, OPERATION_POLICY } from './policy';
+import { OPERATION_POLICY } from './policy';
 
 type ShieldRule = typeof allow | typeof deny | ReturnType<ReturnType<typeof rule>>;
 
-const STAFF_ROLES = Object.values(Role).filter((r) => r !== Role.PARTNER);
-
-function mayCall(callers: Callers, principal: Principal): boolean {
-  if (callers === 'ANYONE') return true;
-  const allowed: readonly string[] = callers === 'STAFF' ? STAFF_ROLES : callers;
-  if (principal.roles.some((r) => allowed.includes(r))) return true;
-  return isPartner(principal) && principal.scopes.some((scope) => allowed.includes(`scope:${scope}`));
-}
-
-const rules = new Map<string, ShieldRule>();
-
 /**
- * One rule per distinct caller list (shield refuses two rules of one name).
- * The result depends only on the principal, so shield caches it per request.
+ * One rule per root field, asking the request's policy (so a second policy
+ * loaded beside the live one is obeyed at the root too). The answer depends
+ * only on the principal, so shield caches it per request.
  */
-function ruleFor(callers: Callers): ShieldRule {
-  if (callers === 'ANYONE') return allow;
-  const name = `callers:${typeof callers === 'string' ? callers : callers.join('|')}`;
-  let shieldRule = rules.get(name);
-  if (!shieldRule) {
-    shieldRule = rule(name, { cache: 'contextual' })((_parent, _args, ctx: RequestContext) =>
-      mayCall(callers, ctx.principal),
-    );
-    rules.set(name, shieldRule);
-  }
-  return shieldRule;
-}
-
-function rulesFor(operations: Record<string, Callers>): Record<string, ShieldRule> {
-  // '*': an operation that the policy does not name is denied to everyone.
+function rulesFor(root: 'Query' | 'Mutation', fields: readonly string[]): Record<string, ShieldRule> {
   return {
+    // An operation that the live policy does not name is denied to everyone.
     '*': deny,
-    ...Object.fromEntries(Object.entries(operations).map(([op, callers]) => [op, ruleFor(callers)])),
+    ...Object.fromEntries(
+      fields.map((field) => [
+        field,
+        rule(`may-call:${root}.${field}`, { cache: 'contextual' })((_parent, _args, ctx: RequestContext) =>
+          ctx.privacy.policy.mayCall(root, field, ctx.principal),
+        ),
+      ]),
+    ),
   };
 }
 
@@ -58,7 +39,7 @@ export function withRootRules(schema: GraphQLSchema): GraphQLSchema {
     Object.fromEntries(
       (['Query', 'Mutation'] as const)
         .filter((root) => schema.getType(root))
-        .map((root) => [root, rulesFor(OPERATION_POLICY[root])]),
+        .map((root) => [root, rulesFor(root, Object.keys(OPERATION_POLICY[root]))]),
     ),
     {
       fallbackRule: allow,

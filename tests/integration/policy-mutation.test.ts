@@ -387,3 +387,24 @@ describe('the audit log', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('root fields', () => {
+  it('follow the policy: a root field taken from a role is FORBIDDEN to it, one given to a role is answered', async () => {
+    const agent = { sub: world.rmId, roles: [Role.CALL_CENTER_AGENT] };
+    const risk = { sub: world.rmId, roles: [Role.RISK_OFFICER] };
+    current = LIVE_POLICY;
+    expect((await app.gql('{ tags { code } }', undefined, { as: agent })).errors).toBeUndefined();
+    expect(
+      (await app.gql('{ auditLog(first: 1) { totalCount } }', undefined, { as: risk })).errors?.[0].extensions.code,
+    ).toBe('FORBIDDEN');
+    const operations = structuredClone(LIVE_POLICY_DATA.operations);
+    operations.Query.tags = [Role.RISK_OFFICER];
+    operations.Query.auditLog = [Role.COMPLIANCE_AUDITOR, Role.RISK_OFFICER];
+    current = new PrivacyPolicy({ ...LIVE_POLICY_DATA, operations });
+    expect((await app.gql('{ tags { code } }', undefined, { as: agent })).errors?.[0].extensions.code).toBe(
+      'FORBIDDEN',
+    );
+    expect((await app.gql('{ tags { code } }', undefined, { as: risk })).errors).toBeUndefined();
+    expect((await app.gql('{ auditLog(first: 1) { totalCount } }', undefined, { as: risk })).errors).toBeUndefined();
+  });
+});
