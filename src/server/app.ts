@@ -24,7 +24,7 @@ import type { RequestContext } from '../request/context';
 import { formatError, refusal, unavailableStatus } from './errors';
 import { Health } from './health';
 import { logger } from './logger';
-import { createLoaders, createReferenceData, perOperationState } from './loaders';
+import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from './loaders';
 import { Metrics } from './metrics';
 import {
   partnerSafelist,
@@ -187,7 +187,8 @@ export async function startApp(
             today,
             services,
             reads,
-            loaders: createLoaders(reads, config, { today, privacy, scope, audit }, reference),
+            // Built by perOperationState once the operation is known (a mutation reads from the primary).
+            loaders: LOADERS_NOT_YET_BUILT,
           };
         } catch (error) {
           throw refusal(error);
