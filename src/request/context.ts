@@ -26,5 +26,6 @@ export interface RequestContext {
   services: Services;
   /** Where this request reads: a replica for queries, the primary for mutations. */
   reads: DataSource;
+  /** This operation's loaders, over `reads`: built once the operation is known (server/loaders.ts perOperationState). */
   loaders: Loaders;
 }

@@ -21,10 +21,10 @@ import type { Config } from '../config';
 import { directiveFloodCheck, queryCostPlugin, queryLimitRules } from './abuse/query-limits';
 import { createRateLimits } from './abuse/rate-limit';
 import type { RequestContext } from '../request/context';
-import { formatError, refusal, unavailableStatus } from './errors';
+import { errorBody, formatError, refusal, unavailableStatus } from './errors';
 import { Health } from './health';
 import { logger } from './logger';
-import { createLoaders, createReferenceData, perOperationState } from './loaders';
+import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from './loaders';
 import { Metrics } from './metrics';
 import {
   partnerSafelist,
@@ -187,7 +187,8 @@ export async function startApp(
             today,
             services,
             reads,
-            loaders: createLoaders(reads, config, { today, privacy, scope, audit }, reference),
+            // Built by perOperationState once the operation is known (a mutation reads from the primary).
+            loaders: LOADERS_NOT_YET_BUILT,
           };
         } catch (error) {
           throw refusal(error);
@@ -197,9 +198,7 @@ export async function startApp(
   );
 
   app.use((_req, res) => {
-    res.status(404).json({
-      errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND', requestId: res.locals.requestId } }],
-    });
+    res.status(404).json(errorBody('NOT_FOUND', 'Not found', res.locals.requestId));
   });
 
   // Bodies refused before Apollo (malformed JSON, too large, NUL) answer in GraphQL's shape, not Express's HTML.
@@ -215,22 +214,16 @@ export async function startApp(
       const status = tooLarge ? 413 : error.status && error.status < 500 ? 400 : 500;
       const field = typeof error.field === 'string' ? { field: error.field } : {};
       if (status === 500) logger.error({ errorType: (error as Error).name }, 'request failed before GraphQL');
-      res.status(status).json({
-        errors: [
-          {
-            message: tooLarge
-              ? 'The request body is too large'
-              : status === 400
-                ? 'The request body is not valid'
-                : 'Internal server error',
-            extensions: {
-              code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST',
-              ...field,
-              requestId: res.locals.requestId,
-            },
-          },
-        ],
-      });
+      const body =
+        status === 500
+          ? errorBody('INTERNAL_SERVER_ERROR', 'Internal server error', res.locals.requestId, field)
+          : errorBody(
+              'BAD_REQUEST',
+              tooLarge ? 'The request body is too large' : 'The request body is not valid',
+              res.locals.requestId,
+              field,
+            );
+      res.status(status).json(body);
     },
   );
 
@@ -255,14 +248,9 @@ export async function startApp(
 function limitBatchSize(maximum: number): express.RequestHandler {
   return (req, res, next) => {
     if (!Array.isArray(req.body) || (maximum > 1 && req.body.length <= maximum)) return next();
-    res.status(400).json({
-      errors: [
-        {
-          message: maximum > 1 ? `A batch may hold at most ${maximum} operations` : 'Batched requests are not accepted',
-          extensions: { code: 'BAD_REQUEST', requestId: res.locals.requestId },
-        },
-      ],
-    });
+    const message =
+      maximum > 1 ? `A batch may hold at most ${maximum} operations` : 'Batched requests are not accepted';
+    res.status(400).json(errorBody('BAD_REQUEST', message, res.locals.requestId));
   };
 }
 

@@ -26,6 +26,22 @@ const CLIENT_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+/**
+ * The body of a response refused outside Apollo's error formatting (an
+ * unknown path, a body Express could not read, a batch too large, a read
+ * audit that could not be written): the shape formatError gives every other
+ * error, a contract code and a message written for the client, with the
+ * request's id last. `extra` says more about the error (the field at fault).
+ */
+export function errorBody(
+  code: string,
+  message: string,
+  requestId: string | undefined,
+  extra: Record<string, unknown> = {},
+): { errors: GraphQLFormattedError[] } {
+  return { errors: [{ message, extensions: { code, ...extra, requestId } }] };
+}
+
 /** Apollo's codes for a malformed request, folded into the contract's BAD_REQUEST. */
 const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE']);
 

@@ -46,12 +46,34 @@ export function createLoaders(ds: DataSource, config: Config, caller: CallerView
 export type Loaders = ReturnType<typeof createLoaders>;
 
 /**
+ * Stands in for `ctx.loaders` from the moment the context is made until the
+ * operation is known. Loaders are built once per operation, by
+ * perOperationState below, because only then is it known where they must
+ * read (the primary, for a mutation) and which audit trail they write to (a
+ * batch's operation has its own). A read of this stand-in is a plugin or hook
+ * asking for loaders too early: it throws, naming the loader it asked for,
+ * rather than quietly reading from the wrong database.
+ */
+export const LOADERS_NOT_YET_BUILT = new Proxy({} as Loaders, {
+  get(_target, name) {
+    // Symbols (util.inspect, a promise check) are asked by tooling, not by code that wants a loader.
+    if (typeof name === 'symbol') return undefined;
+    throw new Error(
+      `ctx.loaders.${name} was read before the operation was resolved: loaders are built in didResolveOperation`,
+    );
+  },
+});
+
+/**
  * State that belongs to one operation rather than one HTTP request, set once
- * the operation is known and before any resolver runs:
+ * the operation is known and before any resolver runs (Apollo hands each
+ * operation of a batch its own shallow copy of the context):
  * - a mutation reads its results from the primary, which has its write (a
  *   replica may lag behind it);
- * - each operation of a batched request gets its own audit trail and
- *   loaders, so its audit records name it alone.
+ * - each operation of a batched request gets its own audit trail, so its
+ *   audit records name it alone;
+ * - the loaders, built here and nowhere else: once per operation, over the
+ *   reads and the audit trail just settled.
  */
 export function perOperationState(
   primary: DataSource,
@@ -62,13 +84,9 @@ export function perOperationState(
     async requestDidStart({ requestIsBatched }) {
       return {
         async didResolveOperation({ operation, contextValue }) {
-          const mutation = operation?.operation === 'mutation';
-          if (!mutation && !requestIsBatched) return;
-          const reads = mutation ? primary : contextValue.reads;
-          const audit = requestIsBatched ? new AuditTrail() : contextValue.audit;
-          const { today, privacy, scope } = contextValue;
-          contextValue.reads = reads;
-          contextValue.audit = audit;
+          if (operation?.operation === 'mutation') contextValue.reads = primary;
+          if (requestIsBatched) contextValue.audit = new AuditTrail();
+          const { reads, today, privacy, scope, audit } = contextValue;
           contextValue.loaders = createLoaders(reads, config, { today, privacy, scope, audit }, reference);
         },
       };

@@ -126,4 +126,31 @@ describe('rule-based tags', () => {
     expect(await tagsOf(rich.id)).toEqual([]);
     expect(mortgageTag.code).toBe('MORTGAGE_CUSTOMER');
   });
+
+  it('follow the configured private-banking threshold, not a constant of their own', async () => {
+    const [existing] = await app.ds.query(`SELECT id FROM tag WHERE code = 'PRIVATE_BANKING_PROSPECT'`);
+    if (!existing) await make.tag({ code: 'PRIVATE_BANKING_PROSPECT' });
+    const customer = await make.customer();
+    await make.holding(customer.id, { balance: '4000000.00' });
+    const ruleTags = async () =>
+      (
+        await app.ds.query(
+          `SELECT t.code FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
+           WHERE ct.customer_id = $1 AND ct.source = 'RULE' ORDER BY t.code`,
+          [customer.id],
+        )
+      ).map((r: { code: string }) => r.code);
+
+    await refreshSegments(app.ds, config, now, [customer.id]);
+    expect(await ruleTags()).toEqual([]);
+
+    // The tier and the tag move together: one threshold for private banking.
+    await refreshSegments(app.ds, loadConfig({ TIER_PRIVATE_BANKING_MIN_AUM: '3000000' }), now, [customer.id]);
+    expect((await reload(customer.id)).tier).toBe('PRIVATE_BANKING');
+    expect(await ruleTags()).toEqual(['PRIVATE_BANKING_PROSPECT']);
+
+    await refreshSegments(app.ds, loadConfig({ TIER_PRIVATE_BANKING_MIN_AUM: '5000000' }), now, [customer.id]);
+    expect((await reload(customer.id)).tier).not.toBe('PRIVATE_BANKING');
+    expect(await ruleTags()).toEqual([]);
+  });
 });

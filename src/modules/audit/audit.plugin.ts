@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../../request/context';
-import { describeSafely } from '../../server/errors';
+import { describeSafely, errorBody } from '../../server/errors';
 import { logger } from '../../server/logger';
 
 /**
@@ -29,14 +29,11 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
           response.http.status = 503;
           response.body = {
             kind: 'single',
-            singleResult: {
-              errors: [
-                {
-                  message: 'The service is unavailable; please retry',
-                  extensions: { code: 'SERVICE_UNAVAILABLE', requestId: contextValue.requestId },
-                },
-              ],
-            },
+            singleResult: errorBody(
+              'SERVICE_UNAVAILABLE',
+              'The service is unavailable; please retry',
+              contextValue.requestId,
+            ),
           };
         }
       },

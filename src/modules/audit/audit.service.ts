@@ -13,13 +13,14 @@ import { ReadAuditWriter } from './read-audit-writer';
 export const CUSTOMERS_FILTER_OPERATION = 'customers.filter';
 
 export class AuditService {
-  private readonly reads: ReadAuditWriter;
+  /** Writes read-audit records (group commit); not where the service reads: that is the request's `ctx.reads`. */
+  private readonly readAuditWriter: ReadAuditWriter;
 
   constructor(
     ds: DataSource,
     private readonly hashKey: string,
   ) {
-    this.reads = new ReadAuditWriter(ds);
+    this.readAuditWriter = new ReadAuditWriter(ds);
   }
 
   /**
@@ -46,7 +47,7 @@ export class AuditService {
   ): Promise<void> {
     const matched = await Promise.all(filters.map((f) => f.matched()));
     const who = { actorId: ctx.principal.id, actorRoles: ctx.principal.roles, operationName, requestId: ctx.requestId };
-    await this.reads.write([
+    await this.readAuditWriter.write([
       ...entries.map((e) => ({ ...who, customerId: e.customerId, fields: e.fields })),
       ...filters.map((f, i) => ({
         ...who,

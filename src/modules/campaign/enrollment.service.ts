@@ -7,6 +7,7 @@ import type { RequestContext } from '../../request/context';
 import { SqlParams } from '../../db/parent-relations';
 import { AuditService } from '../audit/audit.service';
 import { SegmentCriteria, segmentConditions } from '../customer/segment-criteria';
+import { SENIOR_AGE } from '../customer/segmentation.rules';
 import { lockCampaign } from './campaign-lock';
 import { CampaignStatus } from './campaign.enums';
 import { EnrollmentResult, SkippedCustomer, SkipReason } from './enrollment.type';
@@ -14,8 +15,7 @@ import { EnrollmentResult, SkippedCustomer, SkipReason } from './enrollment.type
 const MAX_LISTED_CUSTOMERS = 10_000;
 /** Nobody younger is marketed to, whatever the product (PRODUCT.md §4). */
 const ADULT_AGE = 18;
-const AGE_LIMIT = 65;
-/** Products above this risk level are never offered to customers aged AGE_LIMIT or more. */
+/** Products above this risk level are never offered to customers aged SENIOR_AGE or more. */
 const AGE_RESTRICTED_ABOVE = 'R3';
 
 /**
@@ -187,7 +187,7 @@ decided AS (
     WHEN p.id IS NOT NULL AND f.risk_tolerance IS NULL THEN 'NO_ASSESSMENT'
     WHEN p.id IS NOT NULL AND f.valid_until < ${today} THEN 'ASSESSMENT_EXPIRED'
     WHEN f.age < ${bind(ADULT_AGE, 'int')} THEN 'AGE_RESTRICTED'
-    WHEN p.id IS NOT NULL AND f.age >= ${bind(AGE_LIMIT, 'int')}
+    WHEN p.id IS NOT NULL AND f.age >= ${bind(SENIOR_AGE, 'int')}
          AND p.risk_level > ${bind(AGE_RESTRICTED_ABOVE, 'text')} THEN 'AGE_RESTRICTED'
     WHEN f.already_enrolled THEN 'ALREADY_ENROLLED'
   END AS reason,

@@ -10,6 +10,13 @@ import { AgeBand, AumBand, ChurnSignal, LifecycleStage, Tier } from './customer.
  * Amounts are decimal strings; they are compared as numbers, never output so.
  */
 
+/**
+ * Customers this old or older are seniors (PRODUCT.md §1): the SENIOR_CUSTOMER
+ * rule tag, and suitability's 65+ rule (no product above R3). Not a setting:
+ * the product defines it, and no override exists in this version.
+ */
+export const SENIOR_AGE = 65;
+
 export function aumBandFor(aum: string, t: SegmentationThresholds): AumBand {
   const value = Number(aum);
   if (value >= t.privateBankingMinAum) return AumBand.OVER_6M;

@@ -75,7 +75,7 @@ export async function refreshSegments(
       [after, CHUNK, today, AUM_PRODUCT_TYPES, zone, recentStart, priorStart, onlyCustomerIds ?? null],
     );
     if (facts.length === 0) {
-      await applyTagRules(ds, today, onlyCustomerIds);
+      await applyTagRules(ds, today, t, onlyCustomerIds);
       return updated;
     }
 
@@ -103,7 +103,7 @@ export async function refreshSegments(
     after = facts[facts.length - 1].id;
     if (facts.length < CHUNK) {
       // A short chunk is the last: no need to ask for an empty one (a single customer's write saves a statement).
-      await applyTagRules(ds, today, onlyCustomerIds);
+      await applyTagRules(ds, today, t, onlyCustomerIds);
       return updated;
     }
   }

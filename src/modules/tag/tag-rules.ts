@@ -1,4 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
+import type { SegmentationThresholds } from '../../config';
+import { SENIOR_AGE } from '../customer/segmentation.rules';
 
 /**
  * Rule-based tags (source RULE) as data. Each rule names a tag of the
@@ -17,11 +19,18 @@ export interface TagRule {
   when: TagCondition;
 }
 
-export const TAG_RULES: readonly TagRule[] = [
-  { tagCode: 'PRIVATE_BANKING_PROSPECT', when: { kind: 'aumAtLeast', amount: 6_000_000 } },
-  { tagCode: 'MORTGAGE_CUSTOMER', when: { kind: 'holdsActiveProduct', productCodes: ['LN_MORTGAGE'] } },
-  { tagCode: 'SENIOR_CUSTOMER', when: { kind: 'ageAtLeast', years: 65 } },
-];
+/**
+ * The rules under the configured thresholds: a private-banking prospect is a
+ * customer at the private-banking tier's AUM (TIER_PRIVATE_BANKING_MIN_AUM),
+ * so the tag and the tier cannot disagree on where private banking starts.
+ */
+export function tagRules(thresholds: Pick<SegmentationThresholds, 'privateBankingMinAum'>): readonly TagRule[] {
+  return [
+    { tagCode: 'PRIVATE_BANKING_PROSPECT', when: { kind: 'aumAtLeast', amount: thresholds.privateBankingMinAum } },
+    { tagCode: 'MORTGAGE_CUSTOMER', when: { kind: 'holdsActiveProduct', productCodes: ['LN_MORTGAGE'] } },
+    { tagCode: 'SENIOR_CUSTOMER', when: { kind: 'ageAtLeast', years: SENIOR_AGE } },
+  ];
+}
 
 /** The condition as SQL on customer alias `c`, with its parameters from $3 on ($1, $2 are the tag and the customers). */
 function conditionSql(when: TagCondition, today: string): { sql: string; params: unknown[] } {
@@ -46,8 +55,9 @@ function conditionSql(when: TagCondition, today: string): { sql: string; params:
 export async function applyTagRules(
   db: DataSource | EntityManager,
   today: string,
+  thresholds: Pick<SegmentationThresholds, 'privateBankingMinAum'>,
   onlyCustomerIds?: string[],
-  rules: readonly TagRule[] = TAG_RULES,
+  rules: readonly TagRule[] = tagRules(thresholds),
 ): Promise<void> {
   for (const rule of rules) {
     const { sql, params: conditionParams } = conditionSql(rule.when, today);
