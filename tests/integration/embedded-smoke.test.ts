@@ -73,8 +73,8 @@ describe('the server on the embedded database', () => {
   });
 
   const site = (path: string) => url.replace('/graphql', path);
-  const read360 = async (id: string) => {
-    // An auditor reads every field in full, so each read also writes its audit record.
+  /** As an auditor, who reads every field in full: each 360° read also writes its audit record. */
+  const asAuditor = async (query: string, variables?: Record<string, unknown>) => {
     const token = await signToken(
       { sub: staffId('embedded-auditor'), roles: ['COMPLIANCE_AUDITOR'] },
       DEVELOPMENT_JWT_SECRET,
@@ -82,25 +82,15 @@ describe('the server on the embedded database', () => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        query: `query($id: ID!) { customer(id: $id) { ${CUSTOMER_360_FIELDS} } }`,
-        variables: { id },
-      }),
+      body: JSON.stringify({ query, variables }),
     });
     return { status: res.status, body: (await res.json()) as { data?: any; errors?: any[] } };
   };
-  const someIds = async (count: number) => {
-    const token = await signToken(
-      { sub: staffId('embedded-auditor'), roles: ['COMPLIANCE_AUDITOR'] },
-      DEVELOPMENT_JWT_SECRET,
-    );
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: `{ customers(first: ${count}) { edges { node { id } } } }` }),
-    });
-    return ((await res.json()) as any).data.customers.edges.map((e: any) => e.node.id) as string[];
-  };
+  const read360 = (id: string) => asAuditor(`query($id: ID!) { customer(id: $id) { ${CUSTOMER_360_FIELDS} } }`, { id });
+  const someIds = async (count: number) =>
+    (await asAuditor(`{ customers(first: ${count}) { edges { node { id } } } }`)).body.data.customers.edges.map(
+      (e: any) => e.node.id,
+    ) as string[];
 
   it('answers 40 simultaneous 360° reads without an error', async () => {
     const ids = await someIds(40);
