@@ -68,11 +68,11 @@ SELECT json_build_object('data', json_build_object('customer', (
   WHERE c.id = $1 AND c.relationship_manager_id = $2
 )))::text AS body`;
 
-/** W2, as a marketing analyst (every customer, names masked). */
+/** W2, as a marketing analyst (every customer but those who withdrew personalised marketing, names masked). */
 const W2_SQL = `
 WITH page AS (
   SELECT c.* FROM customer c
-  WHERE c.tier = $1
+  WHERE c.tier = $1 AND NOT c.personalised_marketing_withdrawn
     AND EXISTS (SELECT 1 FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
                 WHERE ct.customer_id = c.id AND t.code = $2 AND (ct.expires_at IS NULL OR ct.expires_at > now()))
   ORDER BY c.customer_no LIMIT 51

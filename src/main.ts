@@ -4,7 +4,7 @@ import { openDatabase } from './db/database';
 import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
 import { describeSafely } from './server/errors';
-import { logger } from './server/logger';
+import { flushLogs, logger } from './server/logger';
 import { watchParent } from './server/parent-watch';
 
 /** Past the drain delay and the grace period, how long closing the pools and Redis may take. */
@@ -32,7 +32,7 @@ async function main() {
         { deadlineMs, stillOpen: process.getActiveResourcesInfo() },
         `shutdown deadline of ${deadlineMs} ms passed; exiting with resources still open`,
       );
-      process.exit(1);
+      void flushLogs().then(() => process.exit(1));
     }, deadlineMs);
     logger.info({ trigger }, 'shutting down: draining in-flight requests');
     let failed = false;
@@ -48,6 +48,7 @@ async function main() {
       }
     }
     logger.info(failed ? 'stopped, with errors' : 'stopped');
+    await flushLogs();
     process.exit(failed ? 1 : 0);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
@@ -88,5 +89,5 @@ main().catch((error) => {
     configuration ? { reason } : { reason, ...describeSafely(error) },
     reason ? `failed to start: ${reason}` : 'failed to start',
   );
-  process.exit(1);
+  void flushLogs().then(() => process.exit(1));
 });

@@ -1,40 +1,55 @@
 import pino, { DestinationStream } from 'pino';
+import SonicBoom from 'sonic-boom';
 import { prettyFactory } from 'pino-pretty';
 
-/**
- * How long a write to stdout may wait for a reader that does not read
- * (a full pipe) before the line is dropped. Without a bound, a process whose
- * log reader stopped reading never exits: its last lines are flushed on exit,
- * and stdout is non-blocking, so the flush sleeps and retries forever.
- */
+/** How long the background writer keeps retrying a reader that takes nothing (a full pipe) before dropping the line. */
 const STALLED_WRITE_LIMIT_MS = 1_000;
-/** Lines waiting for a stalled reader, at most; later ones are dropped. */
+/** Lines waiting for a slow reader, at most; later ones are dropped. */
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 /**
- * Writes to stdout in the background, so a slow log reader never slows a
- * request (synchronous writes made every request wait for it); what the
- * reader has not taken is kept up to MAX_PENDING_BYTES, then dropped. The
- * flush at exit gives up once the reader has taken nothing for
- * STALLED_WRITE_LIMIT_MS, so a stalled reader cannot keep the process alive.
+ * stdout, written in the background: a slow log reader never slows a request
+ * (synchronous writes made every request wait for it), and what it has not
+ * taken is kept up to MAX_PENDING_BYTES, then dropped.
+ *
+ * Built with SonicBoom directly rather than pino.destination(), which
+ * registers a synchronous flush for process exit. SonicBoom's synchronous
+ * flush retries every write error but EAGAIN forever: a server whose reader
+ * is gone (a closed pipe, EPIPE; a hung-up terminal, EIO) then sleeps in it
+ * for good, port closed, never exiting. Instead shutdown calls flushLogs(),
+ * which waits for the background writer at most a bounded time.
  */
-function stdout(): DestinationStream {
-  let stalledSince: number | undefined;
-  const destination = pino.destination({
-    dest: 1,
-    sync: false,
-    maxLength: MAX_PENDING_BYTES,
-    retryEAGAIN: () => {
+const destination = new SonicBoom({
+  fd: 1,
+  sync: false,
+  maxLength: MAX_PENDING_BYTES,
+  retryEAGAIN: (() => {
+    let stalledSince: number | undefined;
+    return () => {
       stalledSince ??= Date.now();
-      return Date.now() - stalledSince < STALLED_WRITE_LIMIT_MS;
-    },
+      if (Date.now() - stalledSince < STALLED_WRITE_LIMIT_MS) return true;
+      stalledSince = undefined;
+      return false;
+    };
+  })(),
+});
+// A line that could not be written (reader stalled or gone) is lost; the next write tries again.
+destination.on('error', () => {});
+
+/** Waits until what was logged has been written, or `timeoutMs`, whichever comes first; never throws. */
+export function flushLogs(timeoutMs = 1_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    try {
+      destination.flush(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
   });
-  destination.on('write', (bytes: number) => {
-    if (bytes > 0) stalledSince = undefined;
-  });
-  // A line that could not be written (reader stalled or gone) is lost; the next write tries again.
-  destination.on('error', () => {});
-  return destination;
 }
 
 /** On a terminal, one readable line per entry (time, level, message, then the fields); formatted in-process and synchronously. */
@@ -60,5 +75,5 @@ export const logger = pino(
     base: { service: 'customer360-gateway' },
     timestamp: pino.stdTimeFunctions.isoTime,
   },
-  process.stdout.isTTY ? readable(stdout()) : stdout(),
+  process.stdout.isTTY ? readable(destination) : destination,
 );

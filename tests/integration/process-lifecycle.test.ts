@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,24 @@ const SECRET = 'process-lifecycle-secret-of-at-least-32-characters';
 const ENTRY = ['-r', '@swc-node/register', 'src/main.ts'];
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
+/** Set in the environment of the servers a test starts on a terminal, to find them outside their process group. */
+const marker = `lifecycle-${process.pid}-${Date.now()}`;
+
+/** Node processes whose environment carries the marker. */
+function processesMarked(value: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      const command = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (command === 'node' && environ.includes(`C360_TEST_MARKER=${value}`)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
 let scratch: string;
 const started: ChildProcess[] = [];
 
@@ -28,6 +46,8 @@ beforeAll(async () => {
 
 afterEach(() => {
   for (const child of started.splice(0)) killGroup(child);
+  // A server on a terminal lives in the terminal's session, which killing `script`'s group does not reach.
+  for (const stray of processesMarked(marker)) process.kill(stray, 'SIGKILL');
 });
 
 afterAll(async () => {
@@ -164,6 +184,7 @@ describe('readable development logs', () => {
     // `script` runs the server on a pseudo-terminal and copies what it shows.
     const server = start('script', ['-qfec', `${process.execPath} ${ENTRY.join(' ')}`, '/dev/null'], {
       DATABASE_URL: db.url,
+      C360_TEST_MARKER: marker,
     });
     const url = await readyUrl(server);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
@@ -173,6 +194,24 @@ describe('readable development logs', () => {
       .find((line) => line.includes('Gateway ready at'))!;
     expect(ready.trimStart().startsWith('{')).toBe(false);
     expect(ready).toContain('INFO');
+  });
+
+  it('a server whose terminal hangs up (the program holding it killed) stops by itself', async () => {
+    // The server runs in the terminal's own session, out of reach of the killed group. Its last log lines go to a
+    // terminal that is gone (EIO): SonicBoom's exit flush used to retry that write forever, port closed.
+    const server = start('script', ['-qfec', `${process.execPath} ${ENTRY.join(' ')}`, '/dev/null'], {
+      DATABASE_URL: db.url,
+      C360_TEST_MARKER: marker,
+    });
+    await readyUrl(server);
+    const [pid] = processesMarked(marker);
+    expect(pid).toBeDefined();
+    killGroup(server.child);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && processesMarked(marker).includes(pid)) await new Promise((r) => setTimeout(r, 200));
+    const left = processesMarked(marker);
+    for (const stray of left) process.kill(stray, 'SIGKILL');
+    expect(left).toEqual([]);
   });
 });
 
