@@ -2,6 +2,7 @@
  * The three workloads of the benchmark (issue 6), as their clients send them.
  * The raw-SQL baseline answers W1 and W2 with the same JSON.
  */
+import partnerManifest from '../persisted-queries/partner.json';
 
 /** W1: one customer's 360° view, as their relationship manager. */
 export const W1_CUSTOMER_360 = `query Customer360($id: ID!) {
@@ -37,9 +38,11 @@ export const W2_SEGMENT_PAGE = `query SegmentPage($tier: Tier!, $tag: String!) {
   }
 }`;
 
-/** W3: a partner writes back an interaction; registered in persisted-queries/partner.json. */
-export const W3_RECORD_INTERACTION =
-  'mutation RecordInteraction($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }';
+/**
+ * W3: a partner writes back an interaction. The text is taken from the generated safelist, since
+ * in production mode a partner may send only a registered operation, byte for byte.
+ */
+export const W3_RECORD_INTERACTION = partnerManifest.operations.find((op) => op.name === 'RecordInteraction')!.body;
 
 /** Staff subjects are UUIDs (PRODUCT.md §2); these readers need no staff row, since they only read. */
 export const BENCH_ANALYST_ID = '00000000-0000-4000-8000-0000000000a1';
