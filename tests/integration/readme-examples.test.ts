@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Kind, OperationDefinitionNode, parse } from 'graphql';
+import { decodeJwt } from 'jose';
+import { businessToday } from '../../src/common/business-date';
+import { DEMO_SEED } from '../../src/seed/demo';
+import { generateReferenceData } from '../../src/seed/reference-data';
 
 /**
  * The README is the first thing a newcomer runs, so its examples are run here
@@ -149,6 +153,14 @@ describe("the README's examples, on the embedded default", () => {
         // Through a shell, as the reader types it.
         const { stdout } = await run('sh', ['-c', command], { cwd: ROOT, env });
         tokens.set(command, stdout.trim());
+        // A made-up staff id could read but not write (PRODUCT.md §2): the README's tokens are real demo staff.
+        const { staff } = generateReferenceData(DEMO_SEED, businessToday('Asia/Shanghai'));
+        const { sub, roles } = decodeJwt(stdout.trim()) as { sub: string; roles: string[] };
+        expect({ command, roles, demoStaff: staff.some((member) => member.id === sub) }).toEqual({
+          command,
+          roles,
+          demoStaff: !roles.includes('PARTNER'),
+        });
       }
       return tokens.get(command)!;
     };
