@@ -1,4 +1,12 @@
-import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  JWTPayload,
+  jwtVerify,
+  JWTVerifyGetKey,
+} from 'jose';
 import { LRUCache } from 'lru-cache';
 import { appError } from '../common/errors';
 import type { Principal } from './principal';
@@ -18,6 +26,8 @@ export type TokenVerifier = (authorization: string | undefined) => Promise<Princ
 
 /** Clocks of issuers and gateway instances drift; PRODUCT.md §4 tolerates 30 s. */
 const CLOCK_TOLERANCE_SECONDS = 30;
+
+const MALFORMED = 'The token is malformed';
 
 /** Distinct tokens remembered per instance once verified (a few MB at most), each for at most a minute. */
 const VERIFIED_TOKENS = 10_000;
@@ -42,10 +52,20 @@ export function createTokenVerifier(settings: TokenSettings): TokenVerifier {
     ttlResolution: 0, // read the clock on every lookup, never a cached reading
   });
   return async (authorization) => {
-    const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(authorization ?? '')?.[1];
-    if (!token) throw unauthenticated('A bearer token is required');
+    // A client that sent something it thinks is a token needs to hear that it is the token that is wrong,
+    // not that none arrived, or it goes looking for a header that its proxy dropped.
+    if (!authorization) throw unauthenticated('A bearer token is required');
+    const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(authorization)?.[1];
+    if (!token) throw unauthenticated(MALFORMED);
     const known = verified.get(token);
     if (known) return known;
+    // Decoded apart from verification, so that "malformed" does not depend on the order of jose's own checks.
+    try {
+      decodeProtectedHeader(token);
+      decodeJwt(token);
+    } catch {
+      throw unauthenticated(MALFORMED);
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key as JWTVerifyGetKey, {

@@ -129,6 +129,51 @@ describe('tokens', () => {
   it('refuses a garbled Authorization header', async () => {
     expectUnauthenticated(await meWith('not-a-jwt'));
   });
+
+  /** The raw header, exactly as sent: `meWith` would put `Bearer ` in front of it. */
+  const withHeader = (authorization?: string) =>
+    app.gql(`{ me { id } }`, undefined, { as: null, headers: authorization === undefined ? {} : { authorization } });
+
+  it('tells a missing Authorization header that a bearer token is required', async () => {
+    for (const authorization of [undefined, '']) {
+      const res = await withHeader(authorization);
+      expectUnauthenticated(res);
+      expect({ authorization, message: res.errors![0].message }).toEqual({
+        authorization,
+        message: 'A bearer token is required',
+      });
+    }
+  });
+
+  it('tells a malformed Authorization header that the token is malformed, not that one is missing', async () => {
+    const wellSigned = await app.token({ sub: staffId('s'), roles: ['RISK_OFFICER'] });
+    const malformed = [
+      'Bearer not.a.jwt',
+      'Bearer not-a-jwt',
+      'Bearer',
+      'Bearer ',
+      'Basic abc',
+      `Basic ${wellSigned}`,
+      `Bearer ${wellSigned} ${wellSigned}`,
+      // Three segments of the right alphabet, but neither header nor claims decode to JSON.
+      'Bearer eyJhbGciOi.eyJzdWIiOi.c2ln',
+    ];
+    for (const authorization of malformed) {
+      const res = await withHeader(authorization);
+      expectUnauthenticated(res);
+      expect({ authorization, message: res.errors![0].message }).toEqual({
+        authorization,
+        message: 'The token is malformed',
+      });
+    }
+    // A well-formed token that fails verification is still told it is not valid, not malformed.
+    const forged = await sign(
+      { sub: staffId('s'), roles: ['RISK_OFFICER'], exp: now() + 600 },
+      undefined,
+      'y'.repeat(40),
+    );
+    expect((await meWith(forged)).errors![0].message).toBe('The token is not valid');
+  });
 });
 
 describe('issuer and audience, when configured', () => {
