@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = z
@@ -66,6 +67,30 @@ const schema = z.object({
   RATE_LIMIT_FAILED_AUTH: z.coerce.number().int().min(1).default(30),
   /** Express's `trust proxy`: how to read the client address behind load balancers (e.g. `1`, `loopback`, `10.0.0.0/8`). */
   TRUST_PROXY: z.string().optional(),
+
+  // OpenTelemetry traces: off unless an OTLP endpoint (or OTEL_TRACES_EXPORTER=otlp) is set. The SDK itself
+  // reads the other standard variables (OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER...).
+  OTEL_SDK_DISABLED: bool.optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  /**
+   * Addresses or subnets (comma-separated, e.g. `10.0.0.5,10.1.0.0/16`) whose incoming `traceparent` is
+   * honoured. Anyone else's is ignored and the request starts a new trace. Default: none.
+   */
+  OTEL_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const entries = (value ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      for (const entry of entries) {
+        if (!isAddressOrSubnet(entry)) ctx.addIssue({ code: 'custom', message: `not an address or subnet: ${entry}` });
+      }
+      return entries;
+    }),
 
   /** `partner`: PARTNER tokens may run only the operations in persisted-queries/partner.json. Default: on in production. */
   OPERATION_SAFELIST: z.enum(['partner', 'off']).optional(),
@@ -148,6 +173,13 @@ function toConfig(env: z.infer<typeof schema>) {
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     metricsEnabled: env.METRICS_ENABLED,
+    tracing: {
+      enabled:
+        !env.OTEL_SDK_DISABLED &&
+        env.OTEL_TRACES_EXPORTER !== 'none' &&
+        Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_TRACES_EXPORTER),
+      trustedProxies: env.OTEL_TRUSTED_PROXIES,
+    },
     executor: env.GRAPHQL_EXECUTOR,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (production ? 5_000 : 0),
@@ -205,7 +237,16 @@ function trustProxyOf(value: string | undefined): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
+function isAddressOrSubnet(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 export type SegmentationThresholds = Config['segmentation'];
+export type TracingSettings = Config['tracing'];
 export type QueryLimits = Config['limits'];
 export type RateLimitSettings = Config['rateLimit'];
 

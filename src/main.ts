@@ -1,3 +1,5 @@
+// First: the tracing instrumentations patch `http` and `pg` as they are required.
+import { tracing } from './telemetry/register';
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
@@ -39,6 +41,7 @@ async function main() {
     for (const [what, close] of [
       ['the server', () => app.stop()],
       ['the database', () => db.close()],
+      ['the trace exporter', async () => tracing?.shutdown()],
     ] as const) {
       try {
         await close();

@@ -35,6 +35,7 @@ import {
 import { connectRedis, disconnectRedis } from './redis';
 import { assignRequestId } from './request-scope';
 import { RequestTrace, telemetryPlugin, traceRequests } from './request-telemetry';
+import { operationScope, operationSpans } from '../telemetry/operation-spans';
 import { jitExecutor } from './executor';
 import { getSchema } from './schema';
 import { staffWritesNeedAStaffMember } from './staff-writes';
@@ -116,6 +117,7 @@ export async function startApp(
       staffWritesNeedAStaffMember,
       unavailableStatus,
       telemetryPlugin(metrics),
+      operationSpans,
       auditPlugin,
       perOperationState(ds, config, reference),
     ],
@@ -154,6 +156,8 @@ export async function startApp(
     },
     limitBatchSize(config.limits.batchOperations),
     expandRegisteredOperations(partnerOperations),
+    // Last before Apollo: the body parser's callbacks run outside any context entered earlier.
+    operationScope,
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
         const requestId = res.locals.requestId as string;

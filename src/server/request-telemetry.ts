@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import type { RequestContext } from '../request/context';
+import { currentTraceparent } from '../telemetry/operation-spans';
 import { logger } from './logger';
 import type { Metrics } from './metrics';
 
@@ -28,13 +29,16 @@ const STATUS_OUTCOMES: Record<number, string> = {
 /**
  * One JSON log line and one metrics sample per request, when the response
  * has been sent: request id, operation, principal id, status, outcome and
- * duration. Never variables, arguments or results: they hold personal data.
+ * duration, and the trace id when traces are exported. Never variables, arguments or results: they hold personal data.
  */
 export function traceRequests(metrics?: Metrics): RequestHandler {
   return (_req, res, next) => {
     const started = process.hrtime.bigint();
     const trace: RequestTrace = { requestId: res.locals.requestId as string };
     res.locals.trace = trace;
+    // Read now: the HTTP server span is the active one only until the body is parsed.
+    const traced = currentTraceparent();
+    if (traced) res.setHeader('traceparent', traced.traceparent);
     // 'close' also fires for a request the client abandoned, which 'finish' never reports.
     res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -48,6 +52,7 @@ export function traceRequests(metrics?: Metrics): RequestHandler {
       logger.info(
         {
           requestId: trace.requestId,
+          traceId: traced?.traceId,
           operation,
           principalId: trace.principalId,
           status: res.statusCode,
