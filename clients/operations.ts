@@ -11,12 +11,6 @@ export type AgeBand =
   | 'UNDER_25'
   | '%future added value';
 
-export type AmlRating =
-  | 'HIGH'
-  | 'LOW'
-  | 'MEDIUM'
-  | '%future added value';
-
 /** AUM band; edges follow the configured tier thresholds. */
 export type AumBand =
   | 'FROM_50K_TO_500K'
@@ -65,16 +59,6 @@ export type ConsentPurpose =
   | 'MARKETING'
   | 'PARTNER_SHARING'
   | 'PERSONALISED_MARKETING'
-  | '%future added value';
-
-export type CreditGrade =
-  | 'A'
-  | 'AA'
-  | 'AAA'
-  | 'B'
-  | 'BB'
-  | 'BBB'
-  | 'C'
   | '%future added value';
 
 export type EnrollmentStatus =
@@ -205,7 +189,7 @@ export type Customer360QueryVariables = Exact<{
 }>;
 
 
-export type Customer360Query = { customer: { customerNo: string, name: string | null, gender: Gender, ageBand: AgeBand, phone: string | null, address: string | null, city: string, tier: Tier, lifecycleStage: LifecycleStage, aum: string | null, aumBand: AumBand, churnSignals: Array<ChurnSignal>, branch: { code: string, name: string }, relationshipManager: { name: string } | null, tags: Array<{ source: TagSource, confidence: number, expiresAt: string | null, tag: { code: string, name: string, category: TagCategory } }>, holdings: { totalCount: number, edges: Array<{ node: { accountNo: string | null, balance: string | null, currency: string, status: HoldingStatus, product: { name: string, type: ProductType, riskLevel: RiskLevel } } }> }, interactions: { edges: Array<{ node: { channel: Channel, type: InteractionType, occurredAt: string, summary: string | null, outcome: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null, campaignEnrollments: Array<{ status: EnrollmentStatus, channel: Channel, campaign: { code: string, name: string, status: CampaignStatus } }>, riskProfile: { riskTolerance: RiskTolerance, validUntil: string, creditGrade: CreditGrade | null, amlRating: AmlRating | null } | null, consents: Array<{ purpose: ConsentPurpose, channel: Channel | null, granted: boolean }> } | null };
+export type Customer360Query = { customer: { customerNo: string, name: string | null, gender: Gender, ageBand: AgeBand, phone: string | null, address: string | null, city: string, tier: Tier, lifecycleStage: LifecycleStage, aumBand: AumBand, churnSignals: Array<ChurnSignal>, branch: { code: string, name: string }, relationshipManager: { name: string } | null, tags: Array<{ source: TagSource, confidence: number, expiresAt: string | null, tag: { code: string, name: string, category: TagCategory } }>, holdings: { totalCount: number, edges: Array<{ node: { accountNo: string | null, currency: string, status: HoldingStatus, product: { name: string, type: ProductType, riskLevel: RiskLevel } } }> }, interactions: { edges: Array<{ node: { channel: Channel, type: InteractionType, occurredAt: string, summary: string | null, outcome: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null, campaignEnrollments: Array<{ status: EnrollmentStatus, channel: Channel, campaign: { code: string, name: string, status: CampaignStatus } }>, riskProfile: { riskTolerance: RiskTolerance, validUntil: string } | null, consents: Array<{ purpose: ConsentPurpose, channel: Channel | null, granted: boolean }> } | null };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
