@@ -40,6 +40,8 @@ const schema = z.object({
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
   /** Serve Prometheus metrics at /metrics. */
   METRICS_ENABLED: bool.default(true),
+  /** Serve the GraphiQL explorer to a browser opening /graphql. Default: on, except in production. */
+  EXPLORER_ENABLED: bool.optional(),
   /** On SIGTERM, how long in-flight requests may take before the process exits anyway. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   /** On SIGTERM, how long to keep serving with readiness false, so load balancers stop routing here first. */
@@ -148,6 +150,7 @@ function toConfig(env: z.infer<typeof schema>) {
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     metricsEnabled: env.METRICS_ENABLED,
+    explorerEnabled: env.EXPLORER_ENABLED ?? !production,
     executor: env.GRAPHQL_EXECUTOR,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (production ? 5_000 : 0),
