@@ -41,6 +41,8 @@ const schema = z.object({
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
   /** Serve Prometheus metrics at /metrics. */
   METRICS_ENABLED: bool.default(true),
+  /** Serve the GraphiQL explorer to a browser opening /graphql. Default: on, except in production. */
+  EXPLORER_ENABLED: bool.optional(),
   /** On SIGTERM, how long in-flight requests may take before the process exits anyway. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
   /** On SIGTERM, how long to keep serving with readiness false, so load balancers stop routing here first. */
@@ -180,6 +182,7 @@ function toConfig(env: z.infer<typeof schema>) {
         Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_TRACES_EXPORTER),
       trustedProxies: env.OTEL_TRUSTED_PROXIES,
     },
+    explorerEnabled: env.EXPLORER_ENABLED ?? !production,
     executor: env.GRAPHQL_EXECUTOR,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (production ? 5_000 : 0),

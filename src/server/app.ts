@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -22,6 +21,7 @@ import { directiveFloodCheck, queryCostPlugin, queryLimitRules } from './abuse/q
 import { createRateLimits } from './abuse/rate-limit';
 import type { RequestContext } from '../request/context';
 import { errorBody, formatError, refusal, unavailableStatus } from './errors';
+import { explorerRoutes } from './explorer';
 import { Health } from './health';
 import { logger } from './logger';
 import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from './loaders';
@@ -109,9 +109,8 @@ export async function startApp(
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       // Cache-control wraps every field resolver in a promise; nothing here uses it.
       ApolloServerPluginCacheControlDisabled(),
-      config.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      // Apollo's landing page loads Apollo Sandbox from a CDN, which bank networks do not reach: explorerRoutes serves GraphiQL instead.
+      ApolloServerPluginLandingPageDisabled(),
       ...(config.partnerSafelist ? [partnerSafelist(partnerOperations)] : []),
       queryCostPlugin(schema, config.limits.cost),
       staffWritesNeedAStaffMember,
@@ -132,6 +131,8 @@ export async function startApp(
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
+
+  if (config.explorerEnabled) app.use(explorerRoutes());
 
   app.use(
     '/graphql',
