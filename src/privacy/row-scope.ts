@@ -1,5 +1,6 @@
 import { isUUID } from 'class-validator';
 import type { Principal } from '../auth/principal';
+import { COLUMN_OF_ROLE } from './policy';
 import type { RequestPrivacy } from './request-privacy';
 
 /**
@@ -18,6 +19,25 @@ export function rowScopeFor(principal: Principal, privacy: Pick<RequestPrivacy, 
   const branchIds =
     rules.includes('OWN_BRANCH') && principal.branchId && isUUID(principal.branchId) ? [principal.branchId] : [];
   return { all: false, managerIds, branchIds, allButOptedOut: rules.includes('ALL_BUT_OPTED_OUT') };
+}
+
+/**
+ * The customers a caller may touch through one root field: only the roles
+ * that may call it lend their row scope. A risk officer beside branch staff
+ * reads every customer, but may not update consent, so the token's consent
+ * writes stay within the branch; read scopes are the union of all roles'.
+ */
+export function rowScopeForOperation(
+  principal: Principal,
+  privacy: Pick<RequestPrivacy, 'policy'>,
+  root: 'Query' | 'Mutation',
+  field: string,
+): RowScope {
+  const entitled = principal.roles.filter((role) =>
+    privacy.policy.mayCall(root, field, { ...principal, roles: [role] }),
+  );
+  const columns = [...new Set(entitled.map((role) => COLUMN_OF_ROLE[role]))];
+  return rowScopeFor(principal, { columns, policy: privacy.policy });
 }
 
 /**

@@ -123,6 +123,9 @@ describe('the explorer in a real browser', () => {
     if (process.env.EXPLORER_SCREENSHOT) await page.screenshot({ path: process.env.EXPLORER_SCREENSHOT });
 
     expect(elsewhere).toEqual([]);
+    // The token must not outlive the tab: GraphiQL's history would keep the headers in localStorage.
+    const stored = await page.evaluate(() => JSON.stringify({ ...(globalThis as any).localStorage }));
+    expect(stored).not.toContain(token);
     expect(problems).toEqual([]);
   });
 });

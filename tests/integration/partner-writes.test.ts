@@ -398,3 +398,23 @@ describe('what a partner may record (PRODUCT.md §4)', () => {
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.channel' });
   });
 });
+
+describe('a partner responding for a campaign that is not running (found by a hostile review)', () => {
+  it('gets the same NOT_FOUND as for a customer never enrolled: no campaign status, no past enrolment revealed', async () => {
+    const responder = { sub: 'partner-review', roles: [Role.PARTNER], scopes: [Scope.CAMPAIGNS_RESPOND] };
+    const customer = await consenting();
+    const completed = await make.campaign({ status: 'COMPLETED' as never });
+    await make.enrollment(completed.id, customer.id);
+    const never = await make.campaign({ status: 'ACTIVE' as never });
+    const respond = (campaignId: string, externalRef: string) =>
+      app.gql(
+        `mutation ($input: CampaignResponseInput!) { recordCampaignResponse(input: $input) { status } }`,
+        { input: { campaignId, customerNo: customer.customerNo, converted: false, externalRef } },
+        { as: responder },
+      );
+    const past = await respond(completed.id, 'review-1');
+    const notEnrolled = await respond(never.id, 'review-2');
+    expect(past.errors?.map(comparable)).toEqual(notEnrolled.errors?.map(comparable));
+    expect(past.errors?.[0].extensions.code).toBe('NOT_FOUND');
+  });
+});

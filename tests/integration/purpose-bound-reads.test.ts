@@ -111,12 +111,20 @@ describe('campaigns', () => {
     const w = await world();
     // The opted-out customer has no channel consent either: OPTED_OUT comes first. The one without any
     // personalised-marketing record is NO_CONSENT, not OPTED_OUT.
-    const campaign = await make.campaign({ status: 'APPROVED' as never, channels: ['MOBILE_APP' as never] });
+    // Targeted by criteria (a tag only these two carry): the segment is counted whole.
+    const tag = await make.tag();
+    await make.customerTag(w.optedOut.id, tag.id);
+    await make.customerTag(w.noRecord.id, tag.id);
+    const campaign = await make.campaign({
+      status: 'APPROVED' as never,
+      channels: ['MOBILE_APP' as never],
+      targetTagCodes: [tag.code],
+    });
     await make.consent(w.noRecord.id, { purpose: ConsentPurpose.MARKETING, channel: 'MOBILE_APP' as never });
     const res = await app.gql(
-      `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c, customerIds: $ids) {
+      `mutation ($c: ID!) { enrollCustomers(campaignId: $c) {
          skipped { reason count } skippedCustomers(first: 10) { totalCount edges { node { customerNo reason } } } } }`,
-      { c: campaign.id, ids: [w.optedOut.id, w.noRecord.id] },
+      { c: campaign.id },
       { as: await as(Role.MARKETING_MANAGER) },
     );
     expect(res.errors).toBeUndefined();
@@ -129,5 +137,21 @@ describe('campaigns', () => {
     expect(result.skippedCustomers.edges.map((e: any) => e.node)).toEqual([
       { customerNo: w.noRecord.customerNo, reason: 'NO_CONSENT' },
     ]);
+  });
+});
+
+describe('found by a hostile review', () => {
+  it('enrollCustomers given the id of an opted-out customer tells marketing no more than for an id of no one', async () => {
+    const w = await world();
+    const campaign = await make.campaign({ status: 'APPROVED' as never });
+    const enroll = async (id: string) =>
+      (
+        await app.gql(
+          `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c, customerIds: $ids) { enrolled skipped { reason count } } }`,
+          { c: campaign.id, ids: [id] },
+          { as: await as(Role.MARKETING_MANAGER) },
+        )
+      ).data.enrollCustomers;
+    expect(await enroll(w.optedOut.id)).toEqual(await enroll('7d3f0c2a-1b2c-4d5e-8f90-123456789abc'));
   });
 });

@@ -132,3 +132,31 @@ describe('two roles at once', () => {
     phones.forEach((phone, i) => expect(phone).toBe(i % 2 ? '13700001111' : '137****1111'));
   });
 });
+
+describe('writes by a token with several roles (found by a hostile review)', () => {
+  it('reach only the customers of the roles that may make the write', async () => {
+    const home = await make.branch();
+    const elsewhere = await make.branch();
+    const teller = await make.staff({ branchId: home.id });
+    const outside = await make.customer({ branchId: elsewhere.id });
+    // A risk officer reads every customer but may not update consent: beside branch staff it must not widen the write.
+    const mixed = { sub: teller.id, roles: [Role.BRANCH_STAFF, Role.RISK_OFFICER], branchId: home.id };
+    const res = await app.gql(
+      `mutation ($c: ID!) { updateConsent(customerId: $c, purpose: PERSONALISED_MARKETING, granted: true) { granted } }`,
+      { c: outside.id },
+      { as: mixed },
+    );
+    expect(res.errors?.map((e) => e.extensions.code)).toEqual(['NOT_FOUND']);
+    expect(await app.ds.query('SELECT count(*)::int AS n FROM consent WHERE customer_id = $1', [outside.id])).toEqual([
+      { n: 0 },
+    ]);
+    const campaign = await make.campaign({ status: 'ACTIVE' as never });
+    await make.enrollment(campaign.id, outside.id);
+    const check = await app.gql(
+      `query ($c: ID!, $k: ID!) { contactCheck(customerId: $c, campaignId: $k, channel: MOBILE_APP) { allowed } }`,
+      { c: outside.id, k: campaign.id },
+      { as: mixed },
+    );
+    expect(check.data?.contactCheck).toBeNull();
+  });
+});

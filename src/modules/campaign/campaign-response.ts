@@ -49,15 +49,17 @@ export class CampaignResponseService {
 
   record(ctx: RequestContext, input: CampaignResponseInput): Promise<CampaignResponseReceipt> {
     return this.idempotency.run(ctx, 'recordCampaignResponse', input, input.externalRef, async (em) => {
-      const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo });
+      const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo }, 'recordCampaignResponse');
       const [enrolment] = await em.query(
         `SELECT e.id, e.status, c.status AS "campaignStatus" FROM campaign_enrollment e JOIN campaign c ON c.id = e.campaign_id
          WHERE e.campaign_id = $1 AND e.customer_id = $2 FOR UPDATE OF e`,
         [input.campaignId, customer.id],
       );
       const partner = isPartner(ctx.principal);
-      // A partner cannot tell a customer who left the campaign from one never in it.
-      if (partner && (!enrolment || enrolment.status === EnrollmentStatus.OPTED_OUT)) throw notFoundForPartner();
+      // A partner cannot tell a customer who left the campaign, or was in one that is not running, from one never in it.
+      const hidden =
+        !enrolment || enrolment.status === EnrollmentStatus.OPTED_OUT || enrolment.campaignStatus !== 'ACTIVE';
+      if (partner && hidden) throw notFoundForPartner();
       if (!enrolment) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
       if (enrolment.campaignStatus !== 'ACTIVE') {
         throw appError('CONFLICT', 'Responses are recorded while a campaign is ACTIVE', {

@@ -5,6 +5,7 @@ import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
 import { SqlParams } from '../../db/parent-relations';
+import { RowScope, rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
 import { AuditService } from '../audit/audit.service';
 import { SegmentCriteria, segmentConditions } from '../customer/segment-criteria';
 import { SENIOR_AGE } from '../customer/segmentation.rules';
@@ -62,6 +63,7 @@ export class EnrollmentService {
         campaignId: campaign.id,
         channels: campaign.channels,
         customerIds,
+        listedScope: rowScopeForOperation(ctx.principal, ctx.privacy, 'Mutation', 'enrollCustomers'),
         segment: {
           tiers: campaign.targetTiers,
           lifecycleStages: campaign.targetLifecycleStages,
@@ -134,6 +136,12 @@ interface EnrollRun {
   channels: readonly string[];
   /** The listed customers, or null for the campaign's segment. */
   customerIds: string[] | null;
+  /**
+   * Listed customers outside it are left out like ids of no one: a list of one
+   * would otherwise tell marketing whether a customer it cannot see (one who
+   * withdrew personalised marketing) exists. The segment is counted whole.
+   */
+  listedScope: RowScope;
   segment: SegmentCriteria;
   /** Suitability and the 65+ rule apply only with a product. */
   productId: string | null;
@@ -151,7 +159,7 @@ function enrollSql(bind: SqlParams['bind'], run: EnrollRun): string {
   const campaign = bind(run.campaignId, 'uuid');
   const today = bind(run.today, 'date');
   const candidates = run.customerIds
-    ? `c.id = ANY(${bind(run.customerIds, 'uuid[]')})`
+    ? `c.id = ANY(${bind(run.customerIds, 'uuid[]')}) AND ${scopeSql(run.listedScope, 'c', bind)}`
     : ['true', ...segmentConditions(run.segment, bind)].join(' AND ');
   return `
 WITH candidates AS (

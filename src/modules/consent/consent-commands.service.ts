@@ -30,7 +30,7 @@ export class ConsentCommandService {
       throw badUserInput('channel', 'channel is required for MARKETING consent and not allowed for other purposes');
     }
     return this.ds.transaction(async (em) => {
-      await writableCustomer(em, ctx, { id: customerId });
+      await writableCustomer(em, ctx, { id: customerId }, 'updateConsent');
       const [consent] = await em.query(
         `INSERT INTO consent (customer_id, purpose, channel, granted, updated_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (customer_id, purpose, (coalesce(channel, ''))) DO UPDATE SET granted = EXCLUDED.granted, updated_at = now()

@@ -5,18 +5,20 @@ import { appError } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import type { RequestContext } from '../../request/context';
 import { CustomerEntity } from './customer.entity';
+import { rowScopeForOperation } from '../../privacy/row-scope';
 import { scopedCustomers } from './customer.loaders';
 
 /**
  * A customer a write may touch, by id or by customer number: staff within
- * their row scope; partners only customers who consented to partner sharing.
- * Anything else is NOT_FOUND, so a refusal cannot be told from a missing
- * customer.
+ * the row scope of those of their roles that may make this write; partners
+ * only customers who consented to partner sharing. Anything else is
+ * NOT_FOUND, so a refusal cannot be told from a missing customer.
  */
 export async function writableCustomer(
   em: EntityManager,
   ctx: RequestContext,
   by: { id: string } | { customerNo: string },
+  operation: string,
 ): Promise<CustomerEntity> {
   // Partners have no read scope; what they may write to is set by the customer's consent.
   const query = isPartner(ctx.principal)
@@ -26,7 +28,7 @@ export async function writableCustomer(
         .where(
           `EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = c.id AND k.purpose = 'PARTNER_SHARING' AND k.granted)`,
         )
-    : scopedCustomers(em, ctx);
+    : scopedCustomers(em, { scope: rowScopeForOperation(ctx.principal, ctx.privacy, 'Mutation', operation) });
   if ('id' in by) {
     assertId('customerId', by.id);
     query.andWhere('c.id = :id', { id: by.id });

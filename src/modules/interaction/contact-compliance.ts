@@ -6,6 +6,7 @@ import { Connection, ConnectionType, PageArgs, toConnection, toPageRequest } fro
 import { DateTimeScalar } from '../../common/scalars';
 import type { RequestContext } from '../../request/context';
 import { scopedCustomers } from '../customer/customer.loaders';
+import { rowScopeForOperation } from '../../privacy/row-scope';
 import { Channel, ComplianceFlag, InteractionType } from './interaction.enums';
 import { Interaction } from './interaction.type';
 
@@ -111,7 +112,10 @@ export class ContactComplianceService {
   ): Promise<ContactCheck | null> {
     assertId('customerId', customerId);
     assertId('campaignId', campaignId);
-    const customer = await scopedCustomers(ctx.reads, ctx)
+    // Only the roles that may check a contact lend their scope (a risk officer beside one does not widen it).
+    const customer = await scopedCustomers(ctx.reads, {
+      scope: rowScopeForOperation(ctx.principal, ctx.privacy, 'Query', 'contactCheck'),
+    })
       .andWhere('c.id = :customerId', { customerId })
       .andWhere(
         'EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.customer_id = c.id AND e.campaign_id = :campaignId)',

@@ -93,7 +93,7 @@ export class InteractionCommandService {
       throw badUserInput('input.campaignId', 'A CAMPAIGN_CONTACT names its campaign');
     }
     return this.idempotency.run(ctx, 'recordInteraction', input, input.externalRef, async (em) => {
-      const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo });
+      const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo }, 'recordInteraction');
       // An interaction names a campaign only for a customer enrolled in it (and the campaign must exist at all).
       if (input.campaignId) {
         const [enrolment] = await em.query(

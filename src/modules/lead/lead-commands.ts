@@ -50,7 +50,9 @@ export class LeadCommandService {
   /** A prospect; linking it to a customer needs the same right as writing for that customer. */
   register(ctx: RequestContext, input: RegisterLeadInput): Promise<LeadReceipt> {
     return this.idempotency.run(ctx, 'registerLead', input, input.externalRef, async (em) => {
-      const customer = input.customerNo ? await writableCustomer(em, ctx, { customerNo: input.customerNo }) : null;
+      const customer = input.customerNo
+        ? await writableCustomer(em, ctx, { customerNo: input.customerNo }, 'registerLead')
+        : null;
       const [row] = await em.query(
         `INSERT INTO lead (name, phone, product_interest, source_channel, customer_id, registered_by)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,

@@ -17,7 +17,7 @@ export class TagCommandService {
   /** Assigning a tag the customer already has refreshes it (idempotent). */
   assign(ctx: RequestContext, customerId: string, tagCode: string, expiresAt: Date | null): Promise<CustomerTag> {
     return this.ds.transaction(async (em) => {
-      await writableCustomer(em, ctx, { id: customerId });
+      await writableCustomer(em, ctx, { id: customerId }, 'assignTag');
       const tag = await em.getRepository(TagEntity).findOneBy({ code: tagCode });
       if (!tag) throw appError('BAD_USER_INPUT', `No tag ${tagCode}`, { field: 'tagCode' });
       if (expiresAt && expiresAt <= new Date())
@@ -44,7 +44,7 @@ export class TagCommandService {
   /** True when the customer had the tag. */
   remove(ctx: RequestContext, customerId: string, tagCode: string): Promise<boolean> {
     return this.ds.transaction(async (em) => {
-      await writableCustomer(em, ctx, { id: customerId });
+      await writableCustomer(em, ctx, { id: customerId }, 'removeTag');
       // For UPDATE and DELETE, TypeORM's query() answers [rows, affected count].
       const [, affected]: [unknown[], number] = await em.query(
         `DELETE FROM customer_tag WHERE customer_id = $1 AND tag_id = (SELECT id FROM tag WHERE code = $2)`,

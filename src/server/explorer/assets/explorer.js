@@ -25,9 +25,34 @@
     return fetchGraphQL(params, options);
   }
 
+  // GraphiQL's history saves each run's headers (the bearer token) to its storage whatever
+  // shouldPersistHeaders says: give it storage that ends with the tab, so nothing reaches localStorage.
+  var memory = {};
+  var tabStorage = {
+    getItem: function (key) {
+      return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null;
+    },
+    setItem: function (key, value) {
+      memory[key] = String(value);
+    },
+    removeItem: function (key) {
+      delete memory[key];
+    },
+    clear: function () {
+      memory = {};
+    },
+    key: function (index) {
+      return Object.keys(memory)[index] || null;
+    },
+    get length() {
+      return Object.keys(memory).length;
+    },
+  };
+
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
+      storage: tabStorage,
       defaultEditorToolsVisibility: 'headers',
       defaultHeaders: '{\n  "authorization": "Bearer "\n}',
       // A bearer token must not outlive the tab in localStorage.
