@@ -1,9 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
 import { signToken } from '../../src/auth/token-issuer';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config';
+import { EntryPoint, startEmbeddedEntryPoint } from '../support/embedded-entry-point';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { staffId } from '../support/staff-ids';
 
@@ -22,39 +21,14 @@ describe('the server on the embedded database', () => {
   let server: ChildProcess;
   let url: string;
 
+  let entry: EntryPoint;
   beforeAll(async () => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: '0',
-      EMBEDDED_DB_DIR: 'memory',
-      DEMO_CUSTOMERS: '150',
-      LOG_LEVEL: 'info',
-      // The pool closes idle connections after this long (pg's default is 10 s): short, so the test meets reconnection quickly.
-      DB_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
-    };
-    delete env.DATABASE_URL;
-    delete env.DB_POOL_SIZE;
-    delete env.DB_PREPARED_STATEMENTS;
-    server = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../src/main.ts')], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-      createInterface({ input: server.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { url?: string };
-        if (entry.url) resolve(entry.url);
-      });
-    });
+    // The pool closes idle connections after this long (pg's default is 10 s): short, so the test meets reconnection quickly.
+    entry = await startEmbeddedEntryPoint({ DB_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) });
+    url = entry.url;
+    server = entry.process;
   }, 120_000);
-
-  afterAll(async () => {
-    if (server.exitCode === null) {
-      server.kill('SIGTERM');
-      await once(server, 'exit');
-    }
-  });
+  afterAll(() => entry?.stop());
 
   it('serves demo customers with their 360° view', async () => {
     const token = await signToken({ sub: staffId('smoke'), roles: ['CALL_CENTER_AGENT'] }, DEVELOPMENT_JWT_SECRET);

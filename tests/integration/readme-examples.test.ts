@@ -1,14 +1,13 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Kind, OperationDefinitionNode, parse } from 'graphql';
 import { decodeJwt } from 'jose';
 import { businessToday } from '../../src/common/business-date';
 import { DEMO_SEED } from '../../src/seed/demo';
 import { generateReferenceData } from '../../src/seed/reference-data';
+import { EntryPoint, freshCloneEnv, startEmbeddedEntryPoint } from '../support/embedded-entry-point';
 
 /**
  * The README is the first thing a newcomer runs, so its examples are run here
@@ -110,36 +109,14 @@ function readmeExamples(): Example[] {
 const run = promisify(execFile);
 
 describe("the README's examples, on the embedded default", () => {
-  let server: ChildProcess;
   let url: string;
-  // As a fresh clone has it: no database, no secret, no token settings.
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
-  for (const name of ['DATABASE_URL', 'DB_POOL_SIZE', 'DB_PREPARED_STATEMENTS', 'JWT_SECRET', 'JWT_JWKS_URL']) {
-    delete env[name];
-  }
-  delete env.JWT_ISSUER;
-  delete env.JWT_AUDIENCE;
-
+  let entry: EntryPoint;
   beforeAll(async () => {
-    server = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'src/main.ts')], {
-      env: { ...env, PORT: '0', EMBEDDED_DB_DIR: 'memory', DEMO_CUSTOMERS: '150', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-      createInterface({ input: server.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { url?: string };
-        if (entry.url) resolve(entry.url);
-      });
-    });
+    // As a fresh clone has it: no database, no secret, no token settings.
+    entry = await startEmbeddedEntryPoint();
+    url = entry.url;
   }, 120_000);
-
-  afterAll(async () => {
-    if (server.exitCode === null) {
-      server.kill('SIGTERM');
-      await once(server, 'exit');
-    }
-  });
+  afterAll(() => entry?.stop());
 
   it('runs every GraphQL example with the token the README names, with no error it does not show', async () => {
     const examples = readmeExamples();
@@ -151,7 +128,7 @@ describe("the README's examples, on the embedded default", () => {
     const tokenFor = async (command: string) => {
       if (!tokens.has(command)) {
         // Through a shell, as the reader types it.
-        const { stdout } = await run('sh', ['-c', command], { cwd: ROOT, env });
+        const { stdout } = await run('sh', ['-c', command], { cwd: ROOT, env: freshCloneEnv() });
         tokens.set(command, stdout.trim());
         // A made-up staff id could read but not write (PRODUCT.md §2): the README's tokens are real demo staff.
         const { staff } = generateReferenceData(DEMO_SEED, businessToday('Asia/Shanghai'));
