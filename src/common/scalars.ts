@@ -22,12 +22,7 @@ const dateTime = DateTimeISOResolver.toConfig();
 export const DateTimeScalar = new GraphQLScalarType({
   ...dateTime,
   name: 'DateTime',
-  parseValue(value) {
-    const parsed = parseOrRefuse(() => dateTime.parseValue!(value) as Date, 'DateTime');
-    const problem = timeProblem(parsed);
-    if (problem) throw badInput(`DateTime ${problem}`);
-    return parsed;
-  },
+  parseValue: (value) => parseWithin('DateTime', () => dateTime.parseValue!(value) as Date, timeProblem),
   parseLiteral: (ast: ValueNode) => literal(ast, (raw) => dateTime.parseValue!(raw)),
 });
 
@@ -74,24 +69,27 @@ export const DateScalar = new GraphQLScalarType({
   description: 'A calendar date, YYYY-MM-DD.',
   // PostgreSQL's own date text needs no calendar check; a page of holdings serialises hundreds.
   serialize: (value) => (typeof value === 'string' && ISO_DATE.test(value) ? value : localDate.serialize(value)),
-  parseValue(value) {
-    const parsed = parseOrRefuse(() => localDate.parseValue!(value) as string, 'Date');
-    const problem = dateProblem(parsed);
-    if (problem) throw badInput(`Date ${problem}`);
-    return parsed;
-  },
+  parseValue: (value) => parseWithin('Date', () => localDate.parseValue!(value) as string, dateProblem),
   parseLiteral: (ast: ValueNode) => literal(ast, (raw) => localDate.parseValue!(raw)),
 });
 
-/** graphql-scalars' own errors carry no code; a malformed value is the client's BAD_USER_INPUT. */
-function parseOrRefuse<T>(parse: () => T, type: string): T {
+/**
+ * A variable's value parsed by graphql-scalars, then held to its bounds.
+ * graphql-scalars' own errors carry no code: a malformed value, like one out
+ * of bounds, is the client's BAD_USER_INPUT.
+ */
+function parseWithin<T>(type: string, parse: () => T, problemOf: (parsed: T) => string | undefined): T {
+  let parsed: T;
   try {
-    return parse();
+    parsed = parse();
   } catch (error) {
     throw badInput(
       `${type} ${error instanceof Error ? error.message.replace(/^Value is not a valid \w+: ?/, 'is not valid: ') : 'is not valid'}`,
     );
   }
+  const problem = problemOf(parsed);
+  if (problem) throw badInput(`${type} ${problem}`);
+  return parsed;
 }
 
 /** What a stored amount may look like on the way out: aggregates may exceed what a client may send. */
