@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { signToken } from '../../src/auth/token-issuer';
 import { createTestDatabase } from '../support/test-database';
+import { readyUrl as waitForReadyUrl } from '../support/ready-url';
 import { staffId } from '../support/staff-ids';
 
 /**
@@ -97,15 +98,8 @@ function start(command: string, args: string[], env: Record<string, string>, rea
 }
 
 /** The URL of the ready line, from JSON logs or from the words of readable ones. */
-async function readyUrl(server: Started, timeoutMs = 50_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const match = /Gateway ready at (http:\/\/[^\s"\x1b]+)/.exec(server.output());
-    if (match) return match[1];
-    if (server.child.exitCode !== null) throw new Error(`exited ${server.child.exitCode}:\n${server.output()}`);
-    await sleep(50);
-  }
-  throw new Error(`not ready:\n${server.output()}`);
+function readyUrl(server: Started, timeoutMs?: number): Promise<string> {
+  return waitForReadyUrl(server.child, server.output, timeoutMs);
 }
 
 /** The JSON log line of a failed start. */

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { signToken, TokenClaims } from '../../src/auth/token-issuer';
 import { createTestDatabase } from '../support/test-database';
 import { staffId } from '../support/staff-ids';
+import { readyUrl } from '../support/ready-url';
 
 /**
  * The gateway as operators run it: `src/main.ts` in its own process, its
@@ -38,16 +39,7 @@ beforeAll(async () => {
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready:\n${output}`)), 50_000);
-    const poll = setInterval(() => {
-      const ready = output.split('\n').find((line) => line.includes('Gateway ready at'));
-      if (!ready) return;
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve(JSON.parse(ready).url);
-    }, 50);
-  });
+  url = await readyUrl(child, () => output);
 }, 60_000);
 
 afterAll(async () => {

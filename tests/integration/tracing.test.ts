@@ -9,6 +9,7 @@ import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { createTestDatabase } from '../support/test-database';
 import { staffId } from '../support/staff-ids';
+import { readyUrl } from '../support/ready-url';
 
 /**
  * Traces as operators get them: `src/main.ts` in its own process, exporting
@@ -87,16 +88,7 @@ async function startGateway(env: Record<string, string>) {
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   gateways.push({ child, output: () => output });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready:\n${output}`)), 50_000);
-    const poll = setInterval(() => {
-      const ready = output.split('\n').find((line) => line.includes('Gateway ready at'));
-      if (!ready) return;
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve(JSON.parse(ready).url);
-    }, 50);
-  });
+  const url = await readyUrl(child, () => output);
   return {
     url,
     logLines: () =>
