@@ -3,6 +3,7 @@ import { EnrollmentSkips1764316800000 } from '../../migrations/1764316800000-Enr
 import { ScreeningSkipReasons1764403200000 } from '../../migrations/1764403200000-ScreeningSkipReasons';
 import { ContactComplianceFlags1764489600000 } from '../../migrations/1764489600000-ContactComplianceFlags';
 import { PersonalisedMarketingWithdrawn1764576000000 } from '../../migrations/1764576000000-PersonalisedMarketingWithdrawn';
+import { DataIn1764662400000 } from '../../migrations/1764662400000-DataIn';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   ScreeningSkipReasons1764403200000,
   ContactComplianceFlags1764489600000,
   PersonalisedMarketingWithdrawn1764576000000,
+  DataIn1764662400000,
 ];
