@@ -1,0 +1,92 @@
+import type { FeedEvent } from '../../src/ingest/feed/envelope';
+import { admitEvents, markDeadLettered } from '../../src/ingest/feed/inbox';
+import { useTestApp } from '../support/test-app';
+
+const { app } = useTestApp();
+
+let sequence = 0;
+const event = (key: string, version: number, source = 'core-banking'): FeedEvent => ({
+  eventId: `evt-${++sequence}`,
+  source,
+  kind: 'customers',
+  key,
+  version: BigInt(version),
+  data: {},
+});
+const admit = (batch: FeedEvent[]) => app.ds.transaction((em) => admitEvents(em, batch));
+const keyOf = (e: FeedEvent) => `${e.key}@${e.version}`;
+
+describe('change feed inbox', () => {
+  it('applies an event once: a redelivered batch finds every event already seen', async () => {
+    const batch = [event('INBOX-A', 1), event('INBOX-B', 1)];
+    const first = await admit(batch);
+    const again = await admit(batch);
+
+    expect(first.toApply.map(keyOf)).toEqual(['INBOX-A@1', 'INBOX-B@1']);
+    expect(again.toApply).toEqual([]);
+    expect(again.seen.map((s) => [s.event.eventId, s.outcome])).toEqual(batch.map((e) => [e.eventId, 'APPLIED']));
+  });
+
+  it('forgets a batch whose transaction rolled back, so its redelivery is applied', async () => {
+    const batch = [event('INBOX-C', 1)];
+    await expect(
+      app.ds.transaction(async (em) => {
+        await admitEvents(em, batch);
+        throw new Error('crash before commit');
+      }),
+    ).rejects.toThrow('crash before commit');
+
+    expect((await admit(batch)).toApply.map(keyOf)).toEqual(['INBOX-C@1']);
+  });
+
+  it('applies only the newest version per entity, within a batch and across batches', async () => {
+    const inOneBatch = await admit([event('INBOX-D', 2), event('INBOX-D', 5), event('INBOX-D', 3)]);
+    expect(inOneBatch.toApply.map(keyOf)).toEqual(['INBOX-D@5']);
+    expect(inOneBatch.stale.map(keyOf)).toEqual(['INBOX-D@2', 'INBOX-D@3']);
+
+    const late = await admit([event('INBOX-D', 4), event('INBOX-D', 5)]);
+    expect(late.toApply).toEqual([]);
+    expect(late.stale.map(keyOf)).toEqual(['INBOX-D@4', 'INBOX-D@5']);
+
+    expect((await admit([event('INBOX-D', 6)])).toApply.map(keyOf)).toEqual(['INBOX-D@6']);
+  });
+
+  it('orders two consumers holding versions of one entity: the older waits and loses', async () => {
+    const older = event('INBOX-E', 1);
+    const newer = event('INBOX-E', 2);
+    let releaseNewer!: () => void;
+    const newerHolds = new Promise<void>((resolve) => (releaseNewer = resolve));
+    let newerClaimed!: () => void;
+    const claimed = new Promise<void>((resolve) => (newerClaimed = resolve));
+
+    const first = app.ds.transaction(async (em) => {
+      const admission = await admitEvents(em, [newer]);
+      newerClaimed();
+      await newerHolds;
+      return admission;
+    });
+    await claimed;
+    const second = app.ds.transaction((em) => admitEvents(em, [older]));
+    releaseNewer();
+
+    expect((await first).toApply.map(keyOf)).toEqual(['INBOX-E@2']);
+    expect((await second).stale.map(keyOf)).toEqual(['INBOX-E@1']);
+  });
+
+  it('keeps a dead letter, so that its redelivery is recognised with its reason', async () => {
+    const refused = event('INBOX-F', 1);
+    await app.ds.transaction((em) =>
+      markDeadLettered(em, [{ event: refused, reason: 'customer_no: no such customer' }]),
+    );
+
+    const again = await admit([refused]);
+    expect(again.toApply).toEqual([]);
+    expect(again.seen).toEqual([{ event: refused, outcome: 'DEAD_LETTERED', reason: 'customer_no: no such customer' }]);
+  });
+
+  it('tells sources apart: the same event id from two systems is two events', async () => {
+    const fromCore = { ...event('INBOX-G', 1, 'core-banking'), eventId: 'shared-id' };
+    const fromCrm = { ...event('INBOX-H', 1, 'crm'), eventId: 'shared-id' };
+    expect((await admit([fromCore, fromCrm])).toApply.map(keyOf)).toEqual(['INBOX-G@1', 'INBOX-H@1']);
+  });
+});
