@@ -36,6 +36,29 @@ const schema = z.object({
   /** Shared state for several instances (rate limits, persisted queries). Unset: kept in process memory. */
   REDIS_URL: z.string().url().optional(),
 
+  /**
+   * NATS JetStream, for events out (and the change feed): `nats://[user:password@]host:4222`, or several
+   * comma-separated for a cluster. Unset (the embedded default): no broker; the outbox keeps events for
+   * OUTBOX_RETENTION_HOURS and relays them once a broker is set.
+   */
+  NATS_URL: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || natsUrls(value) !== undefined, {
+      message: 'must be nats:// or tls:// URLs, comma-separated',
+    }),
+  /** First token of every subject, and (upper-cased) of stream names: environments and tests sharing a server stay apart. */
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and - only')
+    .default('c360'),
+  /** Relay outbox events to the broker, and prune the outbox, from this process. */
+  OUTBOX_RELAY_ENABLED: bool.default(true),
+  /** Events not yet published are kept this long (no broker, or one unreachable), then dropped and counted. */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).default(72),
+  /** Published events stay in the outbox this long (to inspect or replay by hand), then are deleted. */
+  OUTBOX_PUBLISHED_RETENTION_HOURS: z.coerce.number().int().min(0).default(24),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   /** What executes operations: graphql-jit (compiled once per document) or graphql-js. Both pass the same tests. */
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
@@ -172,6 +195,12 @@ function toConfig(env: z.infer<typeof schema>) {
       preparedStatements: env.DB_PREPARED_STATEMENTS,
     },
     redisUrl: env.REDIS_URL,
+    broker: { url: env.NATS_URL, subjectPrefix: env.NATS_SUBJECT_PREFIX },
+    outbox: {
+      relayEnabled: env.OUTBOX_RELAY_ENABLED,
+      retentionHours: env.OUTBOX_RETENTION_HOURS,
+      publishedRetentionHours: env.OUTBOX_PUBLISHED_RETENTION_HOURS,
+    },
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     metricsEnabled: env.METRICS_ENABLED,
@@ -240,6 +269,18 @@ function trustProxyOf(value: string | undefined): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
+/** The server URLs of a NATS_URL, or undefined when one is not a nats:// or tls:// URL. */
+export function natsUrls(value: string): URL[] | undefined {
+  const urls: URL[] = [];
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    if (!URL.canParse(entry)) return undefined;
+    const url = new URL(entry);
+    if (!['nats:', 'tls:'].includes(url.protocol) || !url.hostname) return undefined;
+    urls.push(url);
+  }
+  return urls;
+}
+
 function isAddressOrSubnet(entry: string): boolean {
   const [address, prefix, ...rest] = entry.split('/');
   const family = isIP(address);
@@ -252,6 +293,7 @@ export type SegmentationThresholds = Config['segmentation'];
 export type TracingSettings = Config['tracing'];
 export type QueryLimits = Config['limits'];
 export type RateLimitSettings = Config['rateLimit'];
+export type OutboxSettings = Config['outbox'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = validated.safeParse(env);

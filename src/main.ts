@@ -1,8 +1,10 @@
 // First: the tracing instrumentations patch `http` and `pg` as they are required.
 import { tracing } from './telemetry/register';
 import 'reflect-metadata';
+import { Registry } from 'prom-client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
+import { createOutboxRelay } from './events/outbox-relay';
 import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
 import { describeSafely } from './server/errors';
@@ -21,6 +23,14 @@ async function main() {
 
   const app = await startApp(config, db.ds, db.reads);
   logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
+  const relay = createOutboxRelay(
+    config,
+    db.ds,
+    app.metrics?.registry ?? new Registry(),
+    logger.child({ component: 'outbox-relay' }),
+  );
+  relay?.start();
+  if (relay && !config.broker.url) logger.info('no broker configured (NATS_URL): events are kept in the outbox');
 
   let stopping = false;
   const shutdown = async (trigger: string) => {
@@ -40,6 +50,8 @@ async function main() {
     let failed = false;
     for (const [what, close] of [
       ['the server', () => app.stop()],
+      // Its batch in flight finishes (or stays unpublished) before the database closes.
+      ['the outbox relay', async () => relay?.stop()],
       ['the database', () => db.close()],
       ['the trace exporter', async () => tracing?.shutdown()],
     ] as const) {

@@ -4,6 +4,7 @@ import { ScreeningSkipReasons1764403200000 } from '../../migrations/176440320000
 import { ContactComplianceFlags1764489600000 } from '../../migrations/1764489600000-ContactComplianceFlags';
 import { PersonalisedMarketingWithdrawn1764576000000 } from '../../migrations/1764576000000-PersonalisedMarketingWithdrawn';
 import { DataIn1764662400000 } from '../../migrations/1764662400000-DataIn';
+import { EventsOutbox1764921600000 } from '../../migrations/1764921600000-EventsOutbox';
 import { IngestInbox1765008000000 } from '../../migrations/1765008000000-IngestInbox';
 
 /** In order. A new migration is added here as well as in migrations/. */
@@ -14,5 +15,6 @@ export const migrations = [
   ContactComplianceFlags1764489600000,
   PersonalisedMarketingWithdrawn1764576000000,
   DataIn1764662400000,
+  EventsOutbox1764921600000,
   IngestInbox1765008000000,
 ];

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { businessToday } from '../common/business-date';
+import { suppressEventsInTransaction } from '../events/outbox';
 import { generateCustomerChunk, generateReferenceData } from './demo-data';
 import { BinaryType, encodeArray } from './pg-binary';
 import { MAX_CUSTOMERS } from './profile';
@@ -256,6 +257,8 @@ export async function seedDatabase(ds: DataSource, options: SeedOptions): Promis
   const ref = generateReferenceData(seed, referenceDate);
   const referenceTables = referenceRows(ref);
   await ds.transaction(async (m) => {
+    // Synthetic history is no change for downstream systems to follow: no outbox events.
+    await suppressEventsInTransaction(m);
     for (const s of REFERENCE_TABLES) await insertRows(m, s, referenceTables[s.table]);
   });
   log(
@@ -275,6 +278,7 @@ export async function seedDatabase(ds: DataSource, options: SeedOptions): Promis
     if (failure !== null) break;
     const task = ds
       .transaction(async (m) => {
+        await suppressEventsInTransaction(m);
         for (const s of CHUNK_TABLES) await insertRows(m, s, chunk[s.table]);
       })
       .then(() => {

@@ -44,6 +44,8 @@ import { createServices } from './services';
 export interface RunningApp {
   url: string;
   httpServer: http.Server;
+  /** The /metrics registry's owner (undefined with METRICS_ENABLED=false): background work registers its metrics there. */
+  metrics?: Metrics;
   /** Graceful: readiness goes false, new connections are refused, in-flight requests finish (up to the grace period). */
   stop(): Promise<void>;
 }
@@ -240,6 +242,7 @@ export async function startApp(
   return {
     url: `http://${config.http.host}:${port}/graphql`,
     httpServer,
+    metrics,
     async stop() {
       health.startDraining();
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
