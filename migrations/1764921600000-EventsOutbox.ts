@@ -10,7 +10,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Payloads hold ids, enums and timestamps only, never personal data (no
  * name, phone, summary or outcome text). Timestamps are written in UTC
- * whatever the writer's session time zone is.
+ * whatever the writer's session time zone is. One transaction may opt out
+ * (customer360.outbox_events = off, set by suppressEventsInTransaction):
+ * the demo seed's synthetic history is no change to follow.
  */
 /** Set for a transaction by suppressEventsInTransaction (src/events/outbox.ts): synthetic data (the demo seed) emits nothing. */
 const SUPPRESSED = `current_setting('customer360.outbox_events', true) = 'off'`;

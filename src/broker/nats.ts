@@ -84,7 +84,7 @@ export async function connectBroker(settings: BrokerSettings, log: Log = silentL
 }
 
 /** The servers as host:port, and the first credentials found among the URLs (user:password, or a token). */
-function connectionOptionsOf(url: string): { servers: string[]; user?: string; pass?: string; token?: string } {
+export function connectionOptionsOf(url: string): { servers: string[]; user?: string; pass?: string; token?: string } {
   const urls = natsUrls(url);
   if (!urls) throw new Error('NATS_URL must be nats:// or tls:// URLs, comma-separated');
   const servers = urls.map((u) => `${u.protocol}//${u.host}`);

@@ -101,6 +101,8 @@ export class OutboxRelay {
       if (acked.length === events.length)
         return { status: 'published', published: acked.length, claimed: events.length };
       this.metrics.publishFailures.inc({ reason: 'rejected' });
+      // A server that lost the stream (restarted without its storage) answers no publish: set it up again.
+      this.streamReady = false;
       return { status: 'rejected', published: acked.length, claimed: events.length };
     });
   }

@@ -23,7 +23,7 @@ export interface OutboxEvent {
 export interface EventMessage {
   eventId: string;
   type: string;
-  /** When the change was committed's transaction began (ISO-8601, UTC). */
+  /** When the transaction that made the change began (ISO-8601, UTC). */
   occurredAt: string;
   data: Record<string, unknown>;
 }
