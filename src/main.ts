@@ -3,6 +3,7 @@ import { tracing } from './telemetry/register';
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
+import { SegmentRefresher } from './modules/customer/segment-refresh-loop';
 import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
 import { describeSafely } from './server/errors';
@@ -21,6 +22,13 @@ async function main() {
 
   const app = await startApp(config, db.ds, db.reads);
   logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
+  const segmentRefresher = config.segmentRefresh.enabled
+    ? new SegmentRefresher(db.ds, config, {
+        registry: app.metrics?.registry,
+        log: logger.child({ component: 'segment-refresh' }),
+      })
+    : undefined;
+  segmentRefresher?.start();
 
   let stopping = false;
   const shutdown = async (trigger: string) => {
@@ -40,6 +48,7 @@ async function main() {
     let failed = false;
     for (const [what, close] of [
       ['the server', () => app.stop()],
+      ['the segment refresher', async () => segmentRefresher?.stop()],
       ['the database', () => db.close()],
       ['the trace exporter', async () => tracing?.shutdown()],
     ] as const) {

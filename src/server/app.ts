@@ -44,6 +44,8 @@ import { createServices } from './services';
 export interface RunningApp {
   url: string;
   httpServer: http.Server;
+  /** The process's Prometheus metrics (served at /metrics), for background workers to register theirs; none when disabled. */
+  metrics?: Metrics;
   /** Graceful: readiness goes false, new connections are refused, in-flight requests finish (up to the grace period). */
   stop(): Promise<void>;
 }
@@ -240,6 +242,7 @@ export async function startApp(
   return {
     url: `http://${config.http.host}:${port}/graphql`,
     httpServer,
+    metrics,
     async stop() {
       health.startDraining();
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
