@@ -263,9 +263,10 @@ describe('the refresh worker', () => {
     const first = await make.customer();
     const second = await make.customer();
     await requestSegmentRefresh(ds, [first.id, second.id]);
-    await ds.query(`UPDATE segment_refresh_request SET requested_at = now() - interval '30 seconds' WHERE customer_id = $1`, [
-      first.id,
-    ]);
+    await ds.query(
+      `UPDATE segment_refresh_request SET requested_at = now() - interval '30 seconds' WHERE customer_id = $1`,
+      [first.id],
+    );
     const registry = new Registry();
     const metrics = new SegmentRefreshMetrics(registry, ds);
     const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;

@@ -15,7 +15,9 @@ export async function waitForSegmentRefresh(
     const [{ waiting }] = await ds.query(`SELECT count(*)::int AS waiting FROM segment_refresh_request`);
     if (waiting === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(`${waiting} segment refresh requests still queued after ${timeoutMs} ms: is a refresher running?`);
+      throw new Error(
+        `${waiting} segment refresh requests still queued after ${timeoutMs} ms: is a refresher running?`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }

@@ -7,24 +7,29 @@ import { AUM_PRODUCT_TYPES } from '../holding/holding.enums';
 const CHUNK = 5000;
 
 /**
- * The first month whose snapshot is derived. The AUM_DROP signal reads the
- * month one churn window back; two windows cover a comparison of the window
- * before it as well, and one more month covers the partial month at the far
- * edge. Older months are left as they are, so the nightly work stays bounded
- * however much history the bank loads.
+ * The months whose snapshots are derived, as their first days, oldest
+ * first, up to today's month. The AUM_DROP signal reads the month one churn
+ * window back; two windows cover a comparison of the window before it as
+ * well, and one more month covers the partial month at the far edge. Older
+ * months are left as they are, so the nightly work stays bounded however
+ * much history the bank loads.
  */
-export function firstDerivedMonth(today: string, churnWindowDays: number): string {
-  const [year, month] = addDays(today, -2 * churnWindowDays).split('-').map(Number);
-  const monthsSinceYearZero = year * 12 + (month - 1) - 1;
-  const y = Math.floor(monthsSinceYearZero / 12);
-  const m = (monthsSinceYearZero % 12) + 1;
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-01`;
+export function derivedMonths(today: string, churnWindowDays: number): string[] {
+  const monthIndex = (date: string) => {
+    const [year, month] = date.split('-').map(Number);
+    return year * 12 + (month - 1);
+  };
+  const months: string[] = [];
+  for (let i = monthIndex(addDays(today, -2 * churnWindowDays)) - 1; i <= monthIndex(today); i++) {
+    months.push(`${String(Math.floor(i / 12)).padStart(4, '0')}-${String((i % 12) + 1).padStart(2, '0')}-01`);
+  }
+  return months;
 }
 
 /**
  * Writes customers' monthly AUM snapshots (customer_aum_snapshot, read by
- * the AUM_DROP churn signal) from daily balances: for each month from
- * firstDerivedMonth to today that has at least one daily balance of any of
+ * the AUM_DROP churn signal) from daily balances: for each of the
+ * derivedMonths that has at least one daily balance of any of
  * the customer's holdings, the sum over holdings of AUM product types of the
  * month's last daily balance of each, converted to CNY at that day's rate
  * (the rate of that date or the latest before it; a currency without one
@@ -44,8 +49,8 @@ export async function deriveAumSnapshots(
   now: Date = new Date(),
 ): Promise<number> {
   const today = businessToday(config.businessTimeZone, now);
-  const from = firstDerivedMonth(today, config.segmentation.churnWindowDays);
-  if (customerIds !== undefined) return deriveFor(db, customerIds, from, today);
+  const months = derivedMonths(today, config.segmentation.churnWindowDays);
+  if (customerIds !== undefined) return deriveFor(db, customerIds, months, today);
 
   let written = 0;
   let after = '00000000-0000-0000-0000-000000000000';
@@ -58,7 +63,7 @@ export async function deriveAumSnapshots(
     written += await deriveFor(
       db,
       chunk.map((c) => c.id),
-      from,
+      months,
       today,
     );
     if (chunk.length < CHUNK) return written;
@@ -69,20 +74,25 @@ export async function deriveAumSnapshots(
 async function deriveFor(
   db: DataSource | EntityManager,
   customerIds: readonly string[],
-  from: string,
+  months: readonly string[],
   today: string,
 ): Promise<number> {
   if (customerIds.length === 0) return 0;
   const [{ written }]: { written: number }[] = await db.query(
+    // One backward index probe per holding and month, however many days of balances a month holds.
     `WITH last_balance AS (
-       SELECT DISTINCT ON (b.holding_id, date_trunc('month', b.balance_date))
-         h.customer_id, date_trunc('month', b.balance_date)::date AS month, b.balance_date, b.balance, h.currency,
+       SELECT h.customer_id, m.month, last.balance_date, last.balance, h.currency,
          p.type = ANY($4::text[]) AS counted
        FROM holding h
        JOIN product p ON p.id = h.product_id
-       JOIN holding_daily_balance b ON b.holding_id = h.id AND b.balance_date >= $2::date AND b.balance_date <= $3::date
+       CROSS JOIN unnest($2::date[]) AS m(month)
+       CROSS JOIN LATERAL (
+         SELECT b.balance_date, b.balance FROM holding_daily_balance b
+         WHERE b.holding_id = h.id AND b.balance_date >= m.month
+           AND b.balance_date < (m.month + interval '1 month')::date AND b.balance_date <= $3::date
+         ORDER BY b.balance_date DESC LIMIT 1
+       ) last
        WHERE h.customer_id = ANY($1::uuid[])
-       ORDER BY b.holding_id, date_trunc('month', b.balance_date), b.balance_date DESC
      ),
      derived AS (
        SELECT lb.customer_id, lb.month,
@@ -93,15 +103,21 @@ async function deriveFor(
        FROM last_balance lb
        GROUP BY lb.customer_id, lb.month
      ),
+     -- Unchanged snapshots are left out before the upsert, which would lock (and so write) each row it meets.
+     changed AS (
+       SELECT d.customer_id, d.month, d.aum FROM derived d
+       WHERE d.aum IS DISTINCT FROM (
+         SELECT s.aum FROM customer_aum_snapshot s WHERE s.customer_id = d.customer_id AND s.month = d.month)
+     ),
      written AS (
        INSERT INTO customer_aum_snapshot AS s (customer_id, month, aum)
-       SELECT customer_id, month, aum FROM derived ORDER BY customer_id, month
+       SELECT customer_id, month, aum FROM changed ORDER BY customer_id, month
        ON CONFLICT (customer_id, month) DO UPDATE SET aum = EXCLUDED.aum
        WHERE s.aum IS DISTINCT FROM EXCLUDED.aum
        RETURNING 1
      )
      SELECT count(*)::int AS written FROM written`,
-    [customerIds, from, today, AUM_PRODUCT_TYPES],
+    [customerIds, months, today, AUM_PRODUCT_TYPES],
   );
   return written;
 }
