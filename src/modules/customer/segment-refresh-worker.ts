@@ -47,8 +47,9 @@ export async function drainSegmentRefresh(ds: DataSource, config: Config, option
  * One transaction: claim up to batchSize requests, oldest first, skipping
  * those another transaction holds (another worker's batch, a writer that
  * has just queued the customer again) and customers whose row a writer is
- * changing (refreshing them now would be undone by the request it is about
- * to make, and would wait on it); derive their snapshots and refresh their
+ * changing (the refresh would wait for that writer, which may be about to
+ * wait for this claim: a deadlock; they stay queued); derive their
+ * snapshots and refresh their
  * segments; commit. The claim's DELETE stays uncommitted until then, so a
  * writer that queues one of these customers meanwhile waits and then
  * queues them again: their new data is refreshed by a later batch.
