@@ -80,7 +80,7 @@ async function main() {
     const started = Date.now();
     await seedDatabase(ds, { customers, seed, referenceDate, concurrency, chunkSize, log: (msg) => console.log(msg) });
     const segmentStarted = Date.now();
-    const segmented = await refreshSegments(ds, config);
+    const { customers: segmented } = await refreshSegments(ds, config);
     const done = Date.now();
     console.log(
       `segmented ${segmented} customers in ${((done - segmentStarted) / 1000).toFixed(1)} s; ` +

@@ -1,21 +1,26 @@
 /**
- * Recomputes every customer's AUM, tier, lifecycle stage and churn signals
- * (customer.segmented_at records when). Run it daily: stages and windows move
- * with the calendar even when no data changes.
+ * The nightly reconciliation: derives every customer's monthly AUM snapshots
+ * from daily balances, recomputes every customer's AUM, tier, lifecycle stage,
+ * churn signals and rule tags, and reports how many it had to correct. Run it
+ * daily: stages and windows move with the calendar even when no data changes,
+ * and it repairs whatever the refresh queue missed.
  *   npm run segment            # DATABASE_URL, or the embedded database when unset
  */
 import 'reflect-metadata';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
-import { refreshSegments } from '../src/modules/customer/segmentation.service';
+import { reconcileSegments } from '../src/modules/customer/segment-refresh-nightly';
 
 async function main() {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
     const started = Date.now();
-    const count = await refreshSegments(db.ds, config);
-    console.log(`segmented ${count} customers in ${Date.now() - started} ms`);
+    const outcome = await reconcileSegments(db.ds, config);
+    console.log(
+      `segmented ${outcome.customers} customers in ${Date.now() - started} ms; corrected ${outcome.corrected}` +
+        ` (rule tags changed for ${outcome.tagsCorrected}; AUM snapshots written ${outcome.snapshotsWritten})`,
+    );
   } finally {
     await db.close();
   }

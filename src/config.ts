@@ -136,6 +136,13 @@ const schema = z.object({
   CHURN_AUM_DROP_RATIO: z.coerce.number().gt(0).lt(1).default(0.3),
   CHURN_LOGIN_DECLINE_RATIO: z.coerce.number().gt(0).lt(1).default(0.3),
 
+  /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
+  SEGMENT_REFRESH_ENABLED: bool.default(true),
+  /** How often the refresh worker looks at the queue when it is empty; a change shows within about this plus one batch. */
+  SEGMENT_REFRESH_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Customers claimed and refreshed per transaction. */
+  SEGMENT_REFRESH_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+
   /** IANA zone for business dates: ages, day windows, "yesterday". */
   BUSINESS_TIME_ZONE: z.string().default('Asia/Shanghai'),
 
@@ -248,6 +255,11 @@ function toConfig(env: z.infer<typeof schema>) {
       churnAumDropRatio: env.CHURN_AUM_DROP_RATIO,
       churnLoginDeclineRatio: env.CHURN_LOGIN_DECLINE_RATIO,
     },
+    segmentRefresh: {
+      enabled: env.SEGMENT_REFRESH_ENABLED,
+      pollMs: env.SEGMENT_REFRESH_POLL_MS,
+      batchSize: env.SEGMENT_REFRESH_BATCH,
+    },
     businessTimeZone: env.BUSINESS_TIME_ZONE,
     auth: {
       secret: env.JWT_SECRET ?? (production ? undefined : DEVELOPMENT_JWT_SECRET),
@@ -294,6 +306,7 @@ export type TracingSettings = Config['tracing'];
 export type QueryLimits = Config['limits'];
 export type RateLimitSettings = Config['rateLimit'];
 export type OutboxSettings = Config['outbox'];
+export type SegmentRefreshSettings = Config['segmentRefresh'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = validated.safeParse(env);

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createOutboxRelay } from './events/outbox-relay';
+import { SegmentRefresher } from './modules/customer/segment-refresh-loop';
 import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
 import { describeSafely } from './server/errors';
@@ -31,6 +32,13 @@ async function main() {
   );
   relay?.start();
   if (relay && !config.broker.url) logger.info('no broker configured (NATS_URL): events are kept in the outbox');
+  const segmentRefresher = config.segmentRefresh.enabled
+    ? new SegmentRefresher(db.ds, config, {
+        registry: app.metrics?.registry,
+        log: logger.child({ component: 'segment-refresh' }),
+      })
+    : undefined;
+  segmentRefresher?.start();
 
   let stopping = false;
   const shutdown = async (trigger: string) => {
@@ -52,6 +60,7 @@ async function main() {
       ['the server', () => app.stop()],
       // Its batch in flight finishes (or stays unpublished) before the database closes.
       ['the outbox relay', async () => relay?.stop()],
+      ['the segment refresher', async () => segmentRefresher?.stop()],
       ['the database', () => db.close()],
       ['the trace exporter', async () => tracing?.shutdown()],
     ] as const) {

@@ -20,26 +20,43 @@ interface SegmentFacts {
   aumWindowAgo: string | null;
 }
 
+export interface SegmentRefreshOutcome {
+  /** Customers whose segments were recomputed. */
+  customers: number;
+  /** Of those, customers whose stored AUM, tier, lifecycle stage or churn signals were different (and rewritten). */
+  corrected: number;
+  /** Customers whose RULE tags were added or taken back. */
+  tagsCorrected: number;
+}
+
 /**
  * Gathers each customer's facts in SQL (AUM in CNY at the latest rate, last
  * activity, counts per churn window, the snapshot one window ago) and decides
  * tier, lifecycle stage and churn signals with the pure rules, then writes
- * them back in one UPDATE per chunk. Returns the number of customers updated.
+ * back, in one UPDATE per chunk, only the rows whose values change: a
+ * nightly run over every customer rewrites (and counts) just the ones that
+ * were wrong, and customer.segmented_at says when a customer's segment
+ * columns last changed.
  */
 export async function refreshSegments(
   ds: DataSource | EntityManager,
   config: Config,
   now: Date = new Date(),
   /** Only these customers (a write's own, inside its transaction); all when omitted. */
-  onlyCustomerIds?: string[],
-): Promise<number> {
+  onlyCustomerIds?: readonly string[],
+): Promise<SegmentRefreshOutcome> {
   const t = config.segmentation;
   const zone = config.businessTimeZone;
   const today = businessToday(zone, now);
   const recentStart = addDays(today, -t.churnWindowDays);
   const priorStart = addDays(today, -2 * t.churnWindowDays);
   let after = '00000000-0000-0000-0000-000000000000';
-  let updated = 0;
+  let customers = 0;
+  let corrected = 0;
+  const finish = async (): Promise<SegmentRefreshOutcome> => {
+    const tagsChanged = await applyTagRules(ds, today, t, onlyCustomerIds ? [...onlyCustomerIds] : undefined);
+    return { customers, corrected, tagsCorrected: tagsChanged.size };
+  };
 
   for (;;) {
     const facts: SegmentFacts[] = await ds.query(
@@ -74,10 +91,7 @@ export async function refreshSegments(
        ORDER BY c.id`,
       [after, CHUNK, today, AUM_PRODUCT_TYPES, zone, recentStart, priorStart, onlyCustomerIds ?? null],
     );
-    if (facts.length === 0) {
-      await applyTagRules(ds, today, t, onlyCustomerIds);
-      return updated;
-    }
+    if (facts.length === 0) return finish();
 
     const ids: string[] = [];
     const aums: string[] = [];
@@ -91,20 +105,26 @@ export async function refreshSegments(
       stages.push(lifecycleStageFor({ lastActiveOn: f.lastActiveOn, onboardedOn: f.onboardedOn, today }, t));
       signals.push(churnSignalsFor({ ...f, aumNow: f.aum }, t).join(','));
     }
-    await ds.query(
-      `UPDATE customer c
-       SET aum = u.aum, tier = u.tier, lifecycle_stage = u.stage,
-           churn_signals = coalesce(string_to_array(nullif(u.signals, ''), ','), '{}'), segmented_at = $6
-       FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::text[], $5::text[]) AS u(id, aum, tier, stage, signals)
-       WHERE c.id = u.id`,
+    const [written]: { corrected: number }[] = await ds.query(
+      `WITH decided AS (
+         SELECT id, aum, tier, stage, coalesce(string_to_array(nullif(signals, ''), ','), '{}') AS signals
+         FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::text[], $5::text[]) AS u(id, aum, tier, stage, signals)
+       ),
+       changed AS (
+         UPDATE customer c
+         SET aum = u.aum, tier = u.tier, lifecycle_stage = u.stage, churn_signals = u.signals, segmented_at = $6
+         FROM decided u
+         WHERE c.id = u.id
+           AND (c.aum, c.tier, c.lifecycle_stage, c.churn_signals) IS DISTINCT FROM (u.aum, u.tier, u.stage, u.signals)
+         RETURNING 1
+       )
+       SELECT count(*)::int AS corrected FROM changed`,
       [ids, aums, tiers, stages, signals, now],
     );
-    updated += facts.length;
+    customers += facts.length;
+    corrected += written.corrected;
     after = facts[facts.length - 1].id;
-    if (facts.length < CHUNK) {
-      // A short chunk is the last: no need to ask for an empty one (a single customer's write saves a statement).
-      await applyTagRules(ds, today, t, onlyCustomerIds);
-      return updated;
-    }
+    // A short chunk is the last: no need to ask for an empty one (a single customer's write saves a statement).
+    if (facts.length < CHUNK) return finish();
   }
 }

@@ -51,6 +51,7 @@ function conditionSql(when: TagCondition, today: string): { sql: string; params:
 /**
  * Applies every rule set-based: two statements per rule, whatever the number
  * of customers. Runs after segments are refreshed (AUM is a segment fact).
+ * Returns the customers whose RULE tags it added or took back.
  */
 export async function applyTagRules(
   db: DataSource | EntityManager,
@@ -58,22 +59,30 @@ export async function applyTagRules(
   thresholds: Pick<SegmentationThresholds, 'privateBankingMinAum'>,
   onlyCustomerIds?: string[],
   rules: readonly TagRule[] = tagRules(thresholds),
-): Promise<void> {
+): Promise<Set<string>> {
+  const changed = new Set<string>();
   for (const rule of rules) {
     const { sql, params: conditionParams } = conditionSql(rule.when, today);
     const params = [rule.tagCode, onlyCustomerIds ?? null, ...conditionParams];
-    await db.query(
+    const added: { customerId: string }[] = await db.query(
       `INSERT INTO customer_tag (customer_id, tag_id, source, confidence, assigned_at)
        SELECT c.id, t.id, 'RULE', 1, now() FROM customer c JOIN tag t ON t.code = $1
        WHERE ($2::uuid[] IS NULL OR c.id = ANY($2::uuid[])) AND ${sql}
-       ON CONFLICT (customer_id, tag_id) DO NOTHING`,
+       ON CONFLICT (customer_id, tag_id) DO NOTHING
+       RETURNING customer_id AS "customerId"`,
       params,
     );
-    await db.query(
-      `DELETE FROM customer_tag ct USING tag t, customer c
-       WHERE t.id = ct.tag_id AND t.code = $1 AND ct.source = 'RULE' AND c.id = ct.customer_id
-         AND ($2::uuid[] IS NULL OR c.id = ANY($2::uuid[])) AND NOT (${sql})`,
+    const removed: { customerId: string }[] = await db.query(
+      `WITH removed AS (
+         DELETE FROM customer_tag ct USING tag t, customer c
+         WHERE t.id = ct.tag_id AND t.code = $1 AND ct.source = 'RULE' AND c.id = ct.customer_id
+           AND ($2::uuid[] IS NULL OR c.id = ANY($2::uuid[])) AND NOT (${sql})
+         RETURNING ct.customer_id
+       )
+       SELECT customer_id AS "customerId" FROM removed`,
       params,
     );
+    for (const { customerId } of [...added, ...removed]) changed.add(customerId);
   }
+  return changed;
 }
