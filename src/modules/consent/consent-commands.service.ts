@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { writableCustomer } from '../customer/customer-access';
 import { Channel } from '../interaction/interaction.enums';
 import { ConsentPurpose } from './consent.enums';
+import { optOutEnrollmentsOnWithdrawal } from './consent-withdrawal';
 import { Consent } from './consent.type';
 
 export class ConsentCommandService {
@@ -14,10 +15,9 @@ export class ConsentCommandService {
   ) {}
 
   /**
-   * Records a consent decision. Withdrawing marketing consent on a channel,
-   * or personalised marketing altogether, takes the customer out of active
-   * campaign contact there (enrolments not yet responded become OPTED_OUT)
-   * in the same transaction.
+   * Records a consent decision. A withdrawal takes the customer out of
+   * active campaign contact (optOutEnrollmentsOnWithdrawal) in the same
+   * transaction.
    */
   update(
     ctx: RequestContext,
@@ -37,18 +37,7 @@ export class ConsentCommandService {
          RETURNING purpose, channel, granted, updated_at AS "updatedAt"`,
         [customerId, purpose, channel, granted],
       );
-      let optedOut = 0;
-      if (!granted && purpose !== ConsentPurpose.PARTNER_SHARING) {
-        const [, affected] = await em.query(
-          `UPDATE campaign_enrollment e SET status = 'OPTED_OUT', updated_at = now()
-           FROM campaign c
-           WHERE c.id = e.campaign_id AND c.status IN ('APPROVED', 'ACTIVE')
-             AND e.customer_id = $1 AND e.status IN ('TARGETED', 'CONTACTED')
-             AND ($2::text IS NULL OR e.channel = $2)`,
-          [customerId, channel],
-        );
-        optedOut = affected;
-      }
+      const optedOut = await optOutEnrollmentsOnWithdrawal(em, [{ customerId, purpose, channel, granted }]);
       await this.audit.recordMutation(
         em,
         ctx,
