@@ -32,8 +32,8 @@ export interface LoadFileRequest {
   /** Default: `<file>.rejects.csv`. */
   reportPath?: string;
   onProgress?: (progress: LoadProgress) => void;
-  /** Runs after the write, before the commit; tests drop the connection here. */
-  beforeCommit?: () => Promise<void>;
+  /** Runs in the load's transaction after the write, before the commit; tests drop the connection here. */
+  beforeCommit?: (em: EntityManager) => Promise<void>;
 }
 
 export interface LoadProgress {
@@ -55,6 +55,8 @@ export interface LoadSummary {
   reportPath: string;
   /** How rows reached the staging table: COPY, or batched INSERTs on the embedded database. */
   staging: 'copy' | 'insert';
+  /** Where the time went: reading, validating and staging the file; the checks; the upsert; what follows it. */
+  phases: { stage: number; checks: number; upsert: number; after: number };
 }
 
 /** What a load needs to know about its file, all checked before the database is touched. */
@@ -196,9 +198,10 @@ export async function loadFile(
     progress('writing', validator.rowsRead);
     // Temporary tables are never analysed by autovacuum; the checks and the upsert plan better with statistics.
     if (validator.staged > 10_000) await em.query(`ANALYZE pg_temp.ingest_stage`);
+    const stageSeconds = (performance.now() - started) / 1000;
 
     const settled = await settleStaged(em, load.spec, validator.staged);
-    await request.beforeCommit?.();
+    await request.beforeCommit?.(em);
     await runner.commitTransaction();
     await report.write(settled.rejected);
     return {
@@ -212,6 +215,7 @@ export async function loadFile(
       seconds: (performance.now() - started) / 1000,
       reportPath: load.reportPath,
       staging,
+      phases: { stage: stageSeconds, ...settled.seconds },
     };
   } catch (error) {
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

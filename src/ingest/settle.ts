@@ -14,6 +14,8 @@ export interface Settled {
   /** Staged rows that passed every check and already matched what is stored. */
   unchanged: number;
   rejected: StagedReject[];
+  /** Seconds spent on the checks, the upsert, and what follows it (consequences, refresh requests, the rejects). */
+  seconds: { checks: number; upsert: number; after: number };
 }
 
 /**
@@ -84,13 +86,23 @@ export function upsertSql(u: UpsertSpec): string {
  * for the touched customers' segments to be refreshed.
  */
 export async function settleStaged(em: EntityManager, spec: KindSpec, staged: number): Promise<Settled> {
+  const t0 = performance.now();
   for (const check of [REPEATED_KEY, ...spec.checks]) await runCheck(em, check);
+  const t1 = performance.now();
   const [summary] = await em.query(upsertSql(spec.upsert));
+  const t2 = performance.now();
   if (spec.afterWrite) await spec.afterWrite(em, summary);
   await requestSegmentRefresh(em, summary.customerIds as string[]);
   const rejected: StagedReject[] = await em.query(
     `SELECT row_no AS "rowNo", key, reject AS reason FROM ${STAGE} WHERE reject IS NOT NULL ORDER BY row_no`,
   );
+  const t3 = performance.now();
   const { inserted, updated } = summary as { inserted: number; updated: number };
-  return { inserted, updated, unchanged: staged - rejected.length - inserted - updated, rejected };
+  return {
+    inserted,
+    updated,
+    unchanged: staged - rejected.length - inserted - updated,
+    rejected,
+    seconds: { checks: (t1 - t0) / 1000, upsert: (t2 - t1) / 1000, after: (t3 - t2) / 1000 },
+  };
 }
