@@ -17,7 +17,10 @@ import type { DataSource, EntityManager } from 'typeorm';
  * commit and then queues the customer again. Customers are queued in id
  * order, so that two writers never wait on each other in a cycle.
  */
-export async function requestSegmentRefresh(db: DataSource | EntityManager, customerIds: readonly string[]): Promise<void> {
+export async function requestSegmentRefresh(
+  db: DataSource | EntityManager,
+  customerIds: readonly string[],
+): Promise<void> {
   if (customerIds.length === 0) return;
   await db.query(
     `INSERT INTO segment_refresh_request AS r (customer_id)
