@@ -10,7 +10,7 @@ import iconv from 'iconv-lite';
 import { Role } from '../../src/auth/roles';
 import { createDataSource } from '../../src/db/data-source';
 import { applyRows, validateRow, ValidRow } from '../../src/ingest/apply';
-import { KindName } from '../../src/ingest/kinds';
+import { KindName, KINDS } from '../../src/ingest/kinds';
 import { loadFile, LoadFileRequest } from '../../src/ingest/load-file';
 import { CampaignStatus, EnrollmentStatus } from '../../src/modules/campaign/campaign.enums';
 import { Channel } from '../../src/modules/interaction/interaction.enums';
@@ -786,5 +786,42 @@ describe('npm run load', () => {
     for (const [args, message] of cases) {
       expect(await cli(args, env)).toMatchObject({ code: 2, stdout: '', stderr: message });
     }
+  });
+});
+
+describe('the README', () => {
+  const readme = () => readFile(join(__dirname, '../../README.md'), 'utf8');
+
+  it('lists every kind with its columns (optional ones marked ?) and natural key, as the code has them', async () => {
+    const rows = [...(await readme()).matchAll(/^\| `(\w+)` \| ([^|]+) \| ([^|]+) \|[^|]*\|$/gm)];
+    const names = (cell: string) => [...cell.matchAll(/`([\w?]+)`/g)].map((m) => m[1]);
+    const documented = Object.fromEntries(
+      rows.map(([, kind, key, columns]) => [kind, { key: names(key), columns: names(columns) }]),
+    );
+    const actual = Object.fromEntries(
+      Object.entries(KINDS).map(([kind, spec]) => [
+        kind,
+        { key: [...spec.naturalKey], columns: spec.columns.map((c) => (c.required ? c.name : `${c.name}?`)) },
+      ]),
+    );
+    expect(documented).toEqual(actual);
+  });
+
+  it('shows a CSV and an NDJSON example that load', async () => {
+    const text = await readme();
+    const block = (info: string) => new RegExp('```' + info + '\\n([\\s\\S]*?)```').exec(text)![1];
+    const customer = await make.customer({ customerNo: 'C0000000001' });
+    await make.product({ code: 'FD_BALANCED' });
+    await make.product({ code: 'TD_CNY_1Y' });
+    const csv = join(dir, 'readme.csv');
+    const ndjson = join(dir, 'readme.ndjson');
+    await writeFile(csv, block('csv'));
+    await writeFile(ndjson, block('ndjson'));
+    expect(await load('holdings', csv)).toMatchObject({ inserted: 2, rejected: 0 });
+    expect(await load('consents', ndjson)).toMatchObject({ inserted: 2, rejected: 0 });
+    const [{ holdings }] = await app.ds.query(`SELECT count(*)::int AS holdings FROM holding WHERE customer_id = $1`, [
+      customer.id,
+    ]);
+    expect(holdings).toBe(2);
   });
 });
