@@ -1,0 +1,130 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import iconv from 'iconv-lite';
+import { prepareLoad } from '../../src/ingest/load-file';
+import { progressDisplay } from '../../src/ingest/progress';
+import { LoadInputError, openRecords, SourceRecord, sourceProblem } from '../../src/ingest/source';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'c360-file-checks-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function file(name: string, content: string | Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'accepted',
+    (error: Error) => `${error instanceof LoadInputError ? '' : 'not a LoadInputError: '}${error.message}`,
+  );
+
+describe('before any database work, a load refuses', () => {
+  it('a missing file, an unknown format, and GB18030 for NDJSON', async () => {
+    const missing = join(dir, 'nope.csv');
+    expect(await refusal(prepareLoad({ kind: 'products', file: missing }))).toBe(
+      `${missing}: no such file or not readable`,
+    );
+    const csv = await file('p.csv', 'code,name,type,risk_level\n');
+    expect(await refusal(prepareLoad({ kind: 'products', file: csv, format: 'xlsx' }))).toBe(
+      'unknown format "xlsx" (csv or ndjson)',
+    );
+    const ndjson = await file('p.ndjson', '{"code":"P"}\n');
+    expect(await refusal(prepareLoad({ kind: 'products', file: ndjson, encoding: 'gb18030' }))).toBe(
+      'gb18030 is accepted for CSV only; NDJSON is UTF-8',
+    );
+  });
+
+  it('a CSV header with an unknown column, a column twice, or without a required column', async () => {
+    const cases: [string, string][] = [
+      [
+        'code,name,type,risk_level,colour',
+        'unknown column "colour" for products (columns: code, name, type, risk_level)',
+      ],
+      ['code,name,type,risk_level,name', 'column "name" appears twice'],
+      ['code,name', 'missing required columns type, risk_level'],
+      ['', 'empty (a CSV file starts with a header row)'],
+    ];
+    for (const [header, problem] of cases) {
+      const path = await file('h.csv', header ? `${header}\nP1,x,FUND,R1\n` : '');
+      expect(await refusal(prepareLoad({ kind: 'products', file: path }))).toBe(`${path}: ${problem}`);
+    }
+  });
+
+  it('an NDJSON file whose first object names a field no column has (but not one missing a value)', async () => {
+    const unknown = await file('u.ndjson', '{"code":"P1","colour":"red"}\n');
+    expect(await refusal(prepareLoad({ kind: 'products', file: unknown }))).toBe(
+      `${unknown}: unknown column "colour" for products (columns: code, name, type, risk_level)`,
+    );
+    const partial = await file('ok.ndjson', '{"code":"P1"}\n');
+    expect(await refusal(prepareLoad({ kind: 'products', file: partial }))).toBe('accepted');
+  });
+
+  it('accepts a header after a UTF-8 byte-order mark, and a GB18030 header', async () => {
+    const bom = await file('bom.csv', '\uFEFFcode,name,type,risk_level\n');
+    expect(await prepareLoad({ kind: 'products', file: bom })).toMatchObject({ format: 'csv', encoding: 'utf8' });
+    const gb = await file('gb.csv', iconv.encode('code,name,type,risk_level\nP1,稳健理财,FUND,R2\n', 'gb18030'));
+    expect(await prepareLoad({ kind: 'products', file: gb, encoding: 'GB18030' })).toMatchObject({
+      encoding: 'gb18030',
+      reportPath: `${gb}.rejects.csv`,
+    });
+  });
+});
+
+describe('reading records', () => {
+  const read = async (path: string) => {
+    const records: SourceRecord[] = [];
+    for await (const record of openRecords(path, 'csv', 'utf8')) records.push(record);
+    return records;
+  };
+
+  it('numbers CSV records from 1 after the header, and turns a record of the wrong width into a problem', async () => {
+    const path = await file('r.csv', 'code,name\nP1,"a, quoted\nname"\n\nP2\n');
+    expect(await read(path)).toEqual([
+      { rowNo: 1, raw: { code: 'P1', name: 'a, quoted\nname' } },
+      { rowNo: 2, problem: 'row: has 1 fields, the header has 2' },
+    ]);
+  });
+
+  it('describes a malformed CSV by line and code, never by the text it choked on', async () => {
+    const path = await file('bad.csv', 'code,name\nP1,ok\nP2,"13812345678\n');
+    const error = await read(path).then(
+      () => undefined,
+      (e: unknown) => sourceProblem(path, e),
+    );
+    expect(error?.message).toMatch(new RegExp(`^${path}: malformed CSV at line \\d+ \\(CSV_\\w+\\)$`));
+    expect(error?.message).not.toContain('13812345678');
+  });
+});
+
+describe('progress', () => {
+  it('draws a bar with rows and rows per second on a terminal, and nothing elsewhere', () => {
+    const terminal = Object.assign(new PassThrough(), {
+      isTTY: true,
+      columns: 120,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+    });
+    let drawn = '';
+    terminal.on('data', (chunk) => (drawn += chunk));
+    const bar = progressDisplay('holdings', terminal as unknown as NodeJS.WriteStream);
+    bar.onProgress({ phase: 'reading', rowsRead: 20_000, bytesRead: 500, totalBytes: 1000 });
+    bar.stop();
+    expect(drawn).toMatch(/holdings \[.*\] 50% \| 20000 rows \| \d+ rows\/s \| reading/);
+
+    const pipe = Object.assign(new PassThrough(), { isTTY: false });
+    let written = '';
+    pipe.on('data', (chunk) => (written += chunk));
+    const none = progressDisplay('holdings', pipe as unknown as NodeJS.WriteStream);
+    none.onProgress({ phase: 'reading', rowsRead: 20_000, bytesRead: 500, totalBytes: 1000 });
+    none.stop();
+    expect(written).toBe('');
+  });
+});
