@@ -75,7 +75,9 @@ async function main(): Promise<number> {
         }
       } catch (error) {
         display.stop();
-        console.error(`load failed: ${request.file}: ${describeFailure(error)}`);
+        // A file problem found while reading (a malformed CSV) names the file itself.
+        const where = error instanceof LoadInputError ? '' : `${request.file}: `;
+        console.error(`load failed: ${where}${describeFailure(error)}`);
         return 1;
       }
     }

@@ -25,9 +25,16 @@ function ruled(what: string, problemOf: (value: string) => string | undefined) {
   });
 }
 
+/** What PostgreSQL's text cannot hold (NUL) or UTF-8 cannot encode (a lone surrogate): it would fail the whole load. */
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
+
 export function text(maxLength: number) {
   return ruled('must be text', (value) =>
-    value.length > maxLength ? `must be at most ${maxLength} characters` : undefined,
+    value.length > maxLength
+      ? `must be at most ${maxLength} characters`
+      : UNSTORABLE.test(value)
+        ? 'must not contain NUL or malformed Unicode'
+        : undefined,
   );
 }
 
@@ -141,7 +148,9 @@ export const phone = ruled('must be text', (value) =>
 );
 
 export const email = ruled('must be text', (value) =>
-  value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) ? undefined : 'must be an email address',
+  value.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && !UNSTORABLE.test(value)
+    ? undefined
+    : 'must be an email address',
 );
 
 /** ISO 4217 code, as the CHECK on holdings and rates. */

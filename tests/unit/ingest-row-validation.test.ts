@@ -128,6 +128,16 @@ describe('times', () => {
     expect(instantOf('2026-01-01T00:00:00.123456Z')).toBe(Date.parse('2026-01-01T00:00:00.123Z'));
   });
 
+  it('refuses text PostgreSQL cannot store (NUL, a lone surrogate), which would otherwise fail the whole load', () => {
+    expect(reasonOf('interactions', { ...interaction, summary: 'a\u0000b' })).toBe(
+      'summary: must not contain NUL or malformed Unicode',
+    );
+    expect(reasonOf('interactions', { ...interaction, outcome: 'a\ud800b' })).toBe(
+      'outcome: must not contain NUL or malformed Unicode',
+    );
+    expect(validateRow('interactions', { ...interaction, summary: '登录 😀' }).ok).toBe(true);
+  });
+
   it('refuses campaign contacts and responses, which only the API records', () => {
     expect(reasonOf('interactions', { ...interaction, type: 'CAMPAIGN_CONTACT' })).toMatch(/^type: campaign contacts/);
   });
