@@ -1,5 +1,15 @@
 import { LoadInputError } from './source';
 
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
 /**
  * Why a load failed, fit for a terminal or a log: the driver's own messages
  * may quote a value from the file ("invalid input syntax ...: <value>") or
@@ -10,10 +20,12 @@ export function describeFailure(error: unknown): string {
   if (error instanceof LoadInputError) return error.message;
   const { code, constraint, severity } = (error ?? {}) as { code?: string; constraint?: string; severity?: string };
   if (severity && code) {
-    return `the database refused the load (SQLSTATE ${code}${constraint ? `, constraint ${constraint}` : ''}); nothing was written`;
+    const on = constraint ? `, constraint ${constraint}` : '';
+    return `the database refused the load (SQLSTATE ${code}${on}); nothing was written`;
   }
-  if (typeof code === 'string' && code.startsWith('E'))
-    return `lost the database connection (${code}); nothing was written`;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) {
+    return `could not reach the database, or lost it (${code}); nothing was written`;
+  }
   const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 200) : 'unknown error';
   return `${message}; nothing was written`;
 }

@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
@@ -14,6 +17,7 @@ import {
   FileFormat,
   fileSize,
   formatOf,
+  LoadInputError,
   openRecords,
   readColumnNames,
   SourceRecord,
@@ -70,7 +74,10 @@ export interface PreparedLoad {
   totalBytes: number;
 }
 
-/** Refuses a missing file, a bad format or encoding, and a header that is not the kind's (LoadInputError). */
+/**
+ * Refuses a missing file, a bad format or encoding, a header that is not
+ * the kind's, and a report path it cannot write to (LoadInputError).
+ */
 export async function prepareLoad(request: LoadFileRequest): Promise<PreparedLoad> {
   const spec = kindSpec(request.kind);
   const totalBytes = await fileSize(request.file);
@@ -78,6 +85,11 @@ export async function prepareLoad(request: LoadFileRequest): Promise<PreparedLoa
   const encoding = encodingOf(request.encoding, format);
   checkColumns(spec, request.file, await readColumnNames(request.file, format, encoding), format);
   const reportPath = request.reportPath ?? `${request.file}.rejects.csv`;
+  try {
+    await access(dirname(reportPath), constants.W_OK);
+  } catch {
+    throw new LoadInputError(`${reportPath}: cannot write the report there`);
+  }
   return { kind: request.kind, spec, file: request.file, format, encoding, reportPath, totalBytes };
 }
 
@@ -201,9 +213,10 @@ export async function loadFile(
     const stageSeconds = (performance.now() - started) / 1000;
 
     const settled = await settleStaged(em, load.spec, validator.staged);
+    await report.write(settled.rejected);
     await request.beforeCommit?.(em);
     await runner.commitTransaction();
-    await report.write(settled.rejected);
+    await report.publish();
     return {
       kind: load.kind,
       file: load.file,
@@ -219,6 +232,7 @@ export async function loadFile(
     };
   } catch (error) {
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    await report.discard();
     throw error;
   } finally {
     await runner.release();

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -9,8 +9,9 @@ function csvField(value: string): string {
  * is the record's number in the file, key its natural key (empty when the
  * key columns themselves were missing or malformed) and reason
  * `column: rule`. Never a row's other values: they may be a customer's
- * name, phone or ID number. Written once the load has committed, so a
- * failed load leaves no partial account behind.
+ * name, phone or ID number. Written beside its path before the load
+ * commits (a report that cannot be written fails the load) and put in place
+ * once it has, so a failed load leaves no report behind.
  */
 export class RejectReport {
   private readonly rows: number[] = [];
@@ -28,7 +29,11 @@ export class RejectReport {
     this.lines.push(`${rowNo},${csvField(key ?? '')},${csvField(reason)}\n`);
   }
 
-  /** Writes the report with `more` rejects (in row order) merged in. */
+  private get pending(): string {
+    return `${this.path}.partial`;
+  }
+
+  /** Writes the report, with `more` rejects (in row order) merged in, beside its path until `publish`. */
   async write(more: ReadonlyArray<{ rowNo: number; key: string; reason: string }>): Promise<void> {
     const out: string[] = ['row,key,reason\n'];
     let i = 0;
@@ -38,6 +43,14 @@ export class RejectReport {
     }
     while (i < this.lines.length) out.push(this.lines[i++]);
     this.rows.push(...more.map((r) => r.rowNo));
-    await writeFile(this.path, out.join(''));
+    await writeFile(this.pending, out.join(''));
+  }
+
+  async publish(): Promise<void> {
+    await rename(this.pending, this.path);
+  }
+
+  async discard(): Promise<void> {
+    await rm(this.pending, { force: true });
   }
 }

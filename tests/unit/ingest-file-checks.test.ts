@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import iconv from 'iconv-lite';
 import { prepareLoad } from '../../src/ingest/load-file';
+import { describeFailure } from '../../src/ingest/describe-failure';
 import { progressDisplay } from '../../src/ingest/progress';
 import { LoadInputError, openRecords, SourceRecord, sourceProblem } from '../../src/ingest/source';
 
@@ -126,5 +127,25 @@ describe('progress', () => {
     none.onProgress({ phase: 'reading', rowsRead: 20_000, bytesRead: 500, totalBytes: 1000 });
     none.stop();
     expect(written).toBe('');
+  });
+});
+
+describe('describeFailure', () => {
+  it('names a database error by SQLSTATE and constraint, never by the driver message that may quote a value', () => {
+    const driverError = Object.assign(new Error('duplicate key value violates unique constraint: (13812345678)'), {
+      severity: 'ERROR',
+      code: '23505',
+      constraint: 'customer_id_type_id_number_key',
+      detail: 'Key (id_type, id_number)=(RESIDENT_ID, 110105198506150017) already exists.',
+    });
+    expect(describeFailure(driverError)).toBe(
+      'the database refused the load (SQLSTATE 23505, constraint customer_id_type_id_number_key); nothing was written',
+    );
+    expect(describeFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(
+      'could not reach the database, or lost it (ECONNRESET); nothing was written',
+    );
+    expect(describeFailure(new LoadInputError('f.csv: malformed CSV at line 3 (CSV_QUOTE_NOT_CLOSED)'))).toBe(
+      'f.csv: malformed CSV at line 3 (CSV_QUOTE_NOT_CLOSED)',
+    );
   });
 });
