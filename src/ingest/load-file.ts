@@ -7,7 +7,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import { KindName, kindSpec } from './kinds';
-import type { KindSpec } from './kind';
+import { KindSpec, STAGE } from './kind';
 import { RejectReport } from './reject-report';
 import { settleStaged } from './settle';
 import {
@@ -209,7 +209,7 @@ export async function loadFile(
     }
     progress('writing', validator.rowsRead);
     // Temporary tables are never analysed by autovacuum; the checks and the upsert plan better with statistics.
-    if (validator.staged > 10_000) await em.query(`ANALYZE pg_temp.ingest_stage`);
+    if (validator.staged > 10_000) await em.query(`ANALYZE ${STAGE}`);
     const stageSeconds = (performance.now() - started) / 1000;
 
     const settled = await settleStaged(em, load.spec, validator.staged);

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { KindSpec } from './kind';
-import { STAGE } from './kind';
+import { KindSpec, STAGE } from './kind';
 import type { ValidRow } from './validate';
 
 /** A valid row on its way into the staging table, with where it came from and its natural key. */
@@ -22,7 +21,7 @@ export async function createStage(em: EntityManager, spec: KindSpec): Promise<vo
   const columns = spec.columns.map((c) => `${c.name} ${c.pgType}`).join(', ');
   await em.query(`DROP TABLE IF EXISTS ${STAGE}`);
   await em.query(
-    `CREATE TEMP TABLE ${STAGE.slice('pg_temp.'.length)} (row_no int NOT NULL, key text NOT NULL, reject text, ${columns}) ON COMMIT DROP`,
+    `CREATE TEMP TABLE ${STAGE} (row_no int NOT NULL, key text NOT NULL, reject text, ${columns}) ON COMMIT DROP`,
   );
 }
 
