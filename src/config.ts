@@ -143,6 +143,17 @@ const schema = z.object({
   /** Customers claimed and refreshed per transaction. */
   SEGMENT_REFRESH_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
 
+  /** Take change events from NATS (`<prefix>.in.<kind>`) in this process too; `npm run ingest` runs a consumer alone. Needs NATS_URL. */
+  INGEST_ENABLED: bool.default(false),
+  /** Change events applied per transaction. */
+  INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
+  /** How long the broker waits for a batch's acknowledgement before redelivering its events (to another consumer). */
+  INGEST_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** The inbox remembers events this long: a redelivery within it is recognised and applied once. */
+  INGEST_INBOX_RETENTION_HOURS: z.coerce.number().int().min(1).default(168),
+  /** Where `npm run ingest` serves /metrics (the server serves them on its own port). */
+  INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+
   /** IANA zone for business dates: ages, day windows, "yesterday". */
   BUSINESS_TIME_ZONE: z.string().default('Asia/Shanghai'),
 
@@ -164,6 +175,13 @@ export const DEVELOPMENT_AUDIT_HASH_KEY = 'customer360-local-development-audit-h
 const MIN_SECRET_LENGTH = 32;
 
 const validated = schema.superRefine((env, ctx) => {
+  if (env.INGEST_ENABLED && !env.NATS_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['INGEST_ENABLED'],
+      message: 'needs NATS_URL: the change feed is read from NATS',
+    });
+  }
   if (env.NODE_ENV === 'production' && !env.JWT_JWKS_URL && (env.JWT_SECRET?.length ?? 0) < MIN_SECRET_LENGTH) {
     ctx.addIssue({
       code: 'custom',
@@ -259,6 +277,13 @@ function toConfig(env: z.infer<typeof schema>) {
       enabled: env.SEGMENT_REFRESH_ENABLED,
       pollMs: env.SEGMENT_REFRESH_POLL_MS,
       batchSize: env.SEGMENT_REFRESH_BATCH,
+    },
+    ingest: {
+      enabled: env.INGEST_ENABLED,
+      batchSize: env.INGEST_BATCH_SIZE,
+      ackWaitMs: env.INGEST_ACK_WAIT_MS,
+      inboxRetentionHours: env.INGEST_INBOX_RETENTION_HOURS,
+      metricsPort: env.INGEST_METRICS_PORT,
     },
     businessTimeZone: env.BUSINESS_TIME_ZONE,
     auth: {

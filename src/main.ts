@@ -4,10 +4,9 @@ import 'reflect-metadata';
 import { Registry } from 'prom-client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
-import { createOutboxRelay } from './events/outbox-relay';
-import { SegmentRefresher } from './modules/customer/segment-refresh-loop';
 import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
+import { startBackgroundWork } from './server/background';
 import { describeSafely } from './server/errors';
 import { flushLogs, logger } from './server/logger';
 import { watchParent } from './server/parent-watch';
@@ -24,21 +23,7 @@ async function main() {
 
   const app = await startApp(config, db.ds, db.reads);
   logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
-  const relay = createOutboxRelay(
-    config,
-    db.ds,
-    app.metrics?.registry ?? new Registry(),
-    logger.child({ component: 'outbox-relay' }),
-  );
-  relay?.start();
-  if (relay && !config.broker.url) logger.info('no broker configured (NATS_URL): events are kept in the outbox');
-  const segmentRefresher = config.segmentRefresh.enabled
-    ? new SegmentRefresher(db.ds, config, {
-        registry: app.metrics?.registry,
-        log: logger.child({ component: 'segment-refresh' }),
-      })
-    : undefined;
-  segmentRefresher?.start();
+  const background = startBackgroundWork(config, db.ds, app.metrics?.registry ?? new Registry(), logger);
 
   let stopping = false;
   const shutdown = async (trigger: string) => {
@@ -58,9 +43,8 @@ async function main() {
     let failed = false;
     for (const [what, close] of [
       ['the server', () => app.stop()],
-      // Its batch in flight finishes (or stays unpublished) before the database closes.
-      ['the outbox relay', async () => relay?.stop()],
-      ['the segment refresher', async () => segmentRefresher?.stop()],
+      // Batches in flight (events in and out, segment refreshes) finish before the database closes.
+      ['the background work', () => background.stop()],
       ['the database', () => db.close()],
       ['the trace exporter', async () => tracing?.shutdown()],
     ] as const) {

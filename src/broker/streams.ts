@@ -62,3 +62,33 @@ export async function ensureStream(broker: Broker, spec: StreamSpec): Promise<vo
     duplicate_window: Math.max(existing.config.duplicate_window, duplicateWindow),
   });
 }
+
+/** A redelivered change event must meet its first dead letter within this window to be dropped as its duplicate. */
+const FEED_DUPLICATE_WINDOW_MS = 10 * 60_000;
+/** Source systems' changes wait up to a week for a stopped consumer; the inbox remembers them as long (INGEST_INBOX_RETENTION_HOURS). */
+const FEED_MAX_AGE_MS = 7 * 24 * 3_600_000;
+
+/** The subject a source system publishes changes of one kind on: `<prefix>.in.<kind>`. */
+export function changeSubject(subjectPrefix: string, kind: string): string {
+  return `${subjectPrefix}.in.${kind}`;
+}
+
+/** The change feed: `<PREFIX>_IN` over `<prefix>.in.>`. */
+export function changeFeedStream(subjectPrefix: string): StreamSpec {
+  return {
+    name: `${subjectPrefix.toUpperCase()}_IN`,
+    subjects: [`${subjectPrefix}.in.>`],
+    duplicateWindowMs: FEED_DUPLICATE_WINDOW_MS,
+    maxAgeMs: FEED_MAX_AGE_MS,
+  };
+}
+
+/** Refused change events, ids and reasons only: `<PREFIX>_DLQ` over `<prefix>.dlq.>`. */
+export function deadLetterStream(subjectPrefix: string): StreamSpec {
+  return {
+    name: `${subjectPrefix.toUpperCase()}_DLQ`,
+    subjects: [`${subjectPrefix}.dlq.>`],
+    duplicateWindowMs: FEED_DUPLICATE_WINDOW_MS,
+    maxAgeMs: FEED_MAX_AGE_MS,
+  };
+}

@@ -1,5 +1,11 @@
 import { connectionOptionsOf } from '../../src/broker/nats';
-import { eventsOutStream, eventSubject } from '../../src/broker/streams';
+import {
+  changeFeedStream,
+  changeSubject,
+  deadLetterStream,
+  eventsOutStream,
+  eventSubject,
+} from '../../src/broker/streams';
 import { loadConfig } from '../../src/config';
 
 describe('broker settings', () => {
@@ -33,6 +39,21 @@ describe('broker settings', () => {
       token: 's3cr3t-token',
     });
     expect(connectionOptionsOf('nats://a:4222')).toEqual({ servers: ['nats://a:4222'] });
+  });
+
+  it('refuse a change feed in the server without a broker to read it from', () => {
+    expect(() => loadConfig({ INGEST_ENABLED: 'true' })).toThrow(/INGEST_ENABLED: needs NATS_URL/);
+    expect(loadConfig({ INGEST_ENABLED: 'true', NATS_URL: 'nats://a:4222' }).ingest).toMatchObject({
+      enabled: true,
+      batchSize: 200,
+      ackWaitMs: 30_000,
+    });
+  });
+
+  it('name the change feed’s subjects and streams after the prefix', () => {
+    expect(changeSubject('c360', 'holdings')).toBe('c360.in.holdings');
+    expect(changeFeedStream('c360')).toMatchObject({ name: 'C360_IN', subjects: ['c360.in.>'] });
+    expect(deadLetterStream('c360')).toMatchObject({ name: 'C360_DLQ', subjects: ['c360.dlq.>'] });
   });
 
   it('derive subjects and the stream name from the prefix', () => {

@@ -1,0 +1,398 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { silentLog } from '../../src/broker/log';
+import { Broker, connectBroker } from '../../src/broker/nats';
+import { changeFeedStream, changeSubject, deadLetterStream, eventsOutStream } from '../../src/broker/streams';
+import { addDays, businessToday } from '../../src/common/business-date';
+import { loadConfig } from '../../src/config';
+import { ChangeFeedConsumer } from '../../src/ingest/feed/consumer';
+import { FeedMetrics } from '../../src/ingest/feed/feed-metrics';
+import { SegmentRefresher } from '../../src/modules/customer/segment-refresh-loop';
+import { requestSegmentRefresh } from '../../src/modules/customer/segment-refresh-request';
+import { ProductType } from '../../src/modules/holding/holding.enums';
+import { waitForSegmentRefresh } from '../support/segment-refresh';
+import { readyUrl } from '../support/ready-url';
+import { useTestApp } from '../support/test-app';
+
+/**
+ * The change feed (issue #17 item 2) against the real PostgreSQL and the
+ * real NATS JetStream: events are applied once, per entity the newest,
+ * refused ones go to the dead-letter stream without their values, and a
+ * consumer that dies mid-batch leaves its events to be redelivered and
+ * applied once. A prefix of its own keeps this file's streams apart.
+ */
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const PREFIX = `c360test_feed_${process.pid}`;
+const ACK_WAIT_MS = 2_000;
+const config = loadConfig({ NATS_URL, NATS_SUBJECT_PREFIX: PREFIX, INGEST_ACK_WAIT_MS: String(ACK_WAIT_MS) });
+
+const { app, make } = useTestApp();
+let broker: Broker;
+let consumer: ChangeFeedConsumer | undefined;
+let refresher: SegmentRefresher;
+let registry: Registry;
+
+function startConsumer() {
+  registry = new Registry();
+  const metrics: FeedMetrics = new FeedMetrics(registry, () => consumer!.pending());
+  consumer = new ChangeFeedConsumer(app.ds, broker, { ...config.ingest, batchSize: 50 }, metrics, silentLog);
+  return consumer.start();
+}
+
+let eventNo = 0;
+async function publish(kind: string, key: string, version: number | string, data: object, eventId = `e${++eventNo}`) {
+  await broker.jetstream.publish(
+    changeSubject(PREFIX, kind),
+    JSON.stringify({ eventId, source: 'test', key, version, data }),
+  );
+  return eventId;
+}
+
+/** Until the broker has nothing this consumer has not acknowledged: every published event is committed here. */
+async function drained(timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await consumer!.pending()) !== 0) {
+    if (Date.now() > deadline) throw new Error('change feed not drained');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function counted(outcome: string): Promise<number> {
+  const metric = await registry.getSingleMetric('ingest_events_total')!.get();
+  return metric.values.filter((v) => v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Every dead letter on the stream so far, oldest first. */
+async function deadLetters(): Promise<Record<string, unknown>[]> {
+  const stream = deadLetterStream(PREFIX).name;
+  const { state } = await broker.manager.streams.info(stream);
+  const letters = [];
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+    const message = await broker.manager.streams.getMessage(stream, { seq });
+    if (message) letters.push(message.json<Record<string, unknown>>());
+  }
+  return letters;
+}
+
+async function holdingFor(customerNo: string, balance: string) {
+  const customer = await make.customer({ customerNo, birthDate: '1985-06-15' });
+  const product = await make.product({ type: ProductType.FUND });
+  const holding = await make.holding(customer.id, { productId: product.id, balance });
+  return { customer, product, holding };
+}
+
+const holdingRow = (h: Awaited<ReturnType<typeof holdingFor>>, balance: string) => ({
+  account_no: h.holding.accountNo,
+  customer_no: h.customer.customerNo,
+  product_code: h.product.code,
+  balance,
+  currency: 'CNY',
+  opened_on: '2024-01-01',
+  status: 'ACTIVE',
+});
+
+// Hooks inside a describe run before the test app's own afterAll closes the database.
+describe('the change feed on NATS JetStream', () => {
+  beforeAll(async () => {
+    broker = await connectBroker({ url: NATS_URL, subjectPrefix: PREFIX });
+    refresher = new SegmentRefresher(
+      app.ds,
+      { ...config, segmentRefresh: { ...config.segmentRefresh, pollMs: 50 } },
+      {
+        log: silentLog,
+      },
+    );
+    refresher.start();
+  });
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await refresher?.stop();
+    for (const stream of [changeFeedStream(PREFIX), deadLetterStream(PREFIX)]) {
+      await broker?.manager.streams.delete(stream.name).catch(() => undefined);
+    }
+    await broker?.drain();
+  });
+
+  describe('change feed', () => {
+    beforeAll(() => startConsumer());
+    afterAll(() => consumer?.stop());
+
+    it('a balance change re-derives tier and churn signals once the refresh queue drains', async () => {
+      const h = await holdingFor('FEED000001', '1000000.00');
+      await requestSegmentRefresh(app.ds, [h.customer.id]);
+      await waitForSegmentRefresh(app.ds);
+      const segmentOf = async () =>
+        (await app.ds.query(`SELECT tier, aum, churn_signals FROM customer WHERE id = $1`, [h.customer.id]))[0];
+      expect(await segmentOf()).toMatchObject({ tier: 'WEALTH', churn_signals: [] });
+
+      // The month the churn window looks back to gets its snapshot from a daily balance event...
+      const windowStart = addDays(businessToday(config.businessTimeZone), -config.segmentation.churnWindowDays);
+      const balanceKey = `${h.holding.accountNo}|${windowStart}`;
+      await publish('daily_balances', balanceKey, 1, {
+        account_no: h.holding.accountNo,
+        balance_date: windowStart,
+        balance: '1000000.00',
+      });
+      // ...and the holding's balance falls by 80%.
+      await publish('holdings', h.holding.accountNo, 1, holdingRow(h, '200000.00'));
+      await drained();
+      await waitForSegmentRefresh(app.ds);
+
+      expect(await segmentOf()).toEqual({ tier: 'MASS', aum: '200000.00', churn_signals: ['AUM_DROP'] });
+    });
+
+    it('applies each entity’s newest version: older ones, in a batch or after it, are dropped and counted', async () => {
+      const h = await holdingFor('FEED000002', '1.00');
+      const staleBefore = await counted('stale');
+      for (const [version, balance] of [
+        [3, '300.00'],
+        [1, '100.00'],
+        [2, '200.00'],
+      ] as const) {
+        await publish('holdings', h.holding.accountNo, version, holdingRow(h, balance));
+      }
+      await drained();
+      await publish('holdings', h.holding.accountNo, 2, holdingRow(h, '222.00'));
+      await drained();
+
+      const [{ balance }] = await app.ds.query(`SELECT balance FROM holding WHERE id = $1`, [h.holding.id]);
+      expect(balance).toBe('300.00');
+      expect((await counted('stale')) - staleBefore).toBe(3);
+
+      await publish('holdings', h.holding.accountNo, '2026-11-30T08:00:00+08:00', holdingRow(h, '400.00'));
+      await drained();
+      expect((await app.ds.query(`SELECT balance FROM holding WHERE id = $1`, [h.holding.id]))[0].balance).toBe(
+        '400.00',
+      );
+    });
+
+    it('applies an event once: the same event delivered again changes nothing', async () => {
+      const customer = await make.customer({ customerNo: 'FEED000003' });
+      const login = {
+        source_system: 'MOBILE',
+        source_ref: 'FEED-LOGIN-1',
+        customer_no: customer.customerNo,
+        channel: 'MOBILE_APP',
+        type: 'LOGIN',
+        occurred_at: '2026-11-30T08:00:00+08:00',
+      };
+      const eventId = await publish('interactions', 'MOBILE|FEED-LOGIN-1', 1, login);
+      await drained();
+      const duplicatesBefore = await counted('duplicate');
+      await publish('interactions', 'MOBILE|FEED-LOGIN-1', 1, login, eventId);
+      await drained();
+
+      const [{ count }] = await app.ds.query(`SELECT count(*)::int AS count FROM interaction WHERE customer_id = $1`, [
+        customer.id,
+      ]);
+      expect(count).toBe(1);
+      expect((await counted('duplicate')) - duplicatesBefore).toBe(1);
+    });
+
+    it('sends malformed events to the dead-letter stream with ids and reason only, and goes on with the stream', async () => {
+      const customer = await make.customer({ customerNo: 'FEED000004' });
+      const lettersBefore = (await deadLetters()).length;
+      await broker.jetstream.publish(changeSubject(PREFIX, 'customers'), '{"not json');
+      await publish('customers', 'FEED000005', 1, {
+        customer_no: 'FEED000005',
+        name: '王秘密',
+        phone: 'not-a-phone',
+        id_number: '110105198506150000',
+      });
+      await publish('consents', `${customer.customerNo}|PARTNER_SHARING|`, 1, {
+        customer_no: 'FEED999999',
+        purpose: 'PARTNER_SHARING',
+        granted: true,
+      });
+      await publish('consents', 'FEED999998|PARTNER_SHARING|', 1, {
+        customer_no: 'FEED999998',
+        purpose: 'PARTNER_SHARING',
+        granted: true,
+      });
+      await publish('no_such_kind', 'X', 1, {});
+      await publish('consents', `${customer.customerNo}|PARTNER_SHARING|`, 2, {
+        customer_no: customer.customerNo,
+        purpose: 'PARTNER_SHARING',
+        granted: true,
+      });
+      await drained();
+
+      const [consent] = await app.ds.query(`SELECT granted FROM consent WHERE customer_id = $1`, [customer.id]);
+      expect(consent).toEqual({ granted: true });
+      const letters = (await deadLetters())
+        .slice(lettersBefore)
+        .sort((a, b) => Number(a.streamSequence) - Number(b.streamSequence));
+      expect(letters.map((l) => [l.kind, l.key ?? null, String(l.reason).split(':')[0]])).toEqual([
+        ['customers', null, 'not JSON'],
+        // Its first problem, by column name: a required column it lacks.
+        ['customers', 'FEED000005', expect.stringMatching(/^[a-z_]+$/)],
+        ['consents', `${customer.customerNo}|PARTNER_SHARING|`, 'key'],
+        ['consents', 'FEED999998|PARTNER_SHARING|', 'customer_no'],
+        ['no_such_kind', null, 'subject'],
+      ]);
+      const raw = JSON.stringify(letters);
+      for (const personal of ['王秘密', 'not-a-phone', '110105198506150000']) expect(raw).not.toContain(personal);
+      for (const letter of letters)
+        expect(Object.keys(letter).sort()).toEqual(
+          expect.arrayContaining(['deadLetteredAt', 'kind', 'reason', 'streamSequence']),
+        );
+      expect(letters.every((l) => !('data' in l))).toBe(true);
+    });
+  });
+
+  describe('a consumer that dies mid-batch', () => {
+    beforeAll(() => consumer?.stop());
+
+    it('leaves its batch unacknowledged: redelivered to the next consumer and applied once', async () => {
+      const customer = await make.customer({ customerNo: 'FEED000010' });
+      // The fifth login's insert sleeps, so the process can be killed with four applied in its open transaction.
+      await app.ds.query(`
+      CREATE FUNCTION feed_test_stall() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.source_ref = 'CRASH-5' THEN PERFORM pg_sleep(60); END IF;
+        RETURN NEW;
+      END $$`);
+      await app.ds.query(
+        `CREATE TRIGGER feed_test_stall BEFORE INSERT ON interaction FOR EACH ROW EXECUTE FUNCTION feed_test_stall()`,
+      );
+
+      const child = spawn(
+        process.execPath,
+        ['-r', '@swc-node/register', path.join(__dirname, '../../scripts/ingest.ts')],
+        {
+          env: {
+            ...process.env,
+            NODE_ENV: 'test',
+            DATABASE_URL: app.databaseUrl,
+            NATS_URL,
+            NATS_SUBJECT_PREFIX: PREFIX,
+            INGEST_ACK_WAIT_MS: String(ACK_WAIT_MS),
+            INGEST_METRICS_PORT: '0',
+            SEGMENT_REFRESH_ENABLED: 'false',
+          },
+          stdio: 'ignore',
+        },
+      );
+      try {
+        for (let i = 1; i <= 8; i++) {
+          await publish('interactions', `MOBILE|CRASH-${i}`, 1, {
+            source_system: 'MOBILE',
+            source_ref: `CRASH-${i}`,
+            customer_no: customer.customerNo,
+            channel: 'MOBILE_APP',
+            type: 'LOGIN',
+            occurred_at: `2026-11-30T0${i}:00:00+08:00`,
+          });
+        }
+        // One statement per kind: the batch's interactions are inserted together, and that statement is asleep.
+        const deadline = Date.now() + 20_000;
+        while (
+          (
+            await app.ds.query(
+              `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%INSERT INTO interaction%' AND wait_event = 'PgSleep'`,
+            )
+          ).length === 0
+        ) {
+          if (Date.now() > deadline) throw new Error('the ingest process never reached the stalled insert');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        child.kill('SIGKILL');
+      }
+      await app.ds.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()`,
+      );
+      await app.ds.query(`DROP TRIGGER feed_test_stall ON interaction`);
+      await app.ds.query(`DROP FUNCTION feed_test_stall()`);
+      expect(
+        (await app.ds.query(`SELECT count(*)::int AS count FROM interaction WHERE customer_id = $1`, [customer.id]))[0]
+          .count,
+      ).toBe(0);
+
+      await startConsumer();
+      await drained(ACK_WAIT_MS + 15_000);
+
+      const rows = await app.ds.query(`SELECT source_ref FROM interaction WHERE customer_id = $1 ORDER BY source_ref`, [
+        customer.id,
+      ]);
+      expect(rows.map((r: { source_ref: string }) => r.source_ref)).toEqual(
+        Array.from({ length: 8 }, (_, i) => `CRASH-${i + 1}`),
+      );
+      const inbox = await app.ds.query(
+        `SELECT outcome, count(*)::int AS count FROM ingest_inbox WHERE natural_key LIKE 'MOBILE|CRASH-%' GROUP BY outcome`,
+      );
+      expect(inbox).toEqual([{ outcome: 'APPLIED', count: 8 }]);
+    });
+  });
+
+  describe('in the server process (INGEST_ENABLED)', () => {
+    it('takes events beside the requests and reports lag, outcomes and that it runs at /metrics', async () => {
+      const prefix = `${PREFIX}_server`;
+      const customer = await make.customer({ customerNo: 'FEED000020' });
+      let output = '';
+      const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+        cwd: path.join(__dirname, '../..'),
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'development',
+          DATABASE_URL: app.databaseUrl,
+          PORT: '0',
+          DEMO_DATA: 'false',
+          LOG_LEVEL: 'info',
+          NATS_URL,
+          NATS_SUBJECT_PREFIX: prefix,
+          INGEST_ENABLED: 'true',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.on('data', (chunk) => (output += chunk));
+      child.stderr!.on('data', (chunk) => (output += chunk));
+      const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        const url = await readyUrl(child, () => output);
+        const metricsUrl = url.replace('/graphql', '/metrics');
+        const scrape = async () => (await fetch(metricsUrl)).text();
+        const deadline = Date.now() + 20_000;
+        while (!/^ingest_consumer_running 1$/m.test(await scrape())) {
+          if (Date.now() > deadline) throw new Error(`the server's change feed never ran:\n${output}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await broker.jetstream.publish(
+          changeSubject(prefix, 'consents'),
+          JSON.stringify({
+            eventId: 'server-1',
+            source: 'crm',
+            key: `${customer.customerNo}|PARTNER_SHARING|`,
+            version: 1,
+            data: { customer_no: customer.customerNo, purpose: 'PARTNER_SHARING', granted: true },
+          }),
+        );
+        await broker.jetstream.publish(changeSubject(prefix, 'consents'), 'not json');
+        let metrics = '';
+        while (
+          !/^ingest_events_total\{kind="consents",outcome="dead_lettered"\} 1$/m.test((metrics = await scrape()))
+        ) {
+          if (Date.now() > deadline) throw new Error(`no events counted:\n${metrics}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(metrics).toMatch(/^ingest_events_total\{kind="consents",outcome="applied"\} 1$/m);
+        expect(metrics).toMatch(/^ingest_feed_lag_seconds\{kind="consents"\} \d/m);
+        expect(metrics).toMatch(/^ingest_feed_pending_messages 0$/m);
+        expect(metrics).toMatch(/^ingest_consumer_last_success_timestamp_seconds \d/m);
+        const [consent] = await app.ds.query(`SELECT granted FROM consent WHERE customer_id = $1`, [customer.id]);
+        expect(consent).toEqual({ granted: true });
+
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        expect(output).not.toMatch(/"level":(50|60)/);
+      } finally {
+        child.kill('SIGKILL');
+        for (const stream of [changeFeedStream(prefix), deadLetterStream(prefix), eventsOutStream(prefix)]) {
+          await broker.manager.streams.delete(stream.name).catch(() => undefined);
+        }
+      }
+    });
+  });
+});
