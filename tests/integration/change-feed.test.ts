@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { silentLog } from '../../src/broker/log';
@@ -6,7 +7,9 @@ import { Broker, connectBroker } from '../../src/broker/nats';
 import { changeFeedStream, changeSubject, deadLetterStream, eventsOutStream } from '../../src/broker/streams';
 import { addDays, businessToday } from '../../src/common/business-date';
 import { loadConfig } from '../../src/config';
+import { naturalKeyOf } from '../../src/ingest/apply';
 import { ChangeFeedConsumer } from '../../src/ingest/feed/consumer';
+import type { KindName } from '../../src/ingest/kinds';
 import { FeedMetrics } from '../../src/ingest/feed/feed-metrics';
 import { SegmentRefresher } from '../../src/modules/customer/segment-refresh-loop';
 import { requestSegmentRefresh } from '../../src/modules/customer/segment-refresh-request';
@@ -141,6 +144,118 @@ describe('the change feed on NATS JetStream', () => {
       await waitForSegmentRefresh(app.ds);
 
       expect(await segmentOf()).toEqual({ tier: 'MASS', aum: '200000.00', churn_signals: ['AUM_DROP'] });
+    });
+
+    it('applies every kind from events, a batch in dependency order whatever order it was published in', async () => {
+      const branchId = randomUUID();
+      const staffId = randomUUID();
+      const tag = await make.tag();
+      const customerNo = 'FEED000030';
+      const rows: [KindName, Record<string, unknown>][] = [
+        [
+          'interactions',
+          {
+            source_system: 'CRM',
+            source_ref: 'ALL-1',
+            customer_no: customerNo,
+            channel: 'BRANCH',
+            type: 'VISIT',
+            occurred_at: '2026-11-30T10:00:00+08:00',
+            staff_employee_no: 'FEEDE1',
+          },
+        ],
+        [
+          'tags',
+          {
+            customer_no: customerNo,
+            tag_code: tag.code,
+            source: 'MODEL',
+            confidence: '0.8',
+            assigned_at: '2026-11-30T10:00:00+08:00',
+          },
+        ],
+        [
+          'risk_assessments',
+          {
+            customer_no: customerNo,
+            assessed_at: '2026-06-01T10:00:00+08:00',
+            risk_tolerance: 'C4',
+            valid_until: '2027-06-01',
+            aml_rating: 'LOW',
+          },
+        ],
+        ['daily_balances', { account_no: '6222888800000030', balance_date: '2026-11-29', balance: '5000.00' }],
+        [
+          'holdings',
+          {
+            account_no: '6222888800000030',
+            customer_no: customerNo,
+            product_code: 'FEEDP1',
+            balance: '5000.00',
+            currency: 'USD',
+            opened_on: '2025-01-01',
+            status: 'ACTIVE',
+          },
+        ],
+        ['consents', { customer_no: customerNo, purpose: 'MARKETING', channel: 'WECHAT', granted: true }],
+        [
+          'customers',
+          {
+            customer_no: customerNo,
+            name: '赵六',
+            gender: 'FEMALE',
+            birth_date: '1990-02-03',
+            id_type: 'PASSPORT',
+            id_number: 'E12345678',
+            phone: '13700000030',
+            address_province: '上海市',
+            address_city: '上海市',
+            address_district: '浦东新区',
+            address_street: '世纪大道1号',
+            city: '上海市',
+            branch_code: 'FEEDB1',
+            relationship_manager_employee_no: 'FEEDE1',
+            kyc_status: 'VERIFIED',
+            onboarded_on: '2021-01-01',
+          },
+        ],
+        ['exchange_rates', { currency: 'USD', rate_date: '2026-11-29', cny_per_unit: '7.2' }],
+        ['products', { code: 'FEEDP1', name: '美元存款', type: 'DEPOSIT', risk_level: 'R1' }],
+        [
+          'staff',
+          { staff_id: staffId, employee_no: 'FEEDE1', name: '钱经理', branch_code: 'FEEDB1', title: '客户经理' },
+        ],
+        ['branches', { branch_id: branchId, code: 'FEEDB1', name: '陆家嘴支行', city: '上海市' }],
+      ];
+      // Published while no consumer runs, so that one fetch takes them all as one batch.
+      await consumer!.stop();
+      for (const [kind, data] of rows) await publish(kind, naturalKeyOf(kind, data)!, 1, data);
+      await startConsumer();
+      await drained();
+
+      const [view] = await app.ds.query(
+        `SELECT c.branch_id, c.relationship_manager_id,
+           (SELECT count(*)::int FROM consent k WHERE k.customer_id = c.id) AS consents,
+           (SELECT h.currency FROM holding h WHERE h.customer_id = c.id) AS currency,
+           (SELECT count(*)::int FROM holding_daily_balance b JOIN holding h ON h.id = b.holding_id WHERE h.customer_id = c.id) AS balances,
+           (SELECT r.risk_tolerance FROM risk_assessment r WHERE r.customer_id = c.id) AS risk,
+           (SELECT t.source FROM customer_tag t WHERE t.customer_id = c.id) AS tag,
+           (SELECT i.staff_id FROM interaction i WHERE i.customer_id = c.id) AS visit_staff,
+           (SELECT f.cny_per_unit FROM fx_rate f WHERE f.currency = 'USD' AND f.rate_date = '2026-11-29') AS rate
+         FROM customer c WHERE c.customer_no = $1`,
+        [customerNo],
+      );
+      expect(view).toEqual({
+        branch_id: branchId,
+        relationship_manager_id: staffId,
+        consents: 1,
+        currency: 'USD',
+        balances: 1,
+        risk: 'C4',
+        tag: 'MODEL',
+        visit_staff: staffId,
+        rate: '7.200000',
+      });
     });
 
     it('applies each entity’s newest version: older ones, in a batch or after it, are dropped and counted', async () => {

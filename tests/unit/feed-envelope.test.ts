@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { naturalKeyOf, validateRow } from '../../src/ingest/apply';
 import { isFeedEvent, parseEnvelope } from '../../src/ingest/feed/envelope';
 
 const valid = { eventId: 'evt-1', source: 'core-banking', key: 'C000001', version: 7, data: { name: '张三' } };
@@ -28,7 +31,7 @@ describe('change feed envelope', () => {
     ['a version past 2^53', { ...valid, version: 2 ** 60 }, 'version'],
     ['a time without offset', { ...valid, version: '2026-11-30T00:00:00' }, 'version'],
     ['no key', { ...valid, key: undefined }, 'key'],
-    ['a key with spaces', { ...valid, key: 'Zhang San' }, 'key'],
+    ['a key with a control character', { ...valid, key: 'C1\u0000' }, 'key'],
     ['an event id too long', { ...valid, eventId: 'e'.repeat(201) }, 'eventId'],
     ['data that is not an object', { ...valid, data: [1] }, 'data'],
   ])('refuses %s, naming the field', (_, body, field) => {
@@ -57,5 +60,17 @@ describe('change feed envelope', () => {
     });
     expect(problem).toEqual({ source: 'crm', key: 'C1|MARKETING', reason: expect.stringMatching(/^eventId|^version/) });
     expect(JSON.stringify(problem)).not.toContain('张三');
+  });
+});
+
+describe('the README’s change event example', () => {
+  it('is an event whose row is valid and whose key matches its data', () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Changes in: the change feed'));
+    const example = /```json\n([\s\S]*?)```/.exec(section)![1];
+    const event = parseEnvelope('holdings', example);
+    if (!isFeedEvent(event)) throw new Error(event.reason);
+    expect(validateRow('holdings', event.data)).toMatchObject({ ok: true });
+    expect(naturalKeyOf('holdings', event.data)).toBe(event.key);
   });
 });

@@ -21,14 +21,14 @@ export interface FeedEvent {
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._:\-]*$/;
-/** Natural keys join their columns with `|` (a consent is customer|purpose|channel). */
-const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._:|\-]*$/;
+/** Natural keys join their columns' values with `|` (a consent is customer|purpose|channel); values are the loader's, so only control characters are refused. */
+const SAFE_KEY = /^[^\p{C}]+$/u;
 
 const envelopeSchema = z.object({
   eventId: z.string().min(1).max(200).regex(SAFE_ID, 'letters, digits and . _ : - only'),
   source: z.string().min(1).max(100).regex(SAFE_ID, 'letters, digits and . _ : - only'),
   kind: z.string().optional(),
-  key: z.string().min(1).max(500).regex(SAFE_KEY, 'letters, digits and . _ : | - only'),
+  key: z.string().min(1).max(500).regex(SAFE_KEY, 'no control characters'),
   version: z.union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.iso.datetime({ offset: true })]),
   data: z.record(z.string(), z.unknown()),
 });
