@@ -11,7 +11,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
 import { startBackgroundWork } from '../src/server/background';
-import { flushLogs, logger } from '../src/server/logger';
+import { flushLogs, logger } from '../src/telemetry/logger';
 
 async function main() {
   const config = loadConfig();

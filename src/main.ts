@@ -8,7 +8,7 @@ import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
 import { startBackgroundWork } from './server/background';
 import { describeSafely } from './server/errors';
-import { flushLogs, logger } from './server/logger';
+import { flushLogs, logger } from './telemetry/logger';
 import { watchParent } from './server/parent-watch';
 
 /** Past the drain delay and the grace period, how long closing the pools and Redis may take. */

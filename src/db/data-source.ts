@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { entities } from './entities';
 import { migrations } from './migrations';
-import { logger } from '../server/logger';
+import { logger } from '../telemetry/logger';
 import { installPgTypeParsers } from './pg-types';
 import { usePreparedStatements } from './prepared-statements';
 

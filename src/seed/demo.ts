@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { refreshSegments } from '../modules/customer/segmentation.service';
-import { logger } from '../server/logger';
+import { logger } from '../telemetry/logger';
 import { seedDatabase } from './seed';
 
 /** A fixed seed: every newcomer gets the same demo customers. */

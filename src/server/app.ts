@@ -23,7 +23,7 @@ import type { RequestContext } from '../request/context';
 import { errorBody, formatError, refusal, unavailableStatus } from './errors';
 import { explorerRoutes } from './explorer';
 import { Health } from './health';
-import { logger } from './logger';
+import { logger } from '../telemetry/logger';
 import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from './loaders';
 import { Metrics } from './metrics';
 import {

@@ -5,7 +5,7 @@ import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import type { RequestContext } from '../request/context';
-import { logger } from './logger';
+import { logger } from '../telemetry/logger';
 import { currentRequestId } from './request-scope';
 
 /** Seconds a client should wait before retrying while the database is unavailable. */

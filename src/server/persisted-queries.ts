@@ -7,7 +7,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../request/context';
 import Keyv from 'keyv';
-import { logger } from './logger';
+import { logger } from '../telemetry/logger';
 import type { RedisClient } from './redis';
 
 // Imported, not read from disk: the compiled build carries it along (dist/persisted-queries).

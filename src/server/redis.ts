@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import { logger } from './logger';
+import { logger } from '../telemetry/logger';
 
 export type RedisClient = ReturnType<typeof createClient>;
 

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import type { RequestContext } from '../request/context';
 import { currentTraceparent } from '../telemetry/operation-spans';
-import { logger } from './logger';
+import { logger } from '../telemetry/logger';
 import type { Metrics } from './metrics';
 
 /** What one request's log line and metrics say about it; filled in as it goes. */

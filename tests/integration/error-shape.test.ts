@@ -108,6 +108,8 @@ describe('in production', () => {
     NODE_ENV: 'production',
     JWT_SECRET: 'p'.repeat(40),
     AUDIT_HASH_KEY: 'a'.repeat(40),
+    // Production logs at info; the test's output is not the place for them.
+    LOG_LEVEL: 'silent',
   });
 
   it('does not suggest field names, and refuses introspection', async () => {

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../../request/context';
 import { describeSafely, errorBody } from '../../server/errors';
-import { logger } from '../../server/logger';
+import { logger } from '../../telemetry/logger';
 
 /**
  * Writes the request's read audit (fields returned in full, sensitive
