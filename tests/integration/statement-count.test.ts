@@ -1,14 +1,12 @@
 import { CampaignStatus, EnrollmentStatus } from '../../src/modules/campaign/campaign.enums';
-import { LifecycleStage, Tier } from '../../src/modules/customer/customer.enums';
-import { SegmentRefresher } from '../../src/modules/customer/segment-refresh-loop';
+import { Tier } from '../../src/modules/customer/customer.enums';
 import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
-import { loadConfig } from '../../src/config';
 import type { TokenClaims } from '../../src/auth/token-issuer';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { countStatements } from '../support/sql-counter';
-import { queuedCustomerIds, waitForSegmentRefresh } from '../support/segment-refresh';
+import { queuedCustomerIds } from '../support/segment-refresh';
 import { Role, Scope } from '../../src/auth/roles';
 import { startTestApp, TestApp } from '../support/test-app';
 import { staffId } from '../support/staff-ids';
@@ -327,47 +325,5 @@ describe('recordInteraction on the request path', () => {
     );
     expect(enrolment.status).toBe(EnrollmentStatus.CONTACTED);
     expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
-  });
-});
-
-describe('the segment refresh a recorded interaction asks for', () => {
-  it('runs after the write commits: a dormant customer who logs in is ACTIVE once the queue has drained', async () => {
-    const customer = await make.customer({
-      branchId,
-      relationshipManagerId: rmId,
-      onboardedOn: '2020-01-01',
-      lifecycleStage: LifecycleStage.DORMANT,
-    });
-    await make.interaction(customer.id, { occurredAt: new Date('2025-01-01T00:00:00Z') });
-    const stage = async () =>
-      (await app.ds.query(`SELECT lifecycle_stage AS stage FROM customer WHERE id = $1`, [customer.id]))[0].stage;
-
-    const res = await app.gql(
-      RECORD,
-      {
-        input: {
-          customerNo: customer.customerNo,
-          channel: Channel.MOBILE_APP,
-          type: InteractionType.LOGIN,
-          occurredAt: new Date().toISOString(),
-        },
-      },
-      { as: { sub: rmId, roles: [Role.RELATIONSHIP_MANAGER], branchId } },
-    );
-    expect(res.errors).toBeUndefined();
-    // Committed with the login, and nothing refreshes until a refresher runs: the stage is still the old one.
-    expect(await stage()).toBe(LifecycleStage.DORMANT);
-    expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
-
-    const refresher = new SegmentRefresher(app.ds, loadConfig({ SEGMENT_REFRESH_POLL_MS: '20' }), {
-      log: { error: () => undefined },
-    });
-    refresher.start();
-    try {
-      await waitForSegmentRefresh(app.ds);
-    } finally {
-      await refresher.stop();
-    }
-    expect(await stage()).toBe(LifecycleStage.ACTIVE);
   });
 });
