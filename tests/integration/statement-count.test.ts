@@ -5,7 +5,7 @@ import type { TokenClaims } from '../../src/auth/token-issuer';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
-import { countStatements } from '../support/sql-counter';
+import { countStatements, withoutTransactionControl } from '../support/sql-counter';
 import { queuedCustomerIds } from '../support/segment-refresh';
 import { Role, Scope } from '../../src/auth/roles';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -235,8 +235,6 @@ describe('look-ahead from the root resolver', () => {
   });
 });
 
-/** What a transaction costs beyond its statements; the counts below leave these out (issue #18 item 3). */
-const TRANSACTION_CONTROL = /^\s*(BEGIN|START TRANSACTION|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b/i;
 const RECORD = `mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }`;
 
 async function recordCounted(input: Record<string, unknown>, as: TokenClaims, headers: Record<string, string> = {}) {
@@ -244,7 +242,7 @@ async function recordCounted(input: Record<string, unknown>, as: TokenClaims, he
   expect(result.errors).toBeUndefined();
   return {
     id: result.data.recordInteraction.id as string,
-    sent: statements.filter((s) => !TRANSACTION_CONTROL.test(s)),
+    sent: withoutTransactionControl(statements),
   };
 }
 
@@ -270,7 +268,7 @@ describe('recordInteraction on the request path', () => {
     const [audit] = await app.ds.query(`SELECT detail FROM audit_record WHERE customer_id = $1`, [customer.id]);
     expect(audit.detail).toEqual({ interactionId: id, type: InteractionType.INQUIRY });
     expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
-    // A replay reads the stored response and writes nothing more.
+    // A replay: the claim, then the stored response.
     const replay = await recordCounted(input, partner, { 'idempotency-key': `count-${customer.id}` });
     expect(replay.id).toBe(id);
     expect(replay.sent).toHaveLength(2);
