@@ -2,15 +2,19 @@
  * The raw-SQL baseline (issue 6): a minimal HTTP server that answers W1 and
  * W2 with one hand-written statement each, PostgreSQL building the whole
  * JSON response (lateral subqueries and json_agg), with the same masks and
- * row scope as the gateway and no GraphQL, no authentication, no audit. It is
- * the practical limit of this database on this machine; the benchmark checks
- * that it returns the same JSON as the gateway before measuring either.
+ * row scope as the gateway and no GraphQL, no authentication, no audit; and
+ * W3 (issue 18), a partner's write, in the gateway's transaction shape with
+ * its audit record (see W3_INSERT). It is the practical limit of this
+ * database on this machine; the benchmark checks that it returns the same
+ * JSON as the gateway before measuring either.
  *   DATABASE_URL=... PORT=0 node -r @swc-node/register bench/baseline-server.ts
  * Prints {"url": ...} on its first line of output once listening.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
+import { requestHashOf } from '../src/modules/idempotency/idempotency.service';
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_MS})`;
@@ -94,11 +98,84 @@ SELECT json_build_object('data', json_build_object('customers', json_build_objec
   'pageInfo', json_build_object('hasNextPage', (SELECT count(*) > 50 FROM page))
 )))::text AS body`;
 
+/**
+ * W3, a partner's recordInteraction, in the gateway's transaction shape: the
+ * idempotency claim, then the insert (only for a customer who consented to
+ * partner sharing) with the audit record the contract requires of every
+ * write in the same statement, then the stored response. It does not queue
+ * the segment refresh (the gateway does, in its insert statement).
+ */
+const W3_CLAIM = `INSERT INTO idempotency_record (principal_id, key, operation, request_hash, expires_at)
+  VALUES ($1, $2, 'recordInteraction', $3, now() + interval '24 hours')
+  ON CONFLICT (principal_id, key) DO NOTHING RETURNING key`;
+const W3_PRIOR = `SELECT request_hash, response FROM idempotency_record WHERE principal_id = $1 AND key = $2`;
+const W3_INSERT = `
+WITH recorded AS (
+  INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, partner_id, compliance_flags)
+  SELECT c.id, $2, $3, $4, $5, $6, $7, '{}' FROM customer c
+  WHERE c.customer_no = $1
+    AND EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = c.id AND k.purpose = 'PARTNER_SHARING' AND k.granted)
+  RETURNING id, customer_id
+),
+audited AS (
+  INSERT INTO audit_record (actor_id, actor_roles, customer_id, operation, operation_name, request_id, detail)
+  SELECT $7, '{PARTNER}', customer_id, 'recordInteraction', 'recordInteraction', $8,
+         jsonb_build_object('interactionId', id, 'type', $3::text)
+  FROM recorded
+)
+SELECT id FROM recorded`;
+const W3_STORE = `UPDATE idempotency_record SET response = $3 WHERE principal_id = $1 AND key = $2`;
+
 export interface BaselineRequest {
   operationName?: string;
   variables?: Record<string, unknown>;
-  /** Who asks: the relationship manager for W1 (the baseline trusts it; the gateway verifies a token). */
-  extensions?: { staffId?: string };
+  /**
+   * Who asks: the relationship manager for W1, the partner for W3 (the
+   * baseline trusts it; the gateway verifies a token).
+   */
+  extensions?: { staffId?: string; partnerId?: string };
+}
+
+/** The body of W3's answer, the same JSON as the gateway's (the safelisted operation selects __typename). */
+const receipt = (id: string) =>
+  JSON.stringify({ data: { recordInteraction: { id, __typename: 'InteractionReceipt' } } });
+const notFound = JSON.stringify({ errors: [{ message: 'No such customer', extensions: { code: 'NOT_FOUND' } }] });
+
+/** W3 under an Idempotency-Key: writes once per key, replays the first answer, CONFLICT for another input. */
+async function recordInteraction(pool: Pool, request: BaselineRequest, key: string): Promise<string> {
+  const input = (request.variables?.input ?? {}) as Record<string, unknown>;
+  const partnerId = request.extensions?.partnerId;
+  const hash = requestHashOf('recordInteraction', input);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const claimed = await client.query({ name: 'w3-claim', text: W3_CLAIM, values: [partnerId, key, hash] });
+    let body: string;
+    if (claimed.rowCount === 0) {
+      const [prior] = (await client.query({ name: 'w3-prior', text: W3_PRIOR, values: [partnerId, key] })).rows;
+      body =
+        prior.request_hash === hash
+          ? JSON.stringify(prior.response)
+          : JSON.stringify({ errors: [{ message: 'Key reused', extensions: { code: 'CONFLICT' } }] });
+    } else {
+      const values = [input.customerNo, input.channel, input.type, input.occurredAt, input.summary ?? null];
+      values.push(input.outcome ?? null, partnerId, randomUUID());
+      const [row] = (await client.query({ name: 'w3-insert', text: W3_INSERT, values })).rows;
+      if (!row) {
+        await client.query('ROLLBACK');
+        return notFound;
+      }
+      body = receipt(row.id);
+      await client.query({ name: 'w3-store', text: W3_STORE, values: [partnerId, key, body] });
+    }
+    await client.query('COMMIT');
+    return body;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /** The statement and parameters answering a request, or undefined for anything but W1 and W2. */
@@ -125,7 +202,14 @@ async function main() {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       try {
-        const statement = statementFor(JSON.parse(Buffer.concat(chunks).toString('utf8')) as BaselineRequest);
+        const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BaselineRequest;
+        const key = req.headers['idempotency-key'];
+        if (request.operationName === 'RecordInteraction' && typeof key === 'string') {
+          const body = await recordInteraction(pool, request, key);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+          return;
+        }
+        const statement = statementFor(request);
         if (!statement) {
           res.writeHead(400).end();
           return;

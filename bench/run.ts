@@ -4,7 +4,8 @@
  * Seeds (once) a database per scale, builds and starts the gateway in
  * production mode and the baseline, each in its own process, checks that
  * both return the same JSON, then drives W1, W2 and W3 with autocannon from
- * this process over loopback, and writes bench/results/<customers>.{json,md}
+ * this process over loopback (measuring, during W3, how long a write's
+ * segment refresh takes to land), and writes bench/results/<customers>.{json,md}
  * plus bench/results/README.md, which also compares W1 across the scales run.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ import {
   W3_RECORD_INTERACTION,
 } from './workloads';
 import { countGatewayStatements } from './statement-count';
+import { RefreshDelay, RefreshDelayProbe } from './refresh-delay';
 
 const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
@@ -78,6 +80,7 @@ async function main() {
       ),
     };
     await checkSameAnswers(gateway.url, baseline.url, samples, tokens);
+    await checkSameW3Answers(gateway.url, baseline.url, samples, tokens.partner);
 
     const w1 = (server: 'gateway' | 'baseline') => {
       let next = 0;
@@ -98,24 +101,14 @@ async function main() {
         variables: samples.w2,
       }));
     let nextPartnerCustomer = 0;
-    const w3 = requestsOf(
-      gateway.url,
-      tokens.partner,
-      () => ({
-        operationName: 'RecordInteraction',
-        query: W3_RECORD_INTERACTION,
-        variables: {
-          input: {
-            customerNo: samples.partnerCustomerNos[nextPartnerCustomer++ % samples.partnerCustomerNos.length],
-            channel: 'PARTNER',
-            type: 'INQUIRY',
-            occurredAt: new Date().toISOString(),
-            summary: 'bench',
-          },
-        },
-      }),
-      () => ({ 'idempotency-key': randomUUID() }),
-    );
+    const w3 = (server: 'gateway' | 'baseline') =>
+      requestsOf(
+        server === 'gateway' ? gateway.url : baseline.url,
+        tokens.partner,
+        () => w3Body(samples.partnerCustomerNos[nextPartnerCustomer++ % samples.partnerCustomerNos.length]),
+        () => ({ 'idempotency-key': randomUUID() }),
+      );
+    const refreshProbe = await RefreshDelayProbe.open(databaseUrl, gateway.url, SECRET);
 
     const runs: Record<string, Measure[]> = {};
     const record = (name: string, measure: Measure) => {
@@ -130,8 +123,14 @@ async function main() {
       const order = round % 2 === 1 ? (['gateway', 'baseline'] as const) : (['baseline', 'gateway'] as const);
       for (const server of order) record(`W1 ${server}`, await drive(w1(server), connections, seconds));
       for (const server of order) record(`W2 ${server}`, await drive(w2(server), connections, seconds));
-      record('W3 gateway', await drive(w3, connections, seconds));
+      for (const server of order) {
+        // Only the gateway refreshes segments; the probe measures it under W3's load.
+        if (server === 'gateway') refreshProbe.start();
+        record(`W3 ${server}`, await drive(w3(server), connections, seconds));
+        if (server === 'gateway') await refreshProbe.stop();
+      }
     }
+    await refreshProbe.close();
 
     const report = {
       date: new Date().toISOString(),
@@ -147,15 +146,18 @@ async function main() {
         'Per request the gateway also checks the JWT (verified once per token, then remembered until it expires), ' +
         'counts the rate limit, logs a line and, for W1 (the RM reads phone, ' +
         'email, address, AUM and balances in full), commits an audit record: the baseline does none of these. ' +
-        'baseline: one hand-written statement per request (prepared), pool 10. Each measurement follows a 5 s warm-up ' +
+        "baseline: one hand-written statement per request (prepared) for W1 and W2; for W3 the gateway's transaction " +
+        'shape (idempotency claim, the insert with its audit record, the stored response; no segment refresh request), ' +
+        'pool 10. SQL per request leaves out BEGIN and COMMIT. Each measurement follows a 5 s warm-up ' +
         'and a 2 s pause. Medians of the rounds; every round is in runs.',
       medians: Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, median(list)])),
       runs,
-      sqlStatementsPerRequest: { ...statements, 'W1 baseline': 1, 'W2 baseline': 1 },
+      sqlStatementsPerRequest: { ...statements, 'W1 baseline': 1, 'W2 baseline': 1, 'W3 baseline': 3 },
+      refreshDelay: refreshProbe.summary(),
       peakRssMb: { gateway: peakRssMb(gateway.process), baseline: peakRssMb(baseline.process) },
       ratios: {} as Record<string, { rps: number; p99: number }>,
     };
-    for (const w of ['W1', 'W2']) {
+    for (const w of ['W1', 'W2', 'W3']) {
       const g = report.medians[`${w} gateway`];
       const b = report.medians[`${w} baseline`];
       report.ratios[w] = { rps: round2(g.rps / b.rps), p99: round2(g.p99 / b.p99) };
@@ -354,6 +356,46 @@ async function checkSameAnswers(
   console.log(`gateway and baseline return the same JSON for ${cases.length} requests`);
 }
 
+/** W3's input: a partner's inquiry about the customer, now. */
+function w3Body(customerNo: string): Body {
+  return {
+    operationName: 'RecordInteraction',
+    query: W3_RECORD_INTERACTION,
+    variables: {
+      input: {
+        customerNo,
+        channel: 'PARTNER',
+        type: 'INQUIRY',
+        occurredAt: new Date().toISOString(),
+        summary: 'bench',
+      },
+    },
+    // Whom the baseline writes for (it trusts this; the gateway takes the partner from the token).
+    extensions: { partnerId: 'bench-partner' },
+  };
+}
+
+/** W3 writes a new interaction each time: both servers must answer the same JSON but for its id, and replay it. */
+async function checkSameW3Answers(gatewayUrl: string, baselineUrl: string, samples: Samples, partnerToken: string) {
+  const body = w3Body(samples.partnerCustomerNos[0]);
+  const answers = [];
+  for (const url of [gatewayUrl, baselineUrl]) {
+    const headers = { 'idempotency-key': randomUUID() };
+    const first = await post(url, partnerToken, body, headers);
+    const replay = await post(url, partnerToken, body, headers);
+    if (JSON.stringify(replay.json) !== JSON.stringify(first.json)) {
+      throw new Error(`RecordInteraction: ${url} does not replay its first answer`);
+    }
+    const receipt = (first.json.data as { recordInteraction?: { id?: unknown } } | undefined)?.recordInteraction;
+    if (first.json.errors || typeof receipt?.id !== 'string') {
+      throw new Error(`RecordInteraction: ${url} answered ${JSON.stringify(first.json)}`);
+    }
+    answers.push(JSON.stringify({ ...first.json, data: { recordInteraction: { ...receipt, id: 'ID' } } }));
+  }
+  if (answers[0] !== answers[1]) throw new Error(`RecordInteraction: the gateway and the baseline differ: ${answers}`);
+  console.log('gateway and baseline answer RecordInteraction alike (and replay it under its key)');
+}
+
 async function drive(target: ReturnType<typeof requestsOf>, connections: number, seconds: number): Promise<Measure> {
   const options = {
     url: target.url,
@@ -424,6 +466,8 @@ type Report = {
   settings: string;
   medians: Record<string, Measure>;
   sqlStatementsPerRequest: Record<string, number>;
+  /** Absent from reports written before issue 18. */
+  refreshDelay?: RefreshDelay;
   peakRssMb: Record<string, number | null>;
   ratios: Record<string, { rps: number; p99: number }>;
 };
@@ -451,6 +495,14 @@ function writeReport(report: Report) {
     }
     lines.push('', '| ratio gateway / baseline | throughput | p99 latency |', '|---|---|---|');
     for (const [w, ratio] of Object.entries(r.ratios)) lines.push(`| ${w} | ${ratio.rps}× | ${ratio.p99}× |`);
+    if (r.refreshDelay) {
+      const d = r.refreshDelay;
+      lines.push(
+        '',
+        `Segment refresh after a write (W3's load running; from the write's answer to its new lifecycle stage): ` +
+          `median ${d.p50Ms} ms, max ${d.maxMs} ms over ${d.probes} probes, ${d.timedOut} not landed within 30 s.`,
+      );
+    }
     lines.push('', `Peak RSS: gateway ${r.peakRssMb.gateway} MB, baseline ${r.peakRssMb.baseline} MB.`, '');
   }
   if (all.length > 1) {
@@ -472,7 +524,11 @@ function writeReport(report: Report) {
   const markdown = lines.join('\n');
   writeFileSync(path.join(RESULTS, 'README.md'), markdown);
   console.log(
-    `\n${JSON.stringify({ ratios: report.ratios, sqlStatementsPerRequest: report.sqlStatementsPerRequest })}`,
+    `\n${JSON.stringify({
+      ratios: report.ratios,
+      sqlStatementsPerRequest: report.sqlStatementsPerRequest,
+      refreshDelay: report.refreshDelay,
+    })}`,
   );
   console.log(`written: bench/results/${report.customers}.json, bench/results/README.md`);
 }

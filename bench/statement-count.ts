@@ -4,7 +4,7 @@ import { signToken } from '../src/auth/token-issuer';
 import { loadConfig } from '../src/config';
 import { createDataSource } from '../src/db/data-source';
 import { startApp } from '../src/server/app';
-import { countStatements } from '../tests/support/sql-counter';
+import { countStatements, withoutTransactionControl } from '../tests/support/sql-counter';
 import type { Samples } from './run';
 import {
   BENCH_ANALYST_ID,
@@ -52,7 +52,7 @@ export async function countGatewayStatements(databaseUrl: string, samples: Sampl
     const counter = countStatements();
     try {
       await send(token, body, headers());
-      return counter.statements.length;
+      return withoutTransactionControl(counter.statements).length;
     } finally {
       counter.restore();
     }

@@ -30,7 +30,7 @@ export function createServices(ds: DataSource, config: Config) {
     campaignCommands: new CampaignCommandService(ds, audit),
     tagCommands: new TagCommandService(ds, audit),
     enrollments: new EnrollmentService(ds, audit),
-    interactionCommands: new InteractionCommandService(idempotency, audit, config),
+    interactionCommands: new InteractionCommandService(idempotency),
     contactCompliance: new ContactComplianceService(),
     leadCommands: new LeadCommandService(idempotency, audit),
     campaignResponses: new CampaignResponseService(idempotency, audit),

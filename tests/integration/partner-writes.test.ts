@@ -1,5 +1,9 @@
 import { Role, Scope } from '../../src/auth/roles';
+import { loadConfig } from '../../src/config';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
+import { LifecycleStage } from '../../src/modules/customer/customer.enums';
+import { SegmentRefresher } from '../../src/modules/customer/segment-refresh-loop';
+import { queuedCustomerIds, waitForSegmentRefresh } from '../support/segment-refresh';
 import { useTestApp } from '../support/test-app';
 
 const { app, make } = useTestApp();
@@ -208,14 +212,16 @@ describe('a campaign contact', () => {
 });
 
 describe('segments after a write', () => {
-  it('make a dormant customer ACTIVE as soon as a login is recorded', async () => {
+  it('are refreshed after commit: a dormant customer whose login is recorded is ACTIVE once the queue has drained', async () => {
     const rm = await make.staff();
     const customer = await make.customer({
       branchId: rm.branchId,
       relationshipManagerId: rm.id,
       onboardedOn: '2015-01-01',
-      lifecycleStage: 'DORMANT' as never,
+      lifecycleStage: LifecycleStage.DORMANT,
     });
+    const stage = async () =>
+      (await app.ds.query(`SELECT lifecycle_stage AS stage FROM customer WHERE id = $1`, [customer.id]))[0].stage;
     const res = await app.gql(
       RECORD,
       {
@@ -230,8 +236,21 @@ describe('segments after a write', () => {
       },
     );
     expect(res.errors).toBeUndefined();
-    const [row] = await app.ds.query(`SELECT lifecycle_stage FROM customer WHERE id = $1`, [customer.id]);
-    expect(row.lifecycle_stage).toBe('ACTIVE');
+    // The write has committed and nothing drains the queue yet (the test server runs no refresher): the
+    // transaction that recorded the login left the stage as it was and queued the customer.
+    expect(await stage()).toBe(LifecycleStage.DORMANT);
+    expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
+
+    const refresher = new SegmentRefresher(app.ds, loadConfig({ SEGMENT_REFRESH_POLL_MS: '20' }), {
+      log: { error: () => undefined },
+    });
+    refresher.start();
+    try {
+      await waitForSegmentRefresh(app.ds);
+    } finally {
+      await refresher.stop();
+    }
+    expect(await stage()).toBe(LifecycleStage.ACTIVE);
   });
 });
 

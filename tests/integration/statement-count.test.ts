@@ -1,10 +1,13 @@
-import { CampaignStatus } from '../../src/modules/campaign/campaign.enums';
+import { CampaignStatus, EnrollmentStatus } from '../../src/modules/campaign/campaign.enums';
 import { Tier } from '../../src/modules/customer/customer.enums';
+import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
+import type { TokenClaims } from '../../src/auth/token-issuer';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
-import { countStatements } from '../support/sql-counter';
-import { Role } from '../../src/auth/roles';
+import { countStatements, withoutTransactionControl } from '../support/sql-counter';
+import { queuedCustomerIds } from '../support/segment-refresh';
+import { Role, Scope } from '../../src/auth/roles';
 import { startTestApp, TestApp } from '../support/test-app';
 import { staffId } from '../support/staff-ids';
 
@@ -12,11 +15,13 @@ let app: TestApp;
 let branchId: string;
 let customerIds: string[];
 let rmId: string;
+/** One factory for the file: customer numbers come from its counter. */
+let make: Factory;
 
 /** 60 customers of one branch, each with every relation filled. */
 beforeAll(async () => {
   app = await startTestApp();
-  const make = new Factory(app.ds);
+  make = new Factory(app.ds);
   const branch = await make.branch();
   branchId = branch.id;
   const rm = await make.staff({ branchId });
@@ -191,7 +196,6 @@ describe('look-ahead from the root resolver', () => {
 
   it('reads a relation only on the customers whose plan allows it when the roles disagree', async () => {
     // Interactions: full for a relationship manager's own book, denied to marketing (which sees every customer).
-    const make = new Factory(app.ds);
     const outside = await make.customer();
     await make.interaction(outside.id);
     const caller = { sub: rmId, roles: [Role.RELATIONSHIP_MANAGER, Role.MARKETING_ANALYST] };
@@ -228,5 +232,96 @@ describe('look-ahead from the root resolver', () => {
     expect(result.errors?.map((e) => [e.extensions.code, e.path])).toEqual([
       ['BAD_USER_INPUT', ['customer', 'interactions']],
     ]);
+  });
+});
+
+const RECORD = `mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }`;
+
+async function recordCounted(input: Record<string, unknown>, as: TokenClaims, headers: Record<string, string> = {}) {
+  const { result, statements } = await counted(() => app.gql(RECORD, { input }, { as, headers }));
+  expect(result.errors).toBeUndefined();
+  return {
+    id: result.data.recordInteraction.id as string,
+    sent: withoutTransactionControl(statements),
+  };
+}
+
+describe('recordInteraction on the request path', () => {
+  const partner: TokenClaims = { sub: 'partner-count', roles: [Role.PARTNER], scopes: [Scope.INTERACTIONS_WRITE] };
+
+  it("runs a partner's INQUIRY in 3 statements, the segment refresh queued for after commit", async () => {
+    const customer = await make.customer();
+    await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    const input = {
+      customerNo: customer.customerNo,
+      channel: Channel.PARTNER,
+      type: InteractionType.INQUIRY,
+      occurredAt: new Date().toISOString(),
+      summary: '咨询基金定投',
+    };
+
+    const { id, sent } = await recordCounted(input, partner, { 'idempotency-key': `count-${customer.id}` });
+
+    // The idempotency claim; the customer, the interaction, the audit record and the refresh request in one
+    // statement; the stored response.
+    expect(sent).toHaveLength(3);
+    const [audit] = await app.ds.query(`SELECT detail FROM audit_record WHERE customer_id = $1`, [customer.id]);
+    expect(audit.detail).toEqual({ interactionId: id, type: InteractionType.INQUIRY });
+    expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
+    // A replay: the claim, then the stored response.
+    const replay = await recordCounted(input, partner, { 'idempotency-key': `count-${customer.id}` });
+    expect(replay.id).toBe(id);
+    expect(replay.sent).toHaveLength(2);
+  });
+
+  it("runs a partner's interaction that names a campaign in 4 statements: the enrolment is read first", async () => {
+    const customer = await make.customer();
+    await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    const campaign = await make.campaign({ status: CampaignStatus.ACTIVE });
+    await make.enrollment(campaign.id, customer.id);
+
+    const { sent } = await recordCounted(
+      {
+        customerNo: customer.customerNo,
+        channel: Channel.PARTNER,
+        type: InteractionType.PRODUCT_VIEW,
+        occurredAt: new Date().toISOString(),
+        campaignId: campaign.id,
+        externalRef: `count-${customer.id}`,
+      },
+      partner,
+    );
+
+    // The claim; the customer with their enrolment; the write (as above); the stored response.
+    expect(sent).toHaveLength(4);
+  });
+
+  it("runs a relationship manager's compliant CAMPAIGN_CONTACT in 4 statements", async () => {
+    const customer = await make.customer({ branchId, relationshipManagerId: rmId });
+    await make.consent(customer.id, { purpose: ConsentPurpose.PERSONALISED_MARKETING, channel: null });
+    await make.consent(customer.id, { purpose: ConsentPurpose.MARKETING, channel: Channel.MOBILE_APP });
+    const campaign = await make.campaign({ status: CampaignStatus.ACTIVE, channels: [Channel.MOBILE_APP] });
+    await make.enrollment(campaign.id, customer.id);
+
+    const { sent } = await recordCounted(
+      {
+        customerNo: customer.customerNo,
+        channel: Channel.MOBILE_APP,
+        type: InteractionType.CAMPAIGN_CONTACT,
+        occurredAt: new Date().toISOString(),
+        campaignId: campaign.id,
+      },
+      { sub: rmId, roles: [Role.RELATIONSHIP_MANAGER], branchId },
+    );
+
+    // The staff directory (a write names its author); the customer in scope with their enrolment; the consent
+    // facts; the interaction, the enrolment moved, the audit record and the refresh request in one statement.
+    expect(sent).toHaveLength(4);
+    const [enrolment] = await app.ds.query(
+      `SELECT status FROM campaign_enrollment WHERE campaign_id = $1 AND customer_id = $2`,
+      [campaign.id, customer.id],
+    );
+    expect(enrolment.status).toBe(EnrollmentStatus.CONTACTED);
+    expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
   });
 });

@@ -24,3 +24,10 @@ export function countStatements() {
     },
   };
 }
+
+/** What issue 18 leaves out of a count of statements sent: a transaction's own BEGIN and COMMIT, and savepoints. */
+const TRANSACTION_CONTROL = /^\s*(BEGIN|START TRANSACTION|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b/i;
+
+export function withoutTransactionControl(statements: readonly string[]): string[] {
+  return statements.filter((sql) => !TRANSACTION_CONTROL.test(sql));
+}

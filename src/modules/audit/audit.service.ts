@@ -3,10 +3,12 @@ import { DataSource, EntityManager } from 'typeorm';
 import { instantAndSerial } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
+import { SqlParams } from '../../db/parent-relations';
 import type { RequestContext } from '../../request/context';
 import { AuditRecordEntity } from './audit-record.entity';
 import type { FilterRead } from './audit-trail';
 import { AuditedFilter, AuditLogFilter, AuditRecord } from './audit.type';
+import { mutationRecordSql } from './mutation-record';
 import { ReadAuditWriter } from './read-audit-writer';
 
 /** The operation of a filter's record: the query it filtered, then `.filter`. */
@@ -71,11 +73,12 @@ export class AuditService {
     detail: Record<string, unknown>,
     customerId: string | null = null,
   ): Promise<void> {
-    await em.query(
-      `INSERT INTO audit_record (actor_id, actor_roles, customer_id, operation, operation_name, request_id, detail)
-       VALUES ($1, $2::text[], $3, $4, $4, $5, $6::jsonb)`,
-      [ctx.principal.id, ctx.principal.roles, customerId, operation, ctx.requestId, JSON.stringify(detail)],
-    );
+    const params = new SqlParams();
+    const insert = mutationRecordSql(ctx, operation, params.bind, {
+      customerId: params.bind(customerId, 'uuid'),
+      detail: params.bind(JSON.stringify(detail), 'jsonb'),
+    });
+    await em.query(insert, params.values);
   }
 
   /** The audit log, newest first. */

@@ -5,7 +5,7 @@ import { appError } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import type { RequestContext } from '../../request/context';
 import { CustomerEntity } from './customer.entity';
-import { rowScopeForOperation } from '../../privacy/row-scope';
+import { rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
 import { scopedCustomers } from './customer.loaders';
 
 /**
@@ -20,14 +20,8 @@ export async function writableCustomer(
   by: { id: string } | { customerNo: string },
   operation: string,
 ): Promise<CustomerEntity> {
-  // Partners have no read scope; what they may write to is set by the customer's consent.
   const query = isPartner(ctx.principal)
-    ? em
-        .getRepository(CustomerEntity)
-        .createQueryBuilder('c')
-        .where(
-          `EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = c.id AND k.purpose = 'PARTNER_SHARING' AND k.granted)`,
-        )
+    ? em.getRepository(CustomerEntity).createQueryBuilder('c').where(partnerSharingGranted('c'))
     : scopedCustomers(em, { scope: rowScopeForOperation(ctx.principal, ctx.privacy, 'Mutation', operation) });
   if ('id' in by) {
     assertId('customerId', by.id);
@@ -36,8 +30,33 @@ export async function writableCustomer(
     query.andWhere('c.customer_no = :customerNo', { customerNo: by.customerNo });
   }
   const customer = await query.getOne();
-  if (!customer) throw isPartner(ctx.principal) ? notFoundForPartner() : appError('NOT_FOUND', 'No such customer');
+  if (!customer) throw customerNotFound(ctx);
   return customer;
+}
+
+/** What a write answers for a customer it did not find: for a partner, the same as for an enrolment. */
+export function customerNotFound(ctx: RequestContext): GraphQLError {
+  return isPartner(ctx.principal) ? notFoundForPartner() : appError('NOT_FOUND', 'No such customer');
+}
+
+/**
+ * writableCustomer's rule as one SQL condition on a customer alias, for a
+ * write that finds its customer inside its own statement. `bind` adds a
+ * parameter and returns its placeholder.
+ */
+export function writableCustomerSql(
+  ctx: RequestContext,
+  operation: string,
+  alias: string,
+  bind: (value: unknown, type: string) => string,
+): string {
+  if (isPartner(ctx.principal)) return partnerSharingGranted(alias);
+  return scopeSql(rowScopeForOperation(ctx.principal, ctx.privacy, 'Mutation', operation), alias, bind);
+}
+
+/** Partners have no read scope; what they may write to is set by the customer's consent. */
+function partnerSharingGranted(alias: string): string {
+  return `EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = ${alias}.id AND k.purpose = 'PARTNER_SHARING' AND k.granted)`;
 }
 
 /**

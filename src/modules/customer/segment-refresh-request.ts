@@ -22,10 +22,16 @@ export async function requestSegmentRefresh(
   customerIds: readonly string[],
 ): Promise<void> {
   if (customerIds.length === 0) return;
-  await db.query(
-    `INSERT INTO segment_refresh_request AS r (customer_id)
-     SELECT DISTINCT id FROM unnest($1::uuid[]) AS id ORDER BY id
-     ON CONFLICT (customer_id) DO UPDATE SET requested_at = r.requested_at`,
-    [customerIds],
-  );
+  await db.query(segmentRefreshRequestSql(`SELECT unnest($1::uuid[])`), [customerIds]);
+}
+
+/**
+ * requestSegmentRefresh as a part of a writer's own statement (a CTE), so
+ * that queueing costs no statement of its own: `customerIds` is a query
+ * whose one column is the ids of the customers to queue.
+ */
+export function segmentRefreshRequestSql(customerIds: string): string {
+  return `INSERT INTO segment_refresh_request AS r (customer_id)
+     SELECT DISTINCT id FROM (${customerIds}) AS queued(id) ORDER BY id
+     ON CONFLICT (customer_id) DO UPDATE SET requested_at = r.requested_at`;
 }

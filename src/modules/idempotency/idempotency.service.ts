@@ -33,7 +33,7 @@ export class IdempotencyService {
       }
       return this.ds.transaction(work);
     }
-    const requestHash = createHash('sha256').update(canonicalJson({ operation, input })).digest('hex');
+    const requestHash = requestHashOf(operation, input);
     return this.ds.transaction(async (em) => {
       const claimed = await em.query(
         `INSERT INTO idempotency_record (principal_id, key, operation, request_hash, expires_at)
@@ -60,6 +60,11 @@ export class IdempotencyService {
       return result;
     });
   }
+}
+
+/** What tells a repeated request from another one under the same key: the same operation and input hash the same. */
+export function requestHashOf(operation: string, input: object): string {
+  return createHash('sha256').update(canonicalJson({ operation, input })).digest('hex');
 }
 
 /** JSON with object keys sorted, so that the same input always hashes the same. */

@@ -2,17 +2,18 @@ import { isPartner } from '../../auth/principal';
 import { occurredAtProblem } from '../../common/input-bounds';
 import { IsOptional, IsUUID, MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import type { EntityManager } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
 import { DateTimeScalar } from '../../common/scalars';
 import type { RequestContext } from '../../request/context';
-import { AuditService } from '../audit/audit.service';
-import { notFoundForPartner, writableCustomer } from '../customer/customer-access';
-import { refreshSegments } from '../customer/segmentation.service';
-import type { Config } from '../../config';
+import { SqlParams } from '../../db/parent-relations';
+import { mutationRecordSql } from '../audit/mutation-record';
+import { customerNotFound, notFoundForPartner, writableCustomerSql } from '../customer/customer-access';
+import { segmentRefreshRequestSql } from '../customer/segment-refresh-request';
 import { EnrollmentStatus } from '../campaign/campaign.enums';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { contactFlags } from './contact-compliance';
-import { Channel, InteractionType } from './interaction.enums';
+import { Channel, ComplianceFlag, InteractionType } from './interaction.enums';
 
 @InputType()
 export class RecordInteractionInput {
@@ -75,12 +76,23 @@ function refusePartnerRecord(input: RecordInteractionInput): void {
   }
 }
 
+const OPERATION = 'recordInteraction';
+
+/**
+ * What a partner's recordInteraction sends on its request path (issue #18:
+ * at most 5 statements besides BEGIN and COMMIT), in its transaction:
+ *   1. the idempotency claim (IdempotencyService.run);
+ *   2. one statement that finds the customer the caller may write to, inserts
+ *      the interaction, writes the audit record and queues the customer's
+ *      segment refresh (writeInteraction);
+ *   3. the stored response (IdempotencyService.run).
+ * An interaction that names a campaign first reads the customer with their
+ * enrolment (one more), and a staff CAMPAIGN_CONTACT reads the consent facts
+ * (one more). The segment and rule-tag refresh runs after commit, batched per
+ * customer (SegmentRefresher); the outbox event is written by a trigger.
+ */
 export class InteractionCommandService {
-  constructor(
-    private readonly idempotency: IdempotencyService,
-    private readonly audit: AuditService,
-    private readonly config: Config,
-  ) {}
+  constructor(private readonly idempotency: IdempotencyService) {}
 
   /** Interactions are append-only; partners may write them for consenting customers. */
   record(ctx: RequestContext, input: RecordInteractionInput): Promise<InteractionReceipt> {
@@ -92,58 +104,108 @@ export class InteractionCommandService {
     if (input.type === InteractionType.CAMPAIGN_CONTACT && !input.campaignId) {
       throw badUserInput('input.campaignId', 'A CAMPAIGN_CONTACT names its campaign');
     }
-    return this.idempotency.run(ctx, 'recordInteraction', input, input.externalRef, async (em) => {
-      const customer = await writableCustomer(em, ctx, { customerNo: input.customerNo }, 'recordInteraction');
-      // An interaction names a campaign only for a customer enrolled in it (and the campaign must exist at all).
-      if (input.campaignId) {
-        const [enrolment] = await em.query(
-          `SELECT status FROM campaign_enrollment WHERE campaign_id = $1 AND customer_id = $2`,
-          [input.campaignId, customer.id],
-        );
-        // As in recordCampaignResponse, a partner cannot tell a customer who left the campaign from one never in it.
-        if (partner && (!enrolment || enrolment.status === EnrollmentStatus.OPTED_OUT)) throw notFoundForPartner();
-        if (!enrolment) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
-      }
-      // A campaign contact is checked against consent as it is recorded. It already happened, so a breach is
-      // kept as evidence with its flags rather than refused; only a compliant contact advances the enrolment.
-      const campaignContact = input.type === InteractionType.CAMPAIGN_CONTACT;
-      const complianceFlags = campaignContact ? await contactFlags(em, customer.id, input.channel) : [];
-      const [row] = await em.query(
-        `INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id, compliance_flags)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[]) RETURNING id`,
-        [
-          customer.id,
-          input.channel,
-          input.type,
-          input.occurredAt,
-          input.summary ?? null,
-          input.outcome ?? null,
-          partner ? null : ctx.principal.id,
-          partner ? ctx.principal.id : null,
-          input.campaignId ?? null,
-          complianceFlags,
-        ],
-      );
-      if (campaignContact && complianceFlags.length === 0) {
-        // The enrolment moves to CONTACTED; later stages and opt-outs are left as they are.
-        await em.query(
-          `UPDATE campaign_enrollment SET status = 'CONTACTED', contacted_at = $3, updated_at = now()
-           WHERE campaign_id = $1 AND customer_id = $2 AND status = 'TARGETED'`,
-          [input.campaignId, customer.id, input.occurredAt],
-        );
-      }
-      // Logins and transactions decide the lifecycle stage; keep it true as they arrive.
-      await refreshSegments(em, this.config, new Date(), [customer.id]);
-      await this.audit.recordMutation(
-        em,
-        ctx,
-        'recordInteraction',
-        campaignContact
-          ? { interactionId: row.id, type: input.type, campaignId: input.campaignId, complianceFlags }
-          : { interactionId: row.id, type: input.type },
-        customer.id,
-      );
-      return { id: row.id };
+    return this.idempotency.run(ctx, OPERATION, input, input.externalRef, async (em) => {
+      if (input.campaignId) return recordForCampaign(em, ctx, input, input.campaignId);
+      // No row written means no customer the caller may write to.
+      const params = new SqlParams();
+      const receipt = await writeInteraction(em, ctx, input, params, writableTargetSql(ctx, input.customerNo, params));
+      if (!receipt) throw customerNotFound(ctx);
+      return receipt;
     });
   }
+}
+
+/** The customer (one column, id) that the caller may write to with this customer number. */
+function writableTargetSql(ctx: RequestContext, customerNo: string, params: SqlParams): string {
+  return `SELECT c.id FROM customer c
+    WHERE c.customer_no = ${params.bind(customerNo, 'text')} AND ${writableCustomerSql(ctx, OPERATION, 'c', params.bind)}`;
+}
+
+/** An interaction that names a campaign, which it may only for a customer enrolled in it. */
+async function recordForCampaign(
+  em: EntityManager,
+  ctx: RequestContext,
+  input: RecordInteractionInput,
+  campaignId: string,
+): Promise<InteractionReceipt> {
+  const partner = isPartner(ctx.principal);
+  const lookup = new SqlParams();
+  const [found]: { id: string; enrolment: EnrollmentStatus | null }[] = await em.query(
+    `WITH target AS (${writableTargetSql(ctx, input.customerNo, lookup)})
+     SELECT t.id, e.status AS enrolment FROM target t
+     LEFT JOIN campaign_enrollment e ON e.customer_id = t.id AND e.campaign_id = ${lookup.bind(campaignId, 'uuid')}`,
+    lookup.values,
+  );
+  if (!found) throw customerNotFound(ctx);
+  // As in recordCampaignResponse, a partner cannot tell a customer who left the campaign from one never in it.
+  if (partner && (!found.enrolment || found.enrolment === EnrollmentStatus.OPTED_OUT)) throw notFoundForPartner();
+  if (!found.enrolment) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
+  // A campaign contact is checked against consent as it is recorded. It already happened, so a breach is
+  // kept as evidence with its flags rather than refused; only a compliant contact advances the enrolment.
+  const campaignContact = input.type === InteractionType.CAMPAIGN_CONTACT;
+  const complianceFlags = campaignContact ? await contactFlags(em, found.id, input.channel) : [];
+  const params = new SqlParams();
+  const receipt = await writeInteraction(em, ctx, input, params, `SELECT ${params.bind(found.id, 'uuid')} AS id`, {
+    complianceFlags,
+    campaignContact,
+  });
+  if (!receipt) throw customerNotFound(ctx);
+  return receipt;
+}
+
+/**
+ * One statement: the interaction for the customer `target` yields (none: no
+ * row written, undefined returned), with what the write entails, each a part
+ * of the same statement so that it costs no round trip of its own: a
+ * compliant campaign contact moves the enrolment to CONTACTED (later stages
+ * and opt-outs are left as they are); the mutation's audit record; the
+ * customer queued for the segment refresh, since logins and transactions
+ * decide the lifecycle stage (it runs after commit, see
+ * requestSegmentRefresh for why the request is taken in this transaction).
+ */
+async function writeInteraction(
+  em: EntityManager,
+  ctx: RequestContext,
+  input: RecordInteractionInput,
+  params: SqlParams,
+  target: string,
+  {
+    complianceFlags = [],
+    campaignContact = false,
+  }: { complianceFlags?: ComplianceFlag[]; campaignContact?: boolean } = {},
+): Promise<InteractionReceipt | undefined> {
+  const bind = params.bind;
+  const partner = isPartner(ctx.principal);
+  const detail = campaignContact
+    ? { type: input.type, campaignId: input.campaignId, complianceFlags }
+    : { type: input.type };
+  const contacted =
+    campaignContact && complianceFlags.length === 0
+      ? `contacted AS (
+           UPDATE campaign_enrollment e SET status = 'CONTACTED', contacted_at = r.occurred_at, updated_at = now()
+           FROM recorded r WHERE e.campaign_id = r.campaign_id AND e.customer_id = r.customer_id AND e.status = 'TARGETED'
+         ),`
+      : '';
+  const [row]: { id: string }[] = await em.query(
+    `WITH target AS (${target}),
+     recorded AS (
+       INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, outcome, staff_id, partner_id, campaign_id, compliance_flags)
+       SELECT id, ${bind(input.channel, 'text')}, ${bind(input.type, 'text')}, ${bind(input.occurredAt, 'timestamptz')},
+              ${bind(input.summary ?? null, 'text')}, ${bind(input.outcome ?? null, 'text')},
+              ${bind(partner ? null : ctx.principal.id, 'uuid')}, ${bind(partner ? ctx.principal.id : null, 'text')},
+              ${bind(input.campaignId ?? null, 'uuid')}, ${bind(complianceFlags, 'text[]')}
+       FROM target
+       RETURNING id, customer_id, campaign_id, occurred_at
+     ),
+     ${contacted}
+     audited AS (${mutationRecordSql(ctx, OPERATION, bind, {
+       customerId: 'r.customer_id',
+       detail: `jsonb_build_object('interactionId', r.id) || ${bind(JSON.stringify(detail), 'jsonb')}`,
+       from: 'recorded r',
+     })}),
+     queued AS (${segmentRefreshRequestSql('SELECT customer_id FROM recorded')})
+     SELECT id FROM recorded`,
+    params.values,
+  );
+  return row && { id: row.id };
 }
