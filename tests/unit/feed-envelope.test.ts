@@ -24,6 +24,14 @@ describe('change feed envelope', () => {
     expect(at('2026-11-30T00:00:00.123456Z') - at('2026-11-30T00:00:00.123Z')).toBe(456n);
   });
 
+  it('refuses a time version later than five minutes from now: it would outrank every real change of its entity', () => {
+    const now = Date.parse('2026-11-30T00:00:00Z');
+    const at = (version: string) => parseEnvelope('customers', JSON.stringify({ ...valid, version }), now);
+    expect(at('2999-01-01T00:00:00Z')).toMatchObject({ key: 'C000001', reason: expect.stringMatching(/^version: /) });
+    expect(at('2026-11-30T08:06:00+08:00')).toMatchObject({ reason: expect.stringMatching(/^version: /) });
+    expect(isFeedEvent(at('2026-11-30T08:04:00+08:00'))).toBe(true);
+  });
+
   it.each([
     ['not JSON', '{"eventId":', 'not JSON'],
     ['a negative version', { ...valid, version: -1 }, 'version'],

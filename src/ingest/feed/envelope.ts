@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { occurredAtProblem } from '../../common/input-bounds';
 
 /**
  * What a source system publishes on `<prefix>.in.<kind>`: one change to one
@@ -9,7 +10,11 @@ import { z } from 'zod';
  * `version` orders the changes of one entity: an integer the source
  * increments, or the ISO-8601 time of the change. Either becomes one integer
  * (times as microseconds since 1970), so a source should use one form per
- * kind; mixing them would compare a counter with a clock.
+ * kind; mixing them would compare a counter with a clock. A time is when
+ * the change happened, so it is held to the API's bound for such times (no
+ * later than five minutes from now): a version stamped years ahead by a
+ * broken clock would otherwise win over every real change of its entity,
+ * for good.
  */
 export interface FeedEvent {
   eventId: string;
@@ -40,7 +45,11 @@ export type EnvelopeProblem = { reason: string; eventId?: string; source?: strin
  * Reads one message. The kind comes from the subject; an envelope that names
  * another is refused, so a producer's mistake cannot write into the wrong table.
  */
-export function parseEnvelope(kind: string, payload: Uint8Array | string): FeedEvent | EnvelopeProblem {
+export function parseEnvelope(
+  kind: string,
+  payload: Uint8Array | string,
+  now: number = Date.now(),
+): FeedEvent | EnvelopeProblem {
   let raw: unknown;
   try {
     raw = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
@@ -54,6 +63,10 @@ export function parseEnvelope(kind: string, payload: Uint8Array | string): FeedE
     return { ...known, reason: `${issue.path.join('.') || 'event'}: ${issue.message}` };
   }
   const event = parsed.data;
+  if (typeof event.version === 'string') {
+    const problem = occurredAtProblem(new Date(event.version), now);
+    if (problem) return { ...known, reason: `version: ${problem}` };
+  }
   if (event.kind !== undefined && event.kind !== kind) {
     return {
       ...known,
