@@ -131,6 +131,24 @@ describe('the refresh worker', () => {
     expect(await deriveAumSnapshots(ds, config, [customer.id], now)).toBe(0);
   });
 
+  it('caps an AUM beyond numeric(18,2) instead of failing: one such customer must not stop the queue or the nightly run', async () => {
+    // Within the loader's bounds (a rate of up to 12 integer digits, a balance up to 999,999,999,999.99).
+    await make.fxRate('ZZZ', '2026-11-01', '999999999999.999999');
+    const whale = await make.customer({ birthDate: '1970-01-01' });
+    const holding = await make.holding(whale.id, { balance: '999999999999.99', currency: 'ZZZ' });
+    await dailyBalances(holding.id, { '2026-11-20': '999999999999.99' });
+    const { customer: neighbour } = await massCustomer();
+    await make.holding(neighbour.id, { balance: '7000000.00' });
+    await requestSegmentRefresh(ds, [whale.id, neighbour.id]);
+
+    expect(await drainSegmentRefresh(ds, config, { batchSize: 10, now })).toBe(2);
+
+    expect(await reload(whale.id)).toMatchObject({ aum: '9999999999999999.99', tier: 'PRIVATE_BANKING' });
+    expect(await snapshotsOf(whale.id)).toEqual({ '2026-11-01': '9999999999999999.99' });
+    expect((await reload(neighbour.id)).tier).toBe('PRIVATE_BANKING');
+    await expect(reconcileSegments(ds, config, now)).resolves.toMatchObject({ corrected: expect.any(Number) });
+  });
+
   it('lets two concurrent drains refresh every queued customer exactly once', async () => {
     const customers = [];
     for (let i = 0; i < 40; i++) {

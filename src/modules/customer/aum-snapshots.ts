@@ -3,6 +3,14 @@ import { addDays, businessToday } from '../../common/business-date';
 import type { Config } from '../../config';
 import { AUM_PRODUCT_TYPES } from '../holding/holding.enums';
 
+/**
+ * numeric(18,2)'s largest value, where an AUM sum stops. Only wrong data
+ * gets there (a rate or balance off by orders of magnitude, within each
+ * value's own bounds), and a sum that failed its cast would fail the whole
+ * refresh batch, again at every retry, and the nightly run with it.
+ */
+export const AUM_CAP = '9999999999999999.99';
+
 /** Customers per statement when deriving for everyone, so that each statement stays well inside the statement timeout. */
 const CHUNK = 5000;
 
@@ -96,10 +104,10 @@ async function deriveFor(
      ),
      derived AS (
        SELECT lb.customer_id, lb.month,
-         coalesce(sum(lb.balance * CASE WHEN lb.currency = 'CNY' THEN 1 ELSE (
+         least(coalesce(sum(lb.balance * CASE WHEN lb.currency = 'CNY' THEN 1 ELSE (
              SELECT f.cny_per_unit FROM fx_rate f
              WHERE f.currency = lb.currency AND f.rate_date <= lb.balance_date ORDER BY f.rate_date DESC LIMIT 1) END)
-           FILTER (WHERE lb.counted), 0)::numeric(18,2) AS aum
+           FILTER (WHERE lb.counted), 0), ${AUM_CAP})::numeric(18,2) AS aum
        FROM last_balance lb
        GROUP BY lb.customer_id, lb.month
      ),

@@ -3,6 +3,7 @@ import { addDays, ageOn, businessToday } from '../../common/business-date';
 import type { Config } from '../../config';
 import { AUM_PRODUCT_TYPES } from '../holding/holding.enums';
 import { applyTagRules } from '../tag/tag-rules';
+import { AUM_CAP } from './aum-snapshots';
 import { churnSignalsFor, lifecycleStageFor, tierFor } from './segmentation.rules';
 
 const CHUNK = 5000;
@@ -65,13 +66,13 @@ export async function refreshSegments(
          WHERE id > $1 AND ($8::uuid[] IS NULL OR id = ANY($8::uuid[])) ORDER BY id LIMIT $2
        )
        SELECT c.id, c.birth_date AS "birthDate", c.onboarded_on AS "onboardedOn",
-         coalesce((
+         least(coalesce((
            SELECT sum(h.balance * CASE WHEN h.currency = 'CNY' THEN 1 ELSE (
                SELECT f.cny_per_unit FROM fx_rate f
                WHERE f.currency = h.currency AND f.rate_date <= $3::date ORDER BY f.rate_date DESC LIMIT 1) END)
            FROM holding h JOIN product p ON p.id = h.product_id
            WHERE h.customer_id = c.id AND h.status = 'ACTIVE' AND p.type = ANY($4::text[])
-         ), 0)::numeric(18,2)::text AS aum,
+         ), 0), ${AUM_CAP})::numeric(18,2)::text AS aum,
          (SELECT (max(i.occurred_at) AT TIME ZONE $5)::date::text FROM interaction i
            WHERE i.customer_id = c.id AND i.type IN ('LOGIN', 'TRANSACTION')) AS "lastActiveOn",
          act."loginsRecent", act."loginsPrior", act."complaintsRecent", act."complaintsPrior",
