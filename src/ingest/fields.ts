@@ -25,8 +25,12 @@ function ruled(what: string, problemOf: (value: string) => string | undefined) {
   });
 }
 
-/** What PostgreSQL's text cannot hold (NUL) or UTF-8 cannot encode (a lone surrogate): it would fail the whole load. */
-const UNSTORABLE = /[\u0000\p{Cs}]/u;
+/**
+ * What PostgreSQL's text cannot hold (NUL) or UTF-8 cannot encode (a lone
+ * surrogate), which would fail the whole load, and U+FFFD, which a decoder
+ * puts where bytes were not of the file's encoding: the text was lost.
+ */
+const UNSTORABLE = /[\u0000\p{Cs}\uFFFD]/u;
 
 export function text(maxLength: number) {
   return ruled('must be text', (value) =>

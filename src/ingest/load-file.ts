@@ -12,6 +12,7 @@ import { RejectReport } from './reject-report';
 import { settleStaged } from './settle';
 import {
   checkColumns,
+  checkUtf8,
   encodingOf,
   FileEncoding,
   FileFormat,
@@ -75,7 +76,8 @@ export interface PreparedLoad {
 }
 
 /**
- * Refuses a missing file, a bad format or encoding, a header that is not
+ * Refuses a missing file, a bad format or encoding (a file that is not in
+ * the one given), a header that is not
  * the kind's, and a report path it cannot write to (LoadInputError).
  */
 export async function prepareLoad(request: LoadFileRequest): Promise<PreparedLoad> {
@@ -83,6 +85,7 @@ export async function prepareLoad(request: LoadFileRequest): Promise<PreparedLoa
   const totalBytes = await fileSize(request.file);
   const format = formatOf(request.file, request.format);
   const encoding = encodingOf(request.encoding, format);
+  if (encoding === 'utf8') await checkUtf8(request.file);
   checkColumns(spec, request.file, await readColumnNames(request.file, format, encoding), format);
   const reportPath = request.reportPath ?? `${request.file}.rejects.csv`;
   try {

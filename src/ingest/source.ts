@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -46,6 +46,32 @@ export async function fileSize(file: string): Promise<number> {
   } catch (error) {
     if (error instanceof LoadInputError) throw error;
     throw new LoadInputError(`${file}: no such file or not readable`);
+  }
+}
+
+/** How much of a file is looked at for its encoding: enough for thousands of rows. */
+const ENCODING_SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Refuses a file meant to be UTF-8 whose first bytes are not (most often a
+ * GB18030 export given without --encoding): read as UTF-8 its Chinese names
+ * and addresses would become U+FFFD. Invalid bytes further on make their
+ * rows rejected instead (fields.ts).
+ */
+export async function checkUtf8(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  let head: Buffer;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(ENCODING_SNIFF_BYTES), 0, ENCODING_SNIFF_BYTES, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  try {
+    // stream: a character cut by the end of what was read is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+  } catch {
+    throw new LoadInputError(`${file}: not UTF-8 (for GB18030, add --encoding gb18030)`);
   }
 }
 

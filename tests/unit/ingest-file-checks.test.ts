@@ -67,6 +67,19 @@ describe('before any database work, a load refuses', () => {
     expect(await refusal(prepareLoad({ kind: 'products', file: partial }))).toBe('accepted');
   });
 
+  it('a file that is not UTF-8 read as UTF-8 (GB18030 without --encoding): its names would be stored as U+FFFD', async () => {
+    const gb = await file(
+      'gb-as-utf8.csv',
+      iconv.encode('code,name,type,risk_level\nP1,稳健理财,FUND,R2\n', 'gb18030'),
+    );
+    expect(await refusal(prepareLoad({ kind: 'products', file: gb }))).toBe(
+      `${gb}: not UTF-8 (for GB18030, add --encoding gb18030)`,
+    );
+    // A character cut by the end of the bytes looked at is no error.
+    const long = await file('long.csv', `code,name,type,risk_level\n${'P1,稳健理财,FUND,R2\n'.repeat(10_000)}`);
+    expect(await refusal(prepareLoad({ kind: 'products', file: long }))).toBe('accepted');
+  });
+
   it('accepts a header after a UTF-8 byte-order mark, and a GB18030 header', async () => {
     const bom = await file('bom.csv', '\uFEFFcode,name,type,risk_level\n');
     expect(await prepareLoad({ kind: 'products', file: bom })).toMatchObject({ format: 'csv', encoding: 'utf8' });

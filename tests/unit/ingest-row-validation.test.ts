@@ -135,6 +135,10 @@ describe('times', () => {
     expect(reasonOf('interactions', { ...interaction, outcome: 'a\ud800b' })).toBe(
       'outcome: must not contain NUL or malformed Unicode',
     );
+    // What a decoder puts where bytes were not of the file's encoding: the text is lost, not stored.
+    expect(reasonOf('interactions', { ...interaction, summary: '\ufffd\ufffd' })).toBe(
+      'summary: must not contain NUL or malformed Unicode',
+    );
     expect(validateRow('interactions', { ...interaction, summary: '登录 😀' }).ok).toBe(true);
   });
 
