@@ -6,6 +6,7 @@ import { PersonalisedMarketingWithdrawn1764576000000 } from '../../migrations/17
 import { DataIn1764662400000 } from '../../migrations/1764662400000-DataIn';
 import { EventsOutbox1764921600000 } from '../../migrations/1764921600000-EventsOutbox';
 import { IngestInbox1765008000000 } from '../../migrations/1765008000000-IngestInbox';
+import { OutboxEventWrittenAt1765094400000 } from '../../migrations/1765094400000-OutboxEventWrittenAt';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   DataIn1764662400000,
   EventsOutbox1764921600000,
   IngestInbox1765008000000,
+  OutboxEventWrittenAt1765094400000,
 ];

@@ -16,20 +16,25 @@ export interface OutboxEvent {
   eventId: string;
   type: string;
   payload: Record<string, unknown>;
-  createdAt: Date;
+  /** When the change was written (its trigger ran), ISO-8601 in UTC to the microsecond. */
+  occurredAt: string;
 }
 
 /** What goes on the broker: ids, enums and timestamps, never personal data. */
 export interface EventMessage {
   eventId: string;
   type: string;
-  /** When the transaction that made the change began (ISO-8601, UTC). */
+  /**
+   * When the change was written (ISO-8601, UTC, to the microsecond): two
+   * changes of one row are in the order they were made, whatever order
+   * their transactions began or their events were relayed in.
+   */
   occurredAt: string;
   data: Record<string, unknown>;
 }
 
 export function messageOf(event: OutboxEvent): EventMessage {
-  return { eventId: event.eventId, type: event.type, occurredAt: event.createdAt.toISOString(), data: event.payload };
+  return { eventId: event.eventId, type: event.type, occurredAt: event.occurredAt, data: event.payload };
 }
 
 /**
@@ -39,7 +44,8 @@ export function messageOf(event: OutboxEvent): EventMessage {
  */
 export async function claimUnpublished(em: EntityManager, limit: number): Promise<OutboxEvent[]> {
   return em.query(
-    `SELECT id::text AS id, event_id AS "eventId", type, payload, created_at AS "createdAt"
+    `SELECT id::text AS id, event_id AS "eventId", type, payload,
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt"
      FROM outbox_event WHERE published_at IS NULL
      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [limit],

@@ -286,6 +286,34 @@ describe('what emits an event', () => {
     expect(rows.map((r: any) => r.payload.customerId).sort()).toEqual(others.map((c) => c.id).sort());
   });
 
+  it('gives two changes of one consent occurredAt in the order they were written, though the later one’s transaction began first', async () => {
+    const customer = await make.customer();
+    await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    await app.ds.query(`DELETE FROM outbox_event`);
+    const decide = `UPDATE consent SET granted = $2 WHERE customer_id = $1 AND purpose = 'PARTNER_SHARING'`;
+    const slow = app.ds.createQueryRunner();
+    try {
+      await slow.startTransaction();
+      await slow.query(`SELECT now()`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await app.ds.query(decide, [customer.id, false]);
+      await slow.query(decide, [customer.id, true]);
+      await slow.commitTransaction();
+    } finally {
+      await slow.release();
+    }
+    await relayAll();
+
+    // A consumer follows the documented rule: the latest occurredAt is the decision in force.
+    const messages = (await publishedMessages()).map((m) => m.body);
+    expect(messages).toHaveLength(2);
+    const latest = messages.reduce((a, b) => (b.occurredAt > a.occurredAt ? b : a));
+    const [{ granted }] = await app.ds.query(`SELECT granted FROM consent WHERE customer_id = $1`, [customer.id]);
+    expect(granted).toBe(true);
+    expect(latest.data.granted).toBe(granted);
+    expect(messages[0].occurredAt).not.toBe(messages[1].occurredAt);
+  });
+
   it('emits nothing for writes marked as synthetic (the demo seed)', async () => {
     const customer = await make.customer();
     await app.ds.transaction(async (em) => {
