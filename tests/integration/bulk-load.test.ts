@@ -671,6 +671,37 @@ describe('consequences', () => {
     );
     expect(withdrawn).toBe(true);
   });
+
+  it('keeps a withdrawal recorded through the API over an older decision in a later file', async () => {
+    const [c] = await loadedCustomers(1);
+    const agent = await make.staff();
+    const withdraw = await app.gql(
+      `mutation ($c: ID!) { updateConsent(customerId: $c, purpose: PERSONALISED_MARKETING, granted: false) { granted } }`,
+      { c: c.id },
+      { as: { sub: agent.id, roles: [Role.CALL_CENTER_AGENT], branchId: agent.branchId } },
+    );
+    expect(withdraw.data.updateConsent).toEqual({ granted: false });
+    // The CRM's extract was taken an hour before the customer withdrew, and is loaded after.
+    const extractTakenAt = new Date(Date.now() - 3_600_000).toISOString();
+    const file = await csvFile([
+      { customer_no: c.customerNo, purpose: 'PERSONALISED_MARKETING', granted: 'true', updated_at: extractTakenAt },
+    ]);
+
+    expect(await load('consents', file)).toMatchObject({ updated: 0, rejected: 1 });
+    expect((await reportOf(file)).rows).toEqual([
+      {
+        row: '1',
+        key: `${c.customerNo}|PERSONALISED_MARKETING|`,
+        reason: 'updated_at: older than the decision stored for this consent, which stands',
+      },
+    ]);
+    const [consent] = await app.ds.query(
+      `SELECT c.granted, u.personalised_marketing_withdrawn AS withdrawn
+       FROM consent c JOIN customer u ON u.id = c.customer_id WHERE c.customer_id = $1`,
+      [c.id],
+    );
+    expect(consent).toEqual({ granted: false, withdrawn: true });
+  });
 });
 
 describe('applyRows (what the change feed calls)', () => {

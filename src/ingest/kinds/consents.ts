@@ -8,6 +8,8 @@ import { KindSpec, mustExist, optional, required } from '../kind';
  * Consent decisions by customer, purpose and channel (MARKETING only has a
  * channel). A withdrawal written by the load moves enrolments as the API's
  * updateConsent does; `personalised_marketing_withdrawn` follows by trigger.
+ * A row whose `updated_at` is older than the stored decision's is rejected:
+ * the later decision stands, whoever recorded it.
  */
 export const consents: KindSpec = {
   name: 'consents',
@@ -25,7 +27,17 @@ export const consents: KindSpec = {
         ? undefined
         : ['channel', 'is required for MARKETING and not allowed for other purposes'],
   ],
-  checks: [mustExist('customer_no', 'customer', 'customer_no', 'no customer has this number')],
+  checks: [
+    mustExist('customer_no', 'customer', 'customer_no', 'no customer has this number'),
+    {
+      // An extract taken before the customer changed their mind (through the API, say) must not undo it.
+      reason: 'updated_at: older than the decision stored for this consent, which stands',
+      where: `s.updated_at IS NOT NULL AND EXISTS (
+                SELECT 1 FROM consent cur JOIN customer c ON c.id = cur.customer_id
+                WHERE c.customer_no = s.customer_no AND cur.purpose = s.purpose
+                  AND coalesce(cur.channel, '') = coalesce(s.channel, '') AND cur.updated_at > s.updated_at)`,
+    },
+  ],
   upsert: {
     table: 'consent',
     conflict: `(customer_id, purpose, (coalesce(channel, '')))`,
