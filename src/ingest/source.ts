@@ -126,8 +126,15 @@ export function sourceProblem(file: string, error: unknown): Error {
   return error as Error;
 }
 
+/**
+ * The longest record read, in characters: a row of any kind fits in a few
+ * kilobytes, and a longer one is a broken file (an unclosed quote, line
+ * endings of another system) that would otherwise be held whole in memory.
+ */
+const MAX_RECORD_CHARS = 1 << 20;
+
 function csvParser() {
-  return parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+  return parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_RECORD_CHARS });
 }
 
 /** The header of a CSV file, or the field names of an NDJSON file's first object. */
@@ -137,8 +144,8 @@ export async function readColumnNames(file: string, format: FileFormat, encoding
   try {
     for await (const record of records) {
       if (format === 'csv') return (record as string[]).map((name) => name.trim());
-      const { raw } = record as SourceRecord;
-      if (!raw) throw new LoadInputError(`${file}: the first line is not a JSON object`);
+      const { raw, problem } = record as SourceRecord;
+      if (!raw) throw new LoadInputError(`${file}: the first line is unreadable (${problem})`);
       return Object.keys(raw);
     }
     if (format === 'csv') throw new LoadInputError(`${file}: empty (a CSV file starts with a header row)`);
@@ -176,10 +183,17 @@ class CsvRecords extends Transform {
   }
 }
 
-/** One JSON object per line; blank lines are skipped, a line that is not an object is a problem. */
+/**
+ * One JSON object per line; blank lines are skipped, a line that is not an
+ * object is a problem, and so is a line longer than MAX_RECORD_CHARS, which
+ * is passed over rather than held. Each chunk is scanned once.
+ */
 class NdjsonRecords extends Transform {
   private readonly decoder = new StringDecoder('utf8');
-  private pending = '';
+  /** The line read so far, in pieces; empty while passing over one too long. */
+  private pending: string[] = [];
+  private pendingLength = 0;
+  private tooLong = false;
   private rowNo = 0;
   private first = true;
 
@@ -188,15 +202,47 @@ class NdjsonRecords extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const lines = (this.pending + this.decoder.write(chunk)).split('\n');
-    this.pending = lines.pop()!;
-    for (const line of lines) this.line(line);
+    this.splitLines(this.decoder.write(chunk));
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    this.line(this.pending + this.decoder.end());
+    this.splitLines(this.decoder.end());
+    this.endLine();
     done();
+  }
+
+  private splitLines(text: string): void {
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      this.append(text.slice(start, end));
+      this.endLine();
+      start = end + 1;
+    }
+    this.append(text.slice(start));
+  }
+
+  private append(piece: string): void {
+    if (this.tooLong || piece.length === 0) return;
+    this.pendingLength += piece.length;
+    if (this.pendingLength > MAX_RECORD_CHARS) {
+      this.tooLong = true;
+      this.pending = [];
+    } else {
+      this.pending.push(piece);
+    }
+  }
+
+  private endLine(): void {
+    if (this.tooLong) {
+      this.push({ rowNo: ++this.rowNo, problem: 'row: longer than 1 MiB' });
+      this.first = false;
+    } else {
+      this.line(this.pending.join(''));
+    }
+    this.pending = [];
+    this.pendingLength = 0;
+    this.tooLong = false;
   }
 
   private line(text: string): void {

@@ -115,6 +115,26 @@ describe('reading records', () => {
     expect(error?.message).toMatch(new RegExp(`^${path}: malformed CSV at line \\d+ \\(CSV_\\w+\\)$`));
     expect(error?.message).not.toContain('13812345678');
   });
+
+  it('reads past an NDJSON line longer than 1 MiB as a rejected row without holding it, and fails a CSV record that long', async () => {
+    // A file with old Mac line endings (CR only) is one line as long as the file.
+    const long = `{"code":"P1","name":"${'x'.repeat(3 << 20)}"}`;
+    const ndjson = await file('long.ndjson', `${long}\n{"code":"P2"}\n${long}`);
+    const records: SourceRecord[] = [];
+    for await (const record of openRecords(ndjson, 'ndjson', 'utf8')) records.push(record);
+    expect(records).toEqual([
+      { rowNo: 1, problem: 'row: longer than 1 MiB' },
+      { rowNo: 2, raw: { code: 'P2' } },
+      { rowNo: 3, problem: 'row: longer than 1 MiB' },
+    ]);
+
+    const csv = await file('long.csv', `code,name\nP1,"${'x'.repeat(3 << 20)}\n`);
+    const error = await read(csv).then(
+      () => undefined,
+      (e: unknown) => sourceProblem(csv, e),
+    );
+    expect(error?.message).toBe(`${csv}: malformed CSV at line 2 (CSV_MAX_RECORD_SIZE)`);
+  });
 });
 
 describe('progress', () => {
