@@ -357,6 +357,31 @@ describe('the change feed on NATS JetStream', () => {
     });
   });
 
+  describe('a broker that lost its streams', () => {
+    beforeAll(() => startConsumer());
+    afterAll(() => consumer?.stop());
+
+    it('sets the stream and the durable consumer up again and goes on taking events', async () => {
+      const customer = await make.customer({ customerNo: 'FEED000030' });
+      // What a NATS server restarted without its storage (or an operator's delete) leaves.
+      await broker.manager.streams.delete(changeFeedStream(PREFIX).name);
+      const deadline = Date.now() + 20_000;
+      while (!(await broker.manager.streams.info(changeFeedStream(PREFIX).name).catch(() => undefined))) {
+        if (Date.now() > deadline) throw new Error('the change feed never set its stream up again');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await publish('consents', `${customer.customerNo}|PARTNER_SHARING|`, 1, {
+        customer_no: customer.customerNo,
+        purpose: 'PARTNER_SHARING',
+        granted: true,
+      });
+      await drained();
+
+      const [consent] = await app.ds.query(`SELECT granted FROM consent WHERE customer_id = $1`, [customer.id]);
+      expect(consent).toEqual({ granted: true });
+    });
+  });
+
   describe('a consumer that dies mid-batch', () => {
     beforeAll(() => consumer?.stop());
 

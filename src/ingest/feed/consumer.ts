@@ -74,6 +74,17 @@ export class ChangeFeedConsumer {
 
   /** Creates the streams and the durable consumer when missing, then takes events until stopped. */
   async start(): Promise<void> {
+    await this.setUp();
+    this.loop = this.run();
+  }
+
+  /**
+   * The streams and the durable consumer, created when missing: at start,
+   * and again after a failed batch, since a broker restarted without its
+   * storage (or a stream deleted by hand) has neither, and fetching from
+   * the consumer that was would fail for good.
+   */
+  private async setUp(): Promise<void> {
     const prefix = this.broker.subjectPrefix;
     const stream = changeFeedStream(prefix);
     await ensureStream(this.broker, stream);
@@ -92,7 +103,6 @@ export class ChangeFeedConsumer {
       await this.broker.manager.consumers.add(stream.name, config);
     }
     this.consumer = await this.broker.jetstream.consumers.get(stream.name, DURABLE);
-    this.loop = this.run();
   }
 
   /** Finishes the batch in flight (its commit and acknowledgements), then returns. */
@@ -102,8 +112,13 @@ export class ChangeFeedConsumer {
   }
 
   private async run(): Promise<void> {
+    let setUpAgain = false;
     while (!this.stopping && !this.broker.isClosed()) {
       try {
+        if (setUpAgain) {
+          await this.setUp();
+          setUpAgain = false;
+        }
         const messages: JsMsg[] = [];
         const fetched = await this.consumer!.fetch({
           max_messages: this.settings.batchSize,
@@ -115,6 +130,7 @@ export class ChangeFeedConsumer {
         this.metrics.lastBatchAt.setToCurrentTime();
         await this.pruneNowAndThen();
       } catch (error) {
+        setUpAgain = true;
         this.metrics.running.set(0);
         this.metrics.failedBatches.inc();
         this.log.error(describeFailure(error), 'change feed: batch failed; its events will be redelivered');
