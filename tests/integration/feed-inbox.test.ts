@@ -73,6 +73,38 @@ describe('change feed inbox', () => {
     expect((await second).stale.map(keyOf)).toEqual(['INBOX-E@1']);
   });
 
+  it('claims a batch’s entities in key order, so two consumers with the same entities in other orders never deadlock', async () => {
+    await admit([event('INBOX-J', 1), event('INBOX-K', 1)]);
+    const holder = app.ds.createQueryRunner();
+    await holder.connect();
+    try {
+      // One consumer holds J; another's batch has K (first, in the broker's order) and J.
+      await holder.startTransaction();
+      await admitEvents(holder.manager, [event('INBOX-J', 2)]);
+      const waiting = admit([event('INBOX-K', 2), event('INBOX-J', 3)]);
+      for (;;) {
+        const [{ waiters }] = await app.ds.query(
+          `SELECT count(*)::int AS waiters FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (waiters > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // While it waits for J it holds nothing else: the first consumer's next claim of K does not wait.
+      await app.ds.transaction(async (em) => {
+        await em.query(`SET LOCAL lock_timeout = '500ms'`);
+        await em.query(
+          `SELECT 1 FROM ingest_entity_version WHERE kind = 'customers' AND natural_key = 'INBOX-K' FOR UPDATE`,
+        );
+      });
+      await holder.commitTransaction();
+      expect((await waiting).toApply.map(keyOf).sort()).toEqual(['INBOX-J@3', 'INBOX-K@2']);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
   it('keeps a dead letter, so that its redelivery is recognised with its reason', async () => {
     const refused = event('INBOX-F', 1);
     await app.ds.transaction((em) =>

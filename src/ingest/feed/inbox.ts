@@ -19,7 +19,10 @@ export interface Admission {
  * or not at all if that transaction rolled back), and per entity only the
  * newest. Claiming a version locks that entity's version row until commit,
  * so two consumers holding events for one entity apply them one after the
- * other and the older loses. A claimed event whose row is then refused keeps
+ * other and the older loses; entities are claimed in key order, so two
+ * consumers whose batches hold the same entities in other orders wait
+ * rather than deadlock (which failed both batches until their redelivery,
+ * INGEST_ACK_WAIT_MS later). A claimed event whose row is then refused keeps
  * its claim: the source's newest word on that entity is the refused one, and
  * an older change must not be applied in its place (mark it with
  * `markDeadLettered`).
@@ -30,7 +33,7 @@ export async function admitEvents(em: EntityManager, batch: readonly FeedEvent[]
 
   const inserted: { source: string; event_id: string }[] = await em.query(
     `INSERT INTO ingest_inbox (source, event_id, kind, natural_key, version, outcome)
-     SELECT *, 'STALE' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+     SELECT *, 'STALE' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) ORDER BY 1, 2
      ON CONFLICT (source, event_id) DO NOTHING
      RETURNING source, event_id`,
     columns(unique, (e) => [e.source, e.eventId, e.kind, e.key, e.version.toString()]),
@@ -48,7 +51,7 @@ export async function admitEvents(em: EntityManager, batch: readonly FeedEvent[]
       ? []
       : await em.query(
           `INSERT INTO ingest_entity_version AS v (kind, natural_key, version, source, event_id)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) ORDER BY 1, 2
            ON CONFLICT (kind, natural_key) DO UPDATE
              SET version = EXCLUDED.version, source = EXCLUDED.source, event_id = EXCLUDED.event_id, applied_at = now()
              WHERE v.version < EXCLUDED.version
