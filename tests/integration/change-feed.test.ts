@@ -366,8 +366,14 @@ describe('the change feed on NATS JetStream', () => {
       // What a NATS server restarted without its storage (or an operator's delete) leaves.
       await broker.manager.streams.delete(changeFeedStream(PREFIX).name);
       const deadline = Date.now() + 20_000;
-      while (!(await broker.manager.streams.info(changeFeedStream(PREFIX).name).catch(() => undefined))) {
-        if (Date.now() > deadline) throw new Error('the change feed never set its stream up again');
+      // Answered once the stream and the durable consumer are there again.
+      while (
+        !(await consumer!.pending().then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        if (Date.now() > deadline) throw new Error('the change feed never set its stream and consumer up again');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       await publish('consents', `${customer.customerNo}|PARTNER_SHARING|`, 1, {
