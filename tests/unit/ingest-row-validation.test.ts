@@ -123,6 +123,24 @@ describe('times', () => {
     expect(validateRow('interactions', { ...interaction, occurred_at: new Date().toISOString() }).ok).toBe(true);
   });
 
+  it('refuses a consent decision or an assessment dated in the future: the latest one would stand over every real one', () => {
+    const future = new Date(Date.now() + 10 * 60_000).toISOString();
+    const consent = { customer_no: 'C0000000001', purpose: 'PARTNER_SHARING', granted: 'true' };
+    expect(reasonOf('consents', { ...consent, updated_at: future })).toBe(
+      'updated_at: must be a time from 1900-01-01 to five minutes from now',
+    );
+    const assessment = {
+      customer_no: 'C0000000001',
+      risk_tolerance: 'C3',
+      valid_until: '2100-12-31',
+      aml_rating: 'LOW',
+    };
+    expect(reasonOf('risk_assessments', { ...assessment, assessed_at: '2099-01-01T00:00:00Z' })).toBe(
+      'assessed_at: must be a time from 1900-01-01 to five minutes from now',
+    );
+    expect(validateRow('risk_assessments', { ...assessment, assessed_at: new Date().toISOString() }).ok).toBe(true);
+  });
+
   it('parses offsets and fractions exactly', () => {
     expect(instantOf('2026-01-01T00:00:00.5-05:30')).toBe(Date.parse('2026-01-01T05:30:00.500Z'));
     expect(instantOf('2026-01-01T00:00:00.123456Z')).toBe(Date.parse('2026-01-01T00:00:00.123Z'));

@@ -1,7 +1,7 @@
 import { ConsentPurpose } from '../../modules/consent/consent.enums';
 import { ConsentDecision, optOutEnrollmentsOnWithdrawal } from '../../modules/consent/consent-withdrawal';
 import { Channel } from '../../modules/interaction/interaction.enums';
-import { bool, identifier, instant, oneOf } from '../fields';
+import { bool, identifier, occurredAt, oneOf } from '../fields';
 import { KindSpec, mustExist, optional, required } from '../kind';
 
 /**
@@ -18,7 +18,8 @@ export const consents: KindSpec = {
     required('purpose', 'text', oneOf(ConsentPurpose)),
     optional('channel', 'text', oneOf(Channel)),
     required('granted', 'boolean', bool),
-    optional('updated_at', 'timestamptz', instant),
+    // When the customer decided: not in the future, or it would outrank every later decision (see checks).
+    optional('updated_at', 'timestamptz', occurredAt),
   ],
   naturalKey: ['customer_no', 'purpose', 'channel'],
   rowRules: [

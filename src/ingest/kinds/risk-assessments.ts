@@ -1,5 +1,5 @@
 import { AmlRating, CreditGrade, RiskTolerance } from '../../modules/risk/risk.enums';
-import { date, identifier, instant, oneOf } from '../fields';
+import { date, identifier, occurredAt, oneOf } from '../fields';
 import { KindSpec, mustExist, optional, required } from '../kind';
 
 /** Suitability and risk ratings, by customer and the time of the assessment; the latest is the customer's profile. */
@@ -7,7 +7,8 @@ export const riskAssessments: KindSpec = {
   name: 'risk_assessments',
   columns: [
     required('customer_no', 'text', identifier(32)),
-    required('assessed_at', 'timestamptz', instant),
+    // The latest assessment is the customer's profile: one dated ahead would hide every real one after it.
+    required('assessed_at', 'timestamptz', occurredAt),
     required('risk_tolerance', 'text', oneOf(RiskTolerance)),
     required('valid_until', 'date', date),
     optional('credit_grade', 'text', oneOf(CreditGrade)),
