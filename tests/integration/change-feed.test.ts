@@ -362,7 +362,7 @@ describe('the change feed on NATS JetStream', () => {
     afterAll(() => consumer?.stop());
 
     it('sets the stream and the durable consumer up again and goes on taking events', async () => {
-      const customer = await make.customer({ customerNo: 'FEED000030' });
+      const customer = await make.customer({ customerNo: 'FEED000090' });
       // What a NATS server restarted without its storage (or an operator's delete) leaves.
       await broker.manager.streams.delete(changeFeedStream(PREFIX).name);
       const deadline = Date.now() + 20_000;
