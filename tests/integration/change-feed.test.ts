@@ -343,7 +343,8 @@ describe('the change feed on NATS JetStream', () => {
         ['customers', null, 'not JSON'],
         // Its first problem, by column name: a required column it lacks.
         ['customers', 'FEED000005', expect.stringMatching(/^[a-z_]+$/)],
-        ['consents', `${customer.customerNo}|PARTNER_SHARING|`, 'key'],
+        // Named by its data's key, not the one its envelope claimed.
+        ['consents', 'FEED999999|PARTNER_SHARING|', 'key'],
         ['consents', 'FEED999998|PARTNER_SHARING|', 'customer_no'],
         ['no_such_kind', null, 'subject'],
       ]);
@@ -354,6 +355,41 @@ describe('the change feed on NATS JetStream', () => {
           expect.arrayContaining(['deadLetteredAt', 'kind', 'reason', 'streamSequence']),
         );
       expect(letters.every((l) => !('data' in l))).toBe(true);
+    });
+  });
+
+  describe('dead letters of a producer that puts personal data where the key goes', () => {
+    beforeAll(() => startConsumer());
+    afterAll(() => consumer?.stop());
+
+    it('give the key as the data’s key columns have it, never the envelope’s own text', async () => {
+      const lettersBefore = (await deadLetters()).length;
+      const misplaced = '王秘密 13812345678';
+      // A row that fails its rules, and an envelope that fails its own (a negative version).
+      await publish('customers', misplaced, 1, { customer_no: 'FEED000091', name: '王秘密' });
+      await broker.jetstream.publish(
+        changeSubject(PREFIX, 'customers'),
+        JSON.stringify({ eventId: 'misplaced-2', source: 'test', key: misplaced, version: -1, data: {} }),
+      );
+      // A valid row under a key that is not its own.
+      await publish('consents', misplaced, 1, {
+        customer_no: 'FEED000092',
+        purpose: 'PARTNER_SHARING',
+        granted: true,
+      });
+      await drained();
+
+      const letters = (await deadLetters())
+        .slice(lettersBefore)
+        .sort((a, b) => Number(a.streamSequence) - Number(b.streamSequence));
+      expect(letters.map((l) => [l.kind, l.key ?? null, String(l.reason).split(':')[0]])).toEqual([
+        ['customers', 'FEED000091', expect.stringMatching(/^[a-z_]+$/)],
+        ['customers', null, 'version'],
+        ['consents', 'FEED000092|PARTNER_SHARING|', 'key'],
+      ]);
+      expect(JSON.stringify(letters)).not.toMatch(/王秘密|13812345678/);
+      const inbox = await app.ds.query(`SELECT natural_key FROM ingest_inbox WHERE natural_key LIKE '%王%'`);
+      expect(inbox).toEqual([]);
     });
   });
 

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { naturalKeyOf, validateRow } from '../../src/ingest/apply';
 import { isFeedEvent, parseEnvelope } from '../../src/ingest/feed/envelope';
 
-const valid = { eventId: 'evt-1', source: 'core-banking', key: 'C000001', version: 7, data: { name: '张三' } };
+const valid = {
+  eventId: 'evt-1',
+  source: 'core-banking',
+  key: 'C000001',
+  version: 7,
+  data: { customer_no: 'C000001', name: '张三' },
+};
 const parse = (body: unknown, kind = 'customers') =>
   parseEnvelope(kind, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
 
@@ -58,16 +64,16 @@ describe('change feed envelope', () => {
     });
   });
 
-  it('keeps only well-formed ids of a refused event, never its values', () => {
+  it('keeps only well-formed ids of a refused event, never its values, and its key as its data’s key columns give it', () => {
     const problem = parse({
       eventId: 'evt 2',
       source: 'crm',
-      key: 'C1|MARKETING',
+      key: '张三 13812345678',
       version: -3,
-      data: { name: '张三' },
+      data: { customer_no: 'C1', name: '张三' },
     });
-    expect(problem).toEqual({ source: 'crm', key: 'C1|MARKETING', reason: expect.stringMatching(/^eventId|^version/) });
-    expect(JSON.stringify(problem)).not.toContain('张三');
+    expect(problem).toEqual({ source: 'crm', key: 'C1', reason: expect.stringMatching(/^eventId|^version/) });
+    expect(JSON.stringify(problem)).not.toMatch(/张三|13812345678/);
   });
 });
 

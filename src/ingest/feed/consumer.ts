@@ -4,10 +4,10 @@ import { describeFailure, type Log } from '../../broker/log';
 import type { Broker } from '../../broker/nats';
 import { changeFeedStream, deadLetterStream, ensureStream } from '../../broker/streams';
 import type { DataSource } from 'typeorm';
-import { applyRows, naturalKeyOf, validateRow, type ValidRow } from '../apply';
+import { applyRows, validateRow, type ValidRow } from '../apply';
 import { isKindName, KIND_NAMES } from '../kinds';
 import { publishDeadLetters, type DeadLetter } from './dead-letters';
-import { isFeedEvent, parseEnvelope, type FeedEvent } from './envelope';
+import { isFeedEvent, keyOfData, parseEnvelope, type FeedEvent } from './envelope';
 import { FeedMetrics, type EventOutcome } from './feed-metrics';
 import { admitEvents, markDeadLettered, pruneInbox } from './inbox';
 
@@ -172,11 +172,14 @@ export class ChangeFeedConsumer {
     if (!isKindName(kind)) return refuse('subject: no such kind');
     const parsed = parseEnvelope(kind, msg.data);
     if (!isFeedEvent(parsed)) return refuse(parsed.reason, parsed);
-    const ids = { eventId: parsed.eventId, source: parsed.source, key: parsed.key };
     const validated = validateRow(kind, parsed.data);
-    if (!validated.ok) return { ...refuse(validated.reason, ids), event: parsed };
-    if (naturalKeyOf(kind, parsed.data) !== parsed.key) {
-      return { ...refuse('key: does not match the key columns of data', ids), event: parsed };
+    const dataKey = keyOfData(kind, parsed.data);
+    // Refused, it is named by its data's key columns: the envelope's key may be any text a producer put there.
+    const ids = { eventId: parsed.eventId, source: parsed.source, key: dataKey };
+    const refused = { ...parsed, key: dataKey ?? '' };
+    if (!validated.ok) return { ...refuse(validated.reason, ids), event: refused };
+    if (dataKey !== parsed.key) {
+      return { ...refuse('key: does not match the key columns of data', ids), event: refused };
     }
     return { msg, kind, event: parsed, row: validated.row };
   }

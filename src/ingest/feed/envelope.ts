@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { occurredAtProblem } from '../../common/input-bounds';
+import { isKindName } from '../kinds';
+import { naturalKeyOf } from '../validate';
 
 /**
  * What a source system publishes on `<prefix>.in.<kind>`: one change to one
@@ -57,7 +59,7 @@ export function parseEnvelope(
     return { reason: 'not JSON' };
   }
   const parsed = envelopeSchema.safeParse(raw);
-  const known = identify(raw);
+  const known = identify(kind, raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ...known, reason: `${issue.path.join('.') || 'event'}: ${issue.message}` };
@@ -98,11 +100,27 @@ function microsecondsBeyondMilliseconds(iso: string): number {
   return Number((fraction + '000000').slice(3, 6));
 }
 
-/** The ids a dead letter keeps, when they are well-formed: never anything from `data`. */
-function identify(raw: unknown): Omit<EnvelopeProblem, 'reason'> {
+/**
+ * The ids a dead letter keeps, when they are well-formed: never anything
+ * else from `data`, and the key as `data`'s key columns give it (see
+ * keyOfData), not the envelope's own text.
+ */
+function identify(kind: string, raw: unknown): Omit<EnvelopeProblem, 'reason'> {
   if (typeof raw !== 'object' || raw === null) return {};
-  const { eventId, source, key } = raw as Record<string, unknown>;
+  const { eventId, source, data } = raw as Record<string, unknown>;
   const safe = (value: unknown, max: number, shape: RegExp) =>
     typeof value === 'string' && value.length <= max && shape.test(value) ? value : undefined;
-  return { eventId: safe(eventId, 200, SAFE_ID), source: safe(source, 100, SAFE_ID), key: safe(key, 500, SAFE_KEY) };
+  return { eventId: safe(eventId, 200, SAFE_ID), source: safe(source, 100, SAFE_ID), key: keyOfData(kind, data) };
+}
+
+/**
+ * The natural key of an event's data, from its key columns each held to its
+ * rule (undefined when one is missing or malformed): what a dead letter and
+ * the inbox call a refused event by. The envelope's `key` is whatever text
+ * the producer put there (a name and a phone, by mistake) and is trusted
+ * only once it matches this.
+ */
+export function keyOfData(kind: string, data: unknown): string | undefined {
+  if (!isKindName(kind) || typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  return naturalKeyOf(kind, data as Record<string, unknown>) ?? undefined;
 }
