@@ -6,7 +6,7 @@
  */
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { loadConfig } from '../src/config';
+import type { Config } from '../src/config';
 import { createDataSource } from '../src/db/data-source';
 import { runMigrations } from '../src/db/migrate';
 import { refreshSegments } from '../src/modules/customer/segmentation.service';
@@ -20,8 +20,8 @@ export interface BenchDatabase {
 export interface SeedSettings {
   customers: number;
   applicationName: string;
-  /** Also derive AUM, tier and the other segment columns, as `npm run seed` does. */
-  segment?: boolean;
+  /** Also derive AUM, tier and the other segment columns with these settings, as `npm run seed` does. */
+  segmentWith?: Config;
 }
 
 /** The URL of database `name` on the server of `serverUrl`. */
@@ -52,9 +52,9 @@ export async function createSeededDatabase(
     let started = Date.now();
     await seedDatabase(ds, { customers: settings.customers, concurrency: 3 });
     console.log(`seeded ${settings.customers} customers in ${seconds(started)} s`);
-    if (settings.segment) {
+    if (settings.segmentWith) {
       started = Date.now();
-      await refreshSegments(ds, loadConfig());
+      await refreshSegments(ds, settings.segmentWith);
       await ds.query('VACUUM ANALYZE');
       console.log(`segmented them in ${seconds(started)} s`);
     }
