@@ -12,7 +12,7 @@
  * at the first that misses. The run's streams are deleted at the end; the
  * database is left for the next run.
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres NATS_URL=nats://127.0.0.1:4222 \
- *     npm run bench:feed -- [--rates 200[,400,...]] [--seconds 60] [--crossing 0.2] [--poll-ms 50]
+ *     npm run bench:feed -- [--rates 200[,400,...]] [--seconds 60] [--crossing 0.2] [--poll-ms 100]
  */
 import 'reflect-metadata';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
@@ -46,7 +46,7 @@ async function main() {
       rates: { type: 'string', default: '200' },
       seconds: { type: 'string', default: '60' },
       crossing: { type: 'string', default: '0.2' },
-      'poll-ms': { type: 'string', default: '50' },
+      'poll-ms': { type: 'string', default: '100' },
       seed: { type: 'string', default: '17' },
       /** A setting of npm run ingest to change from its default, KEY=VALUE, for experiments (repeatable). */
       env: { type: 'string', multiple: true, default: [] },
@@ -203,6 +203,7 @@ async function runRate(rate: number, settings: Settings, parts: Parts): Promise<
       benchBackends: new Set(benchBackends.map((b) => b.pid)),
     }),
     loadAverage: loadavg()[0],
+    poller: { polls: observer.polls, busyShare: observer.queryMs / (cpuAfter.at - cpuBefore.at) },
     meetsGoal: publishFailures === 0 && derive.p99 <= GOAL_MS,
   };
 }

@@ -37,6 +37,8 @@ export interface BalanceChange {
 }
 
 const MAX_CENTS = 99_999_999_999_999n;
+/** The `source` of the bench's events, as a core banking system would name itself. */
+export const EVENT_SOURCE = 'bench-core-banking';
 
 /**
  * Intraday balance changes for random customers, each a `holdings` event
@@ -144,7 +146,7 @@ export class BalanceChanges {
     // An instant as version: later runs on the same database (the inbox remembers versions) still win.
     const payload = JSON.stringify({
       eventId,
-      source: 'bench-core-banking',
+      source: EVENT_SOURCE,
       key: holding.accountNo,
       version: new Date().toISOString(),
       data,

@@ -31,6 +31,8 @@ export interface StepResult {
   atLoadEnd: Samples;
   atSettled: Samples;
   cpu: CpuShares;
+  /** The bench's poll queries: how many, and the share of the step's time they ran (one connection). */
+  poller: { polls: number; busyShare: number };
   loadAverage: number;
   meetsGoal: boolean;
 }
@@ -101,11 +103,12 @@ ${rows(
 
 CPU, in cores (of ${cores}) on average from the first publish until every event was seen re-derived:
 
-| offered ev/s | machine | ingest process | PostgreSQL, bench database | PostgreSQL, the rest | NATS | bench (publisher, poller) | other work | load average (1 min) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| offered ev/s | machine | ingest process | PostgreSQL, bench database | PostgreSQL, the rest | NATS | bench (publisher, poller) | other work | load average (1 min) | bench's polls (time in them) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows(
   (r) =>
     `| ${r.rate} | ${s(r.cpu.machine, 2)} | ${s(r.cpu.ingest, 2)} | ${s(r.cpu.postgresBench, 2)} | ${s(r.cpu.postgresOther, 2)} | ` +
-    `${s(r.cpu.nats, 2)} | ${s(r.cpu.bench, 2)} | ${s(r.cpu.other, 2)} | ${s(r.loadAverage, 2)} |`,
+    `${s(r.cpu.nats, 2)} | ${s(r.cpu.bench, 2)} | ${s(r.cpu.other, 2)} | ${s(r.loadAverage, 2)} | ` +
+    `${r.poller.polls} (${Math.round(r.poller.busyShare * 100)}%) |`,
 )}`;
 }
