@@ -1,5 +1,4 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -57,12 +56,25 @@ export class IngestProcess {
     return samples;
   }
 
-  /** SIGTERM to the group: the consumer finishes its batch in flight, then the process exits. */
+  /**
+   * SIGTERM to the group: the consumer finishes its batch in flight, then the
+   * process exits. npm exits at once; node may take a fetch and a batch longer,
+   * and its streams must outlive it.
+   */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = once(this.child, 'exit');
+    if (!this.groupAlive()) return;
     process.kill(-this.groupId, 'SIGTERM');
-    await exited;
+    for (let i = 0; i < 300 && this.groupAlive(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (this.groupAlive()) throw new Error('npm run ingest did not stop within 30 s of SIGTERM');
+  }
+
+  private groupAlive(): boolean {
+    try {
+      process.kill(-this.groupId, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async waitUntilTakingEvents(): Promise<void> {
