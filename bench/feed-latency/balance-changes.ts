@@ -45,16 +45,20 @@ export const EVENT_SOURCE = 'bench-core-banking';
  * with the holding's new balance, and what each must lead to: the holding's
  * balance (commit) and the customer's AUM and tier (re-derived). Only
  * active CNY holdings of products that count in AUM change, so the new AUM
- * is the stored one plus the change, exactly. A customer is not changed
- * again until their previous change has been seen re-derived (`settle`), so
- * that every change has one expected AUM of its own. A share of the changes
+ * is the stored one plus the change, exactly. Each change says what the
+ * customer's AUM and tier will be once it and every earlier one are applied
+ * (the feed keeps the order of publishing). A tracked change (one whose
+ * latency is measured) holds its customer until it has been seen
+ * re-derived (`settle`): no later change may make its expected AUM
+ * unreachable. A share of the changes
  * (`crossingShare`) is sized to move the customer across the WEALTH (or the
  * PRIVATE_BANKING) threshold.
  */
 export class BalanceChanges {
-  private readonly inFlight = new Set<Customer>();
+  private readonly held = new Set<Customer>();
   private readonly byEvent = new Map<string, Customer>();
   private sequence = 0;
+  private lastVersionMs = 0;
 
   private constructor(
     private readonly customers: Customer[],
@@ -115,9 +119,9 @@ export class BalanceChanges {
     return this.customers.length;
   }
 
-  /** The next change: a random customer with no change in flight, one of their holdings, a new balance. */
-  next(crossingShare: number): BalanceChange {
-    const customer = this.pickIdle();
+  /** The next change: a random customer not held by a tracked change, one of their holdings, a new balance. */
+  next(crossingShare: number, tracked: boolean): BalanceChange {
+    const customer = this.pickFree();
     const holding = customer.holdings[Math.floor(this.random() * customer.holdings.length)];
     const crossing = this.random() < crossingShare;
     const balanceCents = (crossing && this.crossingBalance(customer, holding)) || this.driftedBalance(holding);
@@ -128,10 +132,12 @@ export class BalanceChanges {
     holding.balanceCents = balanceCents;
     customer.aumCents = aumCents;
     customer.tier = tier;
-    this.inFlight.add(customer);
 
     const eventId = `${this.runId}-${++this.sequence}`;
-    this.byEvent.set(eventId, customer);
+    if (tracked) {
+      this.held.add(customer);
+      this.byEvent.set(eventId, customer);
+    }
     const balance = money(balanceCents);
     const data = {
       account_no: holding.accountNo,
@@ -143,30 +149,32 @@ export class BalanceChanges {
       ...(holding.maturityDate ? { maturity_date: holding.maturityDate } : {}),
       status: 'ACTIVE',
     };
-    // An instant as version: later runs on the same database (the inbox remembers versions) still win.
+    // An instant as version, so that later runs on the same database (the inbox remembers versions) still win;
+    // never twice the same, so that two changes of one account within a millisecond are not one stale.
+    this.lastVersionMs = Math.max(Date.now(), this.lastVersionMs + 1);
     const payload = JSON.stringify({
       eventId,
       source: EVENT_SOURCE,
       key: holding.accountNo,
-      version: new Date().toISOString(),
+      version: new Date(this.lastVersionMs).toISOString(),
       data,
     });
     return { eventId, customerId: customer.id, accountNo: holding.accountNo, balance, aum, tier, crossesTier, payload };
   }
 
-  /** The change was seen re-derived: its customer may change again. */
+  /** The tracked change was seen re-derived: its customer may change again. */
   settle(eventId: string): void {
     const customer = this.byEvent.get(eventId);
-    if (customer) this.inFlight.delete(customer);
+    if (customer) this.held.delete(customer);
     this.byEvent.delete(eventId);
   }
 
-  private pickIdle(): Customer {
+  private pickFree(): Customer {
     for (let attempt = 0; attempt < 1000; attempt++) {
       const customer = this.customers[Math.floor(this.random() * this.customers.length)];
-      if (!this.inFlight.has(customer)) return customer;
+      if (!this.held.has(customer)) return customer;
     }
-    throw new Error('every customer tried has a change in flight: the feed is far behind');
+    throw new Error('every customer tried is held by a tracked change: the feed is far behind');
   }
 
   /** A balance that puts the customer's AUM just across the nearest tier threshold it can cross with this holding. */
