@@ -14,30 +14,13 @@ import { rm } from 'node:fs/promises';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
 import { loadConfig } from '../src/config';
-import { createDataSource } from '../src/db/data-source';
-import { runMigrations } from '../src/db/migrate';
 import { formatSummary, loadFile, LoadSummary } from '../src/ingest/load-file';
-import { seedDatabase } from '../src/seed/seed';
+import { createSeededDatabase } from './bench-database';
 
 const BENCH_DATABASE = 'c360_load_bench';
 const STATUSES = ['ACTIVE', 'ACTIVE', 'ACTIVE', 'MATURED', 'CLOSED'];
 const CURRENCIES = ['CNY', 'CNY', 'CNY', 'CNY', 'USD'];
-
-async function recreateDatabase(serverUrl: string): Promise<string> {
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${BENCH_DATABASE}`;
-  return url.toString();
-}
 
 /** A CSV of `rows` holdings spread over the given customers and products, account numbers no seed uses. */
 async function writeHoldings(path: string, rows: number, customerNos: string[], productCodes: string[]) {
@@ -83,22 +66,19 @@ async function main() {
   const config = loadConfig();
   if (!config.db.url) throw new Error('DATABASE_URL names the PostgreSQL server to create the bench database on');
 
-  const url = await recreateDatabase(config.db.url);
-  const ds = createDataSource(url, { poolSize: 4, applicationName: 'customer360-load-bench' });
-  await ds.initialize();
+  const { ds } = await createSeededDatabase(config.db.url, BENCH_DATABASE, {
+    customers,
+    applicationName: 'customer360-load-bench',
+  });
   const file = join(tmpdir(), `c360-load-bench-${process.pid}.csv`);
   try {
-    await runMigrations(ds);
-    let started = Date.now();
-    await seedDatabase(ds, { customers, concurrency: 3 });
-    console.log(`seeded ${customers} customers in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const customerNos = (await ds.query(`SELECT customer_no FROM customer ORDER BY customer_no`)).map(
       (r: { customer_no: string }) => r.customer_no,
     );
     const productCodes = (await ds.query(`SELECT code FROM product ORDER BY code`)).map(
       (r: { code: string }) => r.code,
     );
-    started = Date.now();
+    const started = Date.now();
     await writeHoldings(file, rows, customerNos, productCodes);
     console.log(`wrote ${rows} holdings to ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
