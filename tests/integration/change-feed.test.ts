@@ -440,6 +440,17 @@ describe('the change feed on NATS JetStream', () => {
         `CREATE TRIGGER feed_test_stall BEFORE INSERT ON interaction FOR EACH ROW EXECUTE FUNCTION feed_test_stall()`,
       );
 
+      // All on the stream before the process starts: its first fetch takes them as one batch.
+      for (let i = 1; i <= 8; i++) {
+        await publish('interactions', `MOBILE|CRASH-${i}`, 1, {
+          source_system: 'MOBILE',
+          source_ref: `CRASH-${i}`,
+          customer_no: customer.customerNo,
+          channel: 'MOBILE_APP',
+          type: 'LOGIN',
+          occurred_at: `2026-11-30T0${i}:00:00+08:00`,
+        });
+      }
       const child = spawn(
         process.execPath,
         ['-r', '@swc-node/register', path.join(__dirname, '../../scripts/ingest.ts')],
@@ -458,16 +469,6 @@ describe('the change feed on NATS JetStream', () => {
         },
       );
       try {
-        for (let i = 1; i <= 8; i++) {
-          await publish('interactions', `MOBILE|CRASH-${i}`, 1, {
-            source_system: 'MOBILE',
-            source_ref: `CRASH-${i}`,
-            customer_no: customer.customerNo,
-            channel: 'MOBILE_APP',
-            type: 'LOGIN',
-            occurred_at: `2026-11-30T0${i}:00:00+08:00`,
-          });
-        }
         // One statement per kind: the batch's interactions are inserted together, and that statement is asleep.
         const deadline = Date.now() + 20_000;
         while (

@@ -120,13 +120,19 @@ export class ChangeFeedConsumer {
           await this.setUp();
           setUpAgain = false;
         }
-        const messages: JsMsg[] = [];
         const fetched = await this.consumer!.fetch({
           max_messages: this.settings.batchSize,
           expires: FETCH_EXPIRES_MS,
         });
-        for await (const msg of fetched) messages.push(msg);
-        if (messages.length > 0) await this.process(messages);
+        const batch: JsMsg[] = [];
+        for await (const msg of fetched) {
+          batch.push(msg);
+          // Nothing more on the stream for now: apply what came at once rather than at the fetch's
+          // expiry (a second, the client's least). Leaving the loop instead would drop whatever the
+          // server still delivers to this fetch until its redelivery, so the loop goes on after it.
+          if (msg.info.pending === 0) await this.process(batch.splice(0));
+        }
+        if (batch.length > 0) await this.process(batch);
         this.metrics.running.set(1);
         this.metrics.lastBatchAt.setToCurrentTime();
         await this.pruneNowAndThen();
@@ -225,7 +231,7 @@ export class ChangeFeedConsumer {
         .map((s) => this.letterFor(decodedOf.get(s.event)!, s.reason ?? 'refused')),
     ];
     await publishDeadLetters(this.broker.jetstream, this.broker.subjectPrefix, letters);
-    await Promise.all(batch.map((d) => d.msg.ackAck()));
+    await this.acknowledge(batch.map((d) => d.msg));
 
     const count = (kind: string, outcome: EventOutcome) =>
       this.metrics.events.inc({ kind: isKindName(kind) ? kind : 'unknown', outcome });
@@ -247,10 +253,28 @@ export class ChangeFeedConsumer {
     }
   }
 
+  /**
+   * After the commit, an acknowledgement the broker does not confirm (the
+   * connection dropped meanwhile) is only logged: the event is applied, and
+   * if the broker sends it again the inbox drops it. Failing the batch here
+   * would also drop the events this fetch delivered after it, which then
+   * wait out ack_wait before anyone applies them.
+   */
+  private async acknowledge(messages: readonly JsMsg[]): Promise<void> {
+    const results = await Promise.allSettled(messages.map((msg) => msg.ackAck()));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
+      this.log.warn(
+        { ...describeFailure(failed[0].reason), unconfirmed: failed.length },
+        'change feed: acknowledgements not confirmed after commit; a redelivery of these events will be dropped as duplicate',
+      );
+    }
+  }
+
   private async refuseAfterAll(one: Decoded, reason: string): Promise<void> {
     await this.ds.transaction((em) => markDeadLettered(em, [{ event: one.event!, reason }]));
     await publishDeadLetters(this.broker.jetstream, this.broker.subjectPrefix, [this.letterFor(one, reason)]);
-    await one.msg.ackAck();
+    await this.acknowledge([one.msg]);
     this.metrics.events.inc({ kind: one.kind, outcome: 'dead_lettered' });
   }
 
