@@ -135,6 +135,8 @@ const schema = z.object({
   CHURN_WINDOW_DAYS: z.coerce.number().int().positive().default(90),
   CHURN_AUM_DROP_RATIO: z.coerce.number().gt(0).lt(1).default(0.3),
   CHURN_LOGIN_DECLINE_RATIO: z.coerce.number().gt(0).lt(1).default(0.3),
+  /** The catalogue tag that marks a vulnerable customer: `riskWarnings` shows VULNERABLE_CUSTOMER for it. */
+  VULNERABLE_CUSTOMER_TAG: z.string().min(1).max(64).default('VULNERABLE_CUSTOMER'),
 
   /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
   SEGMENT_REFRESH_ENABLED: bool.default(true),
@@ -272,6 +274,9 @@ function toConfig(env: z.infer<typeof schema>) {
       churnWindowDays: env.CHURN_WINDOW_DAYS,
       churnAumDropRatio: env.CHURN_AUM_DROP_RATIO,
       churnLoginDeclineRatio: env.CHURN_LOGIN_DECLINE_RATIO,
+    },
+    riskWarnings: {
+      vulnerableTagCode: env.VULNERABLE_CUSTOMER_TAG,
     },
     segmentRefresh: {
       enabled: env.SEGMENT_REFRESH_ENABLED,

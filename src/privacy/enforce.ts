@@ -1,4 +1,11 @@
-import { defaultFieldResolver, getNamedType, GraphQLFieldResolver, GraphQLSchema, isObjectType } from 'graphql';
+import {
+  defaultFieldResolver,
+  getNamedType,
+  GraphQLField,
+  GraphQLFieldResolver,
+  GraphQLSchema,
+  isObjectType,
+} from 'graphql';
 import type { RequestContext } from '../request/context';
 import { deniedAt } from './denial';
 
@@ -13,9 +20,12 @@ import { deniedAt } from './denial';
  *   read under its customer's plan, or the plan it was reached under, with
  *   masks and denials applied to its leaf fields and full reads of
  *   sensitive ones noted for the audit.
- * Leaf fields are never wrapped (each row of a page has dozens); their
- * object's pass has already put the masked value, the denial or the audited
- * read in place. Whatever type is added later is covered the same way.
+ * Leaf fields read from their object are never wrapped (each row of a page
+ * has dozens); their object's pass has already put the masked value, the
+ * denial or the audited read in place. A leaf computed by a resolver of its
+ * own (such as a customer's riskWarnings) has nothing in its object for that
+ * pass to replace, so it is wrapped: read in full, or denied before it runs.
+ * Whatever type is added later is covered the same way.
  */
 export function enforcePrivacy(schema: GraphQLSchema): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
@@ -23,8 +33,11 @@ export function enforcePrivacy(schema: GraphQLSchema): GraphQLSchema {
     const root = type.name === 'Query' || type.name === 'Mutation' || type.name === 'Subscription';
     for (const field of Object.values(type.getFields())) {
       const returned = getNamedType(field.type);
-      if (!isObjectType(returned)) continue;
-      field.resolve = guarded(type.name, field.name, returned.name, field.resolve ?? defaultFieldResolver, root);
+      if (isObjectType(returned)) {
+        field.resolve = guarded(type.name, field.name, returned.name, field.resolve ?? defaultFieldResolver, root);
+      } else if (!root && isComputedLeaf(field)) {
+        field.resolve = guardedComputedLeaf(type.name, field.name, field.resolve!);
+      }
     }
   }
   return schema;
@@ -45,5 +58,28 @@ function guarded(
     const value = resolve(source, args, context, info);
     if (value instanceof Promise) return value.then((resolved) => privacy.view(resolved, returnedType, owner, audit));
     return privacy.view(value, returnedType, owner, audit);
+  };
+}
+
+/** A field of a scalar or enum type whose value a resolver of its own computes. */
+export function isComputedLeaf(field: GraphQLField<unknown, unknown>): boolean {
+  return (
+    !isObjectType(getNamedType(field.type)) && field.resolve !== undefined && field.resolve !== defaultFieldResolver
+  );
+}
+
+/**
+ * A computed leaf is answered in full or not at all: a mask works on a stored
+ * value, and such a field has none until its resolver runs, so a masked cell
+ * denies it as a masked cell without a mask does on any field.
+ */
+function guardedComputedLeaf(
+  parentType: string,
+  fieldName: string,
+  resolve: GraphQLFieldResolver<unknown, RequestContext>,
+): GraphQLFieldResolver<unknown, RequestContext> {
+  return (source, args, context, info) => {
+    if (context.privacy.ownerOf(source).plan.access(parentType, fieldName) !== 'F') return deniedAt(info);
+    return resolve(source, args, context, info);
   };
 }

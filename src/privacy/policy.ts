@@ -83,6 +83,8 @@ export const FIELD_POLICY: FieldPolicy = {
     birthDate: sensitive(row('F', 'F', 'F', 'D', 'F', 'F')),
     aum: sensitive(row('F', 'D', 'D', 'D', 'F', 'F')),
     interactions: { access: row('F', 'F', 'F', 'D', 'F', 'F') },
+    // For the conversation before product talk (service roles) and for control; marketing has no such purpose.
+    riskWarnings: { access: row('F', 'F', 'F', 'D', 'F', 'F') },
   },
   Holding: {
     ...allFull('id', 'product', 'currency', 'openedAt', 'maturityDate', 'status'),

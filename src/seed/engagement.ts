@@ -50,6 +50,7 @@ export function generateTags(ref: ReferenceData, p: CustomerProfile, facts: Hold
     FX_PREFERENCE: facts.foreignCurrency ? 6 : 0.3,
     GOLD_PREFERENCE: facts.gold ? 6 : 0.3,
     BRANCH_PREFERRED: p.age >= 55 ? 3 : 0.8,
+    VULNERABLE_CUSTOMER: p.age >= 75 ? 2 : 0,
   };
   const chosen = rng.sampleWithoutReplacement(
     ref.tags,

@@ -112,6 +112,7 @@ const TAGS: ReadonlyArray<readonly [string, string, TagCategory, TagSource]> = [
   ['FX_PREFERENCE', '外汇业务偏好', 'PREFERENCE', 'MODEL'],
   ['GOLD_PREFERENCE', '贵金属偏好', 'PREFERENCE', 'MANUAL'],
   ['BRANCH_PREFERRED', '偏好网点服务', 'PREFERENCE', 'RULE'],
+  ['VULNERABLE_CUSTOMER', '特殊关爱客户', 'BASIC', 'MANUAL'],
 ];
 
 const PRODUCTS: ReadonlyArray<readonly [string, string, ProductType, number, number?]> = [

@@ -15,6 +15,7 @@ import { HoldingService } from '../modules/holding/holding.service';
 import { InteractionService } from '../modules/interaction/interaction.service';
 import { ContactComplianceService } from '../modules/interaction/contact-compliance';
 import { TagService } from '../modules/tag/tag.service';
+import { RiskWarningService } from '../modules/risk/risk-warning.service';
 import { StaffDirectory } from '../modules/organisation/staff-directory.service';
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
@@ -32,6 +33,7 @@ export function createServices(ds: DataSource, config: Config) {
     enrollments: new EnrollmentService(ds, audit),
     interactionCommands: new InteractionCommandService(idempotency),
     contactCompliance: new ContactComplianceService(),
+    riskWarnings: new RiskWarningService(config.riskWarnings.vulnerableTagCode),
     leadCommands: new LeadCommandService(idempotency, audit),
     campaignResponses: new CampaignResponseService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),

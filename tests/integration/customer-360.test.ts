@@ -3,6 +3,8 @@ import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { HoldingStatus, ProductType, RiskLevel } from '../../src/modules/holding/holding.enums';
 import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
 import { CreditGrade, RiskTolerance } from '../../src/modules/risk/risk.enums';
+import { KycStatus } from '../../src/modules/customer/customer.enums';
+import { TagSource } from '../../src/modules/tag/tag.enums';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { useTestApp } from '../support/test-app';
 
@@ -69,6 +71,7 @@ describe('the 360° view of one customer', () => {
       ],
       riskProfile: { riskTolerance: 'C4', creditGrade: 'AA', amlRating: 'LOW', validUntil: '2027-06-01' },
       consents: [{ purpose: 'PARTNER_SHARING', channel: null, granted: false }],
+      riskWarnings: [],
     });
     expect(c.holdings.totalCount).toBe(2);
     expect(c.holdings.edges.map((e: any) => e.node.openedAt)).toEqual(['2025-02-01', '2023-05-01']);
@@ -79,6 +82,23 @@ describe('the 360° view of one customer', () => {
     });
     expect(c.interactions.edges.map((e: any) => e.node.type)).toEqual(['LOGIN', 'INQUIRY']);
     expect(c.interactions.edges[0].node.occurredAt).toBe('2026-11-01T01:00:00.000Z');
+  });
+
+  it('warns a front end of age, assessment, KYC and a vulnerable customer before product talk', async () => {
+    const vulnerable = await make.tag({ code: 'VULNERABLE_CUSTOMER' });
+    const elderly = await make.customer({ birthDate: '1950-02-01', kycStatus: KycStatus.PENDING });
+    await make.riskAssessment(elderly.id, { assessedAt: new Date('2024-12-31T02:00:00Z'), validUntil: '2025-12-31' });
+    await make.customerTag(elderly.id, vulnerable.id, { source: TagSource.MANUAL });
+    const neverAssessed = await make.customer({ birthDate: '1990-01-01' });
+    const query = `query ($id: ID!) { customer(id: $id) { riskWarnings } }`;
+
+    expect((await app.gql(query, { id: elderly.id })).data.customer.riskWarnings).toEqual([
+      'AGE_65_PLUS',
+      'ASSESSMENT_EXPIRED',
+      'KYC_NOT_CURRENT',
+      'VULNERABLE_CUSTOMER',
+    ]);
+    expect((await app.gql(query, { id: neverAssessed.id })).data.customer.riskWarnings).toEqual(['NO_ASSESSMENT']);
   });
 
   it('finds a customer by customer number', async () => {

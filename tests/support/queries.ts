@@ -17,5 +17,6 @@ export const CUSTOMER_360_FIELDS = `
   }
   campaignEnrollments { status channel campaign { id code name status } }
   riskProfile { riskTolerance assessedAt validUntil creditGrade amlRating }
+  riskWarnings
   consents { channel purpose granted updatedAt }
 `;

@@ -31,6 +31,7 @@ const PREFETCHABLE: Record<string, (loaders: Loaders, field: SelectedField) => A
   interactions: (l, field) => pageOf(field, instantAndId, l.interaction.pageByCustomer, l.interaction.countByCustomer),
   campaignEnrollments: (l) => [l.campaign.enrollmentsByCustomer],
   riskProfile: (l) => [l.risk.latestByCustomer],
+  riskWarnings: (l) => [l.risk.latestByCustomer, l.tag.byCustomer],
   consents: (l) => [l.consent.byCustomer],
 };
 

@@ -16,13 +16,15 @@ export function toCustomer(
   today: string,
   t: SegmentationThresholds,
 ): Omit<Customer, 'branch' | 'relationshipManager'> {
+  const ageYears = ageOn(row.birthDate, today);
   return {
     id: row.id,
     customerNo: row.customerNo,
     name: row.name,
     gender: row.gender,
     birthDate: row.birthDate,
-    ageBand: ageBandFor(ageOn(row.birthDate, today)),
+    ageBand: ageBandFor(ageYears),
+    ageYears,
     idNumber: row.idNumber,
     phone: row.phone,
     email: row.email,

@@ -79,7 +79,10 @@ export class Customer {
   relationshipManager: RelationshipManager | null | (() => Promise<RelationshipManager | null>);
 
   // Not fields: keys of relations resolved through loaders, what decides
-  // which role columns cover the customer, and the address in parts for its mask.
+  // which role columns cover the customer, the address in parts for its mask, and the
+  // age in years on the request's business date (what ageBand and riskWarnings derive from,
+  // since a sensitive field such as birthDate reaches resolvers only as its audited read).
+  ageYears: number;
   branchId: string;
   relationshipManagerId: string | null;
   personalisedMarketingWithdrawn: boolean;
