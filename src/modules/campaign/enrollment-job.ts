@@ -93,6 +93,8 @@ export class EnrollmentJob {
   async step(ds: DataSource, runId: string): Promise<boolean> {
     return ds.transaction(async (em) => {
       await em.query(`SET LOCAL statement_timeout = ${Math.floor(this.settings.statementTimeoutMs)}`);
+      // The range's facts are hashed and sorted in memory, not spilled to disk (4 MB by default).
+      await em.query(`SET LOCAL work_mem = '64MB'`);
       const [chunk] = await em.query(
         `SELECT seq, after_id, through_id, size FROM enrollment_run_chunk
          WHERE run_id = $1 AND NOT done ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`,
