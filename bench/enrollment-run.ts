@@ -58,7 +58,11 @@ async function main() {
   writeFileSync(
     out,
     `${JSON.stringify(
-      { customers, machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) }, results },
+      {
+        customers,
+        machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
+        results,
+      },
       null,
       2,
     )}\n`,
@@ -84,7 +88,9 @@ async function dataSet(prefix: string, customers: number): Promise<string> {
   if (!Number.isInteger(copies)) throw new Error(`--customers must be a multiple of ${BASE_CUSTOMERS}`);
   const name = `${prefix}_${customers}`;
   const url = benchDatabaseUrl(ADMIN_URL, name);
-  const exists = await admin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
+  const exists = await admin(
+    async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
+  );
   if (exists) {
     const db = new Client({ connectionString: url });
     await db.connect();
@@ -162,7 +168,11 @@ async function measure(url: string, connections: number, chunkSize: number) {
        VALUES ($1, $2, $3, '{MARKETING_MANAGER}', 'bench', current_date)`,
       [runId, campaignId, staff[0].id],
     );
-    const pool = createDataSource(url, { poolSize: connections + 1, applicationName: 'bench-enroll-job', preparedStatements: false });
+    const pool = createDataSource(url, {
+      poolSize: connections + 1,
+      applicationName: 'bench-enroll-job',
+      preparedStatements: false,
+    });
     await pool.initialize();
     const runner = new LeasedJobRunner(
       pool,

@@ -40,8 +40,12 @@ export class EnrollmentRuns1765180800000 implements MigrationInterface {
         CHECK ((status = 'FAILED') = (failure_reason IS NOT NULL))
       )`);
     // At most one run per campaign at a time: a second enrollCustomers is CONFLICT.
-    await q.query(`CREATE UNIQUE INDEX enrollment_run_one_running ON enrollment_run (campaign_id) WHERE status = 'RUNNING'`);
-    await q.query(`CREATE INDEX enrollment_run_claimable ON enrollment_run (lease_expires_at) WHERE status = 'RUNNING'`);
+    await q.query(
+      `CREATE UNIQUE INDEX enrollment_run_one_running ON enrollment_run (campaign_id) WHERE status = 'RUNNING'`,
+    );
+    await q.query(
+      `CREATE INDEX enrollment_run_claimable ON enrollment_run (lease_expires_at) WHERE status = 'RUNNING'`,
+    );
     await q.query(`
       CREATE TABLE enrollment_run_chunk (
         run_id uuid NOT NULL REFERENCES enrollment_run(id) ON DELETE CASCADE,
@@ -64,8 +68,12 @@ export class EnrollmentRuns1765180800000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DELETE FROM enrollment_skip s WHERE NOT EXISTS (SELECT 1 FROM customer c WHERE c.id = s.customer_id)`);
-    await q.query(`DELETE FROM enrollment_skip s WHERE NOT EXISTS (SELECT 1 FROM campaign c WHERE c.id = s.campaign_id)`);
+    await q.query(
+      `DELETE FROM enrollment_skip s WHERE NOT EXISTS (SELECT 1 FROM customer c WHERE c.id = s.customer_id)`,
+    );
+    await q.query(
+      `DELETE FROM enrollment_skip s WHERE NOT EXISTS (SELECT 1 FROM campaign c WHERE c.id = s.campaign_id)`,
+    );
     await q.query(
       `ALTER TABLE enrollment_skip ADD CONSTRAINT enrollment_skip_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customer(id) ON DELETE CASCADE`,
     );

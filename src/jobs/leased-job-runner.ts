@@ -119,15 +119,18 @@ export class LeasedJobRunner {
 
   private async work(runId: string): Promise<void> {
     const lost = new AbortController();
-    const heartbeat = setInterval(() => {
-      this.extendLease(runId).then(
-        (held) => {
-          if (!held) lost.abort();
-        },
-        // The database may be back before the lease lapses: keep working, the next beat tells.
-        (error) => this.log.error({ ...safeDetails(error), runId }, 'lease heartbeat failed'),
-      );
-    }, Math.max(10, Math.floor(this.settings.leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        this.extendLease(runId).then(
+          (held) => {
+            if (!held) lost.abort();
+          },
+          // The database may be back before the lease lapses: keep working, the next beat tells.
+          (error) => this.log.error({ ...safeDetails(error), runId }, 'lease heartbeat failed'),
+        );
+      },
+      Math.max(10, Math.floor(this.settings.leaseMs / 3)),
+    );
     const halted = () => lost.signal.aborted || this.stopping.signal.aborted;
     try {
       await this.job.plan(this.ds, runId);

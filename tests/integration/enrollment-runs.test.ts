@@ -92,7 +92,11 @@ describe('an enrolment run', () => {
     await job.plan(app.ds, run.id);
     const [{ total }] = await app.ds.query(`SELECT count(*)::int AS total FROM customer`);
     expect(await job.step(app.ds, run.id)).toBe(true);
-    const midway = await app.gql(`query ($id: ID!) { enrollmentRun(id: $id) { ${RUN} } }`, { id: run.id }, { as: manager });
+    const midway = await app.gql(
+      `query ($id: ID!) { enrollmentRun(id: $id) { ${RUN} } }`,
+      { id: run.id },
+      { as: manager },
+    );
     expect(midway.data.enrollmentRun).toMatchObject({
       status: 'RUNNING',
       progress: { done: 3, total },
@@ -103,7 +107,12 @@ describe('an enrolment run', () => {
     expect(await job.finish(app.ds, run.id)).toBe(true);
 
     const ended = (await waitForRun(app, run.id, manager, RUN)).data.enrollmentRun;
-    expect(ended).toMatchObject({ status: 'SUCCEEDED', progress: { done: total, total }, enrolled: 1, failureReason: null });
+    expect(ended).toMatchObject({
+      status: 'SUCCEEDED',
+      progress: { done: total, total },
+      enrolled: 1,
+      failureReason: null,
+    });
     expect(ended.skipped).toEqual([
       { reason: 'OPTED_OUT', count: 1 },
       { reason: 'NO_CONSENT', count: 1 },
@@ -112,7 +121,9 @@ describe('an enrolment run', () => {
       { reason: 'UNSUITABLE', count: 1 },
     ]);
     // Opted-out customers are counted, not listed, to marketing.
-    expect(Object.fromEntries(ended.skippedCustomers.edges.map((e: any) => [e.node.customerId, e.node.reason]))).toEqual({
+    expect(
+      Object.fromEntries(ended.skippedCustomers.edges.map((e: any) => [e.node.customerId, e.node.reason])),
+    ).toEqual({
       [noConsent.id]: 'NO_CONSENT',
       [aml.id]: 'NOT_ELIGIBLE',
       [kyc.id]: 'KYC_NOT_CURRENT',
@@ -176,7 +187,10 @@ describe('an enrolment run', () => {
   it('fails with a coded reason, keeping the ranges done and nothing of the range that failed', async () => {
     const customers = [await customer(), await customer(), await customer(), await customer()];
     const campaign = await campaignFor(customers);
-    const run = await start(campaign.id, customers.map((c) => c.id));
+    const run = await start(
+      campaign.id,
+      customers.map((c) => c.id),
+    );
     const job = new EnrollmentJob({ chunkSize: 2, statementTimeoutMs: 10_000 });
     await job.plan(app.ds, run.id);
     // The skip of one customer fails inside the screening statement, after its range's enrolments were inserted.
@@ -233,9 +247,13 @@ describe('an enrolment run', () => {
         [campaign.id],
       );
     }
-    const cancelled = await app.gql(`mutation ($id: ID!) { cancelCampaign(id: $id) { status } }`, { id: campaign.id }, {
-      as: manager,
-    });
+    const cancelled = await app.gql(
+      `mutation ($id: ID!) { cancelCampaign(id: $id) { status } }`,
+      { id: campaign.id },
+      {
+        as: manager,
+      },
+    );
     expect(cancelled.errors).toBeUndefined();
     const r = runner({ chunkSize: 1 });
     r.start();
@@ -251,9 +269,13 @@ describe('who reads a run', () => {
     const campaign = await campaignFor([await customer()]);
     const run = await start(campaign.id);
     const read = (roles: Role[]) =>
-      app.gql(`query ($id: ID!) { enrollmentRun(id: $id) { id status } }`, { id: run.id }, {
-        as: { sub: manager.sub, roles },
-      });
+      app.gql(
+        `query ($id: ID!) { enrollmentRun(id: $id) { id status } }`,
+        { id: run.id },
+        {
+          as: { sub: manager.sub, roles },
+        },
+      );
     for (const role of [Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR]) {
       expect((await read([role])).data.enrollmentRun).toEqual({ id: run.id, status: 'RUNNING' });
     }
@@ -268,4 +290,3 @@ describe('who reads a run', () => {
     expect(malformed.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
   });
 });
-

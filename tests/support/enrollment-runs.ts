@@ -38,7 +38,8 @@ export async function waitForRun(
   for (;;) {
     const [run] = await app.ds.query(`SELECT status FROM enrollment_run WHERE id = $1`, [id]);
     if (run?.status !== 'RUNNING') break;
-    if (Date.now() > deadline) throw new Error(`enrolment run ${id} still RUNNING after ${timeoutMs} ms: is a runner on?`);
+    if (Date.now() > deadline)
+      throw new Error(`enrolment run ${id} still RUNNING after ${timeoutMs} ms: is a runner on?`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   return app.gql(`query ($id: ID!) { enrollmentRun(id: $id) { status ${selection} } }`, { id }, { as });

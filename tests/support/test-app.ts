@@ -77,7 +77,11 @@ export async function startTestApp(
   await ds.initialize();
   const app = await startApp(config, ds, ds, { privacyPolicy });
   const runner: EnrollmentRunner | undefined = enrollmentRuns
-    ? startEnrollmentRunner(config, ds, process.env.W4_DEBUG ? { info: console.log, error: console.error } : { info() {}, error() {} })
+    ? startEnrollmentRunner(
+        config,
+        ds,
+        process.env.W4_DEBUG ? { info: console.log, error: console.error } : { info() {}, error() {} },
+      )
     : undefined;
   const token = (claims: TokenClaims) => signToken(claims, config.auth.secret!, { expiresIn: '5m' });
   return {

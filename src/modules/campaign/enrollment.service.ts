@@ -75,7 +75,10 @@ export class EnrollmentService {
       });
     } catch (error) {
       // The campaign lock makes this unlikely; the index is what guarantees it.
-      if ((error as { driverError?: { code?: string; constraint?: string } }).driverError?.constraint === ONE_RUNNING_INDEX) {
+      if (
+        (error as { driverError?: { code?: string; constraint?: string } }).driverError?.constraint ===
+        ONE_RUNNING_INDEX
+      ) {
         const [running] = await this.ds.query(
           `SELECT id FROM enrollment_run WHERE campaign_id = $1 AND status = 'RUNNING'`,
           [campaignId],
