@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { Registry } from 'prom-client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
+import { sqlStateOf } from './db/sql-state';
 import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
 import { startBackgroundWork } from './server/background';
@@ -78,10 +79,8 @@ async function main() {
  */
 function reasonOf(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
-  // TypeORM's QueryFailedError carries pg's error, whose SQLSTATE is its code.
-  const driverError = (error as { driverError?: unknown }).driverError ?? error;
-  const sqlState = (driverError as { code?: unknown }).code;
-  if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) return undefined;
+  // A data exception's message may quote the value at fault.
+  if (sqlStateOf(error)?.startsWith('22')) return undefined;
   // A connection refused on every address of a host name is an AggregateError with no message of its own.
   if (!error.message && error instanceof AggregateError) {
     return error.errors.map((inner) => reasonOf(inner) ?? 'unknown error').join('; ');

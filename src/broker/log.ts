@@ -1,3 +1,5 @@
+import { sqlStateOf } from '../db/sql-state';
+
 /**
  * What the broker and the event relay log through: the server passes its
  * pino logger (which fits), so nothing here imports the server. Fields are
@@ -19,8 +21,7 @@ export const silentLog: Log = { info() {}, warn() {}, error() {} };
  */
 export function describeFailure(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { errorType: typeof error };
-  const sqlState =
-    (error as { driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
-  if (typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) return { errorType: error.name, sqlState };
+  const sqlState = sqlStateOf(error);
+  if (sqlState) return { errorType: error.name, sqlState };
   return { errorType: error.name, reason: error.message };
 }

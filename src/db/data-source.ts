@@ -5,6 +5,7 @@ import { migrations } from './migrations';
 import { logger } from '../telemetry/logger';
 import { installPgTypeParsers } from './pg-types';
 import { usePreparedStatements } from './prepared-statements';
+import { sqlStateOf } from './sql-state';
 
 export interface DataSourceOptions {
   poolSize?: number;
@@ -52,7 +53,7 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
     },
     // TypeORM's default handler prints the driver's message; ours keeps to what is safe to log.
     poolErrorHandler: (error: Error) =>
-      logger.warn({ errorType: error.name, sqlState: (error as { code?: string }).code }, 'database connection lost'),
+      logger.warn({ errorType: error.name, sqlState: sqlStateOf(error) }, 'database connection lost'),
   });
   if (options.preparedStatements ?? true) usePreparedStatements(ds);
   return ds;

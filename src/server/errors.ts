@@ -4,6 +4,7 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { sqlStateOf } from '../db/sql-state';
 import type { RequestContext } from '../request/context';
 import { logger } from '../telemetry/logger';
 import { currentRequestId } from './request-scope';
@@ -154,7 +155,7 @@ function badVariable(error: GraphQLError): { field: string; message: string } | 
 export function describeSafely(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { errorType: typeof error };
   const frames = error.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')) ?? [];
-  return { errorType: error.name, sqlState: (error as { code?: unknown }).code, stack: frames.slice(0, 8).join('\n') };
+  return { errorType: error.name, sqlState: sqlStateOf(error), stack: frames.slice(0, 8).join('\n') };
 }
 
 /**

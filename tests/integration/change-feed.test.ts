@@ -15,7 +15,7 @@ import { SegmentRefresher } from '../../src/modules/customer/segment-refresh-loo
 import { requestSegmentRefresh } from '../../src/modules/customer/segment-refresh-request';
 import { ProductType } from '../../src/modules/holding/holding.enums';
 import { waitForSegmentRefresh } from '../support/segment-refresh';
-import { readyUrl } from '../support/ready-url';
+import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -513,32 +513,21 @@ describe('the change feed on NATS JetStream', () => {
     it('takes events beside the requests and reports lag, outcomes and that it runs at /metrics', async () => {
       const prefix = `${PREFIX}_server`;
       const customer = await make.customer({ customerNo: 'FEED000020' });
-      let output = '';
-      const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
-        cwd: path.join(__dirname, '../..'),
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'development',
+      let server: ServerProcess | undefined;
+      try {
+        server = await startServerProcess({
           DATABASE_URL: app.databaseUrl,
-          PORT: '0',
-          DEMO_DATA: 'false',
           LOG_LEVEL: 'info',
           NATS_URL,
           NATS_SUBJECT_PREFIX: prefix,
           INGEST_ENABLED: 'true',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.on('data', (chunk) => (output += chunk));
-      child.stderr!.on('data', (chunk) => (output += chunk));
-      const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-      try {
-        const url = await readyUrl(child, () => output);
+        });
+        const { child, url, output, exited } = server;
         const metricsUrl = url.replace('/graphql', '/metrics');
         const scrape = async () => (await fetch(metricsUrl)).text();
         const deadline = Date.now() + 20_000;
         while (!/^ingest_consumer_running 1$/m.test(await scrape())) {
-          if (Date.now() > deadline) throw new Error(`the server's change feed never ran:\n${output}`);
+          if (Date.now() > deadline) throw new Error(`the server's change feed never ran:\n${output()}`);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         await broker.jetstream.publish(
@@ -568,9 +557,9 @@ describe('the change feed on NATS JetStream', () => {
 
         child.kill('SIGTERM');
         expect(await exited).toBe(0);
-        expect(output).not.toMatch(/"level":(50|60)/);
+        expect(output()).not.toMatch(/"level":(50|60)/);
       } finally {
-        child.kill('SIGKILL');
+        server?.child.kill('SIGKILL');
         for (const stream of [changeFeedStream(prefix), deadLetterStream(prefix), eventsOutStream(prefix)]) {
           await broker.manager.streams.delete(stream.name).catch(() => undefined);
         }

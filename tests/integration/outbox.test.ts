@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { Registry } from 'prom-client';
 import { Role } from '../../src/auth/roles';
 import { Broker, connectBroker } from '../../src/broker/nats';
@@ -12,7 +10,7 @@ import { suppressEventsInTransaction } from '../../src/events/outbox';
 import { OutboxRelay } from '../../src/events/outbox-relay';
 import { createDataSource } from '../../src/db/data-source';
 import { Factory } from '../support/factories';
-import { readyUrl } from '../support/ready-url';
+import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { useTestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 
@@ -436,26 +434,15 @@ describe('the server process', () => {
     const db = await createTestDatabase();
     const ds = createDataSource(db.url, { poolSize: 2 });
     await ds.initialize();
-    let output = '';
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
-      cwd: path.join(__dirname, '../..'),
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'development',
+    let server: ServerProcess | undefined;
+    try {
+      server = await startServerProcess({
         DATABASE_URL: db.url,
-        PORT: '0',
-        DEMO_DATA: 'false',
         LOG_LEVEL: 'info',
         NATS_URL,
         NATS_SUBJECT_PREFIX: prefix,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      const url = await readyUrl(child, () => output);
+      });
+      const { child, url, output, exited } = server;
       // Not the API: a write straight to the database (as the bulk loader or the change feed would) emits too.
       const writer = new Factory(() => ds);
       const customer = await writer.customer();
@@ -476,9 +463,9 @@ describe('the server process', () => {
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(output).not.toMatch(/"level":(50|60)/);
+      expect(output()).not.toMatch(/"level":(50|60)/);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (server?.child.exitCode === null) server.child.kill('SIGKILL');
       await broker.manager.streams.delete(eventsOutStream(prefix).name).catch(() => undefined);
       await ds.destroy();
       await db.drop();

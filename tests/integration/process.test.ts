@@ -1,49 +1,34 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { Client } from 'pg';
 import { signToken, TokenClaims } from '../../src/auth/token-issuer';
 import { createTestDatabase } from '../support/test-database';
 import { staffId } from '../support/staff-ids';
-import { readyUrl } from '../support/ready-url';
+import { startServerProcess, type ServerProcess } from '../support/server-process';
 
 /**
  * The gateway as operators run it: `src/main.ts` in its own process, its
  * logs read from stdout, stopped with SIGTERM.
  */
 const SECRET = 'process-test-secret-of-at-least-32-characters';
-const ROOT = path.join(__dirname, '../..');
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let child: ChildProcess;
-let output = '';
+let server: ServerProcess;
 let url: string;
-let exited: Promise<number | null>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'development',
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'debug',
-      DEMO_DATA: 'true',
-      DEMO_CUSTOMERS: '40',
-      JWT_SECRET: SECRET,
-      SHUTDOWN_DELAY_MS: '1500',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  server = await startServerProcess({
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'debug',
+    DEMO_DATA: 'true',
+    DEMO_CUSTOMERS: '40',
+    JWT_SECRET: SECRET,
+    SHUTDOWN_DELAY_MS: '1500',
   });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  url = await readyUrl(child, () => output);
+  url = server.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (server?.child.exitCode === null) server.child.kill('SIGKILL');
   await db.drop();
 });
 
@@ -121,10 +106,11 @@ it('logs each request with its id, operation, principal and duration, and no per
 
   await new Promise((resolve) => setTimeout(resolve, 200));
   for (const { id_number, phone } of seeded) {
-    expect(output).not.toContain(id_number);
-    expect(output).not.toContain(phone);
+    expect(server.output()).not.toContain(id_number);
+    expect(server.output()).not.toContain(phone);
   }
-  const requests = output
+  const requests = server
+    .output()
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line))
@@ -154,7 +140,7 @@ it('on SIGTERM reports not ready, finishes the request in flight, then exits 0',
   );
   await new Promise((resolve) => setTimeout(resolve, 300));
 
-  child.kill('SIGTERM');
+  server.child.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect((await fetch(site('/readyz'))).status).toBe(503);
 
@@ -163,7 +149,7 @@ it('on SIGTERM reports not ready, finishes the request in flight, then exits 0',
   const answered = await inFlight;
   expect(answered.status).toBe(200);
   expect(answered.body.data.customerByNumber.customerNo).toBe(customerNo);
-  expect(await exited).toBe(0);
+  expect(await server.exited).toBe(0);
   await expect(fetch(site('/healthz'))).rejects.toThrow();
-  expect(output).toContain('"msg":"stopped"');
+  expect(server.output()).toContain('"msg":"stopped"');
 });

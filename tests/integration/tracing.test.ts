@@ -1,7 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { signToken } from '../../src/auth/token-issuer';
 import { Role } from '../../src/auth/roles';
 import { createDataSource } from '../../src/db/data-source';
@@ -9,7 +7,7 @@ import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { createTestDatabase } from '../support/test-database';
 import { staffId } from '../support/staff-ids';
-import { readyUrl } from '../support/ready-url';
+import { startServerProcess, type ServerProcess } from '../support/server-process';
 
 /**
  * Traces as operators get them: `src/main.ts` in its own process, exporting
@@ -20,7 +18,6 @@ import { readyUrl } from '../support/ready-url';
  * they patch are loaded.
  */
 const SECRET = 'tracing-test-secret-of-at-least-32-characters';
-const ROOT = path.join(__dirname, '../..');
 const AUDITOR = { sub: staffId('tracing-auditor'), roles: [Role.COMPLIANCE_AUDITOR] };
 const SERVER = 2;
 
@@ -39,7 +36,7 @@ const received: OtlpSpan[] = [];
 let collector: http.Server;
 let collectorUrl: string;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-const gateways: { child: ChildProcess; output: () => string }[] = [];
+const gateways: ServerProcess[] = [];
 
 beforeAll(async () => {
   collector = http.createServer((req, res) => {
@@ -67,32 +64,19 @@ afterAll(async () => {
 });
 
 async function startGateway(env: Record<string, string>) {
-  let output = '';
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'development',
-      DATABASE_URL: db.url,
-      PORT: '0',
-      DEMO_DATA: 'false',
-      JWT_SECRET: SECRET,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
-      OTEL_BSP_SCHEDULE_DELAY: '50',
-      // `npm test` runs the integration tests on each executor.
-      ...(process.env.GRAPHQL_EXECUTOR ? { GRAPHQL_EXECUTOR: process.env.GRAPHQL_EXECUTOR } : {}),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startServerProcess({
+    DATABASE_URL: db.url,
+    JWT_SECRET: SECRET,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    ...env,
   });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  gateways.push({ child, output: () => output });
-  const url = await readyUrl(child, () => output);
+  gateways.push(server);
   return {
-    url,
+    url: server.url,
     logLines: () =>
-      output
+      server
+        .output()
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>),

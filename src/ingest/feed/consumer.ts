@@ -4,6 +4,7 @@ import { describeFailure, type Log } from '../../broker/log';
 import type { Broker } from '../../broker/nats';
 import { changeFeedStream, deadLetterStream, ensureStream } from '../../broker/streams';
 import type { DataSource } from 'typeorm';
+import { sqlStateOf } from '../../db/sql-state';
 import { applyRows, validateRow, type ValidRow } from '../apply';
 import { isKindName, KIND_NAMES } from '../kinds';
 import { publishDeadLetters, type DeadLetter } from './dead-letters';
@@ -269,12 +270,6 @@ export class ChangeFeedConsumer {
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): this event's fault, not the database's health. */
 function isDataError(error: unknown): boolean {
   return /^2[23]/.test(sqlStateOf(error) ?? '');
-}
-
-function sqlStateOf(error: unknown): string | undefined {
-  const driverError = (error as { driverError?: unknown })?.driverError ?? error;
-  const code = (driverError as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

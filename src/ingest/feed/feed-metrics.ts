@@ -46,11 +46,12 @@ export class FeedMetrics {
     });
     new Gauge({
       name: 'ingest_feed_pending_messages',
-      help: 'Events on the broker not yet acknowledged by this consumer (waiting plus in flight).',
+      help: 'Events on the broker not yet acknowledged by this consumer (waiting plus in flight); NaN while the broker cannot tell.',
       registers,
       async collect() {
+        // Unknown (no consumer yet, or the broker not answering) is not "nothing pending": an alert on a backlog must not clear.
         const pending = await pendingMessages().catch(() => undefined);
-        if (pending !== undefined) this.set(pending);
+        this.set(pending ?? Number.NaN);
       },
     });
   }

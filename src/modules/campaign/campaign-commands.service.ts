@@ -1,6 +1,7 @@
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
+import { sqlStateOf } from '../../db/sql-state';
 import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
 import { CampaignAction, isCheckerFor, nextStatus } from './campaign-lifecycle';
@@ -84,7 +85,7 @@ export class CampaignCommandService {
     try {
       return await this.ds.transaction(work);
     } catch (error) {
-      const sqlState = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+      const sqlState = error instanceof QueryFailedError ? sqlStateOf(error) : undefined;
       if (sqlState === UNIQUE_VIOLATION) {
         throw appError('CONFLICT', 'A campaign with this code already exists', { field: 'input.code' });
       }

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
+import { sqlStateOf } from '../../db/sql-state';
 import { SegmentRefreshMetrics } from './segment-refresh-metrics';
 import { drainSegmentRefresh } from './segment-refresh-worker';
 
@@ -73,6 +74,5 @@ export class SegmentRefresher {
 
 function safeDetails(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { errorType: typeof error };
-  const driverError = (error as { driverError?: unknown }).driverError ?? error;
-  return { errorType: error.name, sqlState: (driverError as { code?: unknown }).code };
+  return { errorType: error.name, sqlState: sqlStateOf(error) };
 }

@@ -38,9 +38,12 @@ function conditionSql(when: TagCondition, today: string): { sql: string; params:
     case 'aumAtLeast':
       return { sql: 'c.aum >= $3::numeric', params: [when.amount] };
     case 'holdsActiveProduct':
+      // The customers repeated on h: without it the planner hashes every holding of the product
+      // (every mortgage in the book) to probe a refresh batch of a few hundred customers.
       return {
         sql: `EXISTS (SELECT 1 FROM holding h JOIN product p ON p.id = h.product_id
-                      WHERE h.customer_id = c.id AND h.status = 'ACTIVE' AND p.code = ANY($3::text[]))`,
+                      WHERE h.customer_id = c.id AND ($2::uuid[] IS NULL OR h.customer_id = ANY($2::uuid[]))
+                        AND h.status = 'ACTIVE' AND p.code = ANY($3::text[]))`,
         params: [when.productCodes],
       };
     case 'ageAtLeast':

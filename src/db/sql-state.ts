@@ -1,0 +1,11 @@
+/**
+ * The SQLSTATE of a database error (pg's own, or the one TypeORM's
+ * QueryFailedError wraps), or undefined for anything else. It is what code
+ * branches on and what logs carry: a database error's message may quote a
+ * value, its SQLSTATE never does.
+ */
+export function sqlStateOf(error: unknown): string | undefined {
+  const driverError = (error as { driverError?: unknown } | null | undefined)?.driverError ?? error;
+  const code = (driverError as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
