@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
+import { sqlStateOf } from '../db/sql-state';
 import { isDatabaseUnavailable } from '../db/unavailable';
 
 /**
@@ -177,12 +178,10 @@ export class LeasedJobRunner {
  * taking it again would be as slow.
  */
 function isConnectionLoss(error: unknown): boolean {
-  const driverError = (error as { driverError?: unknown }).driverError ?? error;
-  return isDatabaseUnavailable(error) && (driverError as { code?: unknown }).code !== '57014';
+  return isDatabaseUnavailable(error) && sqlStateOf(error) !== '57014';
 }
 
 function safeDetails(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { errorType: typeof error };
-  const driverError = (error as { driverError?: unknown }).driverError ?? error;
-  return { errorType: error.name, sqlState: (driverError as { code?: unknown }).code };
+  return { errorType: error.name, sqlState: sqlStateOf(error) };
 }

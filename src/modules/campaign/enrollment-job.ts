@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { SqlParams } from '../../db/parent-relations';
+import { sqlStateOf } from '../../db/sql-state';
 import type { RowScope } from '../../privacy/row-scope';
 import { mutationRecordSql } from '../audit/mutation-record';
 import { CampaignEntity } from './campaign.entity';
@@ -177,9 +178,8 @@ export class EnrollmentJob {
 
 export function failureReasonOf(error: unknown): EnrollmentRunFailure {
   if (error instanceof CampaignNotEnrollable) return EnrollmentRunFailure.CAMPAIGN_NOT_ENROLLABLE;
-  const driverError = (error as { driverError?: { code?: string } } | undefined)?.driverError ?? error;
   // 57014: the statement timeout cancelled a range.
-  if ((driverError as { code?: string } | undefined)?.code === '57014') return EnrollmentRunFailure.TIMED_OUT;
+  if (sqlStateOf(error) === '57014') return EnrollmentRunFailure.TIMED_OUT;
   return EnrollmentRunFailure.INTERNAL_ERROR;
 }
 

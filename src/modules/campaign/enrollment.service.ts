@@ -4,6 +4,7 @@ import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import { SqlParams } from '../../db/parent-relations';
+import { sqlStateOf } from '../../db/sql-state';
 import { rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
 import type { RequestContext } from '../../request/context';
 import { lockCampaign } from './campaign-lock';
@@ -75,10 +76,8 @@ export class EnrollmentService {
       });
     } catch (error) {
       // The campaign lock makes this unlikely; the index is what guarantees it.
-      if (
-        (error as { driverError?: { code?: string; constraint?: string } }).driverError?.constraint ===
-        ONE_RUNNING_INDEX
-      ) {
+      const constraint = (error as { driverError?: { constraint?: string } }).driverError?.constraint;
+      if (sqlStateOf(error) === '23505' && constraint === ONE_RUNNING_INDEX) {
         const [running] = await this.ds.query(
           `SELECT id FROM enrollment_run WHERE campaign_id = $1 AND status = 'RUNNING'`,
           [campaignId],
