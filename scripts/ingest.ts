@@ -36,6 +36,7 @@ async function main() {
     changeFeed: true,
     segmentRefresh: config.segmentRefresh.enabled,
     outboxRelay: false,
+    enrollmentRuns: false,
   });
 
   let stopping = false;

@@ -145,6 +145,21 @@ const schema = z.object({
   /** Customers claimed and refreshed per transaction. */
   SEGMENT_REFRESH_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
 
+  /** Run enrolment runs (enrollCustomers) in this process. Any number of processes may: each run is leased by one at a time. */
+  ENROLLMENT_JOB_ENABLED: bool.default(true),
+  /** How often an idle runner looks for a run to claim; a new run starts within about this. */
+  ENROLLMENT_JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Connections one run screens on side by side (a pool of its own; the embedded database uses one). */
+  ENROLLMENT_JOB_CONNECTIONS: z.coerce.number().int().min(1).max(32).default(4),
+  /** Customers per range: one transaction and one screening statement each. */
+  ENROLLMENT_JOB_CHUNK_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(25_000),
+  /** Statement timeout of a range's statements (the request pool's DB_STATEMENT_TIMEOUT_MS does not apply). */
+  ENROLLMENT_JOB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /** A run whose runner has not extended its lease for this long is taken over by another process. */
+  ENROLLMENT_JOB_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Claims of one run (the first and each takeover) before it is failed as ABANDONED. */
+  ENROLLMENT_JOB_MAX_CLAIMS: z.coerce.number().int().min(1).max(100).default(5),
+
   /** Take change events from NATS (`<prefix>.in.<kind>`) in this process too; `npm run ingest` runs a consumer alone. Needs NATS_URL. */
   INGEST_ENABLED: bool.default(false),
   /** Change events applied per transaction. */
@@ -282,6 +297,15 @@ function toConfig(env: z.infer<typeof schema>) {
       enabled: env.SEGMENT_REFRESH_ENABLED,
       pollMs: env.SEGMENT_REFRESH_POLL_MS,
       batchSize: env.SEGMENT_REFRESH_BATCH,
+    },
+    enrollmentJob: {
+      enabled: env.ENROLLMENT_JOB_ENABLED,
+      pollMs: env.ENROLLMENT_JOB_POLL_MS,
+      connections: env.ENROLLMENT_JOB_CONNECTIONS,
+      chunkSize: env.ENROLLMENT_JOB_CHUNK_SIZE,
+      statementTimeoutMs: env.ENROLLMENT_JOB_STATEMENT_TIMEOUT_MS,
+      leaseMs: env.ENROLLMENT_JOB_LEASE_MS,
+      maxClaims: env.ENROLLMENT_JOB_MAX_CLAIMS,
     },
     ingest: {
       enabled: env.INGEST_ENABLED,

@@ -122,8 +122,13 @@ export const FIELD_POLICY: FieldPolicy = {
   ),
   CampaignTargetCriteria: allFull('tiers', 'lifecycleStages', 'tagCodes', 'aumMin', 'aumMax'),
   PageInfo: allFull('hasNextPage', 'endCursor'),
-  // Reachable only from enrollCustomers (marketing managers): ids, customer numbers and reasons.
-  EnrollmentResult: allFull('runId', 'enrolled', 'skipped', 'skippedCustomers'),
+  // Reachable from enrollCustomers and enrollmentRun only (OPERATION_POLICY): ids, customer numbers, reasons,
+  // counts. Opted-out customers are counted, never listed to marketing roles (EnrollmentService.skippedCustomers).
+  EnrollmentRun: {
+    ...allFull('id', 'runId', 'campaignId', 'status', 'progress', 'enrolled', 'skipped', 'skippedCustomers'),
+    ...allFull('failureReason', 'startedAt', 'finishedAt'),
+  },
+  EnrollmentRunProgress: allFull('done', 'total'),
   EnrollmentSkipCount: allFull('reason', 'count'),
   SkippedCustomer: allFull('customerId', 'customerNo', 'reason'),
   // What a write returns to its caller, partners included: ids only.
@@ -199,6 +204,8 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     auditLog: [Role.COMPLIANCE_AUDITOR],
     contactCheck: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT],
     contactExceptions: [Role.COMPLIANCE_AUDITOR],
+    // Who starts runs, and who may read campaign metrics besides marketing (PRODUCT.md §3): risk and audit.
+    enrollmentRun: [Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {
     createCampaign: [Role.MARKETING_MANAGER],

@@ -4,6 +4,7 @@ import type { Log } from '../broker/log';
 import type { Config } from '../config';
 import { createOutboxRelay } from '../events/outbox-relay';
 import { ChangeFeed } from '../ingest/feed/change-feed';
+import { startEnrollmentRunner } from '../jobs/enrollment-runs';
 import { SegmentRefresher } from '../modules/customer/segment-refresh-loop';
 
 export interface BackgroundWork {
@@ -16,12 +17,13 @@ interface Parts {
   outboxRelay: boolean;
   segmentRefresh: boolean;
   changeFeed: boolean;
+  enrollmentRuns: boolean;
 }
 
 /**
  * What runs beside the requests, off the request path: the outbox relay
- * (events out), the segment refresher (derived columns of changed customers)
- * and the change feed (events in). The server runs the parts its settings
+ * (events out), the segment refresher (derived columns of changed customers),
+ * the change feed (events in) and the enrolment runner (enrollCustomers runs). The server runs the parts its settings
  * enable; `npm run ingest` runs the feed and the refresher on their own.
  */
 export function startBackgroundWork(
@@ -33,6 +35,7 @@ export function startBackgroundWork(
     outboxRelay: config.outbox.relayEnabled,
     segmentRefresh: config.segmentRefresh.enabled,
     changeFeed: config.ingest.enabled,
+    enrollmentRuns: config.enrollmentJob.enabled,
   },
 ): BackgroundWork {
   const relay = parts.outboxRelay
@@ -52,12 +55,16 @@ export function startBackgroundWork(
       : undefined;
   changeFeed?.start();
 
+  const enrollmentRunner = parts.enrollmentRuns
+    ? startEnrollmentRunner(config, ds, log.child({ component: 'enrollment-runs' }))
+    : undefined;
+
   return {
     changeFeed,
     async stop() {
       // The feed first: its last batch may queue segment refreshes and write outbox events.
       await changeFeed?.stop();
-      await Promise.all([refresher?.stop(), relay?.stop()]);
+      await Promise.all([refresher?.stop(), relay?.stop(), enrollmentRunner?.stop()]);
     },
   };
 }

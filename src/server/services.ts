@@ -30,7 +30,7 @@ export function createServices(ds: DataSource, config: Config) {
     campaigns: new CampaignService(),
     campaignCommands: new CampaignCommandService(ds, audit),
     tagCommands: new TagCommandService(ds, audit),
-    enrollments: new EnrollmentService(ds, audit),
+    enrollments: new EnrollmentService(ds),
     interactionCommands: new InteractionCommandService(idempotency),
     contactCompliance: new ContactComplianceService(),
     riskWarnings: new RiskWarningService(config.riskWarnings.vulnerableTagCode),

@@ -6,12 +6,14 @@ import { KycStatus, Tier } from '../../src/modules/customer/customer.enums';
 import { RiskLevel } from '../../src/modules/holding/holding.enums';
 import { Channel } from '../../src/modules/interaction/interaction.enums';
 import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
+import { enrollAndWait } from '../support/enrollment-runs';
 import { useTestApp } from '../support/test-app';
 
-const { app, make } = useTestApp();
+const { app, make } = useTestApp({}, { enrollmentRuns: true });
 
-const ENROLL = `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c, customerIds: $ids) {
-  enrolled skipped { reason count } skippedCustomers(first: 50) { totalCount edges { node { customerId reason } } } } }`;
+const RESULT = `enrolled skipped { reason count } skippedCustomers(first: 50) { totalCount edges { node { customerId reason } } }`;
+/** enrollCustomers as the marketing manager, answered once its run has ended. */
+const enroll = (variables: { c: string; ids?: string[] }) => enrollAndWait(app, variables, manager, RESULT);
 
 let manager: { sub: string; roles: Role[] };
 
@@ -84,7 +86,7 @@ describe('enrollCustomers', () => {
       (c) => c.id,
     );
 
-    const res = await app.gql(ENROLL, { c: campaign.id, ids }, { as: manager });
+    const res = await enroll({ c: campaign.id, ids });
     expect(res.errors).toBeUndefined();
     const result = res.data.enrollCustomers;
     expect(result.enrolled).toBe(1);
@@ -115,13 +117,13 @@ describe('enrollCustomers', () => {
     expect(enrolment).toEqual({ channel: 'WECHAT', status: 'TARGETED' });
   });
 
-  it('enrols nobody twice when run again or concurrently', async () => {
+  it('enrols nobody twice when run again', async () => {
     const campaign = await approvedCampaign();
     const customers = [await eligible(), await eligible(), await eligible()];
     const ids = customers.map((c) => c.id);
-    const runs = await Promise.all([1, 2, 3].map(() => app.gql(ENROLL, { c: campaign.id, ids }, { as: manager })));
-    expect(runs.map((r) => r.data.enrollCustomers.enrolled).reduce((a, b) => a + b, 0)).toBe(3);
-    const again = await app.gql(ENROLL, { c: campaign.id, ids }, { as: manager });
+    const first = await enroll({ c: campaign.id, ids });
+    expect(first.data.enrollCustomers.enrolled).toBe(3);
+    const again = await enroll({ c: campaign.id, ids });
     expect(again.data.enrollCustomers).toMatchObject({
       enrolled: 0,
       skipped: [{ reason: 'ALREADY_ENROLLED', count: 3 }],
@@ -146,21 +148,21 @@ describe('enrollCustomers', () => {
     const tagged = await eligible();
     await make.customerTag(tagged.id, tag.id);
     await eligible(); // untagged: not a candidate
-    const res = await app.gql(ENROLL, { c: campaign.id }, { as: manager });
+    const res = await enroll({ c: campaign.id });
     expect(res.data.enrollCustomers).toMatchObject({ enrolled: 1, skipped: [] });
   });
 
   it('refuses a campaign that is not approved or active, and writes nothing', async () => {
     const campaign = await make.campaign({ status: CampaignStatus.DRAFT });
     const customer = await eligible();
-    const res = await app.gql(ENROLL, { c: campaign.id, ids: [customer.id] }, { as: manager });
+    const res = await enroll({ c: campaign.id, ids: [customer.id] });
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', currentStatus: 'DRAFT' });
   });
 
   it('leaves one audit record with the counts', async () => {
     const campaign = await approvedCampaign();
     const customer = await eligible();
-    await app.gql(ENROLL, { c: campaign.id, ids: [customer.id] }, { as: manager });
+    await enroll({ c: campaign.id, ids: [customer.id] });
     const rows = await app.ds.query(
       `SELECT detail FROM audit_record WHERE operation = 'enrollCustomers' AND detail->>'campaignId' = $1`,
       [campaign.id],
@@ -195,7 +197,7 @@ describe('enrollCustomers screening (PRODUCT.md §4)', () => {
       (c) => c.id,
     );
 
-    const res = await app.gql(ENROLL, { c: campaign.id, ids }, { as: manager });
+    const res = await enroll({ c: campaign.id, ids });
     expect(res.errors).toBeUndefined();
     expect(res.data.enrollCustomers.enrolled).toBe(1);
     expect(reasonsOf(res.data.enrollCustomers)).toEqual({
@@ -225,7 +227,7 @@ describe('enrollCustomers screening (PRODUCT.md §4)', () => {
       assessedAt: new Date('2024-01-01T00:00:00Z'),
       amlRating: AmlRating.LOW,
     });
-    const res = await app.gql(ENROLL, { c: campaign.id, ids: [nowHigh.id, noLongerHigh.id] }, { as: manager });
+    const res = await enroll({ c: campaign.id, ids: [nowHigh.id, noLongerHigh.id] });
     expect(res.data.enrollCustomers.enrolled).toBe(1);
     expect(reasonsOf(res.data.enrollCustomers)).toEqual({ [nowHigh.id]: 'NOT_ELIGIBLE' });
   });
@@ -236,11 +238,7 @@ describe('enrollCustomers screening (PRODUCT.md §4)', () => {
     const today = businessToday('Asia/Shanghai');
     const eighteenToday = await eligible({ birthDate: yearsBefore(today, 18) });
     const eighteenTomorrow = await eligible({ birthDate: yearsBefore(addDays(today, 1), 18) });
-    const res = await app.gql(
-      ENROLL,
-      { c: campaign.id, ids: [eighteenToday.id, eighteenTomorrow.id] },
-      { as: manager },
-    );
+    const res = await enroll({ c: campaign.id, ids: [eighteenToday.id, eighteenTomorrow.id] });
     expect(res.errors).toBeUndefined();
     expect(res.data.enrollCustomers.enrolled).toBe(1);
     expect(reasonsOf(res.data.enrollCustomers)).toEqual({ [eighteenTomorrow.id]: 'AGE_RESTRICTED' });
@@ -250,7 +248,7 @@ describe('enrollCustomers screening (PRODUCT.md §4)', () => {
     const campaign = await approvedCampaign();
     const amlHigh = await eligible({ amlRating: AmlRating.HIGH });
     const kycPending = await eligible({ kycStatus: KycStatus.PENDING });
-    await app.gql(ENROLL, { c: campaign.id, ids: [amlHigh.id, kycPending.id] }, { as: manager });
+    await enroll({ c: campaign.id, ids: [amlHigh.id, kycPending.id] });
     const [{ detail }] = await app.ds.query(
       `SELECT detail FROM audit_record WHERE operation = 'enrollCustomers' AND detail->>'campaignId' = $1`,
       [campaign.id],
@@ -283,7 +281,7 @@ describe('enrollCustomers by target criteria', () => {
     const atMin = await byAum('100000.00');
     const justUnderMax = await byAum('499999.99');
     await byAum('500000.00');
-    const res = await app.gql(ENROLL, { c: campaign.id }, { as: manager });
+    const res = await enroll({ c: campaign.id });
     expect(res.data.enrollCustomers).toMatchObject({ enrolled: 2, skipped: [] });
     const enrolled = await app.ds.query(`SELECT customer_id FROM campaign_enrollment WHERE campaign_id = $1`, [
       campaign.id,

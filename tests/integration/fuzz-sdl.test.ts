@@ -83,6 +83,8 @@ const CALLERS: Record<string, Caller[]> = {
   // §4: "any staff role that may record a contact for that customer"; the exception list is the auditors'.
   contactCheck: SERVICE,
   contactExceptions: [Role.COMPLIANCE_AUDITOR],
+  // Who starts runs, and the control roles that read campaign metrics (PRODUCT.md §3).
+  enrollmentRun: [Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
   createCampaign: [Role.MARKETING_MANAGER],
   updateCampaign: [Role.MARKETING_MANAGER],
   submitCampaign: [Role.MARKETING_MANAGER],

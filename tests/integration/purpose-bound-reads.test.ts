@@ -1,5 +1,6 @@
 import { Role } from '../../src/auth/roles';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
+import { enrollAndWait } from '../support/enrollment-runs';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -9,7 +10,7 @@ import { useTestApp } from '../support/test-app';
  * still serves them, and a token with both reads each customer through the
  * columns that cover it. A missing record is not a withdrawal.
  */
-const { app, make } = useTestApp();
+const { app, make } = useTestApp({}, { enrollmentRuns: true });
 
 async function world() {
   const branch = await make.branch();
@@ -121,11 +122,11 @@ describe('campaigns', () => {
       targetTagCodes: [tag.code],
     });
     await make.consent(w.noRecord.id, { purpose: ConsentPurpose.MARKETING, channel: 'MOBILE_APP' as never });
-    const res = await app.gql(
-      `mutation ($c: ID!) { enrollCustomers(campaignId: $c) {
-         skipped { reason count } skippedCustomers(first: 10) { totalCount edges { node { customerNo reason } } } } }`,
+    const res = await enrollAndWait(
+      app,
       { c: campaign.id },
-      { as: await as(Role.MARKETING_MANAGER) },
+      await as(Role.MARKETING_MANAGER),
+      `skipped { reason count } skippedCustomers(first: 10) { totalCount edges { node { customerNo reason } } }`,
     );
     expect(res.errors).toBeUndefined();
     const result = res.data.enrollCustomers;
@@ -146,10 +147,11 @@ describe('found by a hostile review', () => {
     const campaign = await make.campaign({ status: 'APPROVED' as never });
     const enroll = async (id: string) =>
       (
-        await app.gql(
-          `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c, customerIds: $ids) { enrolled skipped { reason count } } }`,
+        await enrollAndWait(
+          app,
           { c: campaign.id, ids: [id] },
-          { as: await as(Role.MARKETING_MANAGER) },
+          await as(Role.MARKETING_MANAGER),
+          'enrolled skipped { reason count } progress { done total }',
         )
       ).data.enrollCustomers;
     expect(await enroll(w.optedOut.id)).toEqual(await enroll('7d3f0c2a-1b2c-4d5e-8f90-123456789abc'));

@@ -191,9 +191,10 @@ export async function fullRead(app: TestApp, schema: GraphQLSchema, world: Polic
   return res.data.customer;
 }
 
-/** Types that only mutations return: reached by running the mutation (policy-mutation test). */
+/** Types that only mutations return (and, for enrolment runs, Query.enrollmentRun): reached by running the mutation (policy-mutation test). */
 export const MUTATION_RESULT_TYPES = [
-  'EnrollmentResult',
+  'EnrollmentRun',
+  'EnrollmentRunProgress',
   'EnrollmentSkipCount',
   'SkippedCustomer',
   'InteractionReceipt',

@@ -4,6 +4,7 @@ import { Role } from '../../src/auth/roles';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { startApp } from '../../src/server/app';
+import { EnrollmentRunner, startEnrollmentRunner } from '../../src/jobs/enrollment-runs';
 import type { PrivacyPolicy } from '../../src/privacy/privacy-policy';
 import { Factory } from './factories';
 import { createTestDatabase } from './test-database';
@@ -42,12 +43,16 @@ export interface TestApp {
  * The real server on a fresh database, listening on a free loopback port.
  * `connectVia` lets a test put something (a proxy it can cut) between the server and PostgreSQL.
  */
+export interface TestAppOptions {
+  connectVia?: (url: string) => Promise<string>;
+  privacyPolicy?: () => PrivacyPolicy;
+  /** Run enrolment runs in the app's process, as a server does (src/server/background.ts). Default: no runner. */
+  enrollmentRuns?: boolean;
+}
+
 export async function startTestApp(
   env: Record<string, string> = {},
-  {
-    connectVia = async (url: string) => url,
-    privacyPolicy,
-  }: { connectVia?: (url: string) => Promise<string>; privacyPolicy?: () => PrivacyPolicy } = {},
+  { connectVia = async (url: string) => url, privacyPolicy, enrollmentRuns = false }: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const url = await connectVia(db.url);
@@ -56,6 +61,9 @@ export async function startTestApp(
     PORT: '0',
     DATABASE_URL: url,
     DB_POOL_SIZE: '5',
+    // A run starts within a poll: tests wait for it.
+    ENROLLMENT_JOB_POLL_MS: '25',
+    ENROLLMENT_JOB_CONNECTIONS: '2',
     // `npm test` runs the integration tests on each executor.
     ...(process.env.GRAPHQL_EXECUTOR ? { GRAPHQL_EXECUTOR: process.env.GRAPHQL_EXECUTOR } : {}),
     ...env,
@@ -68,6 +76,13 @@ export async function startTestApp(
   });
   await ds.initialize();
   const app = await startApp(config, ds, ds, { privacyPolicy });
+  const runner: EnrollmentRunner | undefined = enrollmentRuns
+    ? startEnrollmentRunner(
+        config,
+        ds,
+        process.env.W4_DEBUG ? { info: console.log, error: console.error } : { info() {}, error() {} },
+      )
+    : undefined;
   const token = (claims: TokenClaims) => signToken(claims, config.auth.secret!, { expiresIn: '5m' });
   return {
     url: app.url,
@@ -86,6 +101,7 @@ export async function startTestApp(
     },
     async close() {
       await app.stop();
+      await runner?.stop();
       await ds.destroy();
       await db.drop();
     },
@@ -97,14 +113,17 @@ export async function startTestApp(
  * The returned app and factory can be used at the top of the file; they reach
  * the server once it has started.
  */
-export function useTestApp(env: Record<string, string> = {}): { app: TestApp; make: Factory } {
+export function useTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): { app: TestApp; make: Factory } {
   let started: TestApp | undefined;
   const current = () => {
     if (!started) throw new Error('The test app starts in beforeAll; use it inside tests and hooks');
     return started;
   };
   beforeAll(async () => {
-    started = await startTestApp(env);
+    started = await startTestApp(env, options);
   });
   afterAll(() => started?.close());
   const app: TestApp = {

@@ -1,5 +1,14 @@
 import type { RequestContext } from '../../request/context';
 
+/**
+ * Who made the write: a request's context, or what a job kept of the request
+ * that started it (an enrolment run ends after its request has answered).
+ */
+export interface MutationActor {
+  principal: Pick<RequestContext['principal'], 'id' | 'roles'>;
+  requestId: string;
+}
+
 /** What a mutation's audit record says about the write, as SQL expressions of the statement it is part of. */
 export interface MutationRecordSource {
   /** The customer written to (a uuid), or NULL. */
@@ -18,7 +27,7 @@ export interface MutationRecordSource {
  * its placeholder.
  */
 export function mutationRecordSql(
-  ctx: RequestContext,
+  ctx: MutationActor,
   operation: string,
   bind: (value: unknown, type: string) => string,
   source: MutationRecordSource,

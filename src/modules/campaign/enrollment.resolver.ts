@@ -1,25 +1,34 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
-import { EnrollmentResult, SkippedCustomerConnection } from './enrollment.type';
+import { EnrollmentRun, SkippedCustomerConnection } from './enrollment.type';
 
-@Resolver(() => EnrollmentResult)
+@Resolver(() => EnrollmentRun)
 export class EnrollmentResolver {
-  @Mutation(() => EnrollmentResult, {
+  @Mutation(() => EnrollmentRun, {
     description:
-      "Enrols the listed customers, or without a list those matching the campaign's target criteria, if eligible. " +
-      'APPROVED or ACTIVE campaigns only; nobody is enrolled twice.',
+      "Starts a run that enrols the listed customers, or without a list those matching the campaign's target " +
+      'criteria, if eligible, and answers at once with the run (RUNNING); follow it with Query.enrollmentRun. ' +
+      'APPROVED or ACTIVE campaigns only; nobody is enrolled twice; one run per campaign at a time ' +
+      '(CONFLICT, with extensions.runId, while one runs).',
   })
   enrollCustomers(
     @Ctx() ctx: RequestContext,
     @Arg('campaignId', () => ID) campaignId: string,
     @Arg('customerIds', () => [ID], { nullable: true }) customerIds?: string[] | null,
   ) {
-    return ctx.services.enrollments.enroll(ctx, campaignId, customerIds ?? null);
+    return ctx.services.enrollments.start(ctx, campaignId, customerIds ?? null);
   }
 
-  @FieldResolver(() => SkippedCustomerConnection, { description: 'Ordered by customer number.' })
-  skippedCustomers(@Root() result: EnrollmentResult, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
-    return ctx.services.enrollments.skippedCustomers(result.runId, page);
+  @Query(() => EnrollmentRun, { nullable: true, description: 'An enrolment run, by the id enrollCustomers answered.' })
+  enrollmentRun(@Ctx() ctx: RequestContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.enrollments.run(ctx, id);
+  }
+
+  @FieldResolver(() => SkippedCustomerConnection, {
+    description: 'Ordered by customer number; a running run lists the ranges it has done.',
+  })
+  skippedCustomers(@Root() run: EnrollmentRun, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
+    return ctx.services.enrollments.skippedCustomers(ctx, run.id, page);
   }
 }

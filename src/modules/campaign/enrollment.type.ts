@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../../common/pagination';
+import { DateTimeScalar } from '../../common/scalars';
 
-/** Why enrollCustomers skipped a customer; checked in this order, the first that applies is reported. */
 /** In the order targeting checks them (PRODUCT.md §4): the first that applies is reported. */
 export enum SkipReason {
   /** An explicit withdrawal of personalised marketing; counted, never listed to marketing callers. */
@@ -44,14 +44,81 @@ export class SkippedCustomer {
 
 export const SkippedCustomerConnection = ConnectionType(SkippedCustomer, 'SkippedCustomer');
 
-@ObjectType('EnrollmentResult', { simpleResolvers: true })
-export class EnrollmentResult {
-  @Field(() => ID, { description: 'Identifies this run; its skipped customers stay listed under it.' })
+export enum EnrollmentRunStatus {
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+}
+registerEnumType(EnrollmentRunStatus, { name: 'EnrollmentRunStatus' });
+
+/** Why a run ended FAILED. The enrolments of the ranges it finished stay; the rest were not touched. */
+export enum EnrollmentRunFailure {
+  /** The campaign left APPROVED and ACTIVE (completed, cancelled) while the run was under way. */
+  CAMPAIGN_NOT_ENROLLABLE = 'CAMPAIGN_NOT_ENROLLABLE',
+  /** One range of customers took longer than the job's statement timeout. */
+  TIMED_OUT = 'TIMED_OUT',
+  /** Taken over too many times: the servers running it kept stopping before it ended. */
+  ABANDONED = 'ABANDONED',
+  INTERNAL_ERROR = 'INTERNAL_ERROR',
+}
+registerEnumType(EnrollmentRunFailure, {
+  name: 'EnrollmentRunFailure',
+  valuesConfig: {
+    CAMPAIGN_NOT_ENROLLABLE: { description: 'The campaign left APPROVED and ACTIVE while the run was under way.' },
+    TIMED_OUT: { description: "A range of customers took longer than the job's statement timeout." },
+    ABANDONED: { description: 'Taken over too many times: the servers running it kept stopping before it ended.' },
+  },
+});
+
+@ObjectType('EnrollmentRunProgress', { simpleResolvers: true })
+export class EnrollmentRunProgress {
+  @Field(() => Int, { description: 'Customers looked at so far (screened, or outside the target criteria).' })
+  done: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Customers the run looks at: the listed ones, or the whole book; null until the run is planned.',
+  })
+  total: number | null;
+}
+
+@ObjectType('EnrollmentRun', {
+  simpleResolvers: true,
+  description:
+    'One enrollCustomers run: it screens and enrols in the background; follow it with Query.enrollmentRun. ' +
+    'Counts are null until it ends.',
+})
+export class EnrollmentRun {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => ID, { deprecationReason: 'Use id.' })
   runId: string;
 
-  @Field(() => Int)
-  enrolled: number;
+  @Field(() => ID)
+  campaignId: string;
 
-  @Field(() => [EnrollmentSkipCount], { description: 'Per reason, only reasons that occurred.' })
-  skipped: EnrollmentSkipCount[];
+  @Field(() => EnrollmentRunStatus)
+  status: EnrollmentRunStatus;
+
+  @Field(() => EnrollmentRunProgress)
+  progress: EnrollmentRunProgress;
+
+  @Field(() => Int, { nullable: true, description: 'Customers enrolled; null until the run ends.' })
+  enrolled: number | null;
+
+  @Field(() => [EnrollmentSkipCount], {
+    nullable: true,
+    description: 'Per reason, only reasons that occurred; null until the run ends.',
+  })
+  skipped: EnrollmentSkipCount[] | null;
+
+  @Field(() => EnrollmentRunFailure, { nullable: true, description: 'Why the run FAILED; null otherwise.' })
+  failureReason: EnrollmentRunFailure | null;
+
+  @Field(() => DateTimeScalar)
+  startedAt: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishedAt: Date | null;
 }

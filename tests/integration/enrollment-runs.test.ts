@@ -1,0 +1,292 @@
+import { Role } from '../../src/auth/roles';
+import { LeasedJobRunner } from '../../src/jobs/leased-job-runner';
+import { CampaignStatus } from '../../src/modules/campaign/campaign.enums';
+import { EnrollmentJob } from '../../src/modules/campaign/enrollment-job';
+import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
+import { KycStatus } from '../../src/modules/customer/customer.enums';
+import { RiskLevel } from '../../src/modules/holding/holding.enums';
+import { Channel } from '../../src/modules/interaction/interaction.enums';
+import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
+import { waitForRun } from '../support/enrollment-runs';
+import { AUDITOR, useTestApp } from '../support/test-app';
+
+/**
+ * Enrolment runs as jobs (issue 18, item 4). The app here runs no runner:
+ * each test drives runs itself (an EnrollmentJob step by step, or a
+ * LeasedJobRunner it starts and stops), so that a run can be watched while
+ * it is RUNNING, and a dead server's lease can be staged.
+ */
+const { app, make } = useTestApp();
+
+const START = `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c, customerIds: $ids) {
+  id status progress { done total } enrolled skipped { reason count } failureReason finishedAt } }`;
+const RUN = `id status progress { done total } enrolled skipped { reason count } failureReason
+  skippedCustomers(first: 100) { totalCount edges { node { customerId reason } } }`;
+
+let manager: { sub: string; roles: Role[] };
+let tagCounter = 0;
+
+beforeAll(async () => {
+  manager = { sub: (await make.staff()).id, roles: [Role.MARKETING_MANAGER] };
+});
+
+/** A runner like a server's, on the test's database; stopped by the caller. */
+function runner(settings: Partial<{ chunkSize: number; connections: number; leaseMs: number }> = {}) {
+  return new LeasedJobRunner(
+    app.ds,
+    new EnrollmentJob({ chunkSize: settings.chunkSize ?? 2, statementTimeoutMs: 10_000 }),
+    { pollMs: 20, connections: settings.connections ?? 2, leaseMs: settings.leaseMs ?? 5_000, maxClaims: 5 },
+    { info: () => undefined, error: () => undefined },
+  );
+}
+
+async function customer(
+  o: { consent?: boolean; withdrawn?: boolean; aml?: AmlRating; kyc?: KycStatus; tolerance?: RiskTolerance } = {},
+) {
+  const c = await make.customer({ birthDate: '1980-01-01', kycStatus: o.kyc ?? KycStatus.VERIFIED });
+  if (o.consent !== false) await make.consent(c.id, { purpose: ConsentPurpose.MARKETING, channel: Channel.WECHAT });
+  await make.consent(c.id, { purpose: ConsentPurpose.PERSONALISED_MARKETING, channel: null, granted: !o.withdrawn });
+  await make.riskAssessment(c.id, {
+    riskTolerance: o.tolerance ?? RiskTolerance.C3,
+    validUntil: '2099-01-01',
+    assessedAt: new Date('2020-01-01T00:00:00Z'),
+    amlRating: o.aml ?? AmlRating.LOW,
+  });
+  return c;
+}
+
+/** An APPROVED campaign whose segment is the customers given (by a tag of its own). */
+async function campaignFor(customers: { id: string }[], riskLevel = RiskLevel.R3) {
+  const tag = await make.tag({ code: `RUNS-${++tagCounter}` });
+  for (const c of customers) await make.customerTag(c.id, tag.id);
+  const product = await make.product({ riskLevel });
+  return make.campaign({
+    status: CampaignStatus.APPROVED,
+    channels: [Channel.WECHAT],
+    productId: product.id,
+    targetTagCodes: [tag.code],
+  });
+}
+
+async function start(campaignId: string, ids?: string[]) {
+  const res = await app.gql(START, { c: campaignId, ids }, { as: manager });
+  expect(res.errors).toBeUndefined();
+  return res.data.enrollCustomers;
+}
+
+describe('an enrolment run', () => {
+  it('answers at once, RUNNING with no counts, shows its progress range by range, and ends with the counts per rule', async () => {
+    const ok = await customer();
+    const noConsent = await customer({ consent: false });
+    const optedOut = await customer({ withdrawn: true });
+    const aml = await customer({ aml: AmlRating.HIGH });
+    const kyc = await customer({ kyc: KycStatus.PENDING });
+    const unsuitable = await customer({ tolerance: RiskTolerance.C1 });
+    const campaign = await campaignFor([ok, noConsent, optedOut, aml, kyc, unsuitable]);
+
+    const run = await start(campaign.id);
+    expect(run).toMatchObject({ status: 'RUNNING', progress: { done: 0, total: null }, enrolled: null, skipped: null });
+
+    // One range at a time, as a runner's connection takes them.
+    const job = new EnrollmentJob({ chunkSize: 3, statementTimeoutMs: 10_000 });
+    await job.plan(app.ds, run.id);
+    const [{ total }] = await app.ds.query(`SELECT count(*)::int AS total FROM customer`);
+    expect(await job.step(app.ds, run.id)).toBe(true);
+    const midway = await app.gql(
+      `query ($id: ID!) { enrollmentRun(id: $id) { ${RUN} } }`,
+      { id: run.id },
+      { as: manager },
+    );
+    expect(midway.data.enrollmentRun).toMatchObject({
+      status: 'RUNNING',
+      progress: { done: 3, total },
+      enrolled: null,
+      skipped: null,
+    });
+    while (await job.step(app.ds, run.id));
+    expect(await job.finish(app.ds, run.id)).toBe(true);
+
+    const ended = (await waitForRun(app, run.id, manager, RUN)).data.enrollmentRun;
+    expect(ended).toMatchObject({
+      status: 'SUCCEEDED',
+      progress: { done: total, total },
+      enrolled: 1,
+      failureReason: null,
+    });
+    expect(ended.skipped).toEqual([
+      { reason: 'OPTED_OUT', count: 1 },
+      { reason: 'NO_CONSENT', count: 1 },
+      { reason: 'NOT_ELIGIBLE', count: 1 },
+      { reason: 'KYC_NOT_CURRENT', count: 1 },
+      { reason: 'UNSUITABLE', count: 1 },
+    ]);
+    // Opted-out customers are counted, not listed, to marketing.
+    expect(
+      Object.fromEntries(ended.skippedCustomers.edges.map((e: any) => [e.node.customerId, e.node.reason])),
+    ).toEqual({
+      [noConsent.id]: 'NO_CONSENT',
+      [aml.id]: 'NOT_ELIGIBLE',
+      [kyc.id]: 'KYC_NOT_CURRENT',
+      [unsuitable.id]: 'UNSUITABLE',
+    });
+    // The auditor, who sees every customer, reads the opted-out one listed too.
+    const audited = (await waitForRun(app, run.id, AUDITOR, RUN)).data.enrollmentRun;
+    expect(audited.skippedCustomers.edges.map((e: any) => e.node.customerId)).toContain(optedOut.id);
+    const records = await app.ds.query(
+      `SELECT actor_id, request_id, detail FROM audit_record WHERE operation = 'enrollCustomers' AND detail->>'runId' = $1`,
+      [run.id],
+    );
+    expect(records).toHaveLength(1);
+    expect(records[0].actor_id).toBe(manager.sub);
+    expect(records[0].detail).toMatchObject({ status: 'SUCCEEDED', enrolled: 1, notEligibleBy: { AML_HIGH: 1 } });
+  });
+
+  it('is CONFLICT while another run of the campaign is RUNNING, naming it; a new one may start once it has ended', async () => {
+    const c = await customer();
+    const campaign = await campaignFor([c]);
+    const first = await start(campaign.id);
+    const second = await app.gql(START, { c: campaign.id }, { as: manager });
+    expect(second.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', runId: first.id });
+    expect(second.data).toBeNull();
+
+    const r = runner();
+    r.start();
+    await waitForRun(app, first.id, manager, 'id');
+    await r.stop();
+    const third = await start(campaign.id);
+    expect(third.id).not.toBe(first.id);
+  });
+
+  it('is taken over by another runner once the lease of the server that was running it lapses', async () => {
+    const customers = [await customer(), await customer(), await customer({ consent: false })];
+    const campaign = await campaignFor(customers);
+    const run = await start(campaign.id);
+    // A server claimed it, did one range and died: its lease is past.
+    const job = new EnrollmentJob({ chunkSize: 2, statementTimeoutMs: 10_000 });
+    await job.plan(app.ds, run.id);
+    await job.step(app.ds, run.id);
+    await app.ds.query(
+      `UPDATE enrollment_run SET lease_owner = 'dead-server', lease_expires_at = now() - interval '1 second', claims = 1
+       WHERE id = $1`,
+      [run.id],
+    );
+    const r = runner({ chunkSize: 2 });
+    r.start();
+    const ended = (await waitForRun(app, run.id, manager, RUN)).data.enrollmentRun;
+    await r.stop();
+    expect(ended).toMatchObject({ status: 'SUCCEEDED', enrolled: 2, skipped: [{ reason: 'NO_CONSENT', count: 1 }] });
+    const [row] = await app.ds.query(`SELECT claims, done, total FROM enrollment_run WHERE id = $1`, [run.id]);
+    expect(row.claims).toBe(2);
+    expect(row.done).toBe(row.total);
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int AS n FROM campaign_enrollment WHERE campaign_id = $1`, [
+      campaign.id,
+    ]);
+    expect(n).toBe(2);
+  });
+
+  it('fails with a coded reason, keeping the ranges done and nothing of the range that failed', async () => {
+    const customers = [await customer(), await customer(), await customer(), await customer()];
+    const campaign = await campaignFor(customers);
+    const run = await start(
+      campaign.id,
+      customers.map((c) => c.id),
+    );
+    const job = new EnrollmentJob({ chunkSize: 2, statementTimeoutMs: 10_000 });
+    await job.plan(app.ds, run.id);
+    // The skip of one customer fails inside the screening statement, after its range's enrolments were inserted.
+    const poisoned = customers[1].id;
+    await make.riskAssessment(poisoned, {
+      riskTolerance: RiskTolerance.C1,
+      validUntil: '2099-01-01',
+      assessedAt: new Date('2024-01-01T00:00:00Z'),
+      amlRating: AmlRating.LOW,
+    });
+    await app.ds.query(`
+      CREATE FUNCTION refuse_poisoned_skip() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.customer_id = '${poisoned}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
+    await app.ds.query(
+      `CREATE TRIGGER refuse_poisoned_skip BEFORE INSERT ON enrollment_skip FOR EACH ROW EXECUTE FUNCTION refuse_poisoned_skip()`,
+    );
+    try {
+      const r = runner({ connections: 1 });
+      r.start();
+      const ended = (await waitForRun(app, run.id, manager, RUN)).data.enrollmentRun;
+      await r.stop();
+      expect(ended).toMatchObject({ status: 'FAILED', failureReason: 'INTERNAL_ERROR' });
+    } finally {
+      await app.ds.query(`DROP TRIGGER refuse_poisoned_skip ON enrollment_skip`);
+      await app.ds.query(`DROP FUNCTION refuse_poisoned_skip()`);
+    }
+    // The listed customers are one range: it rolled back whole, the others' enrolments with it.
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int AS n FROM campaign_enrollment WHERE campaign_id = $1`, [
+      campaign.id,
+    ]);
+    expect(n).toBe(0);
+    const [{ skips }] = await app.ds.query(`SELECT count(*)::int AS skips FROM enrollment_skip WHERE run_id = $1`, [
+      run.id,
+    ]);
+    expect(skips).toBe(0);
+    const [record] = await app.ds.query(
+      `SELECT detail FROM audit_record WHERE operation = 'enrollCustomers' AND detail->>'runId' = $1`,
+      [run.id],
+    );
+    expect(record.detail).toMatchObject({ status: 'FAILED', failureReason: 'INTERNAL_ERROR', enrolled: 0 });
+  });
+
+  it('fails as CAMPAIGN_NOT_ENROLLABLE when the campaign is cancelled under way, keeping the ranges done', async () => {
+    const customers = [await customer(), await customer(), await customer(), await customer()];
+    const campaign = await campaignFor(customers);
+    const run = await start(campaign.id);
+    const job = new EnrollmentJob({ chunkSize: 1, statementTimeoutMs: 10_000 });
+    await job.plan(app.ds, run.id);
+    // Ranges over the whole book: step until one of the campaign's customers is enrolled.
+    let enrolled = 0;
+    while (enrolled === 0 && (await job.step(app.ds, run.id))) {
+      [{ enrolled }] = await app.ds.query(
+        `SELECT count(*)::int AS enrolled FROM campaign_enrollment WHERE campaign_id = $1`,
+        [campaign.id],
+      );
+    }
+    const cancelled = await app.gql(
+      `mutation ($id: ID!) { cancelCampaign(id: $id) { status } }`,
+      { id: campaign.id },
+      {
+        as: manager,
+      },
+    );
+    expect(cancelled.errors).toBeUndefined();
+    const r = runner({ chunkSize: 1 });
+    r.start();
+    const ended = (await waitForRun(app, run.id, manager, RUN)).data.enrollmentRun;
+    await r.stop();
+    expect(ended).toMatchObject({ status: 'FAILED', failureReason: 'CAMPAIGN_NOT_ENROLLABLE', enrolled: 1 });
+    expect(ended.progress.done).toBeLessThan(ended.progress.total);
+  });
+});
+
+describe('who reads a run', () => {
+  it('marketing managers, risk officers and auditors; other roles are FORBIDDEN', async () => {
+    const campaign = await campaignFor([await customer()]);
+    const run = await start(campaign.id);
+    const read = (roles: Role[]) =>
+      app.gql(
+        `query ($id: ID!) { enrollmentRun(id: $id) { id status } }`,
+        { id: run.id },
+        {
+          as: { sub: manager.sub, roles },
+        },
+      );
+    for (const role of [Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR]) {
+      expect((await read([role])).data.enrollmentRun).toEqual({ id: run.id, status: 'RUNNING' });
+    }
+    for (const role of [Role.MARKETING_ANALYST, Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.CALL_CENTER_AGENT]) {
+      expect((await read([role])).errors?.[0].extensions.code).toBe('FORBIDDEN');
+    }
+    const missing = await app.gql(`{ enrollmentRun(id: "7d3f0c2a-1b2c-4d5e-8f90-123456789abc") { id } }`, undefined, {
+      as: manager,
+    });
+    expect(missing.data.enrollmentRun).toBeNull();
+    const malformed = await app.gql(`{ enrollmentRun(id: "nope") { id } }`, undefined, { as: manager });
+    expect(malformed.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+  });
+});
