@@ -62,7 +62,8 @@ export class Factory {
       gender: Gender.MALE,
       birthDate,
       idType: IdType.RESIDENT_ID,
-      idNumber: residentIdNumber('110105', birthDate, (2 * n) % 1000, 'MALE'),
+      // A region has 500 male sequence numbers per birth date; the 501st customer moves to the next region code.
+      idNumber: residentIdNumber(String(110105 + Math.floor(n / 500)), birthDate, (2 * n) % 1000, 'MALE'),
       phone: `138${String(n).padStart(8, '0')}`,
       email: `user${n}@example.com`,
       addressProvince: '北京市',
