@@ -6,7 +6,9 @@ import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/
 import type { RequestContext } from '../../request/context';
 import { SqlParams } from '../../db/parent-relations';
 import { RowScope, rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
+import type { ContactCapSettings } from '../../config';
 import { AuditService } from '../audit/audit.service';
+import { CapPeriod, capPeriod, contactUsageSql, monthlyCapSql } from '../interaction/contact-caps';
 import { SegmentCriteria, segmentConditions } from '../customer/segment-criteria';
 import { SENIOR_AGE } from '../customer/segmentation.rules';
 import { lockCampaign } from './campaign-lock';
@@ -32,6 +34,7 @@ export class EnrollmentService {
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly caps: ContactCapSettings,
   ) {}
 
   async enroll(ctx: RequestContext, campaignId: string, customerIds: string[] | null): Promise<EnrollmentResult> {
@@ -73,6 +76,8 @@ export class EnrollmentService {
         },
         productId: campaign.productId,
         today: ctx.today,
+        caps: this.caps,
+        capPeriod: capPeriod(new Date(), this.caps.timeZone),
         runId,
       });
       const [{ enrolled, skipped, causes }] = await em.query(sql, params.values);
@@ -147,6 +152,9 @@ interface EnrollRun {
   productId: string | null;
   /** The business date, for ages and assessment validity. */
   today: string;
+  /** A customer whose monthly contact cap is reached in this period is FREQUENCY_CAPPED. */
+  caps: ContactCapSettings;
+  capPeriod: CapPeriod;
   runId: string;
 }
 
@@ -163,10 +171,13 @@ function enrollSql(bind: SqlParams['bind'], run: EnrollRun): string {
     : ['true', ...segmentConditions(run.segment, bind)].join(' AND ');
   return `
 WITH candidates AS (
-  SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn FROM customer c WHERE ${candidates}
+  SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn, c.tier FROM customer c WHERE ${candidates}
 ),
+-- Contact caps (contact-caps.ts): this month's allowed campaign contacts of the candidates who had any.
+contact_usage AS (${contactUsageSql(bind, run.caps, run.capPeriod, 'SELECT id FROM candidates')}),
 facts AS (
   SELECT cand.id, cand.kyc_status, cand.personalised_marketing_withdrawn,
+    cand.tier, coalesce(usage.this_month, 0) AS contacts_this_month,
     (SELECT u.channel FROM unnest(${bind(run.channels, 'text[]')}) WITH ORDINALITY AS u(channel, position)
       WHERE EXISTS (SELECT 1 FROM consent k WHERE k.customer_id = cand.id AND k.purpose = 'MARKETING'
                     AND k.channel = u.channel AND k.granted)
@@ -178,6 +189,7 @@ facts AS (
     EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND e.customer_id = cand.id)
       AS already_enrolled
   FROM candidates cand
+  LEFT JOIN contact_usage usage ON usage.customer_id = cand.id
   -- The current assessment is the latest, as in the customer's riskProfile.
   LEFT JOIN LATERAL (
     SELECT ra.risk_tolerance, ra.valid_until, ra.aml_rating FROM risk_assessment ra WHERE ra.customer_id = cand.id
@@ -190,6 +202,7 @@ decided AS (
     WHEN f.channel IS NULL OR NOT f.personalised_allowed THEN 'NO_CONSENT'
     WHEN f.aml_rating = 'HIGH' THEN 'NOT_ELIGIBLE'
     WHEN f.kyc_status <> 'VERIFIED' THEN 'KYC_NOT_CURRENT'
+    WHEN f.contacts_this_month >= ${monthlyCapSql(bind, run.caps, 'f.tier')} THEN 'FREQUENCY_CAPPED'
     WHEN p.id IS NOT NULL AND f.valid_until >= ${today}
          AND substr(f.risk_tolerance, 2)::int < substr(p.risk_level, 2)::int THEN 'UNSUITABLE'
     WHEN p.id IS NOT NULL AND f.risk_tolerance IS NULL THEN 'NO_ASSESSMENT'

@@ -1,7 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../../common/pagination';
 
-/** Why enrollCustomers skipped a customer; checked in this order, the first that applies is reported. */
 /** In the order targeting checks them (PRODUCT.md §4): the first that applies is reported. */
 export enum SkipReason {
   /** An explicit withdrawal of personalised marketing; counted, never listed to marketing callers. */
@@ -12,6 +11,8 @@ export enum SkipReason {
   NOT_ELIGIBLE = 'NOT_ELIGIBLE',
   /** KYC status other than VERIFIED. */
   KYC_NOT_CURRENT = 'KYC_NOT_CURRENT',
+  /** This calendar month's campaign contacts (the tier's monthly contact cap) are used up. */
+  FREQUENCY_CAPPED = 'FREQUENCY_CAPPED',
   UNSUITABLE = 'UNSUITABLE',
   NO_ASSESSMENT = 'NO_ASSESSMENT',
   ASSESSMENT_EXPIRED = 'ASSESSMENT_EXPIRED',

@@ -32,6 +32,7 @@ const PREFETCHABLE: Record<string, (loaders: Loaders, field: SelectedField) => A
   campaignEnrollments: (l) => [l.campaign.enrollmentsByCustomer],
   riskProfile: (l) => [l.risk.latestByCustomer],
   consents: (l) => [l.consent.byCustomer],
+  contactAllowance: (l) => [l.interaction.allowanceByCustomer],
 };
 
 /**
