@@ -18,4 +18,5 @@ export const CUSTOMER_360_FIELDS = `
   campaignEnrollments { status channel campaign { id code name status } }
   riskProfile { riskTolerance assessedAt validUntil creditGrade amlRating }
   consents { channel purpose granted updatedAt }
+  contactAllowance { remainingToday remainingThisMonth resetsAt }
 `;

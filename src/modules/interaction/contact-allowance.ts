@@ -25,7 +25,8 @@ export class ContactAllowance {
 export class CustomerContactAllowanceResolver {
   @FieldResolver(() => ContactAllowance, {
     nullable: true,
-    description: 'Campaign contacts the customer may still receive under the contact caps; check contactCheck before one.',
+    description:
+      'Campaign contacts the customer may still receive under the contact caps; check contactCheck before one.',
   })
   contactAllowance(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
     return ctx.loaders.interaction.allowanceByCustomer.load(customer.id);
