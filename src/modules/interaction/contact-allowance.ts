@@ -16,7 +16,8 @@ export class ContactAllowance {
   remainingThisMonth: number;
 
   @Field(() => DateTimeScalar, {
-    description: "When the allowance next grows: the next day's start, or next month's once this month's is used up.",
+    description:
+      "When today's allowance resets (the next day's start in the bank's time zone) or, once this month's is used up, when the month's does (the next month's start).",
   })
   resetsAt: Date;
 }
