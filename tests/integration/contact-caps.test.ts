@@ -279,15 +279,14 @@ describe('customer.contactAllowance', () => {
 });
 
 describe('enrolment', () => {
-  it("skips a customer whose month's contacts are used up as FREQUENCY_CAPPED, after KYC and before suitability", async () => {
+  /**
+   * Six MASS customers, eligible for an R3 product on MOBILE_APP but for their caps (and for KYC or
+   * suitability where named), all carrying one tag of their own, so that a campaign can target them
+   * by its criteria as well as by listing them.
+   */
+  async function capWorld() {
     const months = monthsOf(shanghaiDate(new Date()));
-    const manager = { sub: (await make.staff()).id, roles: [Role.MARKETING_MANAGER] };
-    const product = await make.product({ riskLevel: RiskLevel.R3 });
-    const campaign = await make.campaign({
-      status: CampaignStatus.APPROVED,
-      channels: [Channel.MOBILE_APP],
-      productId: product.id,
-    });
+    const tag = await make.tag();
     const customer = async (
       contacts: Date[],
       flags: ComplianceFlag[] = [],
@@ -298,6 +297,7 @@ describe('enrolment', () => {
         kycStatus: values.kycStatus ?? KycStatus.VERIFIED,
         birthDate: '1980-01-01',
       });
+      await make.customerTag(c.id, tag.id);
       await make.consent(c.id, { purpose: ConsentPurpose.PERSONALISED_MARKETING, channel: null });
       await make.consent(c.id, { purpose: ConsentPurpose.MARKETING, channel: Channel.MOBILE_APP });
       await make.riskAssessment(c.id, {
@@ -318,20 +318,43 @@ describe('enrolment', () => {
       flaggedOnly: await customer(twoThisMonth, [ComplianceFlag.NO_CONSENT]),
       lastMonth: await customer(twoLastMonth),
     };
+    return { ids, tagCode: tag.code };
+  }
 
-    const res = await app.gql(ENROLL, { c: campaign.id, ids: Object.values(ids) }, { as: manager });
+  async function enrol(ids: string[] | null, tagCode: string) {
+    const manager = { sub: (await make.staff()).id, roles: [Role.MARKETING_MANAGER] };
+    const product = await make.product({ riskLevel: RiskLevel.R3 });
+    const campaign = await make.campaign({
+      status: CampaignStatus.APPROVED,
+      channels: [Channel.MOBILE_APP],
+      productId: product.id,
+      targetTagCodes: [tagCode],
+    });
+    const res = await app.gql(ENROLL, { c: campaign.id, ids }, { as: manager });
     expect(res.errors).toBeUndefined();
     const reasons = Object.fromEntries(
       res.data.enrollCustomers.skippedCustomers.edges.map((e: any) => [e.node.customerId, e.node.reason]),
     );
-    expect(reasons).toEqual({
-      [ids.capped]: 'FREQUENCY_CAPPED',
-      [ids.cappedAndKyc]: 'KYC_NOT_CURRENT',
-      [ids.cappedAndUnsuitable]: 'FREQUENCY_CAPPED',
-    });
-    expect(res.data.enrollCustomers.enrolled).toBe(3);
-    expect(res.data.enrollCustomers.skipped).toContainEqual({ reason: 'FREQUENCY_CAPPED', count: 2 });
-  });
+    return { ...res.data.enrollCustomers, reasons };
+  }
+
+  it.each([
+    ['listed', true],
+    ["found by the campaign's criteria", false],
+  ])(
+    "skips a customer %s whose month's contacts are used up as FREQUENCY_CAPPED, after KYC and before suitability",
+    async (_how, listed) => {
+      const { ids, tagCode } = await capWorld();
+      const run = await enrol(listed ? Object.values(ids) : null, tagCode);
+      expect(run.reasons).toEqual({
+        [ids.capped]: 'FREQUENCY_CAPPED',
+        [ids.cappedAndKyc]: 'KYC_NOT_CURRENT',
+        [ids.cappedAndUnsuitable]: 'FREQUENCY_CAPPED',
+      });
+      expect(run.enrolled).toBe(3);
+      expect(run.skipped).toContainEqual({ reason: 'FREQUENCY_CAPPED', count: 2 });
+    },
+  );
 });
 
 describe('under concurrency', () => {

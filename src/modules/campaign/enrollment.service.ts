@@ -166,6 +166,7 @@ interface EnrollRun {
 function enrollSql(bind: SqlParams['bind'], run: EnrollRun): string {
   const campaign = bind(run.campaignId, 'uuid');
   const today = bind(run.today, 'date');
+  const listed = run.customerIds ? `SELECT unnest(${bind(run.customerIds, 'uuid[]')})` : undefined;
   const candidates = run.customerIds
     ? `c.id = ANY(${bind(run.customerIds, 'uuid[]')}) AND ${scopeSql(run.listedScope, 'c', bind)}`
     : ['true', ...segmentConditions(run.segment, bind)].join(' AND ');
@@ -173,8 +174,8 @@ function enrollSql(bind: SqlParams['bind'], run: EnrollRun): string {
 WITH candidates AS (
   SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn, c.tier FROM customer c WHERE ${candidates}
 ),
--- Contact caps (contact-caps.ts): this month's allowed campaign contacts of the candidates who had any.
-contact_usage AS (${contactUsageSql(bind, run.caps, run.capPeriod, 'SELECT id FROM candidates')}),
+-- Contact caps (contact-caps.ts): this month's allowed campaign contacts, of the listed customers or of everyone.
+contact_usage AS (${contactUsageSql(bind, run.caps, run.capPeriod, listed)}),
 facts AS (
   SELECT cand.id, cand.kyc_status, cand.personalised_marketing_withdrawn,
     cand.tier, coalesce(usage.this_month, 0) AS contacts_this_month,

@@ -72,26 +72,30 @@ export function businessDateStartSql(bind: SqlParams['bind'], date: string, time
 
 /**
  * Allowed campaign contacts per customer in the period's day and month: rows
- * (customer_id, today, this_month) for the customers `customerIds` yields
- * (an SQL expression usable in `IN (...)`: a subquery such as
- * `SELECT id FROM candidates`, or one id). A customer without contacts has
- * no row. The predicate matches interaction_campaign_contact_idx's, so the
- * month's contacts are read from that index, whatever the number of customers.
+ * (customer_id, today, this_month), none for a customer without contacts.
+ * `customerIds` (an SQL expression usable in `IN (...)`: one id, or a
+ * subquery yielding few) restricts it, and each customer's contacts are then
+ * read through interaction_customer_type_idx. Without it, it is every
+ * customer contacted in the month, read in one range of
+ * interaction_campaign_contact_idx (the predicate below is the index's): for
+ * many candidates at once, join it to them rather than restricting it, since
+ * one probe per candidate costs more than the month's range.
  */
 export function contactUsageSql(
   bind: SqlParams['bind'],
   caps: ContactCapSettings,
   period: CapPeriod,
-  customerIds: string,
+  customerIds?: string,
 ): string {
   const start = (date: string) => businessDateStartSql(bind, date, caps.timeZone);
+  const restricted = customerIds ? `AND i.customer_id IN (${customerIds})` : '';
   return `SELECT i.customer_id,
       count(*) FILTER (WHERE i.occurred_at >= ${start(period.day)} AND i.occurred_at < ${start(period.nextDay)})::int AS today,
       count(*)::int AS this_month
     FROM interaction i
     WHERE i.type = 'CAMPAIGN_CONTACT' AND i.compliance_flags = '{}'
       AND i.occurred_at >= ${start(period.month)} AND i.occurred_at < ${start(period.nextMonth)}
-      AND i.customer_id IN (${customerIds})
+      ${restricted}
     GROUP BY i.customer_id`;
 }
 
