@@ -176,7 +176,7 @@ async function measure(url: string, connections: number, chunkSize: number) {
     await pool.initialize();
     const runner = new LeasedJobRunner(
       pool,
-      new EnrollmentJob({ chunkSize, statementTimeoutMs: 600_000 }),
+      new EnrollmentJob({ chunkSize, statementTimeoutMs: 600_000, caps: loadConfig({}).contactCaps }),
       { pollMs: 10, connections, leaseMs: 30_000, maxClaims: 5 },
       { info: () => undefined, error: (details, message) => console.error(message, details) },
     );

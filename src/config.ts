@@ -138,6 +138,14 @@ const schema = z.object({
   /** The catalogue tag that marks a vulnerable customer: `riskWarnings` shows VULNERABLE_CUSTOMER for it. */
   VULNERABLE_CUSTOMER_TAG: z.string().min(1).max(64).default('VULNERABLE_CUSTOMER'),
 
+  // Contact frequency caps (issue 19): allowed campaign contacts per customer, across all channels, per
+  // calendar day and calendar month in BUSINESS_TIME_ZONE; the monthly cap depends on the customer's tier.
+  CONTACT_CAP_DAILY: z.coerce.number().int().min(0).default(1),
+  CONTACT_CAP_MONTHLY_PRIVATE_BANKING: z.coerce.number().int().min(0).default(6),
+  CONTACT_CAP_MONTHLY_WEALTH: z.coerce.number().int().min(0).default(4),
+  CONTACT_CAP_MONTHLY_MASS: z.coerce.number().int().min(0).default(2),
+  CONTACT_CAP_MONTHLY_POTENTIAL: z.coerce.number().int().min(0).default(2),
+
   /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
   SEGMENT_REFRESH_ENABLED: bool.default(true),
   /** How often the refresh worker looks at the queue when it is empty; a change shows within about this plus one batch. */
@@ -315,6 +323,16 @@ function toConfig(env: z.infer<typeof schema>) {
       metricsPort: env.INGEST_METRICS_PORT,
     },
     businessTimeZone: env.BUSINESS_TIME_ZONE,
+    contactCaps: {
+      daily: env.CONTACT_CAP_DAILY,
+      monthly: {
+        PRIVATE_BANKING: env.CONTACT_CAP_MONTHLY_PRIVATE_BANKING,
+        WEALTH: env.CONTACT_CAP_MONTHLY_WEALTH,
+        MASS: env.CONTACT_CAP_MONTHLY_MASS,
+        POTENTIAL: env.CONTACT_CAP_MONTHLY_POTENTIAL,
+      },
+      timeZone: env.BUSINESS_TIME_ZONE,
+    },
     auth: {
       secret: env.JWT_SECRET ?? (production ? undefined : DEVELOPMENT_JWT_SECRET),
       jwksUrl: env.JWT_JWKS_URL,
@@ -361,6 +379,7 @@ export type QueryLimits = Config['limits'];
 export type RateLimitSettings = Config['rateLimit'];
 export type OutboxSettings = Config['outbox'];
 export type SegmentRefreshSettings = Config['segmentRefresh'];
+export type ContactCapSettings = Config['contactCaps'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = validated.safeParse(env);

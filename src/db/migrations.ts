@@ -8,6 +8,7 @@ import { EventsOutbox1764921600000 } from '../../migrations/1764921600000-Events
 import { IngestInbox1765008000000 } from '../../migrations/1765008000000-IngestInbox';
 import { OutboxEventWrittenAt1765094400000 } from '../../migrations/1765094400000-OutboxEventWrittenAt';
 import { EnrollmentRuns1765180800000 } from '../../migrations/1765180800000-EnrollmentRuns';
+import { ContactCaps1765353600000 } from '../../migrations/1765353600000-ContactCaps';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   IngestInbox1765008000000,
   OutboxEventWrittenAt1765094400000,
   EnrollmentRuns1765180800000,
+  ContactCaps1765353600000,
 ];

@@ -31,7 +31,11 @@ export function startEnrollmentRunner(config: Config, ds: DataSource, log: JobLo
     : undefined;
   const runner = new LeasedJobRunner(
     own ?? ds,
-    new EnrollmentJob({ chunkSize: settings.chunkSize, statementTimeoutMs: settings.statementTimeoutMs }),
+    new EnrollmentJob({
+      chunkSize: settings.chunkSize,
+      statementTimeoutMs: settings.statementTimeoutMs,
+      caps: config.contactCaps,
+    }),
     {
       pollMs: settings.pollMs,
       connections: own ? settings.connections : 1,

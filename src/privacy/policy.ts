@@ -85,6 +85,9 @@ export const FIELD_POLICY: FieldPolicy = {
     interactions: { access: row('F', 'F', 'F', 'D', 'F', 'F') },
     // For the conversation before product talk (service roles) and for control; marketing has no such purpose.
     riskWarnings: { access: row('F', 'F', 'F', 'D', 'F', 'F') },
+    // Counts of the customer's campaign contacts, for whoever plans or makes one (service and marketing
+    // purposes) and the auditors who check the caps; a risk officer contacts no one.
+    contactAllowance: { access: row('F', 'F', 'F', 'F', 'D', 'F') },
   },
   Holding: {
     ...allFull('id', 'product', 'currency', 'openedAt', 'maturityDate', 'status'),
@@ -151,6 +154,7 @@ export const FIELD_POLICY: FieldPolicy = {
   // Contact compliance (issue 15, item 5). contactCheck's verdict goes to the roles that may record the contact
   // (OPERATION_POLICY), for customers in their scope; the exception list is reachable by auditors only.
   ContactCheck: allFull('allowed', 'reasons'),
+  ContactAllowance: allFull('remainingToday', 'remainingThisMonth', 'resetsAt'),
   InteractionException: allFull(
     'interaction',
     'customerId',

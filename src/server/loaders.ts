@@ -36,7 +36,7 @@ export function createLoaders(ds: DataSource, config: Config, caller: CallerView
     organisation,
     tag: createTagLoaders(ds),
     holding: createHoldingLoaders(ds, reference.products),
-    interaction: createInteractionLoaders(ds),
+    interaction: createInteractionLoaders(ds, config.contactCaps),
     campaign: createCampaignLoaders(ds),
     risk: createRiskLoaders(ds),
     consent: createConsentLoaders(ds),

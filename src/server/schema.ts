@@ -17,6 +17,7 @@ import { CustomerResolver } from '../modules/customer/customer.resolver';
 import { CustomerHoldingsResolver, ProductCatalogueResolver } from '../modules/holding/holding.resolver';
 import { CustomerInteractionsResolver, InteractionMutationResolver } from '../modules/interaction/interaction.resolver';
 import { ContactComplianceResolver } from '../modules/interaction/contact-compliance.resolver';
+import { CustomerContactAllowanceResolver } from '../modules/interaction/contact-allowance';
 import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
 
@@ -31,6 +32,7 @@ export const resolvers = [
   CustomerInteractionsResolver,
   InteractionMutationResolver,
   ContactComplianceResolver,
+  CustomerContactAllowanceResolver,
   CampaignResolver,
   CampaignMutationResolver,
   EnrollmentResolver,

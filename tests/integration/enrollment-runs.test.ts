@@ -9,6 +9,7 @@ import { Channel } from '../../src/modules/interaction/interaction.enums';
 import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
 import { waitForRun } from '../support/enrollment-runs';
 import { AUDITOR, useTestApp } from '../support/test-app';
+import { loadConfig } from '../../src/config';
 
 /**
  * Enrolment runs as jobs (issue 18, item 4). The app here runs no runner:
@@ -16,6 +17,7 @@ import { AUDITOR, useTestApp } from '../support/test-app';
  * LeasedJobRunner it starts and stops), so that a run can be watched while
  * it is RUNNING, and a dead server's lease can be staged.
  */
+const CAPS = loadConfig({}).contactCaps;
 const { app, make } = useTestApp();
 
 const START = `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c, customerIds: $ids) {
@@ -34,7 +36,7 @@ beforeAll(async () => {
 function runner(settings: Partial<{ chunkSize: number; connections: number; leaseMs: number }> = {}) {
   return new LeasedJobRunner(
     app.ds,
-    new EnrollmentJob({ chunkSize: settings.chunkSize ?? 2, statementTimeoutMs: 10_000 }),
+    new EnrollmentJob({ chunkSize: settings.chunkSize ?? 2, statementTimeoutMs: 10_000, caps: CAPS }),
     { pollMs: 20, connections: settings.connections ?? 2, leaseMs: settings.leaseMs ?? 5_000, maxClaims: 5 },
     { info: () => undefined, error: () => undefined },
   );
@@ -88,7 +90,7 @@ describe('an enrolment run', () => {
     expect(run).toMatchObject({ status: 'RUNNING', progress: { done: 0, total: null }, enrolled: null, skipped: null });
 
     // One range at a time, as a runner's connection takes them.
-    const job = new EnrollmentJob({ chunkSize: 3, statementTimeoutMs: 10_000 });
+    const job = new EnrollmentJob({ chunkSize: 3, statementTimeoutMs: 10_000, caps: CAPS });
     await job.plan(app.ds, run.id);
     const [{ total }] = await app.ds.query(`SELECT count(*)::int AS total FROM customer`);
     expect(await job.step(app.ds, run.id)).toBe(true);
@@ -162,7 +164,7 @@ describe('an enrolment run', () => {
     const campaign = await campaignFor(customers);
     const run = await start(campaign.id);
     // A server claimed it, did one range and died: its lease is past.
-    const job = new EnrollmentJob({ chunkSize: 2, statementTimeoutMs: 10_000 });
+    const job = new EnrollmentJob({ chunkSize: 2, statementTimeoutMs: 10_000, caps: CAPS });
     await job.plan(app.ds, run.id);
     await job.step(app.ds, run.id);
     await app.ds.query(
@@ -191,7 +193,7 @@ describe('an enrolment run', () => {
       campaign.id,
       customers.map((c) => c.id),
     );
-    const job = new EnrollmentJob({ chunkSize: 2, statementTimeoutMs: 10_000 });
+    const job = new EnrollmentJob({ chunkSize: 2, statementTimeoutMs: 10_000, caps: CAPS });
     await job.plan(app.ds, run.id);
     // The skip of one customer fails inside the screening statement, after its range's enrolments were inserted.
     const poisoned = customers[1].id;
@@ -237,7 +239,7 @@ describe('an enrolment run', () => {
     const customers = [await customer(), await customer(), await customer(), await customer()];
     const campaign = await campaignFor(customers);
     const run = await start(campaign.id);
-    const job = new EnrollmentJob({ chunkSize: 1, statementTimeoutMs: 10_000 });
+    const job = new EnrollmentJob({ chunkSize: 1, statementTimeoutMs: 10_000, caps: CAPS });
     await job.plan(app.ds, run.id);
     // Ranges over the whole book: step until one of the campaign's customers is enrolled.
     let enrolled = 0;

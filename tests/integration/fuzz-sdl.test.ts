@@ -114,7 +114,8 @@ let world: World;
 /**
  * A small bank where every mutation has something real to act on: a relationship manager's
  * book, customers with and without each consent, minors and over-65s, a HIGH AML rating, an
- * expired assessment, and campaigns in every state with enrolments.
+ * expired assessment, a customer whose contact caps are used up, and campaigns in every state
+ * with enrolments.
  */
 async function buildWorld(): Promise<World> {
   const home = await make.branch();
@@ -183,6 +184,13 @@ async function buildWorld(): Promise<World> {
   await make.holding(own.id, { productId: fund.id, balance: '800000.00' });
   await make.customerTag(own.id, tags[0].id);
   await make.interaction(own.id, { type: InteractionType.LOGIN });
+  // This month's campaign contacts used up (a MASS customer's two), so that enrolment and contacts meet the caps.
+  for (const minutesAgo of [1, 2]) {
+    await make.interaction(plain.id, {
+      type: InteractionType.CAMPAIGN_CONTACT,
+      occurredAt: new Date(Date.now() - minutesAgo * 60_000),
+    });
+  }
 
   const campaigns = [];
   for (const status of Object.values(CampaignStatus)) {

@@ -72,6 +72,7 @@ async function statementsForPage(first: number) {
       expect(node.holdings.edges).toHaveLength(2);
       expect(node.tags).toHaveLength(1);
       expect(node.campaignEnrollments[0].campaign.status).toBe('ACTIVE');
+      expect(node.contactAllowance).toMatchObject({ remainingToday: 1, remainingThisMonth: 2 });
     }
     return counter.statements;
   } finally {

@@ -76,6 +76,7 @@ export const CUSTOMER_PATHS: Record<string, { select: (fields: string) => string
   CustomerTag: { select: (f) => `tags { ${f} }`, pick: (c) => c?.tags?.[0] },
   Tag: { select: (f) => `tags { tag { ${f} } }`, pick: (c) => c?.tags?.[0]?.tag },
   Consent: { select: (f) => `consents { ${f} }`, pick: (c) => c?.consents?.[0] },
+  ContactAllowance: { select: (f) => `contactAllowance { ${f} }`, pick: (c) => c?.contactAllowance },
   CampaignEnrollment: { select: (f) => `campaignEnrollments { ${f} }`, pick: (c) => c?.campaignEnrollments?.[0] },
   Campaign: {
     select: (f) => `campaignEnrollments { campaign { ${f} } }`,
@@ -221,6 +222,7 @@ export const PATH_RELATIONS: Record<string, [string, string][]> = {
     ['CustomerTag', 'tag'],
   ],
   Consent: [['Customer', 'consents']],
+  ContactAllowance: [['Customer', 'contactAllowance']],
   CampaignEnrollment: [['Customer', 'campaignEnrollments']],
   Campaign: [
     ['Customer', 'campaignEnrollments'],

@@ -19,4 +19,5 @@ export const CUSTOMER_360_FIELDS = `
   riskProfile { riskTolerance assessedAt validUntil creditGrade amlRating }
   riskWarnings
   consents { channel purpose granted updatedAt }
+  contactAllowance { remainingToday remainingThisMonth resetsAt }
 `;

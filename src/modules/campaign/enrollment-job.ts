@@ -1,3 +1,4 @@
+import type { ContactCapSettings } from '../../config';
 import { DataSource, EntityManager } from 'typeorm';
 import { SqlParams } from '../../db/parent-relations';
 import { sqlStateOf } from '../../db/sql-state';
@@ -22,6 +23,8 @@ export interface EnrollmentJobSettings {
   chunkSize: number;
   /** Each chunk's statements run under this timeout, not the request pool's. */
   statementTimeoutMs: number;
+  /** A customer whose monthly contact cap is reached is FREQUENCY_CAPPED. */
+  caps: ContactCapSettings;
 }
 
 interface RunForChunk {
@@ -133,6 +136,7 @@ export class EnrollmentJob {
         },
         productId: campaign.productId,
         today: run.business_date,
+        caps: this.settings.caps,
         range: { afterId: chunk.after_id, throughId: chunk.through_id },
       });
       const [{ enrolled, skipped, causes }] = await em.query(sql, params.values);

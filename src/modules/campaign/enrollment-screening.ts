@@ -2,6 +2,8 @@ import type { SqlParams } from '../../db/parent-relations';
 import { RowScope, scopeSql } from '../../privacy/row-scope';
 import { SegmentCriteria, segmentConditions } from '../customer/segment-criteria';
 import { SENIOR_AGE } from '../customer/segmentation.rules';
+import type { ContactCapSettings } from '../../config';
+import { capPeriodOf, contactUsageSql, monthlyCapSql } from '../interaction/contact-caps';
 import { SkipReason } from './enrollment.type';
 
 /** Nobody younger is marketed to, whatever the product (PRODUCT.md §4). */
@@ -24,6 +26,7 @@ interface RuleSql {
   /** The business date's placeholder. */
   today: string;
   bind: SqlParams['bind'];
+  caps: ContactCapSettings;
 }
 
 /**
@@ -37,6 +40,10 @@ export const SCREENING_RULES: readonly { reason: SkipReason; when: (sql: RuleSql
   { reason: SkipReason.NO_CONSENT, when: () => `f.channel IS NULL OR NOT f.personalised_allowed` },
   { reason: SkipReason.NOT_ELIGIBLE, when: () => `f.aml_rating = 'HIGH'` },
   { reason: SkipReason.KYC_NOT_CURRENT, when: () => `f.kyc_status <> 'VERIFIED'` },
+  {
+    reason: SkipReason.FREQUENCY_CAPPED,
+    when: ({ bind, caps }) => `f.contacts_this_month >= ${monthlyCapSql(bind, caps, 'f.tier')}`,
+  },
   {
     reason: SkipReason.UNSUITABLE,
     when: ({ today }) =>
@@ -75,8 +82,9 @@ export interface ScreeningChunk {
   segment: SegmentCriteria;
   /** Suitability and the 65+ rule apply only with a product. */
   productId: string | null;
-  /** The business date of the request that started the run, for ages and assessment validity. */
+  /** The business date of the request that started the run, for ages, assessment validity and the cap's month. */
   today: string;
+  caps: ContactCapSettings;
   range: CustomerRange;
 }
 
@@ -112,12 +120,14 @@ export function screeningSql(bind: SqlParams['bind'], chunk: ScreeningChunk): st
       ? [scopeSql(chunk.listedScope ?? { all: true }, 'c', bind)]
       : segmentConditions(chunk.segment, bind)),
   ].join(' AND ');
-  const rule = { today, bind };
+  const rule = { today, bind, caps: chunk.caps };
   const reason = `CASE ${SCREENING_RULES.map((r) => `WHEN ${r.when(rule)} THEN '${r.reason}'`).join(' ')} END`;
   return `
 WITH candidates AS (
-  SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn FROM customer c WHERE ${candidates}
+  SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn, c.tier FROM customer c WHERE ${candidates}
 ),
+-- This month's allowed campaign contacts of the range's candidates (contact-caps.ts, the one count).
+contact_usage AS (${contactUsageSql(bind, chunk.caps, capPeriodOf(chunk.today), 'SELECT id FROM candidates')}),
 consents AS (
   SELECT k.customer_id,
     bool_or(k.purpose = 'PERSONALISED_MARKETING' AND k.granted) AS personalised_allowed,
@@ -134,7 +144,8 @@ enrolled AS (
   SELECT e.customer_id FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND ${inChunk('e.customer_id')}
 ),
 facts AS (
-  SELECT cand.id, cand.kyc_status, cand.personalised_marketing_withdrawn,
+  SELECT cand.id, cand.kyc_status, cand.personalised_marketing_withdrawn, cand.tier,
+    coalesce(u.this_month, 0) AS contacts_this_month,
     (${channels})[k.channel_position] AS channel,
     coalesce(k.personalised_allowed, false) AS personalised_allowed,
     r.risk_tolerance, r.valid_until, r.aml_rating,
@@ -144,6 +155,7 @@ facts AS (
   LEFT JOIN consents k ON k.customer_id = cand.id
   LEFT JOIN risk r ON r.customer_id = cand.id
   LEFT JOIN enrolled e ON e.customer_id = cand.id
+  LEFT JOIN contact_usage u ON u.customer_id = cand.id
 ),
 decided AS (
   SELECT f.id, f.channel, ${reason} AS reason, f.aml_rating

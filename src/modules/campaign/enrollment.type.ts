@@ -12,6 +12,8 @@ export enum SkipReason {
   NOT_ELIGIBLE = 'NOT_ELIGIBLE',
   /** KYC status other than VERIFIED. */
   KYC_NOT_CURRENT = 'KYC_NOT_CURRENT',
+  /** This calendar month's campaign contacts (the tier's monthly contact cap) are used up. */
+  FREQUENCY_CAPPED = 'FREQUENCY_CAPPED',
   UNSUITABLE = 'UNSUITABLE',
   NO_ASSESSMENT = 'NO_ASSESSMENT',
   ASSESSMENT_EXPIRED = 'ASSESSMENT_EXPIRED',

@@ -33,6 +33,7 @@ const PREFETCHABLE: Record<string, (loaders: Loaders, field: SelectedField) => A
   riskProfile: (l) => [l.risk.latestByCustomer],
   riskWarnings: (l) => [l.risk.latestByCustomer, l.tag.byCustomer],
   consents: (l) => [l.consent.byCustomer],
+  contactAllowance: (l) => [l.interaction.allowanceByCustomer],
 };
 
 /**

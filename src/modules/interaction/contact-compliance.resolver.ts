@@ -21,7 +21,8 @@ export class ContactComplianceResolver {
   }
 
   @Query(() => InteractionExceptionConnection, {
-    description: 'Campaign contacts recorded although they breached consent, newest first. Compliance auditors only.',
+    description:
+      'Campaign contacts recorded although they breached consent or a contact cap, newest first. Compliance auditors only.',
   })
   contactExceptions(@Ctx() ctx: RequestContext, @Args() page: PageArgs) {
     return ctx.services.contactCompliance.exceptions(ctx, page);

@@ -4,35 +4,50 @@ import { instantAndId } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
 import { Connection, ConnectionType, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
 import { DateTimeScalar } from '../../common/scalars';
+import type { ContactCapSettings } from '../../config';
+import { SqlParams } from '../../db/parent-relations';
 import type { RequestContext } from '../../request/context';
 import { scopedCustomers } from '../customer/customer.loaders';
 import { rowScopeForOperation } from '../../privacy/row-scope';
+import { capPeriod, capReached, customerUsageSql } from './contact-caps';
 import { Channel, ComplianceFlag, InteractionType } from './interaction.enums';
 import { Interaction } from './interaction.type';
 
 /**
- * The consent rules a marketing contact on `channel` would breach now, in
+ * The rules a marketing contact on `channel` at `at` would breach, in
  * PRODUCT.md §4's order: an explicit withdrawal of personalised marketing is
  * OPTED_OUT and hides the rest (it is what the caller must hear); otherwise
  * no granted marketing consent on the channel, or no personalised-marketing
- * record at all, is NO_CONSENT. Empty means the contact is allowed. Inside a
- * write, pass the transaction's EntityManager.
+ * record at all, is NO_CONSENT; and a contact beyond the customer's day or
+ * month cap (contact-caps.ts) is FREQUENCY_CAPPED. Empty means the contact is
+ * allowed. One statement. Inside a write, pass the transaction's
+ * EntityManager, after taking the customer's contact-cap lock.
  */
 export async function contactFlags(
   db: DataSource | EntityManager,
+  caps: ContactCapSettings,
   customerId: string,
   channel: Channel,
+  at: Date,
 ): Promise<ComplianceFlag[]> {
+  const params = new SqlParams();
+  const id = params.bind(customerId, 'uuid');
   const [facts] = await db.query(
-    `SELECT coalesce(bool_or(purpose = 'PERSONALISED_MARKETING' AND NOT granted), false) AS "optedOut",
-            coalesce(bool_or(purpose = 'PERSONALISED_MARKETING' AND granted), false) AS "personalised",
-            coalesce(bool_or(purpose = 'MARKETING' AND channel = $2 AND granted), false) AS "onChannel"
-     FROM consent WHERE customer_id = $1`,
-    [customerId, channel],
+    `WITH usage AS (${customerUsageSql(params.bind, caps, capPeriod(at, caps.timeZone), id)})
+     SELECT coalesce(bool_or(k.purpose = 'PERSONALISED_MARKETING' AND NOT k.granted), false) AS "optedOut",
+            coalesce(bool_or(k.purpose = 'PERSONALISED_MARKETING' AND k.granted), false) AS "personalised",
+            coalesce(bool_or(k.purpose = 'MARKETING' AND k.channel = ${params.bind(channel, 'text')} AND k.granted), false)
+              AS "onChannel",
+            (SELECT tier FROM usage) AS tier, (SELECT today FROM usage) AS today,
+            (SELECT "thisMonth" FROM usage) AS "thisMonth"
+     FROM consent k WHERE k.customer_id = ${id}`,
+    params.values,
   );
   if (facts.optedOut) return [ComplianceFlag.OPTED_OUT];
-  if (!facts.personalised || !facts.onChannel) return [ComplianceFlag.NO_CONSENT];
-  return [];
+  const flags: ComplianceFlag[] = [];
+  if (!facts.personalised || !facts.onChannel) flags.push(ComplianceFlag.NO_CONSENT);
+  if (capReached(caps, facts.tier, facts)) flags.push(ComplianceFlag.FREQUENCY_CAPPED);
+  return flags;
 }
 
 @ObjectType('ContactCheck', {
@@ -52,7 +67,7 @@ export class ContactCheck {
 
 @ObjectType('InteractionException', {
   simpleResolvers: true,
-  description: 'A campaign contact recorded although it breached consent.',
+  description: 'A campaign contact recorded although it breached consent or a contact cap.',
 })
 export class InteractionException {
   @Field(() => Interaction)
@@ -99,6 +114,8 @@ const EXCEPTION_COLUMNS = `i.id, i.customer_id AS "customerId", i.campaign_id AS
   i.staff_id AS "staffId", i.partner_id AS "partnerId", i.recorded_at AS "recordedAt"`;
 
 export class ContactComplianceService {
+  constructor(private readonly caps: ContactCapSettings) {}
+
   /**
    * Null, like customer(id), when the customer is missing or outside the
    * caller's scope, or is not enrolled in the campaign: the same customers
@@ -124,7 +141,7 @@ export class ContactComplianceService {
       .select('c.id')
       .getOne();
     if (!customer) return null;
-    const reasons = await contactFlags(ctx.reads, customer.id, channel);
+    const reasons = await contactFlags(ctx.reads, this.caps, customer.id, channel, new Date());
     return { allowed: reasons.length === 0, reasons };
   }
 

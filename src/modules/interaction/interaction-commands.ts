@@ -12,6 +12,8 @@ import { customerNotFound, notFoundForPartner, writableCustomerSql } from '../cu
 import { segmentRefreshRequestSql } from '../customer/segment-refresh-request';
 import { EnrollmentStatus } from '../campaign/campaign.enums';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import type { ContactCapSettings } from '../../config';
+import { contactCapLockSql } from './contact-caps';
 import { contactFlags } from './contact-compliance';
 import { Channel, ComplianceFlag, InteractionType } from './interaction.enums';
 
@@ -87,12 +89,16 @@ const OPERATION = 'recordInteraction';
  *      segment refresh (writeInteraction);
  *   3. the stored response (IdempotencyService.run).
  * An interaction that names a campaign first reads the customer with their
- * enrolment (one more), and a staff CAMPAIGN_CONTACT reads the consent facts
- * (one more). The segment and rule-tag refresh runs after commit, batched per
+ * enrolment (one more; a CAMPAIGN_CONTACT takes the customer's contact-cap
+ * lock in it), and a staff CAMPAIGN_CONTACT reads the consent facts and the
+ * contacts counted against its caps (one more). The segment and rule-tag refresh runs after commit, batched per
  * customer (SegmentRefresher); the outbox event is written by a trigger.
  */
 export class InteractionCommandService {
-  constructor(private readonly idempotency: IdempotencyService) {}
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly caps: ContactCapSettings,
+  ) {}
 
   /** Interactions are append-only; partners may write them for consenting customers. */
   record(ctx: RequestContext, input: RecordInteractionInput): Promise<InteractionReceipt> {
@@ -105,7 +111,7 @@ export class InteractionCommandService {
       throw badUserInput('input.campaignId', 'A CAMPAIGN_CONTACT names its campaign');
     }
     return this.idempotency.run(ctx, OPERATION, input, input.externalRef, async (em) => {
-      if (input.campaignId) return recordForCampaign(em, ctx, input, input.campaignId);
+      if (input.campaignId) return recordForCampaign(em, ctx, this.caps, input, input.campaignId);
       // No row written means no customer the caller may write to.
       const params = new SqlParams();
       const receipt = await writeInteraction(em, ctx, input, params, writableTargetSql(ctx, input.customerNo, params));
@@ -125,14 +131,18 @@ function writableTargetSql(ctx: RequestContext, customerNo: string, params: SqlP
 async function recordForCampaign(
   em: EntityManager,
   ctx: RequestContext,
+  caps: ContactCapSettings,
   input: RecordInteractionInput,
   campaignId: string,
 ): Promise<InteractionReceipt> {
   const partner = isPartner(ctx.principal);
+  const campaignContact = input.type === InteractionType.CAMPAIGN_CONTACT;
   const lookup = new SqlParams();
+  // A campaign contact takes its customer's contact-cap lock here, before the next statement counts the slots.
+  const lock = campaignContact ? `, ${contactCapLockSql(lookup.bind, 't.id')}` : '';
   const [found]: { id: string; enrolment: EnrollmentStatus | null }[] = await em.query(
     `WITH target AS (${writableTargetSql(ctx, input.customerNo, lookup)})
-     SELECT t.id, e.status AS enrolment FROM target t
+     SELECT t.id, e.status AS enrolment${lock} FROM target t
      LEFT JOIN campaign_enrollment e ON e.customer_id = t.id AND e.campaign_id = ${lookup.bind(campaignId, 'uuid')}`,
     lookup.values,
   );
@@ -140,10 +150,11 @@ async function recordForCampaign(
   // As in recordCampaignResponse, a partner cannot tell a customer who left the campaign from one never in it.
   if (partner && (!found.enrolment || found.enrolment === EnrollmentStatus.OPTED_OUT)) throw notFoundForPartner();
   if (!found.enrolment) throw appError('NOT_FOUND', 'The customer is not enrolled in this campaign');
-  // A campaign contact is checked against consent as it is recorded. It already happened, so a breach is
-  // kept as evidence with its flags rather than refused; only a compliant contact advances the enrolment.
-  const campaignContact = input.type === InteractionType.CAMPAIGN_CONTACT;
-  const complianceFlags = campaignContact ? await contactFlags(em, found.id, input.channel) : [];
+  // A campaign contact is checked against consent and caps as it is recorded. It already happened, so a breach
+  // is kept as evidence with its flags rather than refused; only a compliant contact advances the enrolment.
+  const complianceFlags = campaignContact
+    ? await contactFlags(em, caps, found.id, input.channel, input.occurredAt)
+    : [];
   const params = new SqlParams();
   const receipt = await writeInteraction(em, ctx, input, params, `SELECT ${params.bind(found.id, 'uuid')} AS id`, {
     complianceFlags,

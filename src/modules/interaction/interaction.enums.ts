@@ -23,19 +23,22 @@ export enum InteractionType {
 
 /**
  * A rule a campaign contact breached (PRODUCT.md §4), in the order they are
- * checked. Clients must expect more values (FREQUENCY_CAPPED arrives with
- * contact caps) and treat any value they do not know as a refusal.
+ * checked. Clients must expect more values and treat any value they do not
+ * know as a refusal.
  */
 export enum ComplianceFlag {
   /** The customer explicitly withdrew personalised marketing. */
   OPTED_OUT = 'OPTED_OUT',
   /** No granted marketing consent on the channel, or no personalised-marketing record at all. */
   NO_CONSENT = 'NO_CONSENT',
+  /** One more campaign contact would exceed the customer's daily or monthly contact cap. */
+  FREQUENCY_CAPPED = 'FREQUENCY_CAPPED',
 }
 
 registerEnumType(Channel, { name: 'Channel' });
 registerEnumType(InteractionType, { name: 'InteractionType' });
 registerEnumType(ComplianceFlag, {
   name: 'ComplianceFlag',
-  description: 'A consent rule a contact breached; more values will be added, so treat an unknown one as a refusal.',
+  description:
+    'A consent rule or contact cap a contact breached; more values may be added, so treat an unknown one as a refusal.',
 });

@@ -1,7 +1,10 @@
 import { DataSource } from 'typeorm';
 import type { PageRequest } from '../../common/pagination';
+import type { ContactCapSettings } from '../../config';
 import { loadersByArgs } from '../../db/loaders-by-args';
 import { RelationLoader } from '../../db/parent-relations';
+import { businessDateStartSql, capPeriod, customerUsageSql, nextReset, remainingContacts } from './contact-caps';
+import type { ContactAllowance } from './contact-allowance';
 import { Interaction } from './interaction.type';
 
 /** Position in a customer's interactions, newest first: [occurredAt ISO, id]. */
@@ -9,7 +12,9 @@ export type InteractionKey = [string, string];
 
 type InteractionJson = Omit<Interaction, 'occurredAt'> & { occurredAt: string };
 
-export function createInteractionLoaders(ds: DataSource) {
+export function createInteractionLoaders(ds: DataSource, caps: ContactCapSettings) {
+  // Fixed for the request, so that every customer's allowance is counted over the same day and month.
+  const period = capPeriod(new Date(), caps.timeZone);
   return {
     /** Same shape as holdings: bounded by page size however long the history. */
     pageByCustomer: loadersByArgs(
@@ -35,6 +40,25 @@ export function createInteractionLoaders(ds: DataSource) {
     countByCustomer: new RelationLoader<number>(ds, {
       subquery: () => 'SELECT count(*)::int FROM interaction i WHERE i.customer_id = parent.id',
       decode: Number,
+    }),
+
+    /** What remains of the contact caps now (contact-caps.ts); a relation, so a page or a 360° read adds no statement. */
+    allowanceByCustomer: new RelationLoader<ContactAllowance | null>(ds, {
+      subquery: (params) =>
+        `SELECT json_build_object('tier', cu.tier, 'today', cu.today, 'thisMonth', cu."thisMonth",
+                  'nextDay', ${businessDateStartSql(params.bind, period.nextDay, caps.timeZone)},
+                  'nextMonth', ${businessDateStartSql(params.bind, period.nextMonth, caps.timeZone)})
+         FROM (${customerUsageSql(params.bind, caps, period, 'parent.id')}) cu`,
+      decode: (json) => {
+        if (json === null) return null;
+        const row = json as { tier: string; today: number; thisMonth: number; nextDay: string; nextMonth: string };
+        const remaining = remainingContacts(caps, row.tier, row);
+        return {
+          remainingToday: remaining.today,
+          remainingThisMonth: remaining.thisMonth,
+          resetsAt: new Date(nextReset(remaining, row)),
+        };
+      },
     }),
   };
 }

@@ -25,7 +25,7 @@ export class Interaction {
 
   @Field(() => [ComplianceFlag], {
     description:
-      'The consent rules a CAMPAIGN_CONTACT breached when it was recorded (it is kept as evidence); empty otherwise.',
+      'The consent rules and contact caps a CAMPAIGN_CONTACT breached when it was recorded (it is kept as evidence); empty otherwise.',
   })
   complianceFlags: ComplianceFlag[];
 }
