@@ -135,6 +135,8 @@ const schema = z.object({
   CHURN_WINDOW_DAYS: z.coerce.number().int().positive().default(90),
   CHURN_AUM_DROP_RATIO: z.coerce.number().gt(0).lt(1).default(0.3),
   CHURN_LOGIN_DECLINE_RATIO: z.coerce.number().gt(0).lt(1).default(0.3),
+  /** A retention task opened by a churn episode is due this many calendar days after the business date it opened. */
+  RETENTION_TASK_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 
   /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
   SEGMENT_REFRESH_ENABLED: bool.default(true),
@@ -272,6 +274,9 @@ function toConfig(env: z.infer<typeof schema>) {
       churnWindowDays: env.CHURN_WINDOW_DAYS,
       churnAumDropRatio: env.CHURN_AUM_DROP_RATIO,
       churnLoginDeclineRatio: env.CHURN_LOGIN_DECLINE_RATIO,
+    },
+    retention: {
+      taskDueDays: env.RETENTION_TASK_DUE_DAYS,
     },
     segmentRefresh: {
       enabled: env.SEGMENT_REFRESH_ENABLED,

@@ -7,6 +7,7 @@ import { DataIn1764662400000 } from '../../migrations/1764662400000-DataIn';
 import { EventsOutbox1764921600000 } from '../../migrations/1764921600000-EventsOutbox';
 import { IngestInbox1765008000000 } from '../../migrations/1765008000000-IngestInbox';
 import { OutboxEventWrittenAt1765094400000 } from '../../migrations/1765094400000-OutboxEventWrittenAt';
+import { RetentionTasks1765440000000 } from '../../migrations/1765440000000-RetentionTasks';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   EventsOutbox1764921600000,
   IngestInbox1765008000000,
   OutboxEventWrittenAt1765094400000,
+  RetentionTasks1765440000000,
 ];

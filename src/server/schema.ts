@@ -19,6 +19,7 @@ import { CustomerInteractionsResolver, InteractionMutationResolver } from '../mo
 import { ContactComplianceResolver } from '../modules/interaction/contact-compliance.resolver';
 import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
+import { TaskResolver } from '../modules/task/task.resolver';
 
 export const resolvers = [
   MeResolver,
@@ -39,6 +40,7 @@ export const resolvers = [
   CustomerCampaignsResolver,
   CustomerRiskResolver,
   CustomerConsentsResolver,
+  TaskResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
