@@ -40,8 +40,7 @@ export function createServices(ds: DataSource, config: Config) {
     consentCommands: new ConsentCommandService(ds, audit),
     staff: new StaffDirectory(ds),
     tasks: new TaskService(ds, audit),
-    churnReport: (ctx: RequestContext, from: string, to: string) =>
-      churnReport(ctx, config.businessTimeZone, from, to),
+    churnReport: (ctx: RequestContext, from: string, to: string) => churnReport(ctx, config.businessTimeZone, from, to),
     audit,
   };
 }
