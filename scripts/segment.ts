@@ -19,7 +19,8 @@ async function main() {
     const outcome = await reconcileSegments(db.ds, config);
     console.log(
       `segmented ${outcome.customers} customers in ${Date.now() - started} ms; corrected ${outcome.corrected}` +
-        ` (rule tags changed for ${outcome.tagsCorrected}; AUM snapshots written ${outcome.snapshotsWritten})`,
+        ` (rule tags changed for ${outcome.tagsCorrected}; AUM snapshots written ${outcome.snapshotsWritten};` +
+        ` churn episodes started ${outcome.episodesStarted}, ended ${outcome.episodesEnded})`,
     );
   } finally {
     await db.close();

@@ -146,6 +146,9 @@ const schema = z.object({
   CONTACT_CAP_MONTHLY_MASS: z.coerce.number().int().min(0).default(2),
   CONTACT_CAP_MONTHLY_POTENTIAL: z.coerce.number().int().min(0).default(2),
 
+  /** A retention task opened by a churn episode is due this many calendar days after the business date it opened. */
+  RETENTION_TASK_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+
   /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
   SEGMENT_REFRESH_ENABLED: bool.default(true),
   /** How often the refresh worker looks at the queue when it is empty; a change shows within about this plus one batch. */
@@ -300,6 +303,9 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     riskWarnings: {
       vulnerableTagCode: env.VULNERABLE_CUSTOMER_TAG,
+    },
+    retention: {
+      taskDueDays: env.RETENTION_TASK_DUE_DAYS,
     },
     segmentRefresh: {
       enabled: env.SEGMENT_REFRESH_ENABLED,

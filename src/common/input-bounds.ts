@@ -42,3 +42,11 @@ export function occurredAtProblem(value: Date, now = Date.now()): string | undef
     ? undefined
     : `must be a time from ${DATE_INPUT_MIN} to five minutes from now`;
 }
+
+/** Free text a person writes about a customer (a follow-up's note): long enough for a call summary, no longer. */
+export const NOTE_MAX_LENGTH = 1000;
+
+/** Counted in characters (code points), as PostgreSQL's char_length counts what the CHECK holds to. */
+export function noteProblem(value: string): string | undefined {
+  return [...value].length <= NOTE_MAX_LENGTH ? undefined : `must be at most ${NOTE_MAX_LENGTH} characters`;
+}

@@ -10,6 +10,7 @@ import { BranchEntity } from '../modules/organisation/branch.entity';
 import { StaffEntity } from '../modules/organisation/staff.entity';
 import { RiskAssessmentEntity } from '../modules/risk/risk-assessment.entity';
 import { CustomerTagEntity, TagEntity } from '../modules/tag/tag.entity';
+import { ChurnEpisodeEntity, RetentionTaskEntity } from '../modules/task/task.entity';
 
 /** Registered as a class list, not a glob: globs break under ts/js dual builds. */
 export const entities = [
@@ -30,4 +31,6 @@ export const entities = [
   LeadEntity,
   AuditRecordEntity,
   IdempotencyRecordEntity,
+  ChurnEpisodeEntity,
+  RetentionTaskEntity,
 ];

@@ -9,6 +9,7 @@ import { IngestInbox1765008000000 } from '../../migrations/1765008000000-IngestI
 import { OutboxEventWrittenAt1765094400000 } from '../../migrations/1765094400000-OutboxEventWrittenAt';
 import { EnrollmentRuns1765180800000 } from '../../migrations/1765180800000-EnrollmentRuns';
 import { ContactCaps1765353600000 } from '../../migrations/1765353600000-ContactCaps';
+import { RetentionTasks1765440000000 } from '../../migrations/1765440000000-RetentionTasks';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   OutboxEventWrittenAt1765094400000,
   EnrollmentRuns1765180800000,
   ContactCaps1765353600000,
+  RetentionTasks1765440000000,
 ];

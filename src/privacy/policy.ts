@@ -164,6 +164,42 @@ export const FIELD_POLICY: FieldPolicy = {
     'recordedByPartner',
     'recordedAt',
   ),
+  // Retention tasks (issue 19, item 2): myTasks and completeTask answer only tasks the caller works on (their own,
+  // or their branch's); the customer behind one is read under that customer's own plan, like any customer.
+  RetentionTask: allFull(
+    'id',
+    'status',
+    'signals',
+    'tier',
+    'openedAt',
+    'signalsClearedAt',
+    'dueOn',
+    'outcome',
+    'reason',
+    'note',
+    'completedAt',
+    'completedBy',
+    'customer',
+    'assignee',
+    'branch',
+  ),
+  // Counts only, no customer: reachable through churnReport (OPERATION_POLICY: marketing, risk, audit roles).
+  ChurnReport: allFull(
+    'from',
+    'to',
+    'episodes',
+    'episodesEnded',
+    'openTasks',
+    'completedTasks',
+    'byTier',
+    'bySignal',
+    'byOutcome',
+    'byReason',
+  ),
+  ChurnTierCount: allFull('tier', 'count'),
+  ChurnSignalCount: allFull('signal', 'count'),
+  ChurnOutcomeCount: allFull('outcome', 'count'),
+  ChurnReasonCount: allFull('reason', 'count'),
   // What an audit record says of a filter that read a sensitive field (auditors only, through AuditRecord.filter).
   AuditedFilter: allFull('arguments', 'matched'),
   AuditedFilterArgument: allFull('name', 'values'),
@@ -210,6 +246,8 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     contactExceptions: [Role.COMPLIANCE_AUDITOR],
     // Who starts runs, and who may read campaign metrics besides marketing (PRODUCT.md §3): risk and audit.
     enrollmentRun: [Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
+    myTasks: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+    churnReport: [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {
     createCampaign: [Role.MARKETING_MANAGER],
@@ -237,6 +275,7 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
       Role.CALL_CENTER_AGENT,
       `scope:${Scope.INTERACTIONS_WRITE}`,
     ],
+    completeTask: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
   },
 };
 

@@ -20,6 +20,7 @@ import { ContactComplianceResolver } from '../modules/interaction/contact-compli
 import { CustomerContactAllowanceResolver } from '../modules/interaction/contact-allowance';
 import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
+import { TaskResolver } from '../modules/task/task.resolver';
 
 export const resolvers = [
   MeResolver,
@@ -41,6 +42,7 @@ export const resolvers = [
   CustomerCampaignsResolver,
   CustomerRiskResolver,
   CustomerConsentsResolver,
+  TaskResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -17,6 +17,9 @@ import { ContactComplianceService } from '../modules/interaction/contact-complia
 import { TagService } from '../modules/tag/tag.service';
 import { RiskWarningService } from '../modules/risk/risk-warning.service';
 import { StaffDirectory } from '../modules/organisation/staff-directory.service';
+import { churnReport } from '../modules/task/churn-report';
+import { TaskService } from '../modules/task/task.service';
+import type { RequestContext } from '../request/context';
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
 export function createServices(ds: DataSource, config: Config) {
@@ -38,6 +41,8 @@ export function createServices(ds: DataSource, config: Config) {
     campaignResponses: new CampaignResponseService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),
     staff: new StaffDirectory(ds),
+    tasks: new TaskService(ds, audit),
+    churnReport: (ctx: RequestContext, from: string, to: string) => churnReport(ctx, config.businessTimeZone, from, to),
     audit,
   };
 }

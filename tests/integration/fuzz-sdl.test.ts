@@ -100,6 +100,11 @@ const CALLERS: Record<string, Caller[]> = {
   recordInteraction: [...SERVICE, 'PARTNER_WITH_SCOPE'],
   registerLead: [...SERVICE, 'PARTNER_WITH_SCOPE'],
   recordCampaignResponse: [...SERVICE, 'PARTNER_WITH_SCOPE'],
+  // Issue 19 item 2: tasks are worked by managers (their own) and branch staff (their branch's); the report is for
+  // marketing, risk and audit roles.
+  myTasks: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+  completeTask: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+  churnReport: [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
 };
 
 interface World {
@@ -221,6 +226,14 @@ async function buildWorld(): Promise<World> {
     await make.enrollment(campaign.id, flagged.id, { status: EnrollmentStatus.CONVERTED, revenue: '1200.00' });
   }
 
+  // Open retention tasks: the manager's (own's) and the branch's (plain has no manager); completeTask closes them.
+  // An episode that has ended and one that goes on, for each: a customer has at most one open episode.
+  const tasks = [];
+  for (const c of [own, plain]) {
+    tasks.push(await make.retentionTask(c, {}, { endedAt: new Date() }));
+    tasks.push(await make.retentionTask(c));
+  }
+
   // Listed twice, so picked more often: most mutations do something only for these.
   const enrolled = [own, plain, flagged];
   return {
@@ -236,6 +249,7 @@ async function buildWorld(): Promise<World> {
       tagCodes: tags.map((t) => t.code),
       branchIds: [home.id, other.id],
       staffIds: [rm, clerk, agent, analyst, maker, checker, risk, auditor].map((s) => s.id),
+      taskIds: tasks.map((t) => t.id),
     },
   };
 }

@@ -263,6 +263,73 @@ const REACH: Record<string, Reach> = {
       return { object: res.data?.contactExceptions?.edges?.[0]?.node, errors: res.errors ?? [] };
     },
   },
+  // Only the RM column: a task a manager completes has every field set (a branch's task has no assignee,
+  // so BRANCH could not show each field allowed); the retention-tasks test covers branch staff's reach.
+  RetentionTask: {
+    columns: { RM: Role.RELATIONSHIP_MANAGER },
+    run: async (as) => {
+      const customer = await make.customer({ branchId: world.branchId, relationshipManagerId: world.rmId });
+      const task = await make.retentionTask(customer, {}, { endedAt: new Date() });
+      const type = schema.getType('RetentionTask') as GraphQLObjectType;
+      const res = await app.gql(
+        `mutation ($id: ID!) { completeTask(id: $id, outcome: RETAINED, reason: SERVICE, note: "回访") {
+           ${fieldsOf('RetentionTask')
+             .map((f) => selectionOf(type, f))
+             .join(' ')} } }`,
+        { id: task.id },
+        { as },
+      );
+      return { object: res.data?.completeTask, errors: res.errors ?? [] };
+    },
+  },
+  ...Object.fromEntries(
+    (['ChurnReport', 'ChurnTierCount', 'ChurnSignalCount', 'ChurnOutcomeCount', 'ChurnReasonCount'] as const).map(
+      (typeName) => [
+        typeName,
+        {
+          columns: { MKT: Role.MARKETING_ANALYST, RISK: Role.RISK_OFFICER, AUDITOR: Role.COMPLIANCE_AUDITOR },
+          run: async (as: TokenClaims) => {
+            // A completed task of the world's customer: every list of the report has a row.
+            const customer = { id: world.customerId, branchId: world.branchId, relationshipManagerId: world.rmId };
+            await app.ds.query(
+              `UPDATE churn_episode SET ended_at = now() WHERE customer_id = $1 AND ended_at IS NULL`,
+              [customer.id],
+            );
+            await make.retentionTask(customer, {
+              status: 'COMPLETED' as never,
+              outcome: 'LOST' as never,
+              reason: 'PRICE' as never,
+              completedAt: new Date(),
+              completedBy: world.rmId,
+            });
+            const lists: Record<string, string> = {
+              ChurnTierCount: 'byTier',
+              ChurnSignalCount: 'bySignal',
+              ChurnOutcomeCount: 'byOutcome',
+              ChurnReasonCount: 'byReason',
+            };
+            const own = (t: string) => fieldsOf(t).join(' ');
+            const selection =
+              typeName === 'ChurnReport'
+                ? fieldsOf('ChurnReport')
+                    .map((f) => (Object.values(lists).includes(f) ? `${f} { count }` : f))
+                    .join(' ')
+                : `${lists[typeName]} { ${own(typeName)} }`;
+            const res = await app.gql(
+              `{ churnReport(from: "1900-01-01", to: "2100-12-31") { ${selection} } }`,
+              undefined,
+              { as },
+            );
+            const report = res.data?.churnReport;
+            return {
+              object: typeName === 'ChurnReport' ? report : report?.[lists[typeName]]?.[0],
+              errors: res.errors ?? [],
+            };
+          },
+        } satisfies Reach,
+      ],
+    ),
+  ),
   ...Object.fromEntries(
     (['EnrollmentRun', 'EnrollmentRunProgress', 'EnrollmentSkipCount', 'SkippedCustomer'] as const).map((typeName) => [
       typeName,

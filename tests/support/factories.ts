@@ -14,6 +14,9 @@ import { StaffEntity } from '../../src/modules/organisation/staff.entity';
 import { RiskAssessmentEntity } from '../../src/modules/risk/risk-assessment.entity';
 import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
 import { CustomerTagEntity, TagEntity } from '../../src/modules/tag/tag.entity';
+import { ChurnSignal, Tier } from '../../src/modules/customer/customer.enums';
+import { ChurnEpisodeEntity, RetentionTaskEntity } from '../../src/modules/task/task.entity';
+import { TaskStatus } from '../../src/modules/task/task.enums';
 import { TagCategory, TagSource } from '../../src/modules/tag/tag.enums';
 import { residentIdNumber } from '../../src/seed/id-number';
 
@@ -197,5 +200,41 @@ export class Factory {
 
   aumSnapshot(customerId: string, month: string, aum: string) {
     return this.save(CustomerAumSnapshotEntity, { customerId, month, aum });
+  }
+
+  /**
+   * A churn episode and its retention task, as segmentation opens them (for
+   * tests of what reads them; retention-tasks.test.ts drives segmentation itself).
+   */
+  async retentionTask(
+    customer: Pick<CustomerEntity, 'id' | 'branchId' | 'relationshipManagerId'>,
+    values: Partial<RetentionTaskEntity> = {},
+    episode: Partial<ChurnEpisodeEntity> = {},
+  ) {
+    // A minute ago by default, so that an episode a test ends "now" ends after it started.
+    const openedAt = values.openedAt ?? new Date(Date.now() - 60_000);
+    const saved = await this.save(ChurnEpisodeEntity, {
+      customerId: customer.id,
+      startedAt: openedAt,
+      endedAt: null,
+      tier: Tier.MASS,
+      signals: [ChurnSignal.COMPLAINTS_RISING],
+      ...episode,
+    });
+    return this.save(RetentionTaskEntity, {
+      episodeId: saved.id,
+      customerId: customer.id,
+      assigneeId: customer.relationshipManagerId,
+      branchId: customer.branchId,
+      openedAt,
+      dueOn: openedAt.toISOString().slice(0, 10),
+      status: TaskStatus.OPEN,
+      outcome: null,
+      reason: null,
+      note: null,
+      completedAt: null,
+      completedBy: null,
+      ...values,
+    });
   }
 }

@@ -240,6 +240,16 @@ export const PATH_RELATIONS: Record<string, [string, string][]> = {
   ],
 };
 
+/** Retention tasks (myTasks, completeTask) and the churn report: reached from their own root fields. */
+export const RETENTION_TYPES = [
+  'RetentionTask',
+  'ChurnReport',
+  'ChurnTierCount',
+  'ChurnSignalCount',
+  'ChurnOutcomeCount',
+  'ChurnReasonCount',
+];
+
 /** Types no customer leads to: the policy-mutation test reaches each from its own root field or mutation. */
 export const NOT_UNDER_A_CUSTOMER = [
   'AuditRecord',
@@ -247,5 +257,6 @@ export const NOT_UNDER_A_CUSTOMER = [
   'AuditedFilterArgument',
   'ContactCheck',
   'InteractionException',
+  ...RETENTION_TYPES,
   ...MUTATION_RESULT_TYPES,
 ];

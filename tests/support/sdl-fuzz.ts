@@ -46,6 +46,8 @@ export interface KnownValues {
   tagCodes: string[];
   branchIds: string[];
   staffIds: string[];
+  /** Retention tasks, for completeTask's id. */
+  taskIds?: string[];
 }
 
 /** `null` means "leave the key out": an omitted argument is not the same request as an explicit null. */
@@ -419,6 +421,7 @@ export class ArgumentFuzzer {
     if (n.startsWith('tagcode')) return from(k.tagCodes);
     if (n === 'actorid') return from(k.staffIds);
     if (n === 'id' && this.building.includes('campaign')) return from(k.campaignIds);
+    if (n === 'id' && this.building.includes('task')) return from(k.taskIds ?? []);
     if (n === 'id' && this.building.includes('customer')) return from(k.customerIds);
     if (n === 'id') return from([...k.customerIds, ...k.campaignIds]);
     if (isId) return undefined;

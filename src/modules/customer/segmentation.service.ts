@@ -3,6 +3,7 @@ import { addDays, ageOn, businessToday } from '../../common/business-date';
 import type { Config } from '../../config';
 import { AUM_PRODUCT_TYPES } from '../holding/holding.enums';
 import { applyTagRules } from '../tag/tag-rules';
+import { churnEpisodeCounts, churnEpisodeCtes } from '../task/churn-episodes';
 import { AUM_CAP } from './aum-snapshots';
 import { churnSignalsFor, lifecycleStageFor, tierFor } from './segmentation.rules';
 
@@ -28,6 +29,9 @@ export interface SegmentRefreshOutcome {
   corrected: number;
   /** Customers whose RULE tags were added or taken back. */
   tagsCorrected: number;
+  /** Churn episodes started (each with its retention task) and ended (task/churn-episodes.ts). */
+  episodesStarted: number;
+  episodesEnded: number;
 }
 
 /**
@@ -37,7 +41,9 @@ export interface SegmentRefreshOutcome {
  * back, in one UPDATE per chunk, only the rows whose values change: a
  * nightly run over every customer rewrites (and counts) just the ones that
  * were wrong, and customer.segmented_at says when a customer's segment
- * columns last changed.
+ * columns last changed. The same statement starts and ends churn episodes
+ * and opens their retention tasks (task/churn-episodes.ts): every run that
+ * writes churn signals, the worker's and the nightly one, goes through here.
  */
 export async function refreshSegments(
   ds: DataSource | EntityManager,
@@ -54,9 +60,11 @@ export async function refreshSegments(
   let after = '00000000-0000-0000-0000-000000000000';
   let customers = 0;
   let corrected = 0;
+  let episodesStarted = 0;
+  let episodesEnded = 0;
   const finish = async (): Promise<SegmentRefreshOutcome> => {
     const tagsChanged = await applyTagRules(ds, today, t, onlyCustomerIds ? [...onlyCustomerIds] : undefined);
-    return { customers, corrected, tagsCorrected: tagsChanged.size };
+    return { customers, corrected, tagsCorrected: tagsChanged.size, episodesStarted, episodesEnded };
   };
 
   for (;;) {
@@ -106,7 +114,7 @@ export async function refreshSegments(
       stages.push(lifecycleStageFor({ lastActiveOn: f.lastActiveOn, onboardedOn: f.onboardedOn, today }, t));
       signals.push(churnSignalsFor({ ...f, aumNow: f.aum }, t).join(','));
     }
-    const [written]: { corrected: number }[] = await ds.query(
+    const [written]: { corrected: number; episodesStarted: number; episodesEnded: number }[] = await ds.query(
       `WITH decided AS (
          SELECT id, aum, tier, stage, coalesce(string_to_array(nullif(signals, ''), ','), '{}') AS signals
          FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::text[], $5::text[]) AS u(id, aum, tier, stage, signals)
@@ -118,12 +126,14 @@ export async function refreshSegments(
          WHERE c.id = u.id
            AND (c.aum, c.tier, c.lifecycle_stage, c.churn_signals) IS DISTINCT FROM (u.aum, u.tier, u.stage, u.signals)
          RETURNING 1
-       )
-       SELECT count(*)::int AS corrected FROM changed`,
-      [ids, aums, tiers, stages, signals, now],
+       )${churnEpisodeCtes({ decided: 'decided', now: '$6::timestamptz', today: '$7::date', dueDays: '$8::int' })}
+       SELECT (SELECT count(*) FROM changed)::int AS corrected, ${churnEpisodeCounts}`,
+      [ids, aums, tiers, stages, signals, now, today, config.retention.taskDueDays],
     );
     customers += facts.length;
     corrected += written.corrected;
+    episodesStarted += written.episodesStarted;
+    episodesEnded += written.episodesEnded;
     after = facts[facts.length - 1].id;
     // A short chunk is the last: no need to ask for an empty one (a single customer's write saves a statement).
     if (facts.length < CHUNK) return finish();

@@ -1,0 +1,48 @@
+import { badUserInput } from '../../common/errors';
+import { SqlParams } from '../../db/parent-relations';
+import { rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
+import type { RequestContext } from '../../request/context';
+import { ChurnReport } from './task.type';
+
+/**
+ * Counts of the churn episodes that started in a period (business dates,
+ * inclusive, in the configured zone) and of their tasks' outcomes and
+ * reasons, in one statement. Only customers in the caller's row scope for
+ * this query count: a marketing role's excludes those who withdrew
+ * personalised marketing (PRODUCT.md §2: to that role they do not exist, in
+ * counts either), while a risk officer or auditor counts everyone. Counts
+ * only, never a customer: nothing here is pseudonymised because nothing
+ * here names anyone.
+ */
+export async function churnReport(ctx: RequestContext, zone: string, from: string, to: string): Promise<ChurnReport> {
+  if (from > to) throw badUserInput('from', 'from must not be after to');
+  const params = new SqlParams();
+  const scope = rowScopeForOperation(ctx.principal, ctx.privacy, 'Query', 'churnReport');
+  const z = params.bind(zone, 'text');
+  const counted = (key: string, rows: string, where = 'true') =>
+    `(SELECT coalesce(json_agg(json_build_object('${key}', k, 'count', n) ORDER BY n DESC, k), '[]')
+      FROM (SELECT ${rows === 'signals' ? 's' : rows} AS k, count(*)::int AS n
+            FROM ep${rows === 'signals' ? ', unnest(ep.signals) AS s' : ''} WHERE ${where} GROUP BY 1) x)`;
+  const [row] = await ctx.reads.query(
+    `WITH ep AS (
+       SELECT e.tier, e.signals, e.ended_at, t.status, t.outcome, t.reason
+       FROM churn_episode e
+       JOIN retention_task t ON t.episode_id = e.id
+       JOIN customer c ON c.id = e.customer_id
+       WHERE e.started_at >= ${params.bind(from, 'date')}::timestamp AT TIME ZONE ${z}
+         AND e.started_at < (${params.bind(to, 'date')} + 1)::timestamp AT TIME ZONE ${z}
+         AND ${scopeSql(scope, 'c', params.bind)}
+     )
+     SELECT count(*)::int AS episodes,
+       count(*) FILTER (WHERE ended_at IS NOT NULL)::int AS "episodesEnded",
+       count(*) FILTER (WHERE status = 'OPEN')::int AS "openTasks",
+       count(*) FILTER (WHERE status = 'COMPLETED')::int AS "completedTasks",
+       ${counted('tier', 'tier')} AS "byTier",
+       ${counted('signal', 'signals')} AS "bySignal",
+       ${counted('outcome', 'outcome', 'outcome IS NOT NULL')} AS "byOutcome",
+       ${counted('reason', 'reason', 'reason IS NOT NULL')} AS "byReason"
+     FROM ep`,
+    params.values,
+  );
+  return { from, to, ...row };
+}
