@@ -4,7 +4,12 @@
  * directory of src/, Node's internals, GC), and the top functions by self
  * time. Percentages are of the busy time (idle left out); with --requests N,
  * also microseconds per request.
- *   node -r @swc-node/register bench/fold-profile.ts FILE.cpuprofile [--top 25] [--requests N]
+ * --window FROM-TO keeps the samples taken between those seconds of the
+ * profile (the benchmark prints the measured window of each workload), so
+ * that start-up and warm-up are left out.
+ * --callers NAME adds who called the functions whose label holds NAME.
+ *   node -r @swc-node/register bench/fold-profile.ts FILE.cpuprofile [--top 25] [--requests N] [--window 40.2-50.2]
+ *     [--callers writev]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -41,9 +46,11 @@ export interface Folded {
   /** Per module: self and inclusive ms. */
   modules: Map<string, { self: number; inclusive: number }>;
   functions: Map<string, number>;
+  /** With callersOf: the self time of the functions named so, by the frames of ours or a package's above them. */
+  callers: Map<string, number>;
 }
 
-export function fold(profile: Profile): Folded {
+export function fold(profile: Profile, window?: [number, number], callersOf?: string): Folded {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
@@ -51,7 +58,10 @@ export function fold(profile: Profile): Folded {
   const selfMs = new Map<number, number>();
   const total = (profile.endTime - profile.startTime) / 1000;
   const mean = total / Math.max(profile.samples.length, 1);
+  let at = 0; // µs since the profile started
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i];
+    if (window && (at < window[0] * 1e6 || at > window[1] * 1e6)) return;
     const ms = i + 1 < profile.timeDeltas.length ? profile.timeDeltas[i + 1] / 1000 : mean;
     selfMs.set(id, (selfMs.get(id) ?? 0) + ms);
   });
@@ -67,7 +77,9 @@ export function fold(profile: Profile): Folded {
     return set;
   };
 
-  const folded: Folded = { busyMs: 0, idleMs: 0, modules: new Map(), functions: new Map() };
+  const folded: Folded = { busyMs: 0, idleMs: 0, modules: new Map(), functions: new Map(), callers: new Map() };
+  const label = (frame: ProfileNode['callFrame']) =>
+    `${frame.functionName || '(anonymous)'} ${moduleOf(frame)}:${frame.lineNumber + 1}`;
   for (const [id, ms] of selfMs) {
     const frame = byId.get(id)!.callFrame;
     if (frame.functionName === '(idle)') {
@@ -83,8 +95,18 @@ export function fold(profile: Profile): Folded {
     };
     entry(own).self += ms;
     for (const m of modulesOnPath(id)) entry(m).inclusive += ms;
-    const name = `${frame.functionName || '(anonymous)'} ${own}:${frame.lineNumber + 1}`;
+    const name = label(frame);
     folded.functions.set(name, (folded.functions.get(name) ?? 0) + ms);
+    if (callersOf && name.includes(callersOf)) {
+      // The nearest frames above it that are not Node's or V8's own: who asked for the work.
+      const chain: string[] = [];
+      for (let up = parent.get(id); up !== undefined && chain.length < 4; up = parent.get(up)) {
+        const f = byId.get(up)!.callFrame;
+        if (f.url && !f.url.startsWith('node:')) chain.push(label(f));
+      }
+      const key = chain.join(' ← ') || '(no caller)';
+      folded.callers.set(key, (folded.callers.get(key) ?? 0) + ms);
+    }
   }
   return folded;
 }
@@ -110,14 +132,26 @@ export function toMarkdown(folded: Folded, top: number, requests?: number): stri
   lines.push('', `| function (self time) | self${unit} |`, `|---|---${rule}|`);
   const functions = [...folded.functions].sort((a, b) => b[1] - a[1]).slice(0, top);
   for (const [name, ms] of functions) lines.push(`| \`${name}\` | ${pct(ms)}${perRequest(ms)} |`);
+  if (folded.callers.size > 0) {
+    lines.push('', `| called from | self${unit} |`, `|---|---${rule}|`);
+    const callers = [...folded.callers].sort((a, b) => b[1] - a[1]).slice(0, top);
+    for (const [chain, ms] of callers) lines.push(`| ${chain} | ${pct(ms)}${perRequest(ms)} |`);
+  }
   return lines.join('\n');
 }
 
 if (require.main === module) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string', default: '25' }, requests: { type: 'string' } },
+    options: {
+      top: { type: 'string', default: '25' },
+      requests: { type: 'string' },
+      window: { type: 'string' },
+      callers: { type: 'string' },
+    },
   });
   const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
-  console.log(toMarkdown(fold(profile), Number(values.top), values.requests ? Number(values.requests) : undefined));
+  const window = values.window?.split('-').map(Number) as [number, number] | undefined;
+  const requests = values.requests ? Number(values.requests) : undefined;
+  console.log(toMarkdown(fold(profile, window, values.callers), Number(values.top), requests));
 }

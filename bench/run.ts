@@ -54,6 +54,7 @@ interface Server {
   name: string;
   url: string;
   process: ChildProcess;
+  spawnedAt: number;
 }
 
 async function main() {
@@ -153,6 +154,11 @@ async function main() {
           if (probing) refreshProbe.start();
           const measure = await meter.drive(targets[w](server.url), server.process.pid!, connections, seconds);
           if (probing) await refreshProbe.stop();
+          if (values['cpu-prof'] && server === gateway) {
+            // The measured seconds, as offsets into the profile (which starts with the process): fold-profile --window.
+            const end = (Date.now() - gateway.spawnedAt) / 1000;
+            console.log(`  profile window of ${w}: ${(end - seconds).toFixed(1)}-${end.toFixed(1)}`);
+          }
           const name = `${w} ${server.name}`;
           (runs[name] ??= []).push(measure);
           console.log(
@@ -363,6 +369,7 @@ async function startGateway(name: string, dir: string, databaseUrl: string, cpuP
   const port = await freePort();
   const log = openSync(path.join(RESULTS, `${name.replace(/\W+/g, '-')}.log`), 'w');
   const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], {
     cwd: dir,
     env: {
@@ -380,11 +387,12 @@ async function startGateway(name: string, dir: string, databaseUrl: string, cpuP
     stdio: ['ignore', log, log],
   });
   await waitUntilUp(`http://127.0.0.1:${port}/readyz`, child);
-  return { name, url: `http://127.0.0.1:${port}/graphql`, process: child };
+  return { name, url: `http://127.0.0.1:${port}/graphql`, process: child, spawnedAt };
 }
 
 async function startBaseline(name: (typeof BASELINES)[number], databaseUrl: string): Promise<Server> {
   const port = await freePort();
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'bench/baseline-server.ts'], {
     cwd: ROOT,
     env: {
@@ -397,7 +405,7 @@ async function startBaseline(name: (typeof BASELINES)[number], databaseUrl: stri
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitUntilUp(`http://127.0.0.1:${port}/healthz`, child);
-  return { name, url: `http://127.0.0.1:${port}/`, process: child };
+  return { name, url: `http://127.0.0.1:${port}/`, process: child, spawnedAt };
 }
 
 /** SIGTERM, then wait for the exit (a profiled gateway writes its profile as it exits). */
