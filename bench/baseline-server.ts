@@ -1,20 +1,29 @@
 /**
- * The raw-SQL baseline (issue 6): a minimal HTTP server that answers W1 and
- * W2 with one hand-written statement each, PostgreSQL building the whole
- * JSON response (lateral subqueries and json_agg), with the same masks and
- * row scope as the gateway and no GraphQL, no authentication, no audit; and
- * W3 (issue 18), a partner's write, in the gateway's transaction shape with
- * its audit record (see W3_INSERT). It is the practical limit of this
- * database on this machine; the benchmark checks that it returns the same
- * JSON as the gateway before measuring either.
- *   DATABASE_URL=... PORT=0 node -r @swc-node/register bench/baseline-server.ts
+ * The raw baselines (issues 6 and 18): a minimal HTTP server, no GraphQL, no
+ * authentication, that answers W1 and W2 with the same masks and row scope
+ * as the gateway, either with one hand-written statement each, PostgreSQL
+ * building the whole JSON response (lateral subqueries and json_agg;
+ * BASELINE_JSON=postgres, the default), or from plain rows with the JSON
+ * built in Node (BASELINE_JSON=node, baseline-rows.ts). Both do the work the
+ * contract asks of any server answering W1: the relationship manager reads
+ * sensitive fields in full, so the same read-audit record is committed before
+ * the answer, with the gateway's own group-commit writer. W3 (issue 18), a
+ * partner's write, runs in the gateway's transaction shape with its audit
+ * record (see W3_INSERT). The faster of the two is the practical limit of
+ * this database on this machine; the benchmark checks that both return the
+ * same JSON (and audit record) as the gateway before measuring.
+ *   DATABASE_URL=... PORT=0 BASELINE_JSON=node node -r @swc-node/register bench/baseline-server.ts
  * Prints {"url": ...} on its first line of output once listening.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { createDataSource } from '../src/db/data-source';
+import { ReadAuditWriter } from '../src/modules/audit/read-audit-writer';
 import { requestHashOf } from '../src/modules/idempotency/idempotency.service';
+import { w1FromRows, w2FromRows } from './baseline-rows';
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_MS})`;
@@ -70,7 +79,8 @@ SELECT json_build_object('data', json_build_object('customer', (
   JOIN branch b ON b.id = c.branch_id
   JOIN staff rm ON rm.id = c.relationship_manager_id
   WHERE c.id = $1 AND c.relationship_manager_id = $2
-)))::text AS body`;
+)))::text AS body,
+EXISTS (SELECT 1 FROM customer WHERE id = $1 AND relationship_manager_id = $2) AS found`;
 
 /** W2, as a marketing analyst (every customer but those who withdrew personalised marketing, names masked). */
 const W2_SQL = `
@@ -178,21 +188,52 @@ async function recordInteraction(pool: Pool, request: BaselineRequest, key: stri
   }
 }
 
-/** The statement and parameters answering a request, or undefined for anything but W1 and W2. */
-export function statementFor(request: BaselineRequest): { text: string; values: unknown[] } | undefined {
+/**
+ * What the gateway's read audit records for W1 (the relationship manager reads these in full), in its
+ * order; the benchmark checks, before measuring, that both servers write the same record.
+ */
+export const W1_AUDITED_FIELDS = ['address', 'aum', 'balance', 'birthDate', 'creditGrade', 'email', 'phone'];
+
+/** W1 and W2's answer as JSON text, and the customer whose sensitive fields it returned in full (W1). */
+type Answer = { body: string; customerRead?: string };
+
+/** One statement each, PostgreSQL building the JSON. */
+async function answerInPostgres(pool: Pool, request: BaselineRequest): Promise<Answer | undefined> {
   const variables = request.variables ?? {};
-  if (request.operationName === 'Customer360')
-    return { text: W1_SQL, values: [variables.id, request.extensions?.staffId] };
-  if (request.operationName === 'SegmentPage') return { text: W2_SQL, values: [variables.tier, variables.tag] };
+  if (request.operationName === 'Customer360') {
+    const values = [variables.id, request.extensions?.staffId];
+    const [{ body, found }] = (await pool.query({ name: 'w1', text: W1_SQL, values })).rows;
+    return { body, customerRead: found ? String(variables.id) : undefined };
+  }
+  if (request.operationName === 'SegmentPage') {
+    const values = [variables.tier, variables.tag];
+    return { body: (await pool.query({ name: 'w2', text: W2_SQL, values })).rows[0].body };
+  }
+  return undefined;
+}
+
+/** Plain rows, the JSON built in Node. */
+async function answerInNode(pool: Pool, request: BaselineRequest): Promise<Answer | undefined> {
+  const variables = request.variables ?? {};
+  if (request.operationName === 'Customer360') {
+    const customer = await w1FromRows(pool, String(variables.id), String(request.extensions?.staffId));
+    return { body: JSON.stringify({ data: { customer } }), customerRead: customer ? customer.id : undefined };
+  }
+  if (request.operationName === 'SegmentPage') {
+    return { body: JSON.stringify({ data: await w2FromRows(pool, String(variables.tier), String(variables.tag)) }) };
+  }
   return undefined;
 }
 
 async function main() {
-  const pool = new Pool({
-    connectionString: process.env.DATABASE_URL,
-    max: Number(process.env.DB_POOL_SIZE ?? 10),
-    application_name: 'customer360-baseline',
+  const ds = createDataSource(process.env.DATABASE_URL!, {
+    poolSize: Number(process.env.DB_POOL_SIZE ?? 10),
+    applicationName: 'customer360-baseline',
   });
+  await ds.initialize();
+  const pool = (ds.driver as PostgresDriver).master as Pool;
+  const audit = new ReadAuditWriter(ds);
+  const answer = process.env.BASELINE_JSON === 'node' ? answerInNode : answerInPostgres;
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200).end('ok');
@@ -209,14 +250,24 @@ async function main() {
           res.writeHead(200, { 'content-type': 'application/json' }).end(body);
           return;
         }
-        const statement = statementFor(request);
-        if (!statement) {
+        const answered = await answer(pool, request);
+        if (!answered) {
           res.writeHead(400).end();
           return;
         }
-        // A named statement is parsed and planned once per connection, as a tuned service would.
-        const { rows } = await pool.query({ name: statement.text === W1_SQL ? 'w1' : 'w2', ...statement });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(rows[0].body);
+        if (answered.customerRead) {
+          await audit.write([
+            {
+              actorId: String(request.extensions?.staffId),
+              actorRoles: ['RELATIONSHIP_MANAGER'],
+              customerId: answered.customerRead,
+              fields: W1_AUDITED_FIELDS,
+              operationName: request.operationName ?? null,
+              requestId: randomUUID(),
+            },
+          ]);
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(answered.body);
       } catch {
         res.writeHead(500).end();
       }
@@ -226,7 +277,7 @@ async function main() {
     const { port } = server.address() as AddressInfo;
     console.log(JSON.stringify({ url: `http://127.0.0.1:${port}/` }));
   });
-  process.on('SIGTERM', () => server.close(() => void pool.end()));
+  process.on('SIGTERM', () => server.close(() => void ds.destroy()));
 }
 
 if (require.main === module) void main();

@@ -1,20 +1,29 @@
 /**
- * `npm run bench` (issue 6): the gateway against the raw-SQL baseline.
- *   npm run bench -- [--customers 100000] [--seconds 10] [--connections 32] [--rounds 2] [--skip-build]
- * Seeds (once) a database per scale, builds and starts the gateway in
- * production mode and the baseline, each in its own process, checks that
- * both return the same JSON, then drives W1, W2 and W3 with autocannon from
- * this process over loopback (measuring, during W3, how long a write's
- * segment refresh takes to land), and writes bench/results/<customers>.{json,md}
- * plus bench/results/README.md, which also compares W1 across the scales run.
+ * `npm run bench` (issues 6 and 18): the gateway against the honest limit.
+ *   npm run bench -- [--customers 100000] [--seconds 10] [--connections 32] [--rounds 3]
+ *     [--workloads W1,W2,W3] [--skip-build] [--skip-statement-count] [--database-prefix c360_bench]
+ *     [--variant LABEL=DIR ...] [--cpu-prof DIR] [--out FILE]
+ * Seeds (once) a template database per scale and copies it for every run, so
+ * each run starts from the same data; builds and starts the gateway in
+ * production mode and two raw servers (baseline-server.ts: PostgreSQL
+ * building the JSON, and plain rows with the JSON built in Node), each in its
+ * own process; checks that all three return the same parsed JSON and write
+ * the same read audit; then drives W1, W2 and W3 with autocannon from this
+ * process over loopback (measuring, during W3, how long a write's segment
+ * refresh takes to land). The limit for W1 and W2 is the faster raw server
+ * of the same run. Writes bench/results/<customers>.json and
+ * bench/results/README.md, or only --out when given (for partial runs:
+ * profiles, levers). --variant adds another compiled gateway (DIR holds its
+ * dist/, inside this checkout so that node_modules resolve) measured in the
+ * same rounds; --cpu-prof writes the gateway's V8 CPU profile into DIR.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { Role, Scope } from '../src/auth/roles';
 import { signToken } from '../src/auth/token-issuer';
@@ -26,50 +35,73 @@ import {
   W3_RECORD_INTERACTION,
 } from './workloads';
 import { countGatewayStatements } from './statement-count';
-import { RefreshDelay, RefreshDelayProbe } from './refresh-delay';
+import { RefreshDelayProbe } from './refresh-delay';
+import { median, Measure, Meter, Target } from './measure';
+import { Limit, Report, RESULTS, writeReport } from './report';
 
 const ROOT = path.join(__dirname, '..');
-const RESULTS = path.join(__dirname, 'results');
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-interface Measure {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
+/** The two raw servers; the faster answers for the limit. W3's baseline is the first. */
+const BASELINES = ['baseline pg-json', 'baseline node-json'] as const;
+const BASELINE_JSON: Record<(typeof BASELINES)[number], string> = {
+  'baseline pg-json': 'postgres',
+  'baseline node-json': 'node',
+};
+
+interface Server {
+  name: string;
+  url: string;
+  process: ChildProcess;
+  spawnedAt: number;
 }
 
 async function main() {
+  const startedAt = Date.now();
   const { values } = parseArgs({
     options: {
       customers: { type: 'string', default: '100000' },
       seconds: { type: 'string', default: '10' },
       connections: { type: 'string', default: '32' },
       rounds: { type: 'string', default: '3' },
+      workloads: { type: 'string', default: 'W1,W2,W3' },
+      'database-prefix': { type: 'string', default: 'c360_bench' },
       'skip-build': { type: 'boolean', default: false },
+      'skip-statement-count': { type: 'boolean', default: false },
+      variant: { type: 'string', multiple: true, default: [] },
+      'cpu-prof': { type: 'string' },
+      out: { type: 'string' },
     },
   });
   const customers = Number(values.customers);
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   const rounds = Number(values.rounds);
+  const workloads = new Set(values.workloads!.split(','));
 
-  const databaseUrl = await ensureDataSet(customers);
+  const data = await ensureDataSet(values['database-prefix']!, customers);
   if (!values['skip-build']) {
     console.log('building the gateway (npm run build)');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   }
-  const samples = await pickSamples(databaseUrl);
-  const statements = await countGatewayStatements(databaseUrl, samples, SECRET);
+  const samples = await pickSamples(data.url);
+  const statements = values['skip-statement-count'] ? {} : await countGatewayStatements(data.url, samples, SECRET);
 
-  const children: ChildProcess[] = [];
-  process.on('exit', () => children.forEach((child) => child.kill('SIGTERM')));
-  const gateway = await startGateway(databaseUrl);
-  children.push(gateway.process);
-  const baseline = await startBaseline(databaseUrl);
-  children.push(baseline.process);
+  const servers: Server[] = [];
+  process.on('exit', () => servers.forEach((s) => s.process.kill('SIGTERM')));
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
   try {
+    servers.push(await startGateway('gateway', ROOT, data.url, values['cpu-prof']));
+    for (const variant of values.variant!) {
+      const [label, dir] = variant.split('=');
+      servers.push(await startGateway(`gateway ${label}`, path.resolve(dir), data.url));
+    }
+    for (const name of BASELINES) servers.push(await startBaseline(name, data.url));
+    const gateway = servers[0];
+    const byName = (name: string) => servers.find((s) => s.name === name)!;
+
     const tokens = {
       rm: await signToken({ sub: samples.rmId, roles: [Role.RELATIONSHIP_MANAGER] }, SECRET, { expiresIn: '2h' }),
       analyst: await signToken({ sub: BENCH_ANALYST_ID, roles: [Role.MARKETING_ANALYST] }, SECRET, { expiresIn: '2h' }),
@@ -79,137 +111,195 @@ async function main() {
         { expiresIn: '2h' },
       ),
     };
-    await checkSameAnswers(gateway.url, baseline.url, samples, tokens);
-    await checkSameW3Answers(gateway.url, baseline.url, samples, tokens.partner);
+    await checkSameAnswers(data.url, servers, samples, tokens);
+    if (workloads.has('W3')) await checkSameW3Answers(gateway.url, byName(BASELINES[0]).url, samples, tokens.partner);
 
-    const w1 = (server: 'gateway' | 'baseline') => {
-      let next = 0;
-      return requestsOf(server === 'gateway' ? gateway.url : baseline.url, tokens.rm, () => {
-        const id = samples.w1Ids[next++ % samples.w1Ids.length];
-        return {
-          operationName: 'Customer360',
-          query: W1_CUSTOMER_360,
-          variables: { id },
-          extensions: { staffId: samples.rmId },
-        };
-      });
-    };
-    const w2 = (server: 'gateway' | 'baseline') =>
-      requestsOf(server === 'gateway' ? gateway.url : baseline.url, tokens.analyst, () => ({
-        operationName: 'SegmentPage',
-        query: W2_SEGMENT_PAGE,
-        variables: samples.w2,
-      }));
+    let nextW1 = 0;
     let nextPartnerCustomer = 0;
-    const w3 = (server: 'gateway' | 'baseline') =>
-      requestsOf(
-        server === 'gateway' ? gateway.url : baseline.url,
-        tokens.partner,
-        () => w3Body(samples.partnerCustomerNos[nextPartnerCustomer++ % samples.partnerCustomerNos.length]),
-        () => ({ 'idempotency-key': randomUUID() }),
-      );
-    const refreshProbe = await RefreshDelayProbe.open(databaseUrl, gateway.url, SECRET);
+    const targets: Record<string, (url: string) => Target> = {
+      W1: (url) => ({
+        url,
+        token: tokens.rm,
+        body: () => w1Body(samples.w1Ids[nextW1++ % samples.w1Ids.length], samples.rmId),
+        headers: () => ({}),
+      }),
+      W2: (url) => ({
+        url,
+        token: tokens.analyst,
+        body: () => ({ operationName: 'SegmentPage', query: W2_SEGMENT_PAGE, variables: samples.w2 }),
+        headers: () => ({}),
+      }),
+      W3: (url) => ({
+        url,
+        token: tokens.partner,
+        body: () => w3Body(samples.partnerCustomerNos[nextPartnerCustomer++ % samples.partnerCustomerNos.length]),
+        headers: () => ({ 'idempotency-key': randomUUID() }),
+      }),
+    };
+    // W3 is measured on the gateways and its one raw server.
+    const serversOf = (w: string) => (w === 'W3' ? servers.filter((s) => s.name !== BASELINES[1]) : servers);
+    const refreshProbe = workloads.has('W3') ? await RefreshDelayProbe.open(data.url, gateway.url, SECRET) : undefined;
+    const meter = await Meter.open(admin, data.name);
 
     const runs: Record<string, Measure[]> = {};
-    const record = (name: string, measure: Measure) => {
-      (runs[name] ??= []).push(measure);
-      console.log(
-        `  ${name.padEnd(14)} ${measure.rps.toFixed(0).padStart(6)} rps  p50 ${measure.p50} ms  p99 ${measure.p99} ms`,
-      );
-    };
     for (let round = 1; round <= rounds; round++) {
       console.log(`round ${round}/${rounds}: ${connections} connections, ${seconds} s each`);
-      // Side by side, and which of the two goes first alternates by round, so drift and warmth hit both alike.
-      const order = round % 2 === 1 ? (['gateway', 'baseline'] as const) : (['baseline', 'gateway'] as const);
-      for (const server of order) record(`W1 ${server}`, await drive(w1(server), connections, seconds));
-      for (const server of order) record(`W2 ${server}`, await drive(w2(server), connections, seconds));
-      for (const server of order) {
-        // Only the gateway refreshes segments; the probe measures it under W3's load.
-        if (server === 'gateway') refreshProbe.start();
-        record(`W3 ${server}`, await drive(w3(server), connections, seconds));
-        if (server === 'gateway') await refreshProbe.stop();
+      for (const w of ['W1', 'W2', 'W3'].filter((x) => workloads.has(x))) {
+        // Side by side, and which server goes first rotates by round, so drift and warmth hit all alike.
+        const list = serversOf(w);
+        const order = list.map((_, i) => list[(i + round - 1) % list.length]);
+        for (const server of order) {
+          // Only the gateway refreshes segments; the probe measures it under W3's load.
+          const probing = w === 'W3' && server === gateway && refreshProbe;
+          if (probing) refreshProbe.start();
+          const measure = await meter.drive(targets[w](server.url), server.process.pid!, connections, seconds);
+          if (probing) await refreshProbe.stop();
+          if (values['cpu-prof'] && server === gateway) {
+            // The measured seconds, as offsets into the profile (which starts with the process): fold-profile --window.
+            const end = (Date.now() - gateway.spawnedAt) / 1000;
+            console.log(`  profile window of ${w}: ${(end - seconds).toFixed(1)}-${end.toFixed(1)}`);
+          }
+          const name = `${w} ${server.name}`;
+          (runs[name] ??= []).push(measure);
+          console.log(
+            `  ${name.padEnd(24)} ${measure.rps.toFixed(0).padStart(6)} rps  p50 ${measure.p50} ms  p99 ${measure.p99} ms` +
+              `  errors ${measure.errors}  server ${measure.serverCpuMs} ms/req  pg ${measure.postgresCpuMs} ms/req` +
+              `  bench ${measure.benchCpuCores} cores  load ${measure.loadAverage}`,
+          );
+        }
       }
     }
-    await refreshProbe.close();
+    await refreshProbe?.close();
 
-    const report = {
+    const medians = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, median(list)]));
+    const limits: Record<string, Limit> = {};
+    const ratios: Record<string, { rps: number; p99: number }> = {};
+    for (const w of ['W1', 'W2', 'W3'].filter((x) => workloads.has(x))) {
+      const raw = (w === 'W3' ? [BASELINES[0]] : BASELINES).map((name) => ({ name, m: medians[`${w} ${name}`] }));
+      const fastest = raw.reduce((a, b) => (b.m.rps > a.m.rps ? b : a));
+      limits[w] = { server: fastest.name, rps: fastest.m.rps, p99: fastest.m.p99 };
+      for (const server of servers.filter((s) => s.name.startsWith('gateway'))) {
+        const g = medians[`${w} ${server.name}`];
+        const key = server === gateway ? w : `${w} ${server.name}`;
+        ratios[key] = { rps: round2(g.rps / fastest.m.rps), p99: round2(g.p99 / fastest.m.p99) };
+      }
+    }
+    const report: Report = {
       date: new Date().toISOString(),
       machine: machineSummary(),
       customers,
       connections,
       seconds,
       rounds,
-      settings:
-        'gateway: NODE_ENV=production, compiled (dist), graphql-jit executor, hot reads as prepared statements, ' +
-        'privacy, audit, query limits and partner safelist on; ' +
-        'rate limits raised to 1e9 per minute so the benchmark is not throttled; in-memory rate limits (no Redis); pool 10. ' +
-        'Per request the gateway also checks the JWT (verified once per token, then remembered until it expires), ' +
-        'counts the rate limit, logs a line and, for W1 (the RM reads phone, ' +
-        'email, address, AUM and balances in full), commits an audit record: the baseline does none of these. ' +
-        "baseline: one hand-written statement per request (prepared) for W1 and W2; for W3 the gateway's transaction " +
-        'shape (idempotency claim, the insert with its audit record, the stored response; no segment refresh request), ' +
-        'pool 10. SQL per request leaves out BEGIN and COMMIT. Each measurement follows a 5 s warm-up ' +
-        'and a 2 s pause. Medians of the rounds; every round is in runs.',
-      medians: Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, median(list)])),
+      settings: SETTINGS,
+      medians,
+      limits,
+      ratios,
       runs,
-      sqlStatementsPerRequest: { ...statements, 'W1 baseline': 1, 'W2 baseline': 1, 'W3 baseline': 3 },
-      refreshDelay: refreshProbe.summary(),
-      peakRssMb: { gateway: peakRssMb(gateway.process), baseline: peakRssMb(baseline.process) },
-      ratios: {} as Record<string, { rps: number; p99: number }>,
+      sqlStatementsPerRequest: {
+        ...statements,
+        'W1 baseline pg-json': 2,
+        'W1 baseline node-json': 7,
+        'W2 baseline pg-json': 1,
+        'W2 baseline node-json': 3,
+        'W3 baseline pg-json': 3,
+      },
+      refreshDelay: refreshProbe?.summary(),
+      peakRssMb: Object.fromEntries(servers.map((s) => [s.name, peakRssMb(s.process)])),
+      runMinutes: Math.round((Date.now() - startedAt) / 6000) / 10,
     };
-    for (const w of ['W1', 'W2', 'W3']) {
-      const g = report.medians[`${w} gateway`];
-      const b = report.medians[`${w} baseline`];
-      report.ratios[w] = { rps: round2(g.rps / b.rps), p99: round2(g.p99 / b.p99) };
-    }
-    writeReport(report);
+    if (values.out) {
+      writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n');
+      console.log(`\n${JSON.stringify({ limits, ratios })}\nwritten: ${values.out}`);
+    } else writeReport(report);
   } finally {
-    gateway.process.kill('SIGTERM');
-    baseline.process.kill('SIGTERM');
+    await Promise.all(servers.map((s) => stop(s.process)));
+    await admin.end();
   }
 }
 
-/** A database per scale, seeded once and reused; reseeded if its size differs. */
-async function ensureDataSet(customers: number): Promise<string> {
-  const name = `c360_bench_${customers}`;
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+const SETTINGS =
+  'gateway: NODE_ENV=production, compiled (dist), graphql-jit executor, hot reads as prepared statements, ' +
+  'privacy, audit, query limits and partner safelist on; ' +
+  'rate limits raised to 1e9 per minute so the benchmark is not throttled; in-memory rate limits (no Redis); pool 10. ' +
+  'Per request the gateway also checks the JWT (verified once per token, then remembered until it expires), ' +
+  'counts the rate limit and logs a line. ' +
+  'Two raw servers (bench/baseline-server.ts, pool 10, no GraphQL, no authentication, no rate limit, no log): ' +
+  'pg-json answers W1 and W2 with one prepared statement each, PostgreSQL building the JSON; node-json reads plain ' +
+  'rows (W1: six statements in parallel; W2: the page, then tags and holdings in parallel) and builds the JSON ' +
+  'in Node. For W1 (the relationship manager reads phone, email, address, AUM and balances in full) both commit ' +
+  "the same read-audit record as the gateway before answering, through the gateway's group-commit writer " +
+  '(so SQL per request counts the audit insert, which a busy server shares between requests). ' +
+  'The honest limit of W1 and W2 is the faster raw server of the run. ' +
+  "W3's raw server runs the gateway's transaction shape (idempotency claim, the insert with its audit record, " +
+  'the stored response; no segment refresh request). SQL per request leaves out BEGIN and COMMIT. ' +
+  'Every run starts from a fresh copy of the seeded template database. Each measurement follows a 5 s warm-up ' +
+  'and a 2 s pause. A 200 carrying GraphQL errors counts as an error. Medians of the rounds; every round is in runs. ' +
+  'CPU per request: the server process, and the PostgreSQL backends connected to the run database; ' +
+  'load generator: autocannon in the bench process.';
+
+/**
+ * The seeded template of a scale, `<prefix>_<customers>` (seeded once, reseeded if its size differs, never
+ * served), and the run's own copy of it, `<prefix>_<customers>_run`, made afresh: W3 and the refresh probe
+ * write, so without a copy each run would read the data the last one left.
+ */
+async function ensureDataSet(prefix: string, customers: number): Promise<{ name: string; url: string }> {
+  const template = `${prefix}_${customers}`;
+  const name = `${template}_run`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(template)) throw new Error(`not a plain database name: ${template}`);
+  const urlOf = (db: string) => {
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${db}`;
+    return url.toString();
+  };
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
-  if (!exists) await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-
-  let count = -1;
-  if (exists) {
-    const db = new Client({ connectionString: url.toString() });
-    await db.connect();
-    count = await db
-      .query<{ count: number }>('SELECT count(*)::int AS count FROM customer')
-      .then((r) => r.rows[0].count)
-      .catch(() => -1);
-    await db.end();
+  try {
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount === 1;
+    if (!exists) await admin.query(`CREATE DATABASE ${template}`);
+    let count = -1;
+    if (exists) {
+      const db = new Client({ connectionString: urlOf(template) });
+      await db.connect();
+      count = await db
+        .query<{ count: number }>('SELECT count(*)::int AS count FROM customer')
+        .then((r) => r.rows[0].count)
+        .catch(() => -1);
+      await db.end();
+    }
+    if (count !== customers) {
+      console.log(`seeding ${customers} customers into ${template} (once per scale)`);
+      execFileSync(
+        process.execPath,
+        [
+          '-r',
+          '@swc-node/register',
+          'scripts/seed.ts',
+          '--customers',
+          String(customers),
+          ...(count > 0 ? ['--reset'] : []),
+        ],
+        {
+          cwd: ROOT,
+          stdio: 'inherit',
+          env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: urlOf(template) },
+        },
+      );
+      const db = new Client({ connectionString: urlOf(template) });
+      await db.connect();
+      await db.query('VACUUM ANALYZE');
+      await db.end();
+    }
+    const started = Date.now();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    // FILE_COPY copies the files after a checkpoint; WAL_LOG would write the whole database to the WAL.
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY FILE_COPY`);
+    console.log(`${name}: a fresh copy of ${template} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await admin.end();
   }
-  if (count !== customers) {
-    console.log(`seeding ${customers} customers into ${name} (once per scale)`);
-    execFileSync(
-      process.execPath,
-      [
-        '-r',
-        '@swc-node/register',
-        'scripts/seed.ts',
-        '--customers',
-        String(customers),
-        ...(count > 0 ? ['--reset'] : []),
-      ],
-      { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: url.toString() } },
-    );
-    const db = new Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query('VACUUM ANALYZE');
-    await db.end();
-  }
-  return url.toString();
+  // The gateway applies any newer migration to the copy when it starts; the template stays as seeded.
+  return { name, url: urlOf(name) };
 }
 
 export interface Samples {
@@ -274,12 +364,14 @@ async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** The compiled gateway as production runs it; its logs go to bench/results/gateway.log. */
-async function startGateway(databaseUrl: string) {
+/** A compiled gateway (`dir`/dist) as production runs it; its logs go to bench/results/<name>.log. */
+async function startGateway(name: string, dir: string, databaseUrl: string, cpuProfDir?: string): Promise<Server> {
   const port = await freePort();
-  const log = openSync(path.join(RESULTS, 'gateway.log'), 'w');
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
+  const log = openSync(path.join(RESULTS, `${name.replace(/\W+/g, '-')}.log`), 'w');
+  const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], {
+    cwd: dir,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -295,25 +387,36 @@ async function startGateway(databaseUrl: string) {
     stdio: ['ignore', log, log],
   });
   await waitUntilUp(`http://127.0.0.1:${port}/readyz`, child);
-  return { url: `http://127.0.0.1:${port}/graphql`, process: child };
+  return { name, url: `http://127.0.0.1:${port}/graphql`, process: child, spawnedAt };
 }
 
-async function startBaseline(databaseUrl: string) {
+async function startBaseline(name: (typeof BASELINES)[number], databaseUrl: string): Promise<Server> {
   const port = await freePort();
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'bench/baseline-server.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), DB_POOL_SIZE: '10' },
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      DB_POOL_SIZE: '10',
+      BASELINE_JSON: BASELINE_JSON[name],
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitUntilUp(`http://127.0.0.1:${port}/healthz`, child);
-  return { url: `http://127.0.0.1:${port}/`, process: child };
+  return { name, url: `http://127.0.0.1:${port}/`, process: child, spawnedAt };
+}
+
+/** SIGTERM, then wait for the exit (a profiled gateway writes its profile as it exits). */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
 }
 
 type Body = Record<string, unknown>;
-
-function requestsOf(url: string, token: string, body: () => Body, headers: () => Record<string, string> = () => ({})) {
-  return { url, token, body, headers };
-}
 
 async function post(url: string, token: string, body: Body, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
@@ -324,36 +427,65 @@ async function post(url: string, token: string, body: Body, headers: Record<stri
   return { status: res.status, json: (await res.json()) as { data?: unknown; errors?: unknown } };
 }
 
-/** Refuses to measure two servers that do not answer the same. */
+function w1Body(id: string, staffId: string): Body {
+  return {
+    operationName: 'Customer360',
+    query: W1_CUSTOMER_360,
+    variables: { id },
+    // Whom the raw servers answer for (they trust it; the gateway takes the caller from the token).
+    extensions: { staffId },
+  };
+}
+
+/** The read-audit records written since `after`, as comparable across servers (no ids, times or request ids). */
+async function auditSince(db: Client, after: string) {
+  const { rows } = await db.query(
+    `SELECT actor_id, actor_roles, customer_id, fields, operation, operation_name, detail FROM audit_record
+     WHERE id > $1 ORDER BY id`,
+    [after],
+  );
+  return rows;
+}
+
+/** Refuses to measure servers that do not answer the same parsed JSON, or do not write the same read audit. */
 async function checkSameAnswers(
-  gatewayUrl: string,
-  baselineUrl: string,
+  databaseUrl: string,
+  servers: Server[],
   samples: Samples,
   tokens: Record<string, string>,
 ) {
   const cases: [string, Body][] = [
-    ...samples.w1Ids.slice(0, 5).map((id): [string, Body] => [
-      tokens.rm,
-      {
-        operationName: 'Customer360',
-        query: W1_CUSTOMER_360,
-        variables: { id },
-        extensions: { staffId: samples.rmId },
-      },
-    ]),
+    ...samples.w1Ids.slice(0, 5).map((id): [string, Body] => [tokens.rm, w1Body(id, samples.rmId)]),
     [tokens.analyst, { operationName: 'SegmentPage', query: W2_SEGMENT_PAGE, variables: samples.w2 }],
   ];
-  for (const [token, body] of cases) {
-    const [g, b] = await Promise.all([post(gatewayUrl, token, body), post(baselineUrl, token, body)]);
-    if (g.json.errors || JSON.stringify(g.json) !== JSON.stringify(b.json)) {
-      writeFileSync(
-        path.join(RESULTS, 'mismatch.tmp'),
-        JSON.stringify({ body, gateway: g.json, baseline: b.json }, null, 2),
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    for (const [token, body] of cases) {
+      const answers = [];
+      for (const server of servers) {
+        // One server at a time, so that the audit records written belong to it.
+        const [{ last }] = (await db.query(`SELECT coalesce(max(id), 0)::text AS last FROM audit_record`)).rows;
+        const answer = await post(server.url, token, body);
+        answers.push({ server: server.name, ...answer, audit: await auditSince(db, last) });
+      }
+      const [gateway, ...others] = answers;
+      const differs = others.find(
+        (other) => !isDeepStrictEqual(other.json, gateway.json) || !isDeepStrictEqual(other.audit, gateway.audit),
       );
-      throw new Error(`${body.operationName}: the gateway and the baseline differ (bench/results/mismatch.tmp)`);
+      if (gateway.json.errors || gateway.status !== 200 || differs) {
+        writeFileSync(path.join(RESULTS, 'mismatch.tmp'), JSON.stringify({ body, answers }, null, 2));
+        throw new Error(
+          `${body.operationName}: ${differs?.server ?? 'the gateway'} answers otherwise (bench/results/mismatch.tmp)`,
+        );
+      }
     }
+  } finally {
+    await db.end();
   }
-  console.log(`gateway and baseline return the same JSON for ${cases.length} requests`);
+  console.log(
+    `${servers.map((s) => s.name).join(', ')}: the same parsed JSON and read audit for ${cases.length} requests`,
+  );
 }
 
 /** W3's input: a partner's inquiry about the customer, now. */
@@ -383,62 +515,18 @@ async function checkSameW3Answers(gatewayUrl: string, baselineUrl: string, sampl
     const headers = { 'idempotency-key': randomUUID() };
     const first = await post(url, partnerToken, body, headers);
     const replay = await post(url, partnerToken, body, headers);
-    if (JSON.stringify(replay.json) !== JSON.stringify(first.json)) {
+    if (!isDeepStrictEqual(replay.json, first.json)) {
       throw new Error(`RecordInteraction: ${url} does not replay its first answer`);
     }
     const receipt = (first.json.data as { recordInteraction?: { id?: unknown } } | undefined)?.recordInteraction;
     if (first.json.errors || typeof receipt?.id !== 'string') {
       throw new Error(`RecordInteraction: ${url} answered ${JSON.stringify(first.json)}`);
     }
-    answers.push(JSON.stringify({ ...first.json, data: { recordInteraction: { ...receipt, id: 'ID' } } }));
+    answers.push({ ...first.json, data: { recordInteraction: { ...receipt, id: 'ID' } } });
   }
-  if (answers[0] !== answers[1]) throw new Error(`RecordInteraction: the gateway and the baseline differ: ${answers}`);
+  if (!isDeepStrictEqual(answers[0], answers[1]))
+    throw new Error(`RecordInteraction: the gateway and the baseline differ: ${JSON.stringify(answers)}`);
   console.log('gateway and baseline answer RecordInteraction alike (and replay it under its key)');
-}
-
-async function drive(target: ReturnType<typeof requestsOf>, connections: number, seconds: number): Promise<Measure> {
-  const options = {
-    url: target.url,
-    method: 'POST' as const,
-    connections,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
-    requests: [
-      {
-        setupRequest: (request: autocannon.Request) => ({
-          ...request,
-          headers: { ...request.headers, ...target.headers() },
-          body: JSON.stringify(target.body()),
-        }),
-      },
-    ],
-  };
-  // Warm-up: JIT (a server switching workload re-optimises its hot paths), pools, plans.
-  await autocannon({ ...options, duration: 5 });
-  // autocannon drops the warm-up's in-flight requests, but the server still works through them: let it
-  // finish, or the first requests measured queue behind up to `connections` abandoned ones (seen as a
-  // W2 p99 three times the gateway's own logged p99).
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const result = await autocannon({ ...options, duration: seconds });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.non2xx + result.errors + result.timeouts,
-  };
-}
-
-function median(list: Measure[]): Measure {
-  const mid = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const half = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
-  };
-  return {
-    rps: mid(list.map((m) => m.rps)),
-    p50: mid(list.map((m) => m.p50)),
-    p99: mid(list.map((m) => m.p99)),
-    errors: list.reduce((sum, m) => sum + m.errors, 0),
-  };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -456,81 +544,6 @@ function peakRssMb(child: ChildProcess): number | null {
 function machineSummary(): string {
   const os = require('node:os') as typeof import('node:os');
   return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-}
-
-type Report = {
-  date: string;
-  machine: string;
-  customers: number;
-  connections: number;
-  settings: string;
-  medians: Record<string, Measure>;
-  sqlStatementsPerRequest: Record<string, number>;
-  /** Absent from reports written before issue 18. */
-  refreshDelay?: RefreshDelay;
-  peakRssMb: Record<string, number | null>;
-  ratios: Record<string, { rps: number; p99: number }>;
-};
-
-function writeReport(report: Report) {
-  writeFileSync(path.join(RESULTS, `${report.customers}.json`), JSON.stringify(report, null, 2) + '\n');
-  const all = readdirSync(RESULTS)
-    .filter((file) => /^\d+\.json$/.test(file))
-    .map((file) => JSON.parse(readFileSync(path.join(RESULTS, file), 'utf8')) as Report)
-    .sort((a, b) => a.customers - b.customers);
-  const lines = [
-    '# Benchmark results',
-    '',
-    'Written by `npm run bench` (bench/run.ts); one section per scale, newest run of each.',
-    '',
-  ];
-  for (const r of all) {
-    lines.push(`## ${r.customers.toLocaleString('en')} customers (${r.date.slice(0, 16)}Z)`, '');
-    lines.push(`${r.machine}; ${r.connections} connections. ${r.settings}`, '');
-    lines.push('| workload | rps | p50 ms | p99 ms | SQL / request | errors |', '|---|---|---|---|---|---|');
-    for (const [name, m] of Object.entries(r.medians)) {
-      lines.push(
-        `| ${name} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${r.sqlStatementsPerRequest[name] ?? ''} | ${m.errors} |`,
-      );
-    }
-    lines.push('', '| ratio gateway / baseline | throughput | p99 latency |', '|---|---|---|');
-    for (const [w, ratio] of Object.entries(r.ratios)) lines.push(`| ${w} | ${ratio.rps}× | ${ratio.p99}× |`);
-    if (r.refreshDelay) {
-      const d = r.refreshDelay;
-      lines.push(
-        '',
-        `Segment refresh after a write (W3's load running; from the write's answer to its new lifecycle stage): ` +
-          `median ${d.p50Ms} ms, max ${d.maxMs} ms over ${d.probes} probes, ${d.timedOut} not landed within 30 s.`,
-      );
-    }
-    lines.push('', `Peak RSS: gateway ${r.peakRssMb.gateway} MB, baseline ${r.peakRssMb.baseline} MB.`, '');
-  }
-  if (all.length > 1) {
-    lines.push(
-      '## W1 across scales',
-      '',
-      '| customers | W1 gateway rps | p99 ms | W1 baseline rps | p99 ms |',
-      '|---|---|---|---|---|',
-    );
-    for (const r of all) {
-      const g = r.medians['W1 gateway'];
-      const b = r.medians['W1 baseline'];
-      lines.push(
-        `| ${r.customers.toLocaleString('en')} | ${g.rps.toFixed(0)} | ${g.p99} | ${b.rps.toFixed(0)} | ${b.p99} |`,
-      );
-    }
-    lines.push('');
-  }
-  const markdown = lines.join('\n');
-  writeFileSync(path.join(RESULTS, 'README.md'), markdown);
-  console.log(
-    `\n${JSON.stringify({
-      ratios: report.ratios,
-      sqlStatementsPerRequest: report.sqlStatementsPerRequest,
-      refreshDelay: report.refreshDelay,
-    })}`,
-  );
-  console.log(`written: bench/results/${report.customers}.json, bench/results/README.md`);
 }
 
 main().catch((error) => {

@@ -4,7 +4,6 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { DataSource } from 'typeorm';
 import { createTokenVerifier } from '../auth/token-verifier';
@@ -20,6 +19,7 @@ import type { Config } from '../config';
 import { directiveFloodCheck, queryCostPlugin, queryLimitRules } from './abuse/query-limits';
 import { createRateLimits } from './abuse/rate-limit';
 import type { RequestContext } from '../request/context';
+import { apolloMiddleware } from './apollo-middleware';
 import { errorBody, formatError, refusal, unavailableStatus } from './errors';
 import { explorerRoutes } from './explorer';
 import { Health } from './health';
@@ -161,46 +161,44 @@ export async function startApp(
     expandRegisteredOperations(partnerOperations),
     // Last before Apollo: the body parser's callbacks run outside any context entered earlier.
     operationScope,
-    expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<RequestContext> => {
-        const requestId = res.locals.requestId as string;
-        const trace = res.locals.trace as RequestTrace;
-        try {
-          // Authentication comes first: without a valid token nothing else runs.
-          const address = req.ip ?? 'unknown';
-          await rateLimits.failedAuthentication.check(address);
-          const principal = await verifyToken(req.header('authorization')).catch(async (error: unknown) => {
-            await rateLimits.failedAuthentication.recordFailure(address);
-            throw error;
-          });
-          trace.principalId = principal.id;
-          await rateLimits.perPrincipal(principal, Array.isArray(req.body) ? req.body.length : 1);
-          // Apollo creates the context before it parses. Later is too late for one error: a hook that throws
-          // before validation answers 500, and a validation rule runs beside graphql's, which report each copy.
-          for (const operation of Array.isArray(req.body) ? req.body : [req.method === 'GET' ? req.query : req.body])
-            refuseDirectiveFlood((operation as { query?: unknown } | undefined)?.query);
-          const today = businessToday(config.businessTimeZone);
-          const audit = new AuditTrail();
-          const privacy = new RequestPrivacy(principal, privacyPolicy());
-          const scope = rowScopeFor(principal, privacy);
-          return {
-            requestId,
-            trace,
-            principal,
-            privacy,
-            scope,
-            audit,
-            idempotencyKey: idempotencyKeyOf(req.header('idempotency-key')),
-            today,
-            services,
-            reads,
-            // Built by perOperationState once the operation is known (a mutation reads from the primary).
-            loaders: LOADERS_NOT_YET_BUILT,
-          };
-        } catch (error) {
-          throw refusal(error);
-        }
-      },
+    apolloMiddleware(apollo, async ({ req, res }): Promise<RequestContext> => {
+      const requestId = res.locals.requestId as string;
+      const trace = res.locals.trace as RequestTrace;
+      try {
+        // Authentication comes first: without a valid token nothing else runs.
+        const address = req.ip ?? 'unknown';
+        await rateLimits.failedAuthentication.check(address);
+        const principal = await verifyToken(req.header('authorization')).catch(async (error: unknown) => {
+          await rateLimits.failedAuthentication.recordFailure(address);
+          throw error;
+        });
+        trace.principalId = principal.id;
+        await rateLimits.perPrincipal(principal, Array.isArray(req.body) ? req.body.length : 1);
+        // Apollo creates the context before it parses. Later is too late for one error: a hook that throws
+        // before validation answers 500, and a validation rule runs beside graphql's, which report each copy.
+        for (const operation of Array.isArray(req.body) ? req.body : [req.method === 'GET' ? req.query : req.body])
+          refuseDirectiveFlood((operation as { query?: unknown } | undefined)?.query);
+        const today = businessToday(config.businessTimeZone);
+        const audit = new AuditTrail();
+        const privacy = new RequestPrivacy(principal, privacyPolicy());
+        const scope = rowScopeFor(principal, privacy);
+        return {
+          requestId,
+          trace,
+          principal,
+          privacy,
+          scope,
+          audit,
+          idempotencyKey: idempotencyKeyOf(req.header('idempotency-key')),
+          today,
+          services,
+          reads,
+          // Built by perOperationState once the operation is known (a mutation reads from the primary).
+          loaders: LOADERS_NOT_YET_BUILT,
+        };
+      } catch (error) {
+        throw refusal(error);
+      }
     }),
   );
 
