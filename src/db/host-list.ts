@@ -119,7 +119,10 @@ export class HostLocator {
   }
 
   private async roleOf(host: HostAddress): Promise<Role | undefined> {
-    const client = new Client({ ...this.probe, host: host.host, port: host.port });
+    // node-postgres lets a connection string's host win over a `host` option: set the address afterwards.
+    const client = new Client(this.probe);
+    client.host = host.host;
+    client.port = host.port;
     client.on('error', () => undefined);
     try {
       await client.connect();
