@@ -116,6 +116,9 @@ export async function startAutoFailover(database: string): Promise<AutoFailoverC
 
   try {
     await asPostgres('mkdir', ['-p', env.XDG_CONFIG_HOME, env.XDG_DATA_HOME, env.XDG_RUNTIME_DIR]);
+    // pg_autoctl adopts an existing cluster; its own initdb syncs every file, seconds each on this disk.
+    for (const name of ['monitor', 'node1'])
+      await asPostgres(path.join(PG_BIN, 'initdb'), ['-D', pgdata(name), '-U', 'postgres', '--auth=trust', '--no-sync']);
     runs(['create', 'monitor', '--pgdata', pgdata('monitor'), '--pgport', String(monitorPort), ...common, '--run'], 'monitor.log');
     await waitUntil('the monitor', async () => (await states()) !== undefined, 90_000, 250);
     for (const [name, value] of Object.entries(MONITOR_SETTINGS))
