@@ -1,11 +1,41 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseHostList } from './db/host-list';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const money = z.coerce.number().nonnegative();
+
+/** One PostgreSQL URL, or one naming several hosts in libpq's syntax (`host1:5432,host2:5432`). */
+function hostsOf(url: string, ctx: z.RefinementCtx) {
+  try {
+    const list = parseHostList(url);
+    new URL(list?.url ?? url);
+    return list;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `is not a PostgreSQL URL: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
+const primaryUrl = z.string().superRefine((url, ctx) => {
+  const target = hostsOf(url, ctx)?.target;
+  if (target && target !== 'primary')
+    ctx.addIssue({ code: 'custom', message: 'takes the writes: its target_session_attrs must be primary or read-write' });
+});
+
+/** Comma-separated; a comma inside a URL's host list does not start another URL. */
+const replicaUrls = z
+  .string()
+  .transform((text) =>
+    text
+      .split(/,\s*(?=postgres(?:ql)?:\/\/)/)
+      .map((url) => url.trim())
+      .filter(Boolean),
+  )
+  .superRefine((urls, ctx) => urls.forEach((url) => hostsOf(url, ctx)));
 
 /**
  * Every environment setting the gateway reads, validated once at start.
@@ -17,13 +47,19 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
 
-  /** A PostgreSQL URL. Unset: an embedded PostgreSQL (PGlite) is started in-process. */
-  DATABASE_URL: z.string().url().optional(),
+  /**
+   * A PostgreSQL URL; with several hosts (libpq's `host1:port,host2:port`), writes go to whichever is the
+   * primary now. Unset: an embedded PostgreSQL (PGlite) is started in-process.
+   */
+  DATABASE_URL: primaryUrl.optional(),
   /** Where the embedded database keeps its files, or `memory` for a throwaway one. */
   EMBEDDED_DB_DIR: z.string().default('.data/pglite'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  /** Read-only replicas, comma-separated PostgreSQL URLs; reads that need not see the caller's own writes go there. */
-  DATABASE_REPLICA_URLS: z.string().optional(),
+  /**
+   * Read-only replicas, comma-separated PostgreSQL URLs; reads that need not see the caller's own writes go there.
+   * A URL with several hosts reads from whichever is a standby now (the primary when none is).
+   */
+  DATABASE_REPLICA_URLS: replicaUrls.optional(),
   /** PostgreSQL cancels a statement running longer than this. */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a request waits for a pooled connection (or a new one) before SERVICE_UNAVAILABLE. */
@@ -238,10 +274,7 @@ function toConfig(env: z.infer<typeof schema>) {
       url: env.DATABASE_URL,
       embeddedDir: env.EMBEDDED_DB_DIR === 'memory' ? undefined : env.EMBEDDED_DB_DIR,
       poolSize: env.DB_POOL_SIZE,
-      replicaUrls: (env.DATABASE_REPLICA_URLS ?? '')
-        .split(',')
-        .map((url) => url.trim())
-        .filter(Boolean),
+      replicaUrls: env.DATABASE_REPLICA_URLS ?? [],
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMs: env.DB_IDLE_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import { logger } from '../telemetry/logger';
 import { installPgTypeParsers } from './pg-types';
 import { usePreparedStatements } from './prepared-statements';
 import { sqlStateOf } from './sql-state';
+import { clientFollowing, HostLocator, parseHostList, type SessionTarget } from './host-list';
 
 export interface DataSourceOptions {
   poolSize?: number;
@@ -19,13 +20,29 @@ export interface DataSourceOptions {
   idleTimeoutMs?: number;
   /** Name the hot statements (prepared once per connection). Off behind PgBouncer in transaction mode. Default on. */
   preparedStatements?: boolean;
+  /**
+   * With several hosts in the URL, which one a connection goes to when the
+   * URL's `target_session_attrs` does not say; unset: the primary.
+   */
+  sessionTarget?: SessionTarget;
 }
 
 export function createDataSource(url: string, options: DataSourceOptions = {}): DataSource {
   installPgTypeParsers();
+  const hostList = parseHostList(url);
+  const applicationName = options.applicationName ?? 'customer360-gateway';
+  const following = hostList && {
+    Client: clientFollowing(
+      new HostLocator(hostList.hosts, hostList.target ?? options.sessionTarget ?? 'primary', {
+        connectionString: hostList.url,
+        application_name: `${applicationName}-probe`,
+        connectionTimeoutMillis: options.acquireTimeoutMs,
+      }),
+    ),
+  };
   const ds = new DataSource({
     type: 'postgres',
-    url,
+    url: hostList?.url ?? url,
     entities,
     migrations,
     // Schema changes come only from reviewed migrations.
@@ -33,7 +50,7 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     poolSize: options.poolSize ?? 10,
-    applicationName: options.applicationName ?? 'customer360-gateway',
+    applicationName,
     logging: false,
     connectTimeoutMS: options.acquireTimeoutMs,
     extra: {
@@ -50,6 +67,7 @@ export function createDataSource(url: string, options: DataSourceOptions = {}): 
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMillis: options.idleTimeoutMs } : {}),
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      ...following,
     },
     // TypeORM's default handler prints the driver's message; ours keeps to what is safe to log.
     poolErrorHandler: (error: Error) =>

@@ -42,7 +42,9 @@ export async function openDatabase(config: Config): Promise<Database> {
   };
   const ds = createDataSource(url, pool);
   const replica = pickReplica(config.db.replicaUrls);
-  const reads = replica ? createDataSource(replica, { ...pool, applicationName: 'customer360-gateway-reads' }) : ds;
+  const reads = replica
+    ? createDataSource(replica, { ...pool, applicationName: 'customer360-gateway-reads', sessionTarget: 'prefer-standby' })
+    : ds;
   try {
     await migrate(url);
     await ds.initialize();
@@ -83,7 +85,9 @@ async function migrate(url: string): Promise<void> {
 /**
  * Each instance reads from one replica, picked at random at start, so a
  * fleet of instances spreads over the replicas. (Behind a TCP balancer such
- * as HAProxy or PgBouncer, give a single URL instead.)
+ * as HAProxy or PgBouncer, give a single URL instead.) A replica URL naming
+ * several hosts (a primary and its standbys under a failover manager) reads
+ * from a standby while one answers, and from the primary when none does.
  */
 function pickReplica(urls: string[]): string | undefined {
   return urls.length === 0 ? undefined : urls[Math.floor(Math.random() * urls.length)];

@@ -1,9 +1,11 @@
 /**
  * SQLSTATEs meaning "the database cannot answer now", not "this request is
  * wrong": statement timeout (57014), shutdown (57P01-57P03), too many
- * connections (53300) and every connection exception (class 08).
+ * connections (53300), every connection exception (class 08), and a write
+ * refused as read-only (25006): the gateway writes only to the primary, so
+ * that is a primary demoted under an open connection during a failover.
  */
-const UNAVAILABLE_SQLSTATES = new Set(['57014', '57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_SQLSTATES = new Set(['57014', '57P01', '57P02', '57P03', '53300', '25006']);
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -194,12 +194,17 @@ export const unavailableStatus: ApolloServerPlugin<RequestContext> = {
         const nothingAnswered = !data || Object.values(data).every((value) => value === null);
         if (!nothingAnswered || !errors?.length || !errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE'))
           return;
-        response.http.status = 503;
-        response.http.headers.set('retry-after', UNAVAILABLE_RETRY_AFTER_SECONDS);
+        answeredUnavailable(response.http);
       },
     };
   },
 };
+
+/** 503 with Retry-After: the client may send the same request again shortly (a failover, an overloaded pool). */
+export function answeredUnavailable(http: { status?: number; headers: Map<string, string> }): void {
+  http.status = 503;
+  http.headers.set('retry-after', UNAVAILABLE_RETRY_AFTER_SECONDS);
+}
 
 /**
  * A request refused before GraphQL runs (token, rate limit, headers) keeps

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../../request/context';
-import { describeSafely, errorBody } from '../../server/errors';
+import { answeredUnavailable, describeSafely, errorBody } from '../../server/errors';
 import { logger } from '../../telemetry/logger';
 
 /**
@@ -26,7 +26,8 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
             { ...describeSafely(error), requestId: contextValue.requestId },
             'audit write failed; response withheld',
           );
-          response.http.status = 503;
+          // The record waits for a primary (a failover, PRODUCT.md §4): the same request succeeds once one takes it.
+          answeredUnavailable(response.http);
           response.body = {
             kind: 'single',
             singleResult: errorBody(
