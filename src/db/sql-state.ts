@@ -9,3 +9,9 @@ export function sqlStateOf(error: unknown): string | undefined {
   const code = (driverError as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
+
+/** What a log may say of a failure in database work: its type and SQLSTATE, never the driver's message. */
+export function databaseFailureDetails(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { errorType: typeof error };
+  return { errorType: error.name, sqlState: sqlStateOf(error) };
+}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
-import { sqlStateOf } from '../db/sql-state';
+import { PollLoop } from '../common/poll-loop';
+import { databaseFailureDetails, sqlStateOf } from '../db/sql-state';
 import { isDatabaseUnavailable } from '../db/unavailable';
 
 /**
@@ -55,39 +56,32 @@ export interface JobLog {
 export class LeasedJobRunner {
   /** Names this runner in the lease; host and process, so an operator can tell where a run is. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly stopping = new AbortController();
-  private timer?: NodeJS.Timeout;
-  private inFlight?: Promise<void>;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly ds: DataSource,
     private readonly job: LeasedJob,
     private readonly settings: LeasedJobSettings,
     private readonly log: JobLog,
-  ) {}
+  ) {
+    // Straight on to the next run after one ended; otherwise wait a poll.
+    this.loop = new PollLoop(
+      () =>
+        this.tick().catch((error) => {
+          this.log.error(databaseFailureDetails(error), 'job runner could not claim a run');
+          return false;
+        }),
+      settings.pollMs,
+    );
+  }
 
   start(): void {
-    if (this.timer || this.stopping.signal.aborted) return;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the steps in flight to commit or roll back; the run's lease then lapses. */
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    clearTimeout(this.timer);
-    await this.inFlight;
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.inFlight = this.tick()
-        .catch((error) => this.log.error(safeDetails(error), 'job runner could not claim a run'))
-        .then((worked) => {
-          this.inFlight = undefined;
-          // Straight on to the next run after one ended; otherwise wait a poll.
-          if (!this.stopping.signal.aborted) this.schedule(worked ? 0 : this.settings.pollMs);
-        });
-    }, delayMs);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Claims and runs one run; true when there was one. */
@@ -127,12 +121,12 @@ export class LeasedJobRunner {
             if (!held) lost.abort();
           },
           // The database may be back before the lease lapses: keep working, the next beat tells.
-          (error) => this.log.error({ ...safeDetails(error), runId }, 'lease heartbeat failed'),
+          (error) => this.log.error({ ...databaseFailureDetails(error), runId }, 'lease heartbeat failed'),
         );
       },
       Math.max(10, Math.floor(this.settings.leaseMs / 3)),
     );
-    const halted = () => lost.signal.aborted || this.stopping.signal.aborted;
+    const halted = () => lost.signal.aborted || this.loop.signal.aborted;
     try {
       await this.job.plan(this.ds, runId);
       const steps = async () => {
@@ -150,12 +144,15 @@ export class LeasedJobRunner {
     } catch (error) {
       if (isConnectionLoss(error)) {
         // Whatever was in flight rolled back; the lease lapses and the run is taken over when the database returns.
-        this.log.error({ ...safeDetails(error), runId }, 'lost the database during a run; it will be taken over');
+        this.log.error(
+          { ...databaseFailureDetails(error), runId },
+          'lost the database during a run; it will be taken over',
+        );
         return;
       }
       // Let the other connections' steps settle before ending the run.
       lost.abort();
-      this.log.error({ ...safeDetails(error), runId }, 'run failed');
+      this.log.error({ ...databaseFailureDetails(error), runId }, 'run failed');
       await this.job.fail(this.ds, runId, error);
     } finally {
       clearInterval(heartbeat);
@@ -179,9 +176,4 @@ export class LeasedJobRunner {
  */
 function isConnectionLoss(error: unknown): boolean {
   return isDatabaseUnavailable(error) && sqlStateOf(error) !== '57014';
-}
-
-function safeDetails(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { errorType: typeof error };
-  return { errorType: error.name, sqlState: sqlStateOf(error) };
 }

@@ -1,7 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
-import { sqlStateOf } from '../../db/sql-state';
+import { PollLoop } from '../../common/poll-loop';
+import { databaseFailureDetails } from '../../db/sql-state';
 import { SegmentRefreshMetrics } from './segment-refresh-metrics';
 import { drainSegmentRefresh } from './segment-refresh-worker';
 
@@ -26,9 +27,7 @@ export interface SegmentRefresherOptions {
  */
 export class SegmentRefresher {
   private readonly metrics?: SegmentRefreshMetrics;
-  private readonly stopping = new AbortController();
-  private timer?: NodeJS.Timeout;
-  private inFlight?: Promise<void>;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly ds: DataSource,
@@ -36,43 +35,29 @@ export class SegmentRefresher {
     private readonly options: SegmentRefresherOptions,
   ) {
     this.metrics = options.registry ? new SegmentRefreshMetrics(options.registry, ds) : undefined;
+    this.loop = new PollLoop(() => this.tick(), config.segmentRefresh.pollMs);
   }
 
   start(): void {
-    if (this.timer || this.stopping.signal.aborted) return;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops polling and waits for the batch in flight to commit or roll back. */
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    clearTimeout(this.timer);
-    await this.inFlight;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.inFlight = this.tick().finally(() => {
-        this.inFlight = undefined;
-        if (!this.stopping.signal.aborted) this.schedule(this.config.segmentRefresh.pollMs);
-      });
-    }, delayMs);
-  }
-
-  private async tick(): Promise<void> {
+  /** drainSegmentRefresh has already drained what was claimable: the next tick waits a poll. */
+  private async tick(): Promise<boolean> {
     try {
       await drainSegmentRefresh(this.ds, this.config, {
         batchSize: this.config.segmentRefresh.batchSize,
         metrics: this.metrics,
-        signal: this.stopping.signal,
+        signal: this.loop.signal,
       });
     } catch (error) {
-      this.options.log.error(safeDetails(error), 'segment refresh batch failed; its customers stay queued');
+      this.options.log.error(databaseFailureDetails(error), 'segment refresh batch failed; its customers stay queued');
     }
+    return false;
   }
-}
-
-function safeDetails(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { errorType: typeof error };
-  return { errorType: error.name, sqlState: sqlStateOf(error) };
 }
