@@ -6,6 +6,7 @@ import { KycStatus, Tier } from '../../src/modules/customer/customer.enums';
 import { RiskLevel } from '../../src/modules/holding/holding.enums';
 import { Channel, ComplianceFlag, InteractionType } from '../../src/modules/interaction/interaction.enums';
 import { RiskTolerance } from '../../src/modules/risk/risk.enums';
+import { enrollAndWait } from '../support/enrollment-runs';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -14,15 +15,14 @@ import { useTestApp } from '../support/test-app';
  * calendar day and month in Asia/Shanghai. Only allowed (unflagged) campaign
  * contacts count.
  */
-const { app, make } = useTestApp();
+const { app, make } = useTestApp({}, { enrollmentRuns: true });
 
 const CHECK = `query ($c: ID!, $k: ID!, $ch: Channel!) {
   contactCheck(customerId: $c, campaignId: $k, channel: $ch) { allowed reasons } }`;
 const RECORD = `mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }`;
 const ALLOWANCE = `query ($id: ID!) { customer(id: $id) { contactAllowance { remainingToday remainingThisMonth resetsAt } } }`;
 const EXCEPTIONS = `{ contactExceptions(first: 100) { edges { node { complianceFlags interaction { id } } } } }`;
-const ENROLL = `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c, customerIds: $ids) {
-  enrolled skipped { reason count } skippedCustomers(first: 50) { edges { node { customerId reason } } } } }`;
+const RUN_RESULT = `enrolled skipped { reason count } skippedCustomers(first: 50) { edges { node { customerId reason } } }`;
 
 /** Written here with the fixed offset (Shanghai keeps no summer time), not with the code under test. */
 const shanghai = (date: string, time = '00:00:00') => new Date(`${date}T${time}+08:00`);
@@ -330,7 +330,7 @@ describe('enrolment', () => {
       productId: product.id,
       targetTagCodes: [tagCode],
     });
-    const res = await app.gql(ENROLL, { c: campaign.id, ids }, { as: manager });
+    const res = await enrollAndWait(app, { c: campaign.id, ids }, manager, RUN_RESULT);
     expect(res.errors).toBeUndefined();
     const reasons = Object.fromEntries(
       res.data.enrollCustomers.skippedCustomers.edges.map((e: any) => [e.node.customerId, e.node.reason]),
