@@ -23,7 +23,10 @@ function hostsOf(url: string, ctx: z.RefinementCtx) {
 const primaryUrl = z.string().superRefine((url, ctx) => {
   const target = hostsOf(url, ctx)?.target;
   if (target && target !== 'primary')
-    ctx.addIssue({ code: 'custom', message: 'takes the writes: its target_session_attrs must be primary or read-write' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'takes the writes: its target_session_attrs must be primary or read-write',
+    });
 });
 
 /** Comma-separated; a comma inside a URL's host list does not start another URL. */
@@ -215,6 +218,8 @@ const schema = z.object({
   INGEST_ACK_WAIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   /** The inbox remembers events this long: a redelivery within it is recognised and applied once. */
   INGEST_INBOX_RETENTION_HOURS: z.coerce.number().int().min(1).default(168),
+  /** A batch's statements run under this limit on the feed's own connections, not under the request pool's. */
+  INGEST_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** Where `npm run ingest` serves /metrics (the server serves them on its own port). */
   INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
 
@@ -359,6 +364,7 @@ function toConfig(env: z.infer<typeof schema>) {
       batchSize: env.INGEST_BATCH_SIZE,
       ackWaitMs: env.INGEST_ACK_WAIT_MS,
       inboxRetentionHours: env.INGEST_INBOX_RETENTION_HOURS,
+      statementTimeoutMs: env.INGEST_STATEMENT_TIMEOUT_MS,
       metricsPort: env.INGEST_METRICS_PORT,
     },
     businessTimeZone: env.BUSINESS_TIME_ZONE,

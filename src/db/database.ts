@@ -43,7 +43,11 @@ export async function openDatabase(config: Config): Promise<Database> {
   const ds = createDataSource(url, pool);
   const replica = pickReplica(config.db.replicaUrls);
   const reads = replica
-    ? createDataSource(replica, { ...pool, applicationName: 'customer360-gateway-reads', sessionTarget: 'prefer-standby' })
+    ? createDataSource(replica, {
+        ...pool,
+        applicationName: 'customer360-gateway-reads',
+        sessionTarget: 'prefer-standby',
+      })
     : ds;
   try {
     await migrate(url);
@@ -91,4 +95,48 @@ async function migrate(url: string): Promise<void> {
  */
 function pickReplica(urls: string[]): string | undefined {
   return urls.length === 0 ? undefined : urls[Math.floor(Math.random() * urls.length)];
+}
+
+/** A pool for one kind of background work; see backgroundPool. */
+export interface BackgroundPool {
+  ds: DataSource;
+  /** Connects the pool when it is its own; resolves at once when it shares the server's. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** False on the embedded database, where background work shares the server's one connection. */
+  own: boolean;
+}
+
+/**
+ * Connections of its own for background work (the change feed, enrolment
+ * runs) on a PostgreSQL server, under a statement timeout of its own: such
+ * work then never holds the connections requests wait for, and a batch that
+ * needs longer than a request may is not cancelled at the request's limit
+ * (and redelivered, to be cancelled again, for ever). The embedded database
+ * is one session, so there background work shares the server's pool.
+ */
+export function backgroundPool(
+  config: Config,
+  shared: DataSource,
+  options: { applicationName: string; poolSize: number; statementTimeoutMs: number },
+): BackgroundPool {
+  if (!config.db.url) return { ds: shared, own: false, open: async () => undefined, close: async () => undefined };
+  const ds = createDataSource(config.db.url, {
+    ...options,
+    acquireTimeoutMs: config.db.acquireTimeoutMs,
+    idleTimeoutMs: config.db.idleTimeoutMs,
+    preparedStatements: false,
+  });
+  let opening: Promise<unknown> | undefined;
+  return {
+    ds,
+    own: true,
+    open: async () => {
+      opening ??= ds.initialize();
+      await opening;
+    },
+    close: async () => {
+      if (ds.isInitialized) await ds.destroy();
+    },
+  };
 }

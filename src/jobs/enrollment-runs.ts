@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
-import { createDataSource } from '../db/data-source';
+import { backgroundPool } from '../db/database';
 import { EnrollmentJob } from '../modules/campaign/enrollment-job';
 import { JobLog, LeasedJobRunner } from './leased-job-runner';
 
@@ -19,18 +19,13 @@ export interface EnrollmentRunner {
  */
 export function startEnrollmentRunner(config: Config, ds: DataSource, log: JobLog): EnrollmentRunner {
   const settings = config.enrollmentJob;
-  const own = config.db.url
-    ? createDataSource(config.db.url, {
-        poolSize: settings.connections + 1,
-        applicationName: 'customer360-jobs',
-        statementTimeoutMs: settings.statementTimeoutMs,
-        acquireTimeoutMs: config.db.acquireTimeoutMs,
-        idleTimeoutMs: config.db.idleTimeoutMs,
-        preparedStatements: false,
-      })
-    : undefined;
+  const pool = backgroundPool(config, ds, {
+    applicationName: 'customer360-jobs',
+    poolSize: settings.connections + 1,
+    statementTimeoutMs: settings.statementTimeoutMs,
+  });
   const runner = new LeasedJobRunner(
-    own ?? ds,
+    pool.ds,
     new EnrollmentJob({
       chunkSize: settings.chunkSize,
       statementTimeoutMs: settings.statementTimeoutMs,
@@ -38,13 +33,13 @@ export function startEnrollmentRunner(config: Config, ds: DataSource, log: JobLo
     }),
     {
       pollMs: settings.pollMs,
-      connections: own ? settings.connections : 1,
+      connections: pool.own ? settings.connections : 1,
       leaseMs: settings.leaseMs,
       maxClaims: settings.maxClaims,
     },
     log,
   );
-  const started = (own ? own.initialize() : Promise.resolve()).then(
+  const started = pool.open().then(
     () => runner.start(),
     (error) => log.error({ errorType: (error as Error).name }, 'enrolment runner could not connect; not started'),
   );
@@ -52,7 +47,7 @@ export function startEnrollmentRunner(config: Config, ds: DataSource, log: JobLo
     async stop() {
       await started;
       await runner.stop();
-      if (own?.isInitialized) await own.destroy();
+      await pool.close();
     },
   };
 }

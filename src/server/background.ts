@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Log } from '../broker/log';
 import type { Config } from '../config';
 import { createOutboxRelay } from '../events/outbox-relay';
+import { backgroundPool } from '../db/database';
 import { ChangeFeed } from '../ingest/feed/change-feed';
 import { startEnrollmentRunner } from '../jobs/enrollment-runs';
 import { SegmentRefresher } from '../modules/customer/segment-refresh-loop';
@@ -51,7 +52,16 @@ export function startBackgroundWork(
 
   const changeFeed =
     parts.changeFeed && config.broker.url
-      ? new ChangeFeed(config, ds, registry, log.child({ component: 'change-feed' }))
+      ? new ChangeFeed(
+          config,
+          backgroundPool(config, ds, {
+            applicationName: 'customer360-ingest',
+            poolSize: 2,
+            statementTimeoutMs: config.ingest.statementTimeoutMs,
+          }),
+          registry,
+          log.child({ component: 'change-feed' }),
+        )
       : undefined;
   changeFeed?.start();
 

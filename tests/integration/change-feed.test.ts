@@ -566,5 +566,54 @@ describe('the change feed on NATS JetStream', () => {
         }
       }
     });
+
+    it("runs batches on connections of its own, not under the request pool's statement timeout", async () => {
+      const prefix = `${PREFIX}_timeout`;
+      const customer = await make.customer({ customerNo: 'FEED000021' });
+      // The consent insert takes 2 s: longer than the requests' limit below, well within the feed's.
+      await app.ds.query(`
+        CREATE FUNCTION feed_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$`);
+      await app.ds.query(`CREATE TRIGGER feed_test_slow BEFORE INSERT ON consent EXECUTE FUNCTION feed_test_slow()`);
+      let server: ServerProcess | undefined;
+      try {
+        server = await startServerProcess({
+          DATABASE_URL: app.databaseUrl,
+          NATS_URL,
+          NATS_SUBJECT_PREFIX: prefix,
+          INGEST_ENABLED: 'true',
+          DB_STATEMENT_TIMEOUT_MS: '1000',
+        });
+        const scrape = async () => (await fetch(server!.url.replace('/graphql', '/metrics'))).text();
+        const deadline = Date.now() + 30_000;
+        while (!/^ingest_consumer_running 1$/m.test(await scrape())) {
+          if (Date.now() > deadline) throw new Error(`the server's change feed never ran:\n${server.output()}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await broker.jetstream.publish(
+          changeSubject(prefix, 'consents'),
+          JSON.stringify({
+            eventId: 'slow-1',
+            source: 'crm',
+            key: `${customer.customerNo}|PARTNER_SHARING|`,
+            version: 1,
+            data: { customer_no: customer.customerNo, purpose: 'PARTNER_SHARING', granted: true },
+          }),
+        );
+        const consents = () => app.ds.query(`SELECT granted FROM consent WHERE customer_id = $1`, [customer.id]);
+        while ((await consents()).length === 0) {
+          if (Date.now() > deadline) throw new Error(`the slow event was never applied:\n${server.output()}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(await scrape()).toMatch(/^ingest_failed_batches_total 0$/m);
+      } finally {
+        server?.child.kill('SIGKILL');
+        await app.ds.query(`DROP TRIGGER feed_test_slow ON consent`);
+        await app.ds.query(`DROP FUNCTION feed_test_slow()`);
+        for (const stream of [changeFeedStream(prefix), deadLetterStream(prefix), eventsOutStream(prefix)]) {
+          await broker.manager.streams.delete(stream.name).catch(() => undefined);
+        }
+      }
+    });
   });
 });

@@ -1,8 +1,8 @@
 import type { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
 import { describeFailure, type Log } from '../../broker/log';
 import { connectBroker, type Broker } from '../../broker/nats';
 import type { Config } from '../../config';
+import type { BackgroundPool } from '../../db/database';
 import { ChangeFeedConsumer } from './consumer';
 import { FeedMetrics } from './feed-metrics';
 
@@ -25,7 +25,7 @@ export class ChangeFeed {
 
   constructor(
     private readonly config: Config,
-    private readonly ds: DataSource,
+    private readonly pool: BackgroundPool,
     registry: Registry,
     private readonly log: Log,
   ) {
@@ -47,14 +47,16 @@ export class ChangeFeed {
     await this.connecting;
     await this.consumer?.stop();
     await this.broker?.drain();
+    await this.pool.close();
   }
 
   private async connect(): Promise<void> {
     const { url, subjectPrefix } = this.config.broker;
     if (!url || this.stopped) return;
     try {
+      await this.pool.open();
       this.broker = await connectBroker({ url, subjectPrefix }, this.log);
-      const consumer = new ChangeFeedConsumer(this.ds, this.broker, this.config.ingest, this.metrics, this.log);
+      const consumer = new ChangeFeedConsumer(this.pool.ds, this.broker, this.config.ingest, this.metrics, this.log);
       await consumer.start();
       this.consumer = consumer;
       this.log.info({ subjects: `${subjectPrefix}.in.>` }, 'change feed: taking events');
@@ -65,7 +67,7 @@ export class ChangeFeed {
         this.connecting = this.connect();
       });
     } catch (error) {
-      this.log.warn(describeFailure(error), 'change feed: cannot reach the broker yet; retrying');
+      this.log.warn(describeFailure(error), 'change feed: cannot reach the broker or the database yet; retrying');
       await this.broker?.drain().catch(() => undefined);
       this.broker = undefined;
       if (!this.stopped) this.retry = setTimeout(() => (this.connecting = this.connect()), RECONNECT_DELAY_MS);
