@@ -9,7 +9,7 @@ import { Campaign } from './campaign.type';
 export class CampaignCostResolver {
   @Mutation(() => CampaignCost, {
     description:
-      'Records a cost spent on one of the campaign\'s channels (from APPROVED on, COMPLETED and CANCELLED included); ' +
+      "Records a cost spent on one of the campaign's channels (from APPROVED on, COMPLETED and CANCELLED included); " +
       'idempotent by the Idempotency-Key header.',
   })
   recordCampaignCost(

@@ -9,7 +9,10 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { Channel } from '../interaction/interaction.enums';
 import { CampaignStatus } from './campaign.enums';
 
-@ObjectType('CampaignCost', { simpleResolvers: true, description: 'A cost recorded against one channel of a campaign.' })
+@ObjectType('CampaignCost', {
+  simpleResolvers: true,
+  description: 'A cost recorded against one channel of a campaign.',
+})
 export class CampaignCost {
   @Field(() => ID)
   id: string;
@@ -34,7 +37,12 @@ export class CampaignCost {
  * APPROVED on; a COMPLETED or CANCELLED one still does, since invoices
  * arrive after a campaign ends or is called off and its ROI must count them.
  */
-const TAKES_COSTS = [CampaignStatus.APPROVED, CampaignStatus.ACTIVE, CampaignStatus.COMPLETED, CampaignStatus.CANCELLED];
+const TAKES_COSTS = [
+  CampaignStatus.APPROVED,
+  CampaignStatus.ACTIVE,
+  CampaignStatus.COMPLETED,
+  CampaignStatus.CANCELLED,
+];
 
 export interface CampaignCostInput {
   campaignId: string;
@@ -66,7 +74,10 @@ export class CampaignCostService {
         throw appError('CONFLICT', 'Costs are recorded from APPROVED on', { currentStatus: campaign.status });
       }
       if (!campaign.channels.includes(input.channel)) {
-        throw badUserInput('channel', `channel must be one of the campaign's channels (${campaign.channels.join(', ')})`);
+        throw badUserInput(
+          'channel',
+          `channel must be one of the campaign's channels (${campaign.channels.join(', ')})`,
+        );
       }
       const [cost]: CampaignCost[] = await em.query(
         `INSERT INTO campaign_cost (campaign_id, channel, amount, note, recorded_by) VALUES ($1, $2, $3, $4, $5)

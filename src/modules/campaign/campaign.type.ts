@@ -137,7 +137,8 @@ export class CampaignMetrics {
   revenue: string;
 
   @Field(() => DecimalScalar, {
-    description: "Every cost recorded on the campaign's channels, plus any cost carried over from before costs were recorded per channel.",
+    description:
+      "Every cost recorded on the campaign's channels, plus any cost carried over from before costs were recorded per channel.",
   })
   cost: string;
 
