@@ -10,6 +10,7 @@ import { OutboxEventWrittenAt1765094400000 } from '../../migrations/176509440000
 import { EnrollmentRuns1765180800000 } from '../../migrations/1765180800000-EnrollmentRuns';
 import { ContactCaps1765353600000 } from '../../migrations/1765353600000-ContactCaps';
 import { RetentionTasks1765440000000 } from '../../migrations/1765440000000-RetentionTasks';
+import { CampaignCosts1765526400000 } from '../../migrations/1765526400000-CampaignCosts';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   EnrollmentRuns1765180800000,
   ContactCaps1765353600000,
   RetentionTasks1765440000000,
+  CampaignCosts1765526400000,
 ];

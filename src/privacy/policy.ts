@@ -122,7 +122,22 @@ export const FIELD_POLICY: FieldPolicy = {
     'revenue',
     'cost',
     'roi',
+    'costPerConversion',
+    'byChannel',
   ),
+  // Reached only through Campaign.metrics, whose cell decides who reads it.
+  CampaignChannelMetrics: allFull(
+    'channel',
+    'targeted',
+    'contacted',
+    'responded',
+    'converted',
+    'cost',
+    'costPerConversion',
+  ),
+  // Reachable from recordCampaignCost only (OPERATION_POLICY: marketing managers); the note is about spending, not
+  // about a customer.
+  CampaignCost: allFull('id', 'channel', 'amount', 'note', 'recordedAt', 'campaign'),
   CampaignTargetCriteria: allFull('tiers', 'lifecycleStages', 'tagCodes', 'aumMin', 'aumMax'),
   PageInfo: allFull('hasNextPage', 'endCursor'),
   // Reachable from enrollCustomers and enrollmentRun only (OPERATION_POLICY): ids, customer numbers, reasons,
@@ -258,6 +273,7 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     launchCampaign: [Role.MARKETING_MANAGER],
     completeCampaign: [Role.MARKETING_MANAGER],
     cancelCampaign: [Role.MARKETING_MANAGER],
+    recordCampaignCost: [Role.MARKETING_MANAGER],
     enrollCustomers: [Role.MARKETING_MANAGER],
     assignTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
     removeTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],

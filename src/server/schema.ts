@@ -8,6 +8,7 @@ import { withRootRules } from '../privacy/shield';
 import { resolveComputedFields } from './executor';
 import { AuditResolver } from '../modules/audit/audit.resolver';
 import { CampaignMutationResolver } from '../modules/campaign/campaign-mutations.resolver';
+import { CampaignCostResolver } from '../modules/campaign/campaign-cost.resolver';
 import { EnrollmentResolver } from '../modules/campaign/enrollment.resolver';
 import { ConsentMutationResolver } from '../modules/consent/consent-mutations.resolver';
 import { TagMutationResolver } from '../modules/tag/tag-mutations.resolver';
@@ -36,6 +37,7 @@ export const resolvers = [
   CustomerContactAllowanceResolver,
   CampaignResolver,
   CampaignMutationResolver,
+  CampaignCostResolver,
   EnrollmentResolver,
   TagMutationResolver,
   ConsentMutationResolver,

@@ -8,6 +8,7 @@ import { EnrollmentService } from '../modules/campaign/enrollment.service';
 import { IdempotencyService } from '../modules/idempotency/idempotency.service';
 import { InteractionCommandService } from '../modules/interaction/interaction-commands';
 import { CampaignResponseService } from '../modules/campaign/campaign-response';
+import { CampaignCostService } from '../modules/campaign/campaign-cost';
 import { LeadCommandService } from '../modules/lead/lead-commands';
 import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
@@ -39,6 +40,7 @@ export function createServices(ds: DataSource, config: Config) {
     riskWarnings: new RiskWarningService(config.riskWarnings.vulnerableTagCode),
     leadCommands: new LeadCommandService(idempotency, audit),
     campaignResponses: new CampaignResponseService(idempotency, audit),
+    campaignCosts: new CampaignCostService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),
     staff: new StaffDirectory(ds),
     tasks: new TaskService(ds, audit),

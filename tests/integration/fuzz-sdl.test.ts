@@ -93,6 +93,7 @@ const CALLERS: Record<string, Caller[]> = {
   launchCampaign: [Role.MARKETING_MANAGER],
   completeCampaign: [Role.MARKETING_MANAGER],
   cancelCampaign: [Role.MARKETING_MANAGER],
+  recordCampaignCost: [Role.MARKETING_MANAGER],
   enrollCustomers: [Role.MARKETING_MANAGER],
   assignTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],
   removeTag: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.MARKETING_MANAGER],

@@ -187,6 +187,22 @@ const REACH: Record<string, Reach> = {
       return { object: res.data?.recordCampaignResponse, errors: res.errors ?? [] };
     },
   },
+  CampaignCost: {
+    columns: { MKT: Role.MARKETING_MANAGER },
+    run: async (as) => {
+      const campaign = await make.campaign({ status: 'ACTIVE' as never, createdBy: world.rmId });
+      const type = schema.getType('CampaignCost') as GraphQLObjectType;
+      const res = await app.gql(
+        `mutation ($c: ID!) { recordCampaignCost(campaignId: $c, channel: MOBILE_APP, amount: "10.00", note: "短信费") {
+           ${fieldsOf('CampaignCost')
+             .map((f) => selectionOf(type, f))
+             .join(' ')} } }`,
+        { c: campaign.id },
+        { as },
+      );
+      return { object: res.data?.recordCampaignCost, errors: res.errors ?? [] };
+    },
+  },
   ...Object.fromEntries(
     (['AuditedFilter', 'AuditedFilterArgument'] as const).map((typeName) => [
       typeName,

@@ -86,6 +86,10 @@ export const CUSTOMER_PATHS: Record<string, { select: (fields: string) => string
     select: (f) => `campaignEnrollments { campaign { metrics { ${f} } } }`,
     pick: (c) => c?.campaignEnrollments?.[0]?.campaign?.metrics ?? undefined,
   },
+  CampaignChannelMetrics: {
+    select: (f) => `campaignEnrollments { campaign { metrics { byChannel { ${f} } } } }`,
+    pick: (c) => c?.campaignEnrollments?.[0]?.campaign?.metrics?.byChannel?.[0] ?? undefined,
+  },
   CampaignTargetCriteria: {
     select: (f) => `campaignEnrollments { campaign { targetCriteria { ${f} } } }`,
     pick: (c) => c?.campaignEnrollments?.[0]?.campaign?.targetCriteria,
@@ -201,6 +205,7 @@ export const MUTATION_RESULT_TYPES = [
   'InteractionReceipt',
   'LeadReceipt',
   'CampaignResponseReceipt',
+  'CampaignCost',
 ];
 
 /** The relation fields on the way from a customer to each type: a test that changes a type's cells opens these too. */
@@ -232,6 +237,12 @@ export const PATH_RELATIONS: Record<string, [string, string][]> = {
     ['Customer', 'campaignEnrollments'],
     ['CampaignEnrollment', 'campaign'],
     ['Campaign', 'metrics'],
+  ],
+  CampaignChannelMetrics: [
+    ['Customer', 'campaignEnrollments'],
+    ['CampaignEnrollment', 'campaign'],
+    ['Campaign', 'metrics'],
+    ['CampaignMetrics', 'byChannel'],
   ],
   CampaignTargetCriteria: [
     ['Customer', 'campaignEnrollments'],

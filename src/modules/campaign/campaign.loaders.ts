@@ -26,18 +26,52 @@ export function createCampaignLoaders(ds: DataSource) {
   return {
     byId,
 
-    /** Funnel counts, revenue and ROI per campaign, aggregated in one statement for the batch. */
+    /**
+     * Funnel counts, revenue, costs and ROI per campaign and per channel, in
+     * one statement for the batch. The channels are the campaign's own, plus
+     * any an enrolment or cost names that the campaign no longer lists, so
+     * that the channels always add up to the whole (bar carried-over cost).
+     */
     metrics: new DataLoader<string, CampaignMetrics>(async (campaignIds) => {
       const rows: (CampaignMetrics & { campaignId: string })[] = await ds.query(
-        `SELECT c.id AS "campaignId",
-                count(e.id)::int AS targeted,
-                count(e.id) FILTER (WHERE e.status IN ('CONTACTED', 'RESPONDED', 'CONVERTED'))::int AS contacted,
-                count(e.id) FILTER (WHERE e.status IN ('RESPONDED', 'CONVERTED'))::int AS responded,
-                count(e.id) FILTER (WHERE e.status = 'CONVERTED')::int AS converted,
+        `WITH funnel AS (
+           SELECT e.campaign_id, e.channel,
+                  count(*) AS targeted,
+                  count(*) FILTER (WHERE e.status IN ('CONTACTED', 'RESPONDED', 'CONVERTED')) AS contacted,
+                  count(*) FILTER (WHERE e.status IN ('RESPONDED', 'CONVERTED')) AS responded,
+                  count(*) FILTER (WHERE e.status = 'CONVERTED') AS converted,
+                  sum(e.revenue) AS revenue
+           FROM campaign_enrollment e WHERE e.campaign_id = ANY($1::uuid[]) GROUP BY 1, 2
+         ), spent AS (
+           SELECT k.campaign_id, k.channel, sum(k.amount) AS cost
+           FROM campaign_cost k WHERE k.campaign_id = ANY($1::uuid[]) GROUP BY 1, 2
+         ), channel AS (
+           SELECT c.id AS campaign_id, ch.channel
+           FROM campaign c CROSS JOIN unnest(c.channels) AS ch(channel) WHERE c.id = ANY($1::uuid[])
+           UNION SELECT campaign_id, channel FROM funnel
+           UNION SELECT campaign_id, channel FROM spent
+         ), per AS (
+           SELECT campaign_id, channel, coalesce(f.targeted, 0) AS targeted, coalesce(f.contacted, 0) AS contacted,
+                  coalesce(f.responded, 0) AS responded, coalesce(f.converted, 0) AS converted,
+                  coalesce(f.revenue, 0) AS revenue, coalesce(s.cost, 0) AS cost
+           FROM channel LEFT JOIN funnel f USING (campaign_id, channel) LEFT JOIN spent s USING (campaign_id, channel)
+         )
+         SELECT c.id AS "campaignId",
+                coalesce(sum(p.targeted), 0)::int AS targeted,
+                coalesce(sum(p.contacted), 0)::int AS contacted,
+                coalesce(sum(p.responded), 0)::int AS responded,
+                coalesce(sum(p.converted), 0)::int AS converted,
                 -- Unbounded numeric: a sum of numeric(18,2) rows may need more digits than any one row.
-                round(coalesce(sum(e.revenue), 0), 2)::text AS revenue,
-                c.cost::text AS cost
-         FROM campaign c LEFT JOIN campaign_enrollment e ON e.campaign_id = c.id
+                round(coalesce(sum(p.revenue), 0), 2)::text AS revenue,
+                round(c.cost + coalesce(sum(p.cost), 0), 2)::text AS cost,
+                round((c.cost + coalesce(sum(p.cost), 0)) / nullif(sum(p.converted), 0), 2)::text AS "costPerConversion",
+                coalesce(json_agg(json_build_object(
+                    'channel', p.channel, 'targeted', p.targeted, 'contacted', p.contacted,
+                    'responded', p.responded, 'converted', p.converted, 'cost', round(p.cost, 2)::text,
+                    'costPerConversion', round(p.cost / nullif(p.converted, 0), 2)::text)
+                  ORDER BY array_position(c.channels, p.channel) NULLS LAST, p.channel)
+                  FILTER (WHERE p.channel IS NOT NULL), '[]') AS "byChannel"
+         FROM campaign c LEFT JOIN per p ON p.campaign_id = c.id
          WHERE c.id = ANY($1::uuid[])
          GROUP BY c.id`,
         [campaignIds],
@@ -79,6 +113,8 @@ function emptyMetrics(): CampaignMetrics & { campaignId: string } {
     revenue: '0.00',
     cost: '0.00',
     roi: null,
+    costPerConversion: null,
+    byChannel: [],
   };
 }
 

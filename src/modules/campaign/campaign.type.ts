@@ -86,6 +86,33 @@ export class CampaignEnrollment {
 
 export const CampaignConnection = ConnectionType(Campaign, 'Campaign');
 
+@ObjectType('CampaignChannelMetrics', {
+  simpleResolvers: true,
+  description: "One channel's funnel and the costs recorded on it.",
+})
+export class CampaignChannelMetrics {
+  @Field(() => Channel)
+  channel: Channel;
+
+  @Field(() => Int, { description: 'Customers enrolled on this channel, whatever their status.' })
+  targeted: number;
+
+  @Field(() => Int)
+  contacted: number;
+
+  @Field(() => Int)
+  responded: number;
+
+  @Field(() => Int)
+  converted: number;
+
+  @Field(() => DecimalScalar, { description: 'Costs recorded on this channel (recordCampaignCost).' })
+  cost: string;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'cost / converted; null when none converted.' })
+  costPerConversion: string | null;
+}
+
 @ObjectType('CampaignMetrics', { simpleResolvers: true, description: 'Computed from enrolments in SQL.' })
 export class CampaignMetrics {
   @Field(() => Int, { description: 'Customers enrolled, whatever their status.' })
@@ -109,9 +136,18 @@ export class CampaignMetrics {
   @Field(() => DecimalScalar)
   revenue: string;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, {
+    description:
+      "Every cost recorded on the campaign's channels, plus any cost carried over from before costs were recorded per channel.",
+  })
   cost: string;
 
   @Field(() => Float, { nullable: true, description: '(revenue − cost) / cost; null when cost is 0.' })
   roi: number | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'cost / converted; null when none converted.' })
+  costPerConversion: string | null;
+
+  @Field(() => [CampaignChannelMetrics], { description: "The campaign's channels, in its order." })
+  byChannel: CampaignChannelMetrics[];
 }
