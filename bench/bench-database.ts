@@ -105,7 +105,8 @@ async function openMigrated(url: string, applicationName: string): Promise<DataS
   return ds;
 }
 
-async function asAdmin<T>(serverUrl: string, work: (admin: Client) => Promise<T>): Promise<T> {
+/** `work` on a connection of its own to the server's maintenance database, closed after. */
+export async function asAdmin<T>(serverUrl: string, work: (admin: Client) => Promise<T>): Promise<T> {
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   try {

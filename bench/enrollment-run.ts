@@ -27,7 +27,7 @@ import { createDataSource } from '../src/db/data-source';
 import { runMigrations } from '../src/db/migrate';
 import { LeasedJobRunner } from '../src/jobs/leased-job-runner';
 import { EnrollmentJob } from '../src/modules/campaign/enrollment-job';
-import { benchDatabaseUrl, reuseOrCreateSeededDatabase } from './bench-database';
+import { asAdmin, benchDatabaseUrl, reuseOrCreateSeededDatabase } from './bench-database';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BASE_CUSTOMERS = 100_000;
@@ -69,9 +69,11 @@ async function main() {
   );
   console.log(`wrote ${out}`);
   if (values.drop) {
-    await admin(async (c) => c.query(`DROP DATABASE IF EXISTS ${prefix}_${customers} WITH (FORCE)`));
+    await asAdmin(ADMIN_URL, async (c) => c.query(`DROP DATABASE IF EXISTS ${prefix}_${customers} WITH (FORCE)`));
     if (customers !== BASE_CUSTOMERS)
-      await admin(async (c) => c.query(`DROP DATABASE IF EXISTS ${prefix}_${BASE_CUSTOMERS} WITH (FORCE)`));
+      await asAdmin(ADMIN_URL, async (c) =>
+        c.query(`DROP DATABASE IF EXISTS ${prefix}_${BASE_CUSTOMERS} WITH (FORCE)`),
+      );
   }
 }
 
@@ -88,7 +90,8 @@ async function dataSet(prefix: string, customers: number): Promise<string> {
   if (!Number.isInteger(copies)) throw new Error(`--customers must be a multiple of ${BASE_CUSTOMERS}`);
   const name = `${prefix}_${customers}`;
   const url = benchDatabaseUrl(ADMIN_URL, name);
-  const exists = await admin(
+  const exists = await asAdmin(
+    ADMIN_URL,
     async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
   );
   if (exists) {
@@ -103,7 +106,7 @@ async function dataSet(prefix: string, customers: number): Promise<string> {
     }
   }
   const started = Date.now();
-  await admin(async (c) => {
+  await asAdmin(ADMIN_URL, async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${name} TEMPLATE ${prefix}_${BASE_CUSTOMERS}`);
   });
@@ -226,16 +229,6 @@ async function migrate(url: string) {
     await runMigrations(ds);
   } finally {
     await ds.destroy();
-  }
-}
-
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
   }
 }
 

@@ -95,6 +95,17 @@ const holdingRow = (h: Awaited<ReturnType<typeof holdingFor>>, balance: string) 
   status: 'ACTIVE',
 });
 
+/** Once the server's change feed takes events (its streams exist then); answers a scrape of its /metrics. */
+async function feedRunningIn(server: ServerProcess): Promise<() => Promise<string>> {
+  const scrape = async () => (await fetch(server.url.replace('/graphql', '/metrics'))).text();
+  const deadline = Date.now() + 30_000;
+  while (!/^ingest_consumer_running 1$/m.test(await scrape())) {
+    if (Date.now() > deadline) throw new Error(`the server's change feed never ran:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return scrape;
+}
+
 // Hooks inside a describe run before the test app's own afterAll closes the database.
 describe('the change feed on NATS JetStream', () => {
   beforeAll(async () => {
@@ -523,14 +534,9 @@ describe('the change feed on NATS JetStream', () => {
           NATS_SUBJECT_PREFIX: prefix,
           INGEST_ENABLED: 'true',
         });
-        const { child, url, output, exited } = server;
-        const metricsUrl = url.replace('/graphql', '/metrics');
-        const scrape = async () => (await fetch(metricsUrl)).text();
+        const { child, output, exited } = server;
+        const scrape = await feedRunningIn(server);
         const deadline = Date.now() + 20_000;
-        while (!/^ingest_consumer_running 1$/m.test(await scrape())) {
-          if (Date.now() > deadline) throw new Error(`the server's change feed never ran:\n${output()}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
         await broker.jetstream.publish(
           changeSubject(prefix, 'consents'),
           JSON.stringify({
@@ -584,12 +590,8 @@ describe('the change feed on NATS JetStream', () => {
           INGEST_ENABLED: 'true',
           DB_STATEMENT_TIMEOUT_MS: '1000',
         });
-        const scrape = async () => (await fetch(server!.url.replace('/graphql', '/metrics'))).text();
+        const scrape = await feedRunningIn(server);
         const deadline = Date.now() + 30_000;
-        while (!/^ingest_consumer_running 1$/m.test(await scrape())) {
-          if (Date.now() > deadline) throw new Error(`the server's change feed never ran:\n${server.output()}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
         await broker.jetstream.publish(
           changeSubject(prefix, 'consents'),
           JSON.stringify({
