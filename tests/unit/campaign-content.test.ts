@@ -63,10 +63,9 @@ describe('forbidden claims in campaign content', () => {
   });
 
   it('are configured as a comma-separated list, ASCII or full-width commas', () => {
-    expect(loadConfig({ CAMPAIGN_FORBIDDEN_CLAIMS: ' 刚性兑付，保证收益 ,,' }).campaignContent.forbiddenClaims).toEqual([
-      '刚性兑付',
-      '保证收益',
-    ]);
+    expect(loadConfig({ CAMPAIGN_FORBIDDEN_CLAIMS: ' 刚性兑付，保证收益 ,,' }).campaignContent.forbiddenClaims).toEqual(
+      ['刚性兑付', '保证收益'],
+    );
   });
 });
 

@@ -96,7 +96,7 @@ export class CampaignInput {
 
   @Field(() => String, {
     nullable: true,
-    description: "Required to submit a campaign whose product is above R1; checked for forbidden claims.",
+    description: 'Required to submit a campaign whose product is above R1; checked for forbidden claims.',
   })
   @IsOptional()
   @MaxLength(CAMPAIGN_TEXT_MAX_LENGTH)
