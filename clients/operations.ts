@@ -44,6 +44,7 @@ export type Channel =
   | 'CALL_CENTER'
   | 'MOBILE_APP'
   | 'PARTNER'
+  | 'SMS'
   | 'WEB'
   | 'WECHAT'
   | '%future added value';

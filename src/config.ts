@@ -185,6 +185,26 @@ const schema = z.object({
   CONTACT_CAP_MONTHLY_MASS: z.coerce.number().int().min(0).default(2),
   CONTACT_CAP_MONTHLY_POTENTIAL: z.coerce.number().int().min(0).default(2),
 
+  /**
+   * Claims campaign content may not make (comma-separated; an ASCII or a full-width comma). submitCampaign
+   * compares them after NFKC, in simplified and traditional characters, ignoring spaces and punctuation.
+   */
+  CAMPAIGN_FORBIDDEN_CLAIMS: z
+    .string()
+    .default('保本,稳赚,零风险,高收益无风险')
+    .transform((value, ctx) => {
+      const phrases = value
+        .split(/[,，]/)
+        .map((phrase) => phrase.trim())
+        .filter(Boolean);
+      for (const phrase of phrases) {
+        if (!/[\p{L}\p{N}]/u.test(phrase.normalize('NFKC')) || phrase.length > 100) {
+          ctx.addIssue({ code: 'custom', message: `not a claim (letters or digits, at most 100): ${phrase}` });
+        }
+      }
+      return phrases;
+    }),
+
   /** A retention task opened by a churn episode is due this many calendar days after the business date it opened. */
   RETENTION_TASK_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 
@@ -341,6 +361,9 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     riskWarnings: {
       vulnerableTagCode: env.VULNERABLE_CUSTOMER_TAG,
+    },
+    campaignContent: {
+      forbiddenClaims: env.CAMPAIGN_FORBIDDEN_CLAIMS,
     },
     retention: {
       taskDueDays: env.RETENTION_TASK_DUE_DAYS,

@@ -50,3 +50,6 @@ export const NOTE_MAX_LENGTH = 1000;
 export function noteProblem(value: string): string | undefined {
   return [...value].length <= NOTE_MAX_LENGTH ? undefined : `must be at most ${NOTE_MAX_LENGTH} characters`;
 }
+
+/** A campaign's message on one channel (an SMS text, a call script) and its risk disclosure. */
+export const CAMPAIGN_TEXT_MAX_LENGTH = 2000;

@@ -109,7 +109,8 @@ export const FIELD_POLICY: FieldPolicy = {
   CampaignEnrollment: allFull('status', 'channel', 'enrolledAt', 'campaign'),
   Campaign: {
     ...allFull('id', 'code', 'name', 'objective', 'status', 'targetCriteria', 'channels', 'budget', 'startsOn'),
-    ...allFull('endsOn', 'createdAt', 'product'),
+    ...allFull('endsOn', 'createdAt', 'product', 'messages', 'riskDisclosure', 'approvedBy', 'rejectedBy'),
+    ...allFull('rejectionReason'),
     metrics: { access: row('D', 'D', 'D', 'F', 'F', 'F') },
   },
   CampaignMetrics: allFull(
@@ -138,6 +139,7 @@ export const FIELD_POLICY: FieldPolicy = {
   // Reachable from recordCampaignCost only (OPERATION_POLICY: marketing managers); the note is about spending, not
   // about a customer.
   CampaignCost: allFull('id', 'channel', 'amount', 'note', 'recordedAt', 'campaign'),
+  CampaignMessage: allFull('channel', 'text'),
   CampaignTargetCriteria: allFull('tiers', 'lifecycleStages', 'tagCodes', 'aumMin', 'aumMax'),
   PageInfo: allFull('hasNextPage', 'endCursor'),
   // Reachable from enrollCustomers and enrollmentRun only (OPERATION_POLICY): ids, customer numbers, reasons,

@@ -32,7 +32,7 @@ export function createServices(ds: DataSource, config: Config) {
     holdings: new HoldingService(),
     interactions: new InteractionService(),
     campaigns: new CampaignService(),
-    campaignCommands: new CampaignCommandService(ds, audit),
+    campaignCommands: new CampaignCommandService(ds, audit, config.campaignContent.forbiddenClaims),
     tagCommands: new TagCommandService(ds, audit),
     enrollments: new EnrollmentService(ds),
     interactionCommands: new InteractionCommandService(idempotency, config.contactCaps),

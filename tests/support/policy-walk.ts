@@ -1,6 +1,7 @@
 import { getNamedType, GraphQLObjectType, GraphQLSchema, isNonNullType, isObjectType } from 'graphql';
 import { Role } from '../../src/auth/roles';
 import { TokenClaims } from '../../src/auth/token-issuer';
+import { Channel } from '../../src/modules/interaction/interaction.enums';
 import { CreditGrade } from '../../src/modules/risk/risk.enums';
 import { MASKS } from '../../src/privacy/masks';
 import { RoleColumn, COLUMN_OF_ROLE, FieldPolicy } from '../../src/privacy/policy';
@@ -49,7 +50,15 @@ export async function buildPolicyWorld(app: TestApp, make = new Factory(app.ds))
   const tag = await make.tag();
   await make.customerTag(customer.id, tag.id);
   await make.consent(customer.id);
-  const campaign = await make.campaign({ createdBy: rm.id });
+  // Every descriptive field filled, so that the walk compares values rather than nulls.
+  const campaign = await make.campaign({
+    createdBy: rm.id,
+    messages: [{ channel: Channel.MOBILE_APP, text: '本产品不保证收益' }],
+    riskDisclosure: '理财非存款，产品有风险，投资须谨慎',
+    approvedBy: (await make.staff()).id,
+    rejectedBy: (await make.staff()).id,
+    rejectionReason: '补充风险提示',
+  });
   await make.enrollment(campaign.id, customer.id);
   return { customerId: customer.id, rmId: rm.id, branchId: branch.id, campaignId: campaign.id };
 }
@@ -89,6 +98,10 @@ export const CUSTOMER_PATHS: Record<string, { select: (fields: string) => string
   CampaignChannelMetrics: {
     select: (f) => `campaignEnrollments { campaign { metrics { byChannel { ${f} } } } }`,
     pick: (c) => c?.campaignEnrollments?.[0]?.campaign?.metrics?.byChannel?.[0] ?? undefined,
+  },
+  CampaignMessage: {
+    select: (f) => `campaignEnrollments { campaign { messages { ${f} } } }`,
+    pick: (c) => c?.campaignEnrollments?.[0]?.campaign?.messages?.[0],
   },
   CampaignTargetCriteria: {
     select: (f) => `campaignEnrollments { campaign { targetCriteria { ${f} } } }`,
@@ -243,6 +256,11 @@ export const PATH_RELATIONS: Record<string, [string, string][]> = {
     ['CampaignEnrollment', 'campaign'],
     ['Campaign', 'metrics'],
     ['CampaignMetrics', 'byChannel'],
+  ],
+  CampaignMessage: [
+    ['Customer', 'campaignEnrollments'],
+    ['CampaignEnrollment', 'campaign'],
+    ['Campaign', 'messages'],
   ],
   CampaignTargetCriteria: [
     ['Customer', 'campaignEnrollments'],

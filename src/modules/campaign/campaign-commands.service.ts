@@ -1,9 +1,12 @@
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
+import { noteProblem } from '../../common/input-bounds';
 import { sqlStateOf } from '../../db/sql-state';
 import type { RequestContext } from '../../request/context';
 import { AuditService } from '../audit/audit.service';
+import { ProductEntity } from '../holding/holding.entity';
+import { ContentProblem, contentProblem, ForbiddenClaim, forbiddenClaims } from './campaign-content';
 import { CampaignAction, isCheckerFor, nextStatus } from './campaign-lifecycle';
 import { lockCampaign } from './campaign-lock';
 import { CampaignEntity } from './campaign.entity';
@@ -23,10 +26,15 @@ const FOREIGN_KEY_VIOLATION = '23503';
  * the new state (CONFLICT).
  */
 export class CampaignCommandService {
+  private readonly claims: readonly ForbiddenClaim[];
+
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
-  ) {}
+    forbiddenClaimPhrases: readonly string[],
+  ) {
+    this.claims = forbiddenClaims(forbiddenClaimPhrases);
+  }
 
   async create(ctx: RequestContext, input: CampaignInput): Promise<Campaign> {
     const actor = ctx.principal.id;
@@ -49,6 +57,13 @@ export class CampaignCommandService {
     return this.transition(ctx, id, 'update', columnsOf(input));
   }
 
+  /** The reason is for the maker, who reads it on the campaign, and for the audit record. */
+  async reject(ctx: RequestContext, id: string, reason: string | null): Promise<Campaign> {
+    const problem = reason === null ? undefined : noteProblem(reason);
+    if (problem) throw badUserInput('reason', `reason ${problem}`);
+    return this.transition(ctx, id, 'reject', { rejectionReason: reason });
+  }
+
   async transition(
     ctx: RequestContext,
     id: string,
@@ -66,14 +81,29 @@ export class CampaignCommandService {
       if ((action === 'approve' || action === 'reject') && !isCheckerFor(row, actor)) {
         throw appError('FORBIDDEN', 'A campaign is approved or rejected by a manager other than its creator');
       }
+      if (action === 'submit') await this.checkContent(em, row);
       const from = row.status;
       Object.assign(row, changes, { status });
       if (action === 'approve') row.approvedBy = actor;
-      if (action === 'update') Object.assign(row, { approvedBy: null, rejectionReason: null });
+      if (action === 'reject') row.rejectedBy = actor;
+      if (action === 'update') Object.assign(row, { approvedBy: null, rejectedBy: null, rejectionReason: null });
       const saved = await em.getRepository(CampaignEntity).save(row);
-      await this.audit.recordMutation(em, ctx, `${action}Campaign`, { campaignId: id, from, to: status });
+      const reason = action === 'reject' ? { reason: row.rejectionReason } : {};
+      await this.audit.recordMutation(em, ctx, `${action}Campaign`, { campaignId: id, from, to: status, ...reason });
       return toCampaign(saved);
     });
+  }
+
+  /** Forbidden claims and the risk disclosure (PRODUCT.md §4): a refusal names the phrase and where it is. */
+  private async checkContent(em: EntityManager, row: CampaignEntity): Promise<void> {
+    const product = row.productId
+      ? await em.getRepository(ProductEntity).findOne({ select: { riskLevel: true }, where: { id: row.productId } })
+      : null;
+    const problem = contentProblem(
+      { messages: row.messages, riskDisclosure: row.riskDisclosure, productRiskLevel: product?.riskLevel ?? null },
+      this.claims,
+    );
+    if (problem) throw contentError(problem);
   }
 
   /**
@@ -95,6 +125,10 @@ export class CampaignCommandService {
   }
 }
 
+function contentError({ field, message, phrase }: ContentProblem) {
+  return appError('BAD_USER_INPUT', message, phrase === undefined ? { field } : { field, phrase });
+}
+
 function checkPlan(input: CampaignInput): void {
   const { aumMin, aumMax } = input.targetCriteria;
   if (aumMin != null && aumMax != null && Number(aumMax) < Number(aumMin)) {
@@ -103,6 +137,14 @@ function checkPlan(input: CampaignInput): void {
   if (input.startsOn && input.endsOn && input.endsOn < input.startsOn) {
     throw badUserInput('input.endsOn', 'endsOn must not be before startsOn');
   }
+  const seen = new Set<string>();
+  input.messages.forEach(({ channel }, i) => {
+    if (!input.channels.includes(channel)) {
+      throw badUserInput(`input.messages[${i}].channel`, `${channel} is not one of the campaign's channels`);
+    }
+    if (seen.has(channel)) throw badUserInput(`input.messages[${i}].channel`, `A second message for ${channel}`);
+    seen.add(channel);
+  });
 }
 
 function columnsOf(input: CampaignInput): Partial<CampaignEntity> {
@@ -120,5 +162,7 @@ function columnsOf(input: CampaignInput): Partial<CampaignEntity> {
     budget: input.budget,
     startsOn: input.startsOn ?? null,
     endsOn: input.endsOn ?? null,
+    messages: input.messages.map(({ channel, text }) => ({ channel, text })),
+    riskDisclosure: input.riskDisclosure ?? null,
   };
 }

@@ -33,9 +33,10 @@ export class CampaignMutationResolver {
   rejectCampaign(
     @Ctx() ctx: RequestContext,
     @Arg('id', () => ID) id: string,
-    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+    @Arg('reason', () => String, { nullable: true, description: 'For the maker; readable on the campaign.' })
+    reason?: string | null,
   ) {
-    return ctx.services.campaignCommands.transition(ctx, id, 'reject', { rejectionReason: reason ?? null });
+    return ctx.services.campaignCommands.reject(ctx, id, reason ?? null);
   }
 
   @Mutation(() => Campaign, { description: 'APPROVED → ACTIVE.' })

@@ -3,6 +3,11 @@ import { Tier, LifecycleStage } from '../customer/customer.enums';
 import { Channel } from '../interaction/interaction.enums';
 import { CampaignStatus, EnrollmentStatus } from './campaign.enums';
 
+export interface CampaignMessageRow {
+  channel: Channel;
+  text: string;
+}
+
 @Entity('campaign')
 export class CampaignEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -59,8 +64,18 @@ export class CampaignEntity {
   @Column('uuid', { name: 'approved_by', nullable: true })
   approvedBy: string | null;
 
+  @Column('uuid', { name: 'rejected_by', nullable: true })
+  rejectedBy: string | null;
+
   @Column('text', { name: 'rejection_reason', nullable: true })
   rejectionReason: string | null;
+
+  /** At most one per channel of the campaign, in the order the maker gave them. */
+  @Column('jsonb')
+  messages: CampaignMessageRow[];
+
+  @Column('text', { name: 'risk_disclosure', nullable: true })
+  riskDisclosure: string | null;
 
   /** Optimistic lock: concurrent transitions of one campaign, exactly one wins. */
   @VersionColumn()

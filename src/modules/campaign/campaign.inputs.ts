@@ -10,6 +10,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
+import { CAMPAIGN_TEXT_MAX_LENGTH } from '../../common/input-bounds';
 import { DateScalar, DecimalScalar } from '../../common/scalars';
 import { LifecycleStage, Tier } from '../customer/customer.enums';
 import { Channel } from '../interaction/interaction.enums';
@@ -34,6 +35,16 @@ export class CampaignTargetInput {
 
   @Field(() => DecimalScalar, { nullable: true })
   aumMax?: string | null;
+}
+
+@InputType({ description: 'What the campaign says on one of its channels: an SMS text, a call script.' })
+export class CampaignMessageInput {
+  @Field(() => Channel, { description: "One of the campaign's channels, at most one message each." })
+  channel: Channel;
+
+  @Field()
+  @Length(1, CAMPAIGN_TEXT_MAX_LENGTH)
+  text: string;
 }
 
 /** What a marketing manager plans; the same fields create a campaign and edit a draft. */
@@ -74,4 +85,20 @@ export class CampaignInput {
 
   @Field(() => DateScalar, { nullable: true })
   endsOn?: string | null;
+
+  @Field(() => [CampaignMessageInput], {
+    defaultValue: [],
+    description: 'Checked for forbidden claims when the campaign is submitted.',
+  })
+  @ArrayMaxSize(Object.keys(Channel).length)
+  @ValidateNested()
+  messages: CampaignMessageInput[];
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Required to submit a campaign whose product is above R1; checked for forbidden claims.',
+  })
+  @IsOptional()
+  @MaxLength(CAMPAIGN_TEXT_MAX_LENGTH)
+  riskDisclosure?: string | null;
 }

@@ -21,5 +21,10 @@ export function toCampaign(row: CampaignEntity): Campaign {
     endsOn: row.endsOn,
     createdAt: row.createdAt,
     productId: row.productId,
+    messages: row.messages,
+    riskDisclosure: row.riskDisclosure,
+    approvedBy: row.approvedBy,
+    rejectedBy: row.rejectedBy,
+    rejectionReason: row.rejectionReason,
   };
 }

@@ -27,6 +27,15 @@ export class CampaignTargetCriteria {
   aumMax: string | null;
 }
 
+@ObjectType('CampaignMessage', { simpleResolvers: true, description: 'What a campaign says on one channel.' })
+export class CampaignMessage {
+  @Field(() => Channel)
+  channel: Channel;
+
+  @Field()
+  text: string;
+}
+
 @ObjectType('Campaign', { simpleResolvers: true })
 export class Campaign {
   @Field(() => ID)
@@ -61,6 +70,24 @@ export class Campaign {
 
   @Field(() => DateTimeScalar)
   createdAt: Date;
+
+  @Field(() => [CampaignMessage], { description: 'Its message per channel, as the maker ordered them.' })
+  messages: CampaignMessage[];
+
+  @Field(() => String, { nullable: true })
+  riskDisclosure: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The staff id of the manager who approved it.' })
+  approvedBy: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The staff id of the manager who rejected it; cleared, with the reason, when it is edited.',
+  })
+  rejectedBy: string | null;
+
+  @Field(() => String, { nullable: true })
+  rejectionReason: string | null;
 
   productId: string | null;
 }

@@ -8,6 +8,8 @@ export enum Channel {
   CALL_CENTER = 'CALL_CENTER',
   WEB = 'WEB',
   PARTNER = 'PARTNER',
+  /** Text messages to the customer's phone; marketing by SMS needs its own consent, like any channel. */
+  SMS = 'SMS',
 }
 
 export enum InteractionType {
