@@ -11,6 +11,7 @@ import { EnrollmentRuns1765180800000 } from '../../migrations/1765180800000-Enro
 import { ContactCaps1765353600000 } from '../../migrations/1765353600000-ContactCaps';
 import { RetentionTasks1765440000000 } from '../../migrations/1765440000000-RetentionTasks';
 import { CampaignCosts1765526400000 } from '../../migrations/1765526400000-CampaignCosts';
+import { LeadRouting1765699200000 } from '../../migrations/1765699200000-LeadRouting';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   ContactCaps1765353600000,
   RetentionTasks1765440000000,
   CampaignCosts1765526400000,
+  LeadRouting1765699200000,
 ];

@@ -38,7 +38,7 @@ export function createServices(ds: DataSource, config: Config) {
     interactionCommands: new InteractionCommandService(idempotency, config.contactCaps),
     contactCompliance: new ContactComplianceService(config.contactCaps),
     riskWarnings: new RiskWarningService(config.riskWarnings.vulnerableTagCode),
-    leadCommands: new LeadCommandService(idempotency, audit),
+    leadCommands: new LeadCommandService(idempotency, audit, config.leads),
     campaignResponses: new CampaignResponseService(idempotency, audit),
     campaignCosts: new CampaignCostService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),
