@@ -32,7 +32,10 @@ export class LeadRouting1765699200000 implements MigrationInterface {
         ADD COLUMN updated_at timestamptz(3) NOT NULL DEFAULT now()`);
     // Millisecond precision, like a JS Date, so a page cursor holds the exact key.
     await q.query(`ALTER TABLE lead ALTER COLUMN created_at TYPE timestamptz(3)`);
-    await q.query(`ALTER TABLE lead ADD CONSTRAINT lead_contacted_check CHECK ((status = 'NEW') = (contacted_at IS NULL))`);
+    // Contacted once it leaves NEW, unless it was lost without ever being reached.
+    await q.query(
+      `ALTER TABLE lead ADD CONSTRAINT lead_contacted_check CHECK (CASE status WHEN 'NEW' THEN contacted_at IS NULL WHEN 'LOST' THEN true ELSE contacted_at IS NOT NULL END)`,
+    );
     // leads pages, newest first: a manager's own, a branch's, and everyone's (auditors).
     await q.query(`CREATE INDEX lead_assignee_page_idx ON lead (assignee_id, created_at DESC, id DESC)`);
     await q.query(`CREATE INDEX lead_branch_page_idx ON lead (branch_id, created_at DESC, id DESC)`);
