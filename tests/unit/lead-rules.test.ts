@@ -26,9 +26,9 @@ describe('lead intent', () => {
   });
 
   it('is HIGH for a private banking customer who asks through a partner', () => {
-    expect(scoreIntent(prospect({ sourceChannel: Channel.PARTNER, productInterest: '基金', tier: Tier.PRIVATE_BANKING }))).toBe(
-      LeadIntent.HIGH,
-    );
+    expect(
+      scoreIntent(prospect({ sourceChannel: Channel.PARTNER, productInterest: '基金', tier: Tier.PRIVATE_BANKING })),
+    ).toBe(LeadIntent.HIGH);
   });
 
   it('lifts a mass customer from MEDIUM to HIGH with three recent product views, not with one', () => {

@@ -43,7 +43,8 @@ export class RegisterLeadInput {
 
   @Field(() => String, {
     nullable: true,
-    description: "The city the prospect wants to be served in, as the bank's branches name it (北京市): routes the lead.",
+    description:
+      "The city the prospect wants to be served in, as the bank's branches name it (北京市): routes the lead.",
   })
   @IsOptional()
   @Length(1, 50)

@@ -119,7 +119,11 @@ export class LeadService {
  * LEAD_RETENTION_DAYS: a prospect's details are kept no longer than the
  * follow-up needs them (PIPL Art. 19). Run by the nightly segment run.
  */
-export async function purgeExpiredLeads(em: EntityManager, retentionDays: number, now: Date = new Date()): Promise<number> {
+export async function purgeExpiredLeads(
+  em: EntityManager,
+  retentionDays: number,
+  now: Date = new Date(),
+): Promise<number> {
   const [, deleted]: [unknown, number] = await em.query(
     `DELETE FROM lead WHERE updated_at < $1::timestamptz - make_interval(days => $2)`,
     [now.toISOString(), retentionDays],

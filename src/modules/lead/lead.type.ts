@@ -4,7 +4,10 @@ import { DateTimeScalar } from '../../common/scalars';
 import { Channel } from '../interaction/interaction.enums';
 import { LeadIntent, LeadStatus } from './lead.enums';
 
-@ObjectType('Lead', { simpleResolvers: true, description: 'A prospect registered by staff or a partner, routed for follow-up.' })
+@ObjectType('Lead', {
+  simpleResolvers: true,
+  description: 'A prospect registered by staff or a partner, routed for follow-up.',
+})
 export class Lead {
   @Field(() => ID)
   id: string;
