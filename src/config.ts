@@ -208,6 +208,18 @@ const schema = z.object({
   /** A retention task opened by a churn episode is due this many calendar days after the business date it opened. */
   RETENTION_TASK_DUE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 
+  // Leads (issue 19, item 3).
+  /**
+   * The code of the branch (branch.code, stable across environments unlike its id) that receives a prospect's lead
+   * when no relationship manager works in the prospect's city, or no city was given. Unset: such a lead stays
+   * unrouted, seen by auditors only.
+   */
+  LEAD_FALLBACK_BRANCH: z.string().trim().min(1).max(32).optional(),
+  /** A HIGH-intent lead not contacted within this many hours of its registration shows `overdue: true`. */
+  LEAD_HIGH_INTENT_CONTACT_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  /** A lead untouched (no status change) for this many days is deleted by the nightly run. */
+  LEAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+
   /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
   SEGMENT_REFRESH_ENABLED: bool.default(true),
   /** How often the refresh worker looks at the queue when it is empty; a change shows within about this plus one batch. */
@@ -367,6 +379,11 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     retention: {
       taskDueDays: env.RETENTION_TASK_DUE_DAYS,
+    },
+    leads: {
+      fallbackBranchCode: env.LEAD_FALLBACK_BRANCH ?? null,
+      highIntentContactHours: env.LEAD_HIGH_INTENT_CONTACT_HOURS,
+      retentionDays: env.LEAD_RETENTION_DAYS,
     },
     segmentRefresh: {
       enabled: env.SEGMENT_REFRESH_ENABLED,

@@ -200,6 +200,15 @@ export const FIELD_POLICY: FieldPolicy = {
     'assignee',
     'branch',
   ),
+  // Leads (issue 19, item 3): leads and updateLead answer only leads the caller works on (OPERATION_POLICY and
+  // LeadService). A prospect's name and phone are read like a customer's (PRODUCT.md §3), by the caller's columns;
+  // the linked customer is read under that customer's own plan.
+  Lead: {
+    ...allFull('id', 'city', 'productInterest', 'sourceChannel', 'intent', 'status', 'overdue', 'createdAt'),
+    ...allFull('contactedAt', 'updatedAt', 'customer', 'assignee', 'branch'),
+    name: { access: row('F', 'F', 'F', 'M', 'F', 'F'), mask: 'name' },
+    phone: { access: row('F', 'M', 'M', 'D', 'M', 'F'), mask: 'phone' },
+  },
   // Counts only, no customer: reachable through churnReport (OPERATION_POLICY: marketing, risk, audit roles).
   ChurnReport: allFull(
     'from',
@@ -264,6 +273,9 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     // Who starts runs, and who may read campaign metrics besides marketing (PRODUCT.md §3): risk and audit.
     enrollmentRun: [Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
     myTasks: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+    // Follow-up is service work; auditors check it. Marketing, risk and the call centre (which registers leads but
+    // does not work them) have no purpose here.
+    leads: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.COMPLIANCE_AUDITOR],
     churnReport: [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {
@@ -294,6 +306,7 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
       `scope:${Scope.INTERACTIONS_WRITE}`,
     ],
     completeTask: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+    updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
   },
 };
 

@@ -22,6 +22,7 @@ import { CustomerContactAllowanceResolver } from '../modules/interaction/contact
 import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
 import { TaskResolver } from '../modules/task/task.resolver';
+import { LeadResolver } from '../modules/lead/lead.resolver';
 
 export const resolvers = [
   MeResolver,
@@ -45,6 +46,7 @@ export const resolvers = [
   CustomerRiskResolver,
   CustomerConsentsResolver,
   TaskResolver,
+  LeadResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

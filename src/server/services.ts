@@ -10,6 +10,7 @@ import { InteractionCommandService } from '../modules/interaction/interaction-co
 import { CampaignResponseService } from '../modules/campaign/campaign-response';
 import { CampaignCostService } from '../modules/campaign/campaign-cost';
 import { LeadCommandService } from '../modules/lead/lead-commands';
+import { LeadService } from '../modules/lead/lead.service';
 import { CampaignService } from '../modules/campaign/campaign.service';
 import { CustomerService } from '../modules/customer/customer.service';
 import { HoldingService } from '../modules/holding/holding.service';
@@ -38,12 +39,13 @@ export function createServices(ds: DataSource, config: Config) {
     interactionCommands: new InteractionCommandService(idempotency, config.contactCaps),
     contactCompliance: new ContactComplianceService(config.contactCaps),
     riskWarnings: new RiskWarningService(config.riskWarnings.vulnerableTagCode),
-    leadCommands: new LeadCommandService(idempotency, audit),
+    leadCommands: new LeadCommandService(idempotency, audit, config.leads),
     campaignResponses: new CampaignResponseService(idempotency, audit),
     campaignCosts: new CampaignCostService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),
     staff: new StaffDirectory(ds),
     tasks: new TaskService(ds, audit),
+    leads: new LeadService(ds, audit, config.leads),
     churnReport: (ctx: RequestContext, from: string, to: string) => churnReport(ctx, config.businessTimeZone, from, to),
     audit,
   };

@@ -114,6 +114,7 @@ describe('registerLead', () => {
       name: '赵六',
       phone: '13600001234',
       sourceChannel: 'PARTNER',
+      consentReference: 'consent-1',
       productInterest: '基金',
       externalRef: 'lead-1',
     };
@@ -132,7 +133,15 @@ describe('registerLead', () => {
   it('refuses a malformed phone as BAD_USER_INPUT naming the field', async () => {
     const res = await app.gql(
       LEAD,
-      { input: { name: '赵六', phone: '12345', sourceChannel: 'PARTNER', externalRef: 'lead-2' } },
+      {
+        input: {
+          name: '赵六',
+          phone: '12345',
+          sourceChannel: 'PARTNER',
+          consentReference: 'consent-2',
+          externalRef: 'lead-2',
+        },
+      },
       {
         as: leadPartner,
       },
@@ -354,6 +363,7 @@ describe('a partner learns nothing about customers it may not see (PRODUCT.md §
       name: '赵六',
       phone: '13600004321',
       sourceChannel: 'PARTNER',
+      consentReference: 'consent-3',
       customerNo,
       externalRef: nextRef(),
     });

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
+import { purgeExpiredLeads } from '../lead/lead.service';
 import { deriveAumSnapshots } from './aum-snapshots';
 import { SEGMENT_REFRESH_LOCK_KEY } from './segment-refresh-worker';
 import { refreshSegments, SegmentRefreshOutcome } from './segmentation.service';
@@ -7,6 +8,8 @@ import { refreshSegments, SegmentRefreshOutcome } from './segmentation.service';
 export interface ReconciliationOutcome extends SegmentRefreshOutcome {
   /** Monthly AUM snapshots written (new or changed) from daily balances. */
   snapshotsWritten: number;
+  /** Leads deleted for being untouched longer than LEAD_RETENTION_DAYS. */
+  leadsPurged: number;
 }
 
 /**
@@ -32,7 +35,8 @@ export async function reconcileSegments(
       await session.query(`SET jit = off`);
       const snapshotsWritten = await deriveAumSnapshots(session.manager, config, undefined, now);
       const outcome = await refreshSegments(session.manager, config, now);
-      return { ...outcome, snapshotsWritten };
+      const leadsPurged = await purgeExpiredLeads(session.manager, config.leads.retentionDays, now);
+      return { ...outcome, snapshotsWritten, leadsPurged };
     } finally {
       await session.query('RESET jit').catch(() => undefined);
       await session.query('SELECT pg_advisory_unlock($1)', [SEGMENT_REFRESH_LOCK_KEY]).catch(() => undefined);
