@@ -106,6 +106,9 @@ const CALLERS: Record<string, Caller[]> = {
   myTasks: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
   completeTask: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
   churnReport: [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
+  // Issue 19 item 3: leads are followed up by managers (routed to them) and branch staff (their branch's).
+  leads: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.COMPLIANCE_AUDITOR],
+  updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
 };
 
 interface World {
@@ -235,6 +238,10 @@ async function buildWorld(): Promise<World> {
     tasks.push(await make.retentionTask(c));
   }
 
+  // New leads of the manager's own customer and of one without a manager, for updateLead to move along.
+  const leads = [];
+  for (const c of [own, plain]) leads.push(await make.lead(c, { status: 'NEW' as never, contactedAt: null }));
+
   // Listed twice, so picked more often: most mutations do something only for these.
   const enrolled = [own, plain, flagged];
   return {
@@ -251,6 +258,7 @@ async function buildWorld(): Promise<World> {
       branchIds: [home.id, other.id],
       staffIds: [rm, clerk, agent, analyst, maker, checker, risk, auditor].map((s) => s.id),
       taskIds: tasks.map((t) => t.id),
+      leadIds: leads.map((l) => l.id),
     },
   };
 }

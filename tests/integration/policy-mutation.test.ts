@@ -279,6 +279,23 @@ const REACH: Record<string, Reach> = {
       return { object: res.data?.contactExceptions?.edges?.[0]?.node, errors: res.errors ?? [] };
     },
   },
+  // The roles that may call Query.leads; a lead of the world's customer, routed to its manager, every field set.
+  Lead: {
+    columns: { RM: Role.RELATIONSHIP_MANAGER, BRANCH: Role.BRANCH_STAFF, AUDITOR: Role.COMPLIANCE_AUDITOR },
+    run: async (as) => {
+      await app.ds.query(`DELETE FROM lead`);
+      await make.lead({ id: world.customerId, branchId: world.branchId, relationshipManagerId: world.rmId });
+      const type = schema.getType('Lead') as GraphQLObjectType;
+      const res = await app.gql(
+        `{ leads(first: 1) { edges { node { ${fieldsOf('Lead')
+          .map((f) => selectionOf(type, f))
+          .join(' ')} } } } }`,
+        undefined,
+        { as },
+      );
+      return { object: res.data?.leads?.edges?.[0]?.node, errors: res.errors ?? [] };
+    },
+  },
   // Only the RM column: a task a manager completes has every field set (a branch's task has no assignee,
   // so BRANCH could not show each field allowed); the retention-tasks test covers branch staff's reach.
   RetentionTask: {

@@ -19,6 +19,8 @@ import { ChurnEpisodeEntity, RetentionTaskEntity } from '../../src/modules/task/
 import { TaskStatus } from '../../src/modules/task/task.enums';
 import { TagCategory, TagSource } from '../../src/modules/tag/tag.enums';
 import { residentIdNumber } from '../../src/seed/id-number';
+import { LeadEntity } from '../../src/modules/lead/lead.entity';
+import { LeadIntent, LeadStatus } from '../../src/modules/lead/lead.enums';
 
 /**
  * Builders for test data: each call inserts one valid row with sensible
@@ -206,6 +208,28 @@ export class Factory {
    * A churn episode and its retention task, as segmentation opens them (for
    * tests of what reads them; retention-tasks.test.ts drives segmentation itself).
    */
+  /** A lead with every field set: scored HIGH, routed to the customer's manager, contacted. */
+  lead(customer: Pick<CustomerEntity, 'id' | 'branchId' | 'relationshipManagerId'>, values: Partial<LeadEntity> = {}) {
+    const n = this.next();
+    return this.save(LeadEntity, {
+      name: '李四',
+      phone: `137${String(n).padStart(8, '0')}`,
+      productInterest: '稳健理财',
+      sourceChannel: Channel.MOBILE_APP,
+      customerId: customer.id,
+      registeredBy: 'test',
+      city: '深圳市',
+      consentReference: `CONSENT-${n}`,
+      intent: LeadIntent.HIGH,
+      status: LeadStatus.CONTACTED,
+      assigneeId: customer.relationshipManagerId,
+      branchId: customer.branchId,
+      contactedAt: new Date(),
+      updatedAt: new Date(),
+      ...values,
+    });
+  }
+
   async retentionTask(
     customer: Pick<CustomerEntity, 'id' | 'branchId' | 'relationshipManagerId'>,
     values: Partial<RetentionTaskEntity> = {},

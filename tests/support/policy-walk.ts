@@ -287,5 +287,7 @@ export const NOT_UNDER_A_CUSTOMER = [
   'ContactCheck',
   'InteractionException',
   ...RETENTION_TYPES,
+  // Reached through Query.leads (relationship managers, branch staff, auditors).
+  'Lead',
   ...MUTATION_RESULT_TYPES,
 ];

@@ -48,6 +48,8 @@ export interface KnownValues {
   staffIds: string[];
   /** Retention tasks, for completeTask's id. */
   taskIds?: string[];
+  /** Leads, for updateLead's id. */
+  leadIds?: string[];
 }
 
 /** `null` means "leave the key out": an omitted argument is not the same request as an explicit null. */
@@ -422,6 +424,7 @@ export class ArgumentFuzzer {
     if (n === 'actorid') return from(k.staffIds);
     if (n === 'id' && this.building.includes('campaign')) return from(k.campaignIds);
     if (n === 'id' && this.building.includes('task')) return from(k.taskIds ?? []);
+    if (n === 'id' && this.building.includes('lead')) return from(k.leadIds ?? []);
     if (n === 'id' && this.building.includes('customer')) return from(k.customerIds);
     if (n === 'id') return from([...k.customerIds, ...k.campaignIds]);
     if (isId) return undefined;
