@@ -126,6 +126,10 @@ export type RecordInteractionInput = {
 };
 
 export type RegisterLeadInput = {
+  /** The city the prospect wants to be served in, as the bank's branches name it (北京市): routes the lead. */
+  city?: string | null | undefined;
+  /** Required from partners: the partner's reference to the prospect's separate consent to passing their details to the bank (PIPL Art. 23). */
+  consentReference?: string | null | undefined;
   /** Links the lead to an existing customer. */
   customerNo?: string | null | undefined;
   externalRef?: string | null | undefined;

@@ -251,7 +251,7 @@ const schema = z.object({
   /** The inbox remembers events this long: a redelivery within it is recognised and applied once. */
   INGEST_INBOX_RETENTION_HOURS: z.coerce.number().int().min(1).default(168),
   /** A batch's statements run under this limit on the feed's own connections, not under the request pool's. */
-  INGEST_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(60_000),
+  INGEST_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(20_000),
   /** Where `npm run ingest` serves /metrics (the server serves them on its own port). */
   INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
 
@@ -281,6 +281,14 @@ const validated = schema.superRefine((env, ctx) => {
       code: 'custom',
       path: ['INGEST_ENABLED'],
       message: 'needs NATS_URL: the change feed is read from NATS',
+    });
+  }
+  if (env.INGEST_STATEMENT_TIMEOUT_MS >= env.INGEST_ACK_WAIT_MS) {
+    // A batch still running when the broker gives up on its acknowledgement is sent again meanwhile.
+    ctx.addIssue({
+      code: 'custom',
+      path: ['INGEST_STATEMENT_TIMEOUT_MS'],
+      message: 'must be shorter than INGEST_ACK_WAIT_MS: a batch still running would be redelivered meanwhile',
     });
   }
   if (env.NODE_ENV === 'production' && !env.JWT_JWKS_URL && (env.JWT_SECRET?.length ?? 0) < MIN_SECRET_LENGTH) {

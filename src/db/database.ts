@@ -132,7 +132,11 @@ export function backgroundPool(
     ds,
     own: true,
     open: async () => {
-      opening ??= ds.initialize();
+      // A failed attempt is forgotten, so that the next open() tries again.
+      opening ??= ds.initialize().catch((error) => {
+        opening = undefined;
+        throw error;
+      });
       await opening;
     },
     close: async () => {

@@ -1,6 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { backgroundPool } from '../db/database';
+import { databaseFailureDetails } from '../db/sql-state';
+
+const CONNECT_RETRY_MS = 2_000;
 import { EnrollmentJob } from '../modules/campaign/enrollment-job';
 import { JobLog, LeasedJobRunner } from './leased-job-runner';
 
@@ -39,12 +42,23 @@ export function startEnrollmentRunner(config: Config, ds: DataSource, log: JobLo
     },
     log,
   );
-  const started = pool.open().then(
-    () => runner.start(),
-    (error) => log.error({ errorType: (error as Error).name }, 'enrolment runner could not connect; not started'),
-  );
+  let stopping = false;
+  // A database that is down at start (a restart, a failover) is waited for: runs accepted meanwhile start then.
+  const started = (async () => {
+    while (!stopping) {
+      try {
+        await pool.open();
+        runner.start();
+        return;
+      } catch (error) {
+        log.error(databaseFailureDetails(error), 'enrolment runner cannot connect yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
+      }
+    }
+  })();
   return {
     async stop() {
+      stopping = true;
       await started;
       await runner.stop();
       await pool.close();

@@ -129,10 +129,19 @@ export class LeasedJobRunner {
     const halted = () => lost.signal.aborted || this.loop.signal.aborted;
     try {
       await this.job.plan(this.ds, runId);
+      // A failed step stops the others from starting another, and the run ends only once every step
+      // in flight has committed or rolled back: a sibling still screening must not commit after the
+      // run was ended as FAILED with counts (and an audit record) that leave its range out.
+      let failure: { error: unknown } | undefined;
       const steps = async () => {
-        while (!halted() && (await this.job.step(this.ds, runId)));
+        try {
+          while (!halted() && !failure && (await this.job.step(this.ds, runId)));
+        } catch (error) {
+          failure ??= { error };
+        }
       };
       await Promise.all(Array.from({ length: this.settings.connections }, steps));
+      if (failure) throw failure.error;
       if (halted()) {
         this.log.info({ runId, leaseLost: lost.signal.aborted }, 'left the run to be taken over');
         return;
@@ -150,8 +159,6 @@ export class LeasedJobRunner {
         );
         return;
       }
-      // Let the other connections' steps settle before ending the run.
-      lost.abort();
       this.log.error({ ...databaseFailureDetails(error), runId }, 'run failed');
       await this.job.fail(this.ds, runId, error);
     } finally {

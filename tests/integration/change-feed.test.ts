@@ -28,7 +28,12 @@ import { useTestApp } from '../support/test-app';
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const PREFIX = `c360test_feed_${process.pid}`;
 const ACK_WAIT_MS = 2_000;
-const config = loadConfig({ NATS_URL, NATS_SUBJECT_PREFIX: PREFIX, INGEST_ACK_WAIT_MS: String(ACK_WAIT_MS) });
+const config = loadConfig({
+  NATS_URL,
+  NATS_SUBJECT_PREFIX: PREFIX,
+  INGEST_ACK_WAIT_MS: String(ACK_WAIT_MS),
+  INGEST_STATEMENT_TIMEOUT_MS: String(ACK_WAIT_MS - 500),
+});
 
 const { app, make } = useTestApp();
 let broker: Broker;
@@ -473,6 +478,7 @@ describe('the change feed on NATS JetStream', () => {
             NATS_URL,
             NATS_SUBJECT_PREFIX: PREFIX,
             INGEST_ACK_WAIT_MS: String(ACK_WAIT_MS),
+            INGEST_STATEMENT_TIMEOUT_MS: String(ACK_WAIT_MS - 500),
             INGEST_METRICS_PORT: '0',
             SEGMENT_REFRESH_ENABLED: 'false',
           },

@@ -22,6 +22,15 @@ describe('broker settings', () => {
     expect(loadConfig({ NATS_URL: 'nats://a:4222, tls://b:4222' }).broker.url).toBe('nats://a:4222, tls://b:4222');
   });
 
+  it("refuse a change-feed statement timeout at or beyond the broker's acknowledgement wait", () => {
+    expect(loadConfig({}).ingest).toMatchObject({ ackWaitMs: 30_000, statementTimeoutMs: 20_000 });
+    expect(() => loadConfig({ INGEST_STATEMENT_TIMEOUT_MS: '30000' })).toThrow(/INGEST_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadConfig({ INGEST_ACK_WAIT_MS: '10000' })).toThrow(/INGEST_STATEMENT_TIMEOUT_MS/);
+    expect(
+      loadConfig({ INGEST_ACK_WAIT_MS: '10000', INGEST_STATEMENT_TIMEOUT_MS: '9000' }).ingest.statementTimeoutMs,
+    ).toBe(9_000);
+  });
+
   it('refuse a prefix that would break subjects or stream names', () => {
     for (const prefix of ['a.b', 'a*', 'a>', 'a b', '']) {
       expect(() => loadConfig({ NATS_SUBJECT_PREFIX: prefix })).toThrow(/NATS_SUBJECT_PREFIX/);

@@ -120,19 +120,7 @@ export class ChangeFeedConsumer {
           await this.setUp();
           setUpAgain = false;
         }
-        const fetched = await this.consumer!.fetch({
-          max_messages: this.settings.batchSize,
-          expires: FETCH_EXPIRES_MS,
-        });
-        const batch: JsMsg[] = [];
-        for await (const msg of fetched) {
-          batch.push(msg);
-          // Nothing more on the stream for now: apply what came at once rather than at the fetch's
-          // expiry (a second, the client's least). Leaving the loop instead would drop whatever the
-          // server still delivers to this fetch until its redelivery, so the loop goes on after it.
-          if (msg.info.pending === 0) await this.process(batch.splice(0));
-        }
-        if (batch.length > 0) await this.process(batch);
+        await this.fetchAndApply();
         this.metrics.running.set(1);
         this.metrics.lastBatchAt.setToCurrentTime();
         await this.pruneNowAndThen();
@@ -145,6 +133,39 @@ export class ChangeFeedConsumer {
       }
     }
     this.metrics.running.set(0);
+  }
+
+  /**
+   * One fetch, its events applied as they come: as soon as nothing more is
+   * waiting on the stream (not only at the fetch's expiry, a second, the
+   * client's least), in order, one batch after the other. The fetch goes on
+   * being read while a batch is applied, since a fetch left unread misses
+   * its heartbeats and fails. A fetch that fails part-way (the connection
+   * dropped) keeps what it had delivered: those are applied too, instead
+   * of waiting out ack_wait for a redelivery; the inbox makes a later
+   * redelivery a no-op.
+   */
+  private async fetchAndApply(): Promise<void> {
+    const fetched = await this.consumer!.fetch({ max_messages: this.settings.batchSize, expires: FETCH_EXPIRES_MS });
+    let applying: Promise<void> = Promise.resolve();
+    const apply = (messages: JsMsg[]) => {
+      applying = applying.then(() => this.process(messages));
+      // Awaited below; until then a failed batch must not count as an unhandled rejection.
+      applying.catch(() => undefined);
+    };
+    const batch: JsMsg[] = [];
+    let fetchFailure: unknown;
+    try {
+      for await (const msg of fetched) {
+        batch.push(msg);
+        if (msg.info.pending === 0) apply(batch.splice(0));
+      }
+    } catch (error) {
+      fetchFailure = error;
+    }
+    if (batch.length > 0) apply(batch.splice(0));
+    await applying;
+    if (fetchFailure !== undefined) throw fetchFailure;
   }
 
   /** One batch, as the class comment says. Exposed for tests that hand it messages themselves. */
