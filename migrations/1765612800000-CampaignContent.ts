@@ -4,7 +4,7 @@ const OLD_CHANNELS = `'MOBILE_APP','WECHAT','BRANCH','CALL_CENTER','WEB','PARTNE
 const NEW_CHANNELS = `${OLD_CHANNELS},'SMS'`;
 
 /** Every CHECK that lists the channels, by the name PostgreSQL gave it in the initial schema. */
-const CHANNEL_CHECKS = [
+export const CHANNEL_CHECKS = [
   { table: 'interaction', name: 'interaction_channel_check', check: (list: string) => `channel IN (${list})` },
   {
     table: 'campaign',
@@ -35,11 +35,11 @@ export class CampaignContent1765612800000 implements MigrationInterface {
         ADD COLUMN risk_disclosure text CHECK (char_length(risk_disclosure) <= 2000),
         ADD COLUMN rejected_by uuid,
         ADD CONSTRAINT campaign_rejected_by_checker CHECK (rejected_by IS NULL OR rejected_by <> created_by)`);
-    await this.replaceChannelChecks(q, NEW_CHANNELS);
+    await this.replaceChannelChecks(q, NEW_CHANNELS, { validate: false });
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await this.replaceChannelChecks(q, OLD_CHANNELS);
+    await this.replaceChannelChecks(q, OLD_CHANNELS, { validate: true });
     await q.query(`
       ALTER TABLE campaign
         DROP CONSTRAINT campaign_rejected_by_checker,
@@ -49,14 +49,17 @@ export class CampaignContent1765612800000 implements MigrationInterface {
   }
 
   /**
-   * NOT VALID then VALIDATE: the interaction table is large, and VALIDATE
-   * scans it under a lock that lets reads and writes go on.
+   * Added NOT VALID: DROP and ADD hold an exclusive lock on the table until
+   * this migration's transaction commits, so the scan that validates the
+   * wider list (of the large interaction table too) is left to the next
+   * migration, in a transaction of its own, under a lock that lets reads and
+   * writes go on. Narrowing it back (down) must check the rows at once.
    */
-  private async replaceChannelChecks(q: QueryRunner, list: string): Promise<void> {
+  private async replaceChannelChecks(q: QueryRunner, list: string, { validate }: { validate: boolean }): Promise<void> {
     for (const { table, name, check } of CHANNEL_CHECKS) {
       await q.query(`ALTER TABLE ${table} DROP CONSTRAINT ${name}`);
       await q.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${check(list)}) NOT VALID`);
-      await q.query(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}`);
+      if (validate) await q.query(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}`);
     }
   }
 }

@@ -12,6 +12,7 @@ import { ContactCaps1765353600000 } from '../../migrations/1765353600000-Contact
 import { RetentionTasks1765440000000 } from '../../migrations/1765440000000-RetentionTasks';
 import { CampaignCosts1765526400000 } from '../../migrations/1765526400000-CampaignCosts';
 import { CampaignContent1765612800000 } from '../../migrations/1765612800000-CampaignContent';
+import { ValidateChannelChecks1765612800001 } from '../../migrations/1765612800001-ValidateChannelChecks';
 import { LeadRouting1765699200000 } from '../../migrations/1765699200000-LeadRouting';
 
 /** In order. A new migration is added here as well as in migrations/. */
@@ -30,5 +31,6 @@ export const migrations = [
   RetentionTasks1765440000000,
   CampaignCosts1765526400000,
   CampaignContent1765612800000,
+  ValidateChannelChecks1765612800001,
   LeadRouting1765699200000,
 ];
