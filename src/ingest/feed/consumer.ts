@@ -136,36 +136,18 @@ export class ChangeFeedConsumer {
   }
 
   /**
-   * One fetch, its events applied as they come: as soon as nothing more is
-   * waiting on the stream (not only at the fetch's expiry, a second, the
-   * client's least), in order, one batch after the other. The fetch goes on
-   * being read while a batch is applied, since a fetch left unread misses
-   * its heartbeats and fails. A fetch that fails part-way (the connection
-   * dropped) keeps what it had delivered: those are applied too, instead
-   * of waiting out ack_wait for a redelivery; the inbox makes a later
-   * redelivery a no-op.
+   * One fetch, applied as one batch once it ends (its expiry, a second, the
+   * client's least, or a full batch): events of several kinds that arrive
+   * together are applied in dependency order, whatever order they were
+   * published in. (Applying as soon as the stream was momentarily empty was
+   * tried: it cut batches between a parent and a child published a moment
+   * apart, and refused the child.)
    */
   private async fetchAndApply(): Promise<void> {
     const fetched = await this.consumer!.fetch({ max_messages: this.settings.batchSize, expires: FETCH_EXPIRES_MS });
-    let applying: Promise<void> = Promise.resolve();
-    const apply = (messages: JsMsg[]) => {
-      applying = applying.then(() => this.process(messages));
-      // Awaited below; until then a failed batch must not count as an unhandled rejection.
-      applying.catch(() => undefined);
-    };
     const batch: JsMsg[] = [];
-    let fetchFailure: unknown;
-    try {
-      for await (const msg of fetched) {
-        batch.push(msg);
-        if (msg.info.pending === 0) apply(batch.splice(0));
-      }
-    } catch (error) {
-      fetchFailure = error;
-    }
-    if (batch.length > 0) apply(batch.splice(0));
-    await applying;
-    if (fetchFailure !== undefined) throw fetchFailure;
+    for await (const msg of fetched) batch.push(msg);
+    if (batch.length > 0) await this.process(batch);
   }
 
   /** One batch, as the class comment says. Exposed for tests that hand it messages themselves. */
