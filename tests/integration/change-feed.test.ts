@@ -100,6 +100,20 @@ const holdingRow = (h: Awaited<ReturnType<typeof holdingFor>>, balance: string) 
   status: 'ACTIVE',
 });
 
+/** A consent event granting partner sharing, on a server's own prefix. */
+async function publishPartnerSharing(prefix: string, customerNo: string, eventId: string) {
+  await broker.jetstream.publish(
+    changeSubject(prefix, 'consents'),
+    JSON.stringify({
+      eventId,
+      source: 'crm',
+      key: `${customerNo}|PARTNER_SHARING|`,
+      version: 1,
+      data: { customer_no: customerNo, purpose: 'PARTNER_SHARING', granted: true },
+    }),
+  );
+}
+
 /** Once the server's change feed takes events (its streams exist then); answers a scrape of its /metrics. */
 async function feedRunningIn(server: ServerProcess): Promise<() => Promise<string>> {
   const scrape = async () => (await fetch(server.url.replace('/graphql', '/metrics'))).text();
@@ -543,16 +557,7 @@ describe('the change feed on NATS JetStream', () => {
         const { child, output, exited } = server;
         const scrape = await feedRunningIn(server);
         const deadline = Date.now() + 20_000;
-        await broker.jetstream.publish(
-          changeSubject(prefix, 'consents'),
-          JSON.stringify({
-            eventId: 'server-1',
-            source: 'crm',
-            key: `${customer.customerNo}|PARTNER_SHARING|`,
-            version: 1,
-            data: { customer_no: customer.customerNo, purpose: 'PARTNER_SHARING', granted: true },
-          }),
-        );
+        await publishPartnerSharing(prefix, customer.customerNo, 'server-1');
         await broker.jetstream.publish(changeSubject(prefix, 'consents'), 'not json');
         let metrics = '';
         while (
@@ -598,16 +603,7 @@ describe('the change feed on NATS JetStream', () => {
         });
         const scrape = await feedRunningIn(server);
         const deadline = Date.now() + 30_000;
-        await broker.jetstream.publish(
-          changeSubject(prefix, 'consents'),
-          JSON.stringify({
-            eventId: 'slow-1',
-            source: 'crm',
-            key: `${customer.customerNo}|PARTNER_SHARING|`,
-            version: 1,
-            data: { customer_no: customer.customerNo, purpose: 'PARTNER_SHARING', granted: true },
-          }),
-        );
+        await publishPartnerSharing(prefix, customer.customerNo, 'slow-1');
         const consents = () => app.ds.query(`SELECT granted FROM consent WHERE customer_id = $1`, [customer.id]);
         while ((await consents()).length === 0) {
           if (Date.now() > deadline) throw new Error(`the slow event was never applied:\n${server.output()}`);

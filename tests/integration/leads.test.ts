@@ -21,6 +21,18 @@ const UPDATE = `mutation ($id: ID!, $status: LeadStatus!) { updateLead(id: $id, 
 const partner = { sub: 'partner-leads', roles: [Role.PARTNER], scopes: [Scope.LEADS_WRITE] };
 let cities = 0;
 const newCity = () => `测试市${++cities}`;
+
+/** A private-banking customer in the book of a relationship manager of a branch in a city of its own. */
+async function privateBankingCustomerInNewCity() {
+  const branch = await make.branch({ city: newCity() });
+  const rm = await make.staff({ branchId: branch.id });
+  const customer = await make.customer({
+    branchId: branch.id,
+    relationshipManagerId: rm.id,
+    tier: 'PRIVATE_BANKING' as never,
+  });
+  return { branch, rm, customer };
+}
 let refs = 0;
 
 async function rmIn(branchId: string) {
@@ -73,25 +85,13 @@ describe('registerLead', () => {
   });
 
   it("routes an existing customer's lead to their relationship manager, scored from their tier and product views", async () => {
-    const branch = await make.branch({ city: newCity() });
-    const rm = await make.staff({ branchId: branch.id });
-    const customer = await make.customer({
-      branchId: branch.id,
-      relationshipManagerId: rm.id,
-      tier: 'PRIVATE_BANKING' as never,
-    });
+    const { branch, rm, customer } = await privateBankingCustomerInNewCity();
     const lead = await register({ customerNo: customer.customerNo, sourceChannel: 'BRANCH' }, asRm(rm));
     expect(lead).toMatchObject({ assigneeId: rm.id, branchId: branch.id, intent: 'HIGH' });
   });
 
   it('does not score a customer who withdrew personalised marketing', async () => {
-    const branch = await make.branch({ city: newCity() });
-    const rm = await make.staff({ branchId: branch.id });
-    const customer = await make.customer({
-      branchId: branch.id,
-      relationshipManagerId: rm.id,
-      tier: 'PRIVATE_BANKING' as never,
-    });
+    const { rm, customer } = await privateBankingCustomerInNewCity();
     await make.consent(customer.id, { purpose: ConsentPurpose.PERSONALISED_MARKETING, channel: null, granted: false });
     const lead = await register({ customerNo: customer.customerNo, sourceChannel: 'BRANCH' }, asRm(rm));
     expect(lead.intent).toBeNull();
@@ -174,13 +174,7 @@ describe('leads and updateLead', () => {
   });
 
   it('shows a HIGH-intent lead not contacted within LEAD_HIGH_INTENT_CONTACT_HOURS as overdue, and filters by status and intent', async () => {
-    const branch = await make.branch({ city: newCity() });
-    const rm = await make.staff({ branchId: branch.id });
-    const customer = await make.customer({
-      branchId: branch.id,
-      relationshipManagerId: rm.id,
-      tier: 'PRIVATE_BANKING' as never,
-    });
+    const { rm, customer } = await privateBankingCustomerInNewCity();
     const late = await register({ customerNo: customer.customerNo, sourceChannel: 'BRANCH' }, asRm(rm));
     const fresh = await register({ customerNo: customer.customerNo, sourceChannel: 'BRANCH' }, asRm(rm));
     await app.ds.query(`UPDATE lead SET created_at = now() - interval '25 hours' WHERE id = $1`, [late.id]);
