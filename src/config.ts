@@ -265,6 +265,12 @@ const schema = z.object({
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
 
+  /**
+   * Shadow mode: a candidate privacy policy (a JSON file, `npm run policy:export`'s format) evaluated beside the
+   * live one on every request; the differences are counted for auditors (policyShadowReport) and on /metrics.
+   */
+  PRIVACY_SHADOW_POLICY: z.string().min(1).optional(),
+
   /** HMAC-SHA256 key for what an audit record may hold only as a keyed hash (a search text). Required (32+ characters) in production. */
   AUDIT_HASH_KEY: z.string().optional(),
 });
@@ -431,6 +437,9 @@ function toConfig(env: z.infer<typeof schema>) {
       jwksUrl: env.JWT_JWKS_URL,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
+    },
+    privacy: {
+      shadowPolicyFile: env.PRIVACY_SHADOW_POLICY,
     },
     audit: {
       // Production never gets here without its own key (see `validated`).

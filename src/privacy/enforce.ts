@@ -56,8 +56,9 @@ function guarded(
     const owner = root ? privacy.rootOwner : privacy.ownerOf(source);
     if (!root && owner.plan.isDenied(parentType, fieldName)) return deniedAt(info);
     const value = resolve(source, args, context, info);
-    if (value instanceof Promise) return value.then((resolved) => privacy.view(resolved, returnedType, owner, audit));
-    return privacy.view(value, returnedType, owner, audit);
+    if (value instanceof Promise)
+      return value.then((resolved) => privacy.view(resolved, returnedType, owner, audit, info));
+    return privacy.view(value, returnedType, owner, audit, info);
   };
 }
 

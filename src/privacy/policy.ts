@@ -229,6 +229,10 @@ export const FIELD_POLICY: FieldPolicy = {
   // What an audit record says of a filter that read a sensitive field (auditors only, through AuditRecord.filter).
   AuditedFilter: allFull('arguments', 'matched'),
   AuditedFilterArgument: allFull('name', 'values'),
+  // Shadow mode's counts (issue 20, part 2): reachable through policyShadowReport only (OPERATION_POLICY: auditors).
+  // They name types, fields and roles, never a customer.
+  PolicyShadowReport: allFull('enabled', 'candidateFile', 'candidateSha256', 'since', 'rows'),
+  PolicyShadowRow: allFull('type', 'field', 'role', 'liveAccess', 'candidateAccess', 'count'),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */
@@ -277,6 +281,8 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     // does not work them) have no purpose here.
     leads: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.COMPLIANCE_AUDITOR],
     churnReport: [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
+    // What a candidate policy would change, before it is rolled out: for those who check the policy.
+    policyShadowReport: [Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {
     createCampaign: [Role.MARKETING_MANAGER],

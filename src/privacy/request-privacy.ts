@@ -1,9 +1,13 @@
 import { sameStaff } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { AuditTrail } from '../modules/audit/audit-trail';
+import type { GraphQLResolveInfo } from 'graphql';
 import { AccessPlan } from './access-plan';
 import { Access, RoleColumn, COLUMN_OF_ROLE } from './policy';
+import type { PolicyShadow } from './policy-shadow';
 import { LIVE_POLICY, PrivacyPolicy } from './privacy-policy';
+import { selectedFields } from './selection';
+import type { DiffPlan, ShadowCell } from './shadow-diff';
 
 /** What decides which columns apply to a customer: the book and the branch it belongs to. */
 export interface CustomerOwnership {
@@ -17,6 +21,10 @@ export interface CustomerOwnership {
 interface Owner {
   plan: AccessPlan;
   customerId?: string;
+  /** In shadow mode, where the candidate policy would answer this object's fields otherwise. */
+  diff?: DiffPlan;
+  /** In shadow mode, a customer the candidate's row scope would not return. */
+  hiddenRow?: ShadowCell;
 }
 
 /**
@@ -32,7 +40,7 @@ interface Owner {
  */
 export class RequestPrivacy {
   readonly columns: readonly RoleColumn[];
-  private readonly customerPlans = new Map<string, AccessPlan>();
+  private readonly customerOwners = new Map<string, Owner>();
   /** Every object handed to the executor, with the rules it was read under: its fields inherit them. */
   private readonly owners = new WeakMap<object, Owner>();
   private readonly callerOwner: Owner;
@@ -40,15 +48,35 @@ export class RequestPrivacy {
   constructor(
     private readonly principal: Principal,
     readonly policy: PrivacyPolicy = LIVE_POLICY,
+    /** Shadow mode's candidate policy, when one is set (PRIVACY_SHADOW_POLICY). */
+    readonly shadow?: PolicyShadow,
   ) {
     this.columns = [...new Set(principal.roles.map((r) => COLUMN_OF_ROLE[r]))];
-    this.callerOwner = { plan: policy.planFor(this.columns) };
+    const plan = policy.planFor(this.columns);
+    this.callerOwner = { plan, diff: shadow?.diffOf(policy, plan, shadow.candidate.planFor(this.columns)) };
   }
 
   /** Decides and remembers the plan for a customer as it is loaded. */
   decidePlanFor(customer: CustomerOwnership): AccessPlan {
-    const covering = this.columns.filter((column) => {
-      switch (this.policy.rowScope(column)) {
+    const covering = this.coveringColumns(this.policy, customer);
+    const plan = this.policy.planFor(covering);
+    const owner: Owner = { plan, customerId: customer.id };
+    if (this.shadow) {
+      // From the columns already loaded: the candidate's row scope needs no query of its own.
+      const candidateColumns = this.shadow.sameRowScope(this.policy)
+        ? covering
+        : this.coveringColumns(this.shadow.candidate, customer);
+      owner.diff = this.shadow.diffOf(this.policy, plan, this.shadow.candidate.planFor(candidateColumns));
+      if (covering.length > 0 && candidateColumns.length === 0) owner.hiddenRow = this.shadow.hiddenRow(plan);
+    }
+    this.customerOwners.set(customer.id, owner);
+    return plan;
+  }
+
+  /** The caller's columns whose row scope (under `policy`) covers a customer. */
+  private coveringColumns(policy: PrivacyPolicy, customer: CustomerOwnership): RoleColumn[] {
+    return this.columns.filter((column) => {
+      switch (policy.rowScope(column)) {
         case 'ALL':
           return true;
         case 'ALL_BUT_OPTED_OUT':
@@ -61,9 +89,6 @@ export class RequestPrivacy {
           return false;
       }
     });
-    const plan = this.policy.planFor(covering);
-    this.customerPlans.set(customer.id, plan);
-    return plan;
   }
 
   /**
@@ -71,7 +96,7 @@ export class RequestPrivacy {
    * customer is reached through it; if not, nothing is readable.
    */
   planOfCustomer(customerId: string): AccessPlan {
-    return this.customerPlans.get(customerId) ?? this.policy.planFor([]);
+    return this.customerOwners.get(customerId)?.plan ?? this.policy.planFor([]);
   }
 
   /**
@@ -110,14 +135,21 @@ export class RequestPrivacy {
    * when the field is really resolved, so the audit lists exactly what left
    * (not what an unexecuted operation, a @skip or another alias selected).
    */
-  view(value: unknown, type: string, parent: Owner, audit: AuditTrail): unknown {
-    if (Array.isArray(value)) return value.map((item) => this.viewObject(item, type, parent, audit));
-    return this.viewObject(value, type, parent, audit);
+  view(value: unknown, type: string, parent: Owner, audit: AuditTrail, info: GraphQLResolveInfo): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.viewObject(item, type, parent, audit, info));
+    return this.viewObject(value, type, parent, audit, info);
   }
 
-  private viewObject(value: unknown, type: string, parent: Owner, audit: AuditTrail): unknown {
+  private viewObject(
+    value: unknown,
+    type: string,
+    parent: Owner,
+    audit: AuditTrail,
+    info: GraphQLResolveInfo,
+  ): unknown {
     if (typeof value !== 'object' || value === null) return value;
     const owner = type === 'Customer' ? this.customerOwner(value as CustomerOwnership) : parent;
+    if (owner.diff || owner.hiddenRow) countDifferences(owner, type, info);
     const { plan, customerId } = owner;
     // One cached object can be reached under two customers (a campaign both are enrolled in): each gets its own.
     const seen = this.owners.get(value);
@@ -140,7 +172,25 @@ export class RequestPrivacy {
   }
 
   private customerOwner(customer: CustomerOwnership): Owner {
-    const plan = this.customerPlans.get(customer.id) ?? this.decidePlanFor(customer);
-    return { plan, customerId: customer.id };
+    let owner = this.customerOwners.get(customer.id);
+    if (!owner) {
+      this.decidePlanFor(customer);
+      owner = this.customerOwners.get(customer.id)!;
+    }
+    return owner;
   }
+}
+
+/**
+ * Shadow mode's count for one object reaching the client: each selected
+ * field the candidate would answer otherwise. Only types where the two
+ * policies differ get this far, and the counting bumps cells made when the
+ * diff plan was compiled.
+ */
+function countDifferences(owner: Owner, type: string, info: GraphQLResolveInfo): void {
+  if (owner.hiddenRow && type === 'Customer') owner.hiddenRow.count++;
+  const cells = owner.diff?.cellsOf(type);
+  if (!cells) return;
+  const selected = selectedFields(info);
+  for (const cell of cells) if (selected.has(cell.field)) cell.count++;
 }

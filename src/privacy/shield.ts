@@ -9,7 +9,8 @@ type ShieldRule = typeof allow | typeof deny | ReturnType<ReturnType<typeof rule
 /**
  * One rule per root field, asking the request's policy (so a second policy
  * loaded beside the live one is obeyed at the root too). The answer depends
- * only on the principal, so shield caches it per request.
+ * only on the principal, so shield caches it per request (and shadow mode
+ * compares the candidate's answer once per request too).
  */
 function rulesFor(root: 'Query' | 'Mutation', fields: readonly string[]): Record<string, ShieldRule> {
   return {
@@ -18,9 +19,11 @@ function rulesFor(root: 'Query' | 'Mutation', fields: readonly string[]): Record
     ...Object.fromEntries(
       fields.map((field) => [
         field,
-        rule(`may-call:${root}.${field}`, { cache: 'contextual' })((_parent, _args, ctx: RequestContext) =>
-          ctx.privacy.policy.mayCall(root, field, ctx.principal),
-        ),
+        rule(`may-call:${root}.${field}`, { cache: 'contextual' })((_parent, _args, ctx: RequestContext) => {
+          const allowed = ctx.privacy.policy.mayCall(root, field, ctx.principal);
+          ctx.privacy.shadow?.noteCall(root, field, ctx.principal, allowed);
+          return allowed;
+        }),
       ]),
     ),
   };

@@ -15,6 +15,8 @@ import { auditPlugin } from '../modules/audit/audit.plugin';
 import { RequestPrivacy } from '../privacy/request-privacy';
 import { rowScopeFor } from '../privacy/row-scope';
 import { LIVE_POLICY, PrivacyPolicy } from '../privacy/privacy-policy';
+import { PolicyShadow } from '../privacy/policy-shadow';
+import { registerShadowMetrics } from '../privacy/shadow-metrics';
 import type { Config } from '../config';
 import { directiveFloodCheck, queryCostPlugin, queryLimitRules } from './abuse/query-limits';
 import { createRateLimits } from './abuse/rate-limit';
@@ -71,6 +73,9 @@ export async function startApp(
   { privacyPolicy = () => LIVE_POLICY }: AppOptions = {},
 ): Promise<RunningApp> {
   logger.level = config.logLevel;
+  // First: a candidate policy that does not load stops the start, naming where in its file.
+  const shadow = config.privacy.shadowPolicyFile ? PolicyShadow.fromFile(config.privacy.shadowPolicyFile) : undefined;
+  if (shadow) logger.info({ candidate: shadow.source }, 'privacy shadow mode: evaluating a candidate policy');
   const app = express();
   app.disable('x-powered-by');
   // Express would hash every response for an ETag: answers depend on the caller and are never revalidated.
@@ -85,6 +90,7 @@ export async function startApp(
   const partnerOperations = OperationRegistry.load();
   const metrics = config.metricsEnabled ? new Metrics() : undefined;
   metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
+  if (metrics && shadow) registerShadowMetrics(shadow, metrics.registry);
   const health = new Health(reads, config.db.acquireTimeoutMs);
   const schema = await getSchema();
   const refuseDirectiveFlood = directiveFloodCheck(config.limits, schema);
@@ -180,7 +186,7 @@ export async function startApp(
           refuseDirectiveFlood((operation as { query?: unknown } | undefined)?.query);
         const today = businessToday(config.businessTimeZone);
         const audit = new AuditTrail();
-        const privacy = new RequestPrivacy(principal, privacyPolicy());
+        const privacy = new RequestPrivacy(principal, privacyPolicy(), shadow);
         const scope = rowScopeFor(principal, privacy);
         return {
           requestId,

@@ -23,6 +23,7 @@ import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
 import { TaskResolver } from '../modules/task/task.resolver';
 import { LeadResolver } from '../modules/lead/lead.resolver';
+import { PolicyShadowResolver } from '../modules/privacy-shadow/policy-shadow.resolver';
 
 export const resolvers = [
   MeResolver,
@@ -47,6 +48,7 @@ export const resolvers = [
   CustomerConsentsResolver,
   TaskResolver,
   LeadResolver,
+  PolicyShadowResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
