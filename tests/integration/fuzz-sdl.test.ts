@@ -108,6 +108,8 @@ const CALLERS: Record<string, Caller[]> = {
   churnReport: [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
   // Issue 19 item 3: leads are followed up by managers (routed to them) and branch staff (their branch's).
   leads: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.COMPLIANCE_AUDITOR],
+  // Issue 20 part 2: what a candidate privacy policy would change is for those who check the policy.
+  policyShadowReport: [Role.COMPLIANCE_AUDITOR],
   updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
 };
 

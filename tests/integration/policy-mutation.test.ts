@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { Role, Scope } from '../../src/auth/roles';
 import { TokenClaims } from '../../src/auth/token-issuer';
 import { Access, RoleColumn, COLUMNS, FIELD_POLICY, FieldPolicy, LIVE_POLICY_DATA } from '../../src/privacy/policy';
+import { policyToFile } from '../../src/privacy/policy-file';
 import { LIVE_POLICY, PrivacyPolicy } from '../../src/privacy/privacy-policy';
 import { getSchema } from '../../src/server/schema';
 import { Factory } from '../support/factories';
@@ -38,10 +42,26 @@ let current: PrivacyPolicy = LIVE_POLICY;
 /** One factory for the file: its counter keeps codes and numbers unique. */
 let make: Factory;
 
+/**
+ * The server runs in shadow mode, so that the shadow report's types have
+ * something to show (and the sweep shows that shadow mode changes no answer):
+ * the candidate is the live policy but for tags, which it would refuse to the
+ * call centre.
+ */
+function shadowCandidateFile(): string {
+  const candidate = policyToFile(LIVE_POLICY_DATA);
+  candidate.operations.Query.tags = Object.values(Role).filter(
+    (r) => r !== Role.PARTNER && r !== Role.CALL_CENTER_AGENT,
+  );
+  const file = join(mkdtempSync(join(tmpdir(), 'policy-mutation-')), 'candidate.json');
+  writeFileSync(file, JSON.stringify(candidate));
+  return file;
+}
+
 beforeAll(async () => {
   // Hundreds of requests from one principal: the rate limit is not what this file tests.
   app = await startTestApp(
-    { RATE_LIMIT_STAFF: '100000', RATE_LIMIT_PARTNER: '100000' },
+    { RATE_LIMIT_STAFF: '100000', RATE_LIMIT_PARTNER: '100000', PRIVACY_SHADOW_POLICY: shadowCandidateFile() },
     { privacyPolicy: () => current, enrollmentRuns: true },
   );
   schema = await getSchema();
@@ -296,6 +316,31 @@ const REACH: Record<string, Reach> = {
       return { object: res.data?.leads?.edges?.[0]?.node, errors: res.errors ?? [] };
     },
   },
+  ...Object.fromEntries(
+    (['PolicyShadowReport', 'PolicyShadowRow'] as const).map((typeName) => [
+      typeName,
+      {
+        columns: { AUDITOR: Role.COMPLIANCE_AUDITOR },
+        run: async (as: TokenClaims) => {
+          // A call the candidate would refuse: the report has a row.
+          await app.gql('{ tags { code } }', undefined, { as: { sub: world.rmId, roles: [Role.CALL_CENTER_AGENT] } });
+          const row = fieldsOf('PolicyShadowRow').join(' ');
+          const selection =
+            typeName === 'PolicyShadowReport'
+              ? fieldsOf('PolicyShadowReport')
+                  .map((f) => (f === 'rows' ? 'rows { count }' : f))
+                  .join(' ')
+              : `rows { ${row} }`;
+          const res = await app.gql(`{ policyShadowReport { ${selection} } }`, undefined, { as });
+          const report = res.data?.policyShadowReport;
+          return {
+            object: typeName === 'PolicyShadowReport' ? report : report?.rows?.[0],
+            errors: res.errors ?? [],
+          };
+        },
+      } satisfies Reach,
+    ]),
+  ),
   // Only the RM column: a task a manager completes has every field set (a branch's task has no assignee,
   // so BRANCH could not show each field allowed); the retention-tasks test covers branch staff's reach.
   RetentionTask: {

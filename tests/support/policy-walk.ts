@@ -289,5 +289,8 @@ export const NOT_UNDER_A_CUSTOMER = [
   ...RETENTION_TYPES,
   // Reached through Query.leads (relationship managers, branch staff, auditors).
   'Lead',
+  // Reached through Query.policyShadowReport (auditors), on a server in shadow mode.
+  'PolicyShadowReport',
+  'PolicyShadowRow',
   ...MUTATION_RESULT_TYPES,
 ];
