@@ -22,6 +22,9 @@ export class PolicyShadow {
   readonly since = new Date();
   /** Per live plan, per candidate plan: the fields that differ (null where none does). */
   private readonly diffs = new WeakMap<AccessPlan, Map<AccessPlan, DiffPlan | null>>();
+  /** Per live plan: the diff against the candidate's plan for the same columns, and the cell of a hidden row. */
+  private readonly sameColumns = new WeakMap<AccessPlan, DiffPlan | null>();
+  private readonly hiddenRows = new WeakMap<AccessPlan, ShadowCell>();
   private readonly rowScopeAgreement = new WeakMap<PrivacyPolicy, boolean>();
 
   constructor(
@@ -52,6 +55,19 @@ export class PolicyShadow {
     return diff ?? undefined;
   }
 
+  /**
+   * The diff for the same columns under both policies (where their row scopes
+   * agree, a customer's covering columns are the same): one lookup per object.
+   */
+  diffForColumns(live: PrivacyPolicy, livePlan: AccessPlan): DiffPlan | undefined {
+    let diff = this.sameColumns.get(livePlan);
+    if (diff === undefined) {
+      diff = this.diffOf(live, livePlan, this.candidate.planFor(livePlan.columns)) ?? null;
+      this.sameColumns.set(livePlan, diff);
+    }
+    return diff ?? undefined;
+  }
+
   /** Whether the two policies give every column the same row scope (then a customer's columns are the same too). */
   sameRowScope(live: PrivacyPolicy): boolean {
     let same = this.rowScopeAgreement.get(live);
@@ -64,7 +80,12 @@ export class PolicyShadow {
 
   /** The cell a customer the candidate's row scope would not return is counted in. */
   hiddenRow(livePlan: AccessPlan): ShadowCell {
-    return this.cells.cell('Customer', ROW_FIELD, roleOf(livePlan.columns), 'F', 'D');
+    let cell = this.hiddenRows.get(livePlan);
+    if (!cell) {
+      cell = this.cells.cell('Customer', ROW_FIELD, roleOf(livePlan.columns), 'F', 'D');
+      this.hiddenRows.set(livePlan, cell);
+    }
+    return cell;
   }
 
   /** A root field the candidate would let the caller call, or refuse, unlike the live policy (shield asks once per request). */

@@ -53,7 +53,7 @@ export class RequestPrivacy {
   ) {
     this.columns = [...new Set(principal.roles.map((r) => COLUMN_OF_ROLE[r]))];
     const plan = policy.planFor(this.columns);
-    this.callerOwner = { plan, diff: shadow?.diffOf(policy, plan, shadow.candidate.planFor(this.columns)) };
+    this.callerOwner = { plan, diff: shadow?.diffForColumns(policy, plan) };
   }
 
   /** Decides and remembers the plan for a customer as it is loaded. */
@@ -61,13 +61,13 @@ export class RequestPrivacy {
     const covering = this.coveringColumns(this.policy, customer);
     const plan = this.policy.planFor(covering);
     const owner: Owner = { plan, customerId: customer.id };
-    if (this.shadow) {
+    const shadow = this.shadow;
+    if (shadow && shadow.sameRowScope(this.policy)) owner.diff = shadow.diffForColumns(this.policy, plan);
+    else if (shadow) {
       // From the columns already loaded: the candidate's row scope needs no query of its own.
-      const candidateColumns = this.shadow.sameRowScope(this.policy)
-        ? covering
-        : this.coveringColumns(this.shadow.candidate, customer);
-      owner.diff = this.shadow.diffOf(this.policy, plan, this.shadow.candidate.planFor(candidateColumns));
-      if (covering.length > 0 && candidateColumns.length === 0) owner.hiddenRow = this.shadow.hiddenRow(plan);
+      const candidateColumns = this.coveringColumns(shadow.candidate, customer);
+      owner.diff = shadow.diffOf(this.policy, plan, shadow.candidate.planFor(candidateColumns));
+      if (covering.length > 0 && candidateColumns.length === 0) owner.hiddenRow = shadow.hiddenRow(plan);
     }
     this.customerOwners.set(customer.id, owner);
     return plan;
