@@ -383,6 +383,10 @@ async function startGateway(name: string, dir: string, databaseUrl: string, cpuP
       RATE_LIMIT_STAFF: '1000000000',
       RATE_LIMIT_PARTNER: '1000000000',
       SHUTDOWN_DELAY_MS: '0',
+      // Shadow mode's cost (issue 20): the same runs with a candidate policy evaluated beside the live one.
+      ...(process.env.PRIVACY_SHADOW_POLICY
+        ? { PRIVACY_SHADOW_POLICY: path.resolve(process.env.PRIVACY_SHADOW_POLICY) }
+        : {}),
     },
     stdio: ['ignore', log, log],
   });
