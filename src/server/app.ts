@@ -26,6 +26,7 @@ import { Health } from './health';
 import { logger } from '../telemetry/logger';
 import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from './loaders';
 import { Metrics } from './metrics';
+import { RevealMetrics } from '../modules/reveal/reveal-metrics';
 import {
   partnerSafelist,
   expandRegisteredOperations,
@@ -85,6 +86,7 @@ export async function startApp(
   const partnerOperations = OperationRegistry.load();
   const metrics = config.metricsEnabled ? new Metrics() : undefined;
   metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
+  if (metrics) new RevealMetrics(metrics.registry, reads, config.reveal);
   const health = new Health(reads, config.db.acquireTimeoutMs);
   const schema = await getSchema();
   const refuseDirectiveFlood = directiveFloodCheck(config.limits, schema);

@@ -23,6 +23,7 @@ import { CustomerRiskResolver } from '../modules/risk/risk.resolver';
 import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.resolver';
 import { TaskResolver } from '../modules/task/task.resolver';
 import { LeadResolver } from '../modules/lead/lead.resolver';
+import { RevealResolver } from '../modules/reveal/reveal.resolver';
 
 export const resolvers = [
   MeResolver,
@@ -47,6 +48,7 @@ export const resolvers = [
   CustomerConsentsResolver,
   TaskResolver,
   LeadResolver,
+  RevealResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;
