@@ -109,6 +109,8 @@ const CALLERS: Record<string, Caller[]> = {
   // Issue 19 item 3: leads are followed up by managers (routed to them) and branch staff (their branch's).
   leads: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.COMPLIANCE_AUDITOR],
   updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+  // Issue 20 item 1: any staff role may ask; the policy's reveal cells decide, and a refusal is audited.
+  revealField: STAFF,
 };
 
 interface World {
@@ -190,7 +192,10 @@ async function buildWorld(): Promise<World> {
     validUntil: '2020-01-01',
   });
   await make.riskAssessment(flagged.id, { amlRating: AmlRating.HIGH });
-  await make.holding(own.id, { productId: fund.id, balance: '800000.00' });
+  const holdings = [
+    await make.holding(own.id, { productId: fund.id, balance: '800000.00' }),
+    await make.holding(plain.id, { productId: deposit.id }),
+  ];
   await make.customerTag(own.id, tags[0].id);
   await make.interaction(own.id, { type: InteractionType.LOGIN });
   // This month's campaign contacts used up (a MASS customer's two), so that enrolment and contacts meet the caps.
@@ -259,6 +264,7 @@ async function buildWorld(): Promise<World> {
       staffIds: [rm, clerk, agent, analyst, maker, checker, risk, auditor].map((s) => s.id),
       taskIds: tasks.map((t) => t.id),
       leadIds: leads.map((l) => l.id),
+      holdingIds: holdings.map((h) => h.id),
     },
   };
 }
