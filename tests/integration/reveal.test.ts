@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Role, Scope } from '../../src/auth/roles';
 import { TokenClaims } from '../../src/auth/token-issuer';
+import { countStatements, withoutTransactionControl } from '../support/sql-counter';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -133,6 +134,33 @@ describe('a granted reveal', () => {
       ['CUSTOMER_REQUEST', 'FORBIDDEN', w.holding.id],
       ['FRAUD_CHECK', 'REVEALED', w.holding.id],
     ]);
+  });
+});
+
+describe('statements', () => {
+  it('are a fixed few per reveal: the target, the quota slot and the audit record, in one transaction', async () => {
+    const w = await world();
+    const agent = await w.as(Role.CALL_CENTER_AGENT);
+    // Once first, so that the staff-directory check of writes is cached like on a warm server.
+    await reveal(agent, { customerId: w.customer.id }, 'PHONE');
+    for (const [target, field, lookups] of [
+      [{ customerId: w.customer.id }, 'EMAIL', 1],
+      [{ holdingId: w.holding.id }, 'ACCOUNT_NO', 2],
+    ] as const) {
+      const counter = countStatements();
+      let statements: string[];
+      try {
+        expect((await reveal(agent, target, field)).errors).toBeUndefined();
+        statements = counter.statements;
+      } finally {
+        counter.restore();
+      }
+      const work = withoutTransactionControl(statements).filter((sql) => !/FROM "?staff"?/.test(sql));
+      expect(work).toHaveLength(lookups + 2);
+      expect(work.filter((sql) => sql.includes('reveal_quota'))).toHaveLength(1);
+      expect(work.filter((sql) => sql.includes('INSERT INTO audit_record'))).toHaveLength(1);
+      expect(statements.filter((sql) => /^\s*(BEGIN|START TRANSACTION)/i.test(sql))).toHaveLength(1);
+    }
   });
 });
 
