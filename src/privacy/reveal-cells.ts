@@ -5,8 +5,8 @@ import { FieldPolicy, RevealReason, RoleColumn } from './policy';
  * What is wrong with a policy's reveal cells: a reveal where the column's cell
  * is not M (a full reader has nothing to reveal; a denied column has no
  * purpose that needs the value, so a reveal would undo the denial), or a
- * field without a mask. PrivacyPolicy refuses such data and the coverage
- * check lists it.
+ * column named for no reason. PrivacyPolicy refuses such data and the
+ * coverage check lists it.
  */
 export function revealGaps(fields: FieldPolicy): string[] {
   const gaps: string[] = [];

@@ -73,7 +73,10 @@ export class AuditRecord {
   @Field(() => ID, { nullable: true })
   customerId: string | null;
 
-  @Field(() => [String], { description: 'GraphQL field names read in full (or filtered on), such as phone.' })
+  @Field(() => [String], {
+    description:
+      'GraphQL field names read in full (or filtered on, or asked for by a reveal, granted or refused), such as phone.',
+  })
   fields: string[];
 
   @Field({ description: 'READ, customers.filter (a filter on a sensitive field), or the mutation name.' })
