@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { Role } from './auth/roles';
 import { parseHostList } from './db/host-list';
 
 const bool = z
@@ -255,6 +256,35 @@ const schema = z.object({
   /** Where `npm run ingest` serves /metrics (the server serves them on its own port). */
   INGEST_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
 
+  // Audited reveal (issue 20, item 1): full values asked for one at a time, per caller per calendar day in
+  // BUSINESS_TIME_ZONE. A caller's quota is the largest among those of their roles that let the reveal.
+  /** Reveals per caller per day, for every role that REVEAL_DAILY_QUOTA_BY_ROLE does not name. */
+  REVEAL_DAILY_QUOTA: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** Per-role quotas, `ROLE=n` comma-separated (e.g. `RISK_OFFICER=50,CALL_CENTER_AGENT=30`). */
+  REVEAL_DAILY_QUOTA_BY_ROLE: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const quotas: Partial<Record<Role, number>> = {};
+      for (const entry of (value ?? '')
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)) {
+        const match = /^([A-Z_]+)=(\d{1,5})$/.exec(entry);
+        const role = match?.[1] as Role | undefined;
+        if (!match || !role || !Object.values(Role).includes(role) || role === Role.PARTNER) {
+          ctx.addIssue({ code: 'custom', message: `not ROLE=n with a staff role and 0 to 10000: ${entry}` });
+        } else if (Number(match[2]) > 10_000) {
+          ctx.addIssue({ code: 'custom', message: `at most 10000 reveals a day: ${entry}` });
+        } else {
+          quotas[role] = Number(match[2]);
+        }
+      }
+      return quotas;
+    }),
+  /** /metrics shows today's reveal count of this many callers, those with the most reveals (bounded label cardinality). */
+  REVEAL_METRIC_TOP_CALLERS: z.coerce.number().int().min(0).max(200).default(20),
+
   /** IANA zone for business dates: ages, day windows, "yesterday". */
   BUSINESS_TIME_ZONE: z.string().default('Asia/Shanghai'),
 
@@ -432,6 +462,15 @@ function toConfig(env: z.infer<typeof schema>) {
       },
       timeZone: env.BUSINESS_TIME_ZONE,
     },
+    reveal: {
+      dailyQuota: Object.fromEntries(
+        Object.values(Role)
+          .filter((role) => role !== Role.PARTNER)
+          .map((role) => [role, env.REVEAL_DAILY_QUOTA_BY_ROLE[role] ?? env.REVEAL_DAILY_QUOTA]),
+      ) as Record<Exclude<Role, Role.PARTNER>, number>,
+      metricTopCallers: env.REVEAL_METRIC_TOP_CALLERS,
+      timeZone: env.BUSINESS_TIME_ZONE,
+    },
     auth: {
       secret: env.JWT_SECRET ?? (production ? undefined : DEVELOPMENT_JWT_SECRET),
       jwksUrl: env.JWT_JWKS_URL,
@@ -482,6 +521,7 @@ export type RateLimitSettings = Config['rateLimit'];
 export type OutboxSettings = Config['outbox'];
 export type SegmentRefreshSettings = Config['segmentRefresh'];
 export type ContactCapSettings = Config['contactCaps'];
+export type RevealSettings = Config['reveal'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = validated.safeParse(env);

@@ -27,3 +27,31 @@ export function addDays(date: string, days: number): string {
   const t = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
   return new Date(t).toISOString().slice(0, 10);
 }
+
+/**
+ * The instant a business date begins in the zone (its midnight there), found
+ * from the zone's offset at that moment: a guess at the offset of UTC
+ * midnight, corrected once for a zone whose offset changes in between.
+ */
+export function startOfBusinessDate(date: string, timeZone: string): Date {
+  const utcMidnight = Date.parse(`${date}T00:00:00Z`);
+  let start = utcMidnight - offsetMs(timeZone, utcMidnight);
+  start = utcMidnight - offsetMs(timeZone, start);
+  return new Date(start);
+}
+
+/** The zone's offset from UTC at an instant, in ms (Asia/Shanghai: +8 h). */
+function offsetMs(timeZone: string, at: number): number {
+  let format = offsetFormatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    offsetFormatters.set(timeZone, format);
+  }
+  const name = format.formatToParts(at).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /^GMT([+-])(\d{2}):?(\d{2})?$/.exec(name);
+  if (!match) return 0;
+  const minutes = Number(match[2]) * 60 + Number(match[3] ?? 0);
+  return (match[1] === '-' ? -minutes : minutes) * 60_000;
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();

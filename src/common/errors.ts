@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 

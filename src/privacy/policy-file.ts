@@ -12,6 +12,7 @@ import {
   LIVE_POLICY_DATA,
   OPERATION_POLICY,
   PolicyData,
+  RevealReason,
   RoleColumn,
   RowScopeRule,
 } from './policy';
@@ -27,7 +28,18 @@ export const POLICY_FILE_FORMAT = 'customer360-privacy-policy/1';
 
 export interface PolicyFile {
   format: typeof POLICY_FILE_FORMAT;
-  fields: Record<string, Record<string, { access: Record<RoleColumn, Access>; mask?: string; sensitive?: boolean }>>;
+  fields: Record<
+    string,
+    Record<
+      string,
+      {
+        access: Record<RoleColumn, Access>;
+        mask?: string;
+        sensitive?: boolean;
+        reveal?: Partial<Record<RoleColumn, readonly RevealReason[]>>;
+      }
+    >
+  >;
   rowScope: Record<RoleColumn, RowScopeRule>;
   operations: { Query: Record<string, Callers>; Mutation: Record<string, Callers> };
 }
@@ -61,6 +73,7 @@ export function policyToFile(data: PolicyData): PolicyFile {
         access: Object.fromEntries(ALL_COLUMNS.map((c) => [c, rule.access[c]])) as Record<RoleColumn, Access>,
         ...(rule.mask ? { mask: rule.mask } : {}),
         ...(rule.sensitive ? { sensitive: true } : {}),
+        ...(rule.reveal ? { reveal: rule.reveal } : {}),
       };
     }
   }
@@ -132,7 +145,7 @@ export function parsePolicyFile(json: unknown, file = 'policy file'): PolicyData
   }
 
   function fieldRule(value: Record<string, unknown>, path: string): FieldRule {
-    onlyKeys(value, ['access', 'mask', 'sensitive'], path);
+    onlyKeys(value, ['access', 'mask', 'sensitive', 'reveal'], path);
     const cells = object(value.access, `${path}.access`);
     onlyKeys(cells, ALL_COLUMNS, `${path}.access`);
     const access = {} as Record<RoleColumn, Access>;
@@ -152,6 +165,17 @@ export function parsePolicyFile(json: unknown, file = 'policy file'): PolicyData
     if (value.sensitive !== undefined) {
       if (typeof value.sensitive !== 'boolean') fail(`${path}.sensitive`, 'must be true or false');
       if (value.sensitive) rule.sensitive = true;
+    }
+    if (value.reveal !== undefined) {
+      const reveal = object(value.reveal, `${path}.reveal`);
+      onlyKeys(reveal, ALL_COLUMNS, `${path}.reveal`);
+      rule.reveal = {};
+      for (const [column, reasons] of Object.entries(reveal)) {
+        const reasonsPath = `${path}.reveal.${column}`;
+        if (!Array.isArray(reasons) || reasons.some((r) => !Object.hasOwn(RevealReason, r as string)))
+          fail(reasonsPath, `must be a list of ${Object.keys(RevealReason).join(', ')}`);
+        rule.reveal[column as RoleColumn] = reasons as RevealReason[];
+      }
     }
     return rule;
   }

@@ -35,12 +35,34 @@ export const COLUMN_OF_ROLE: Record<Role, RoleColumn> = {
 /** F full value, M masked with the field's mask, D denied (null with FORBIDDEN at its path). */
 export type Access = 'F' | 'M' | 'D';
 
+/**
+ * Why someone asks to see a masked value in full (revealField). A fixed list,
+ * so that auditors can count and compare reveals by purpose; the free-text
+ * note says the rest.
+ */
+export enum RevealReason {
+  /** The customer asked, in the conversation (confirming the number on file, sending a document). */
+  CUSTOMER_REQUEST = 'CUSTOMER_REQUEST',
+  /** A suspected fraud or account takeover is being investigated. */
+  FRAUD_CHECK = 'FRAUD_CHECK',
+  /** A complaint is being handled and needs the value to be settled. */
+  COMPLAINT = 'COMPLAINT',
+}
+
 export interface FieldRule {
   access: Record<RoleColumn, Access>;
   /** The mask (masks.ts MASKS) applied where the cell is M. */
   mask?: MaskName;
   /** A full read of this field leaves an audit record. */
   sensitive?: boolean;
+  /**
+   * Break-glass (revealField): the columns that may ask for the full value of
+   * this field, one value at a time, for one of the reasons listed, audited
+   * and within a daily quota. Only on an M cell: a column that reads the
+   * field in full has nothing to reveal, and a denied one has no purpose for
+   * the value at all (reveal-cells.ts refuses a policy that says otherwise).
+   */
+  reveal?: Partial<Record<RoleColumn, readonly RevealReason[]>>;
 }
 
 export type FieldPolicy = Record<string, Record<string, FieldRule>>;
@@ -70,16 +92,36 @@ const sensitive = (access: Record<RoleColumn, Access>, mask?: MaskName): FieldRu
 /** Fields every staff role reads in full. */
 const allFull = (...fields: string[]): Record<string, FieldRule> => Object.fromEntries(fields.map((f) => [f, FULL]));
 
+/**
+ * Who may reveal what (PRODUCT.md §2's purposes), on the masked cells only:
+ * - Service roles reveal contact data on the customer's own request or to
+ *   settle a complaint (calling back on the number the customer gives as
+ *   theirs, posting a document to their address). The call centre does not
+ *   reveal ID numbers: it identifies a caller by asking for the number, never
+ *   by reading it out; branch staff and managers do, with the customer (and
+ *   their ID card) in front of them.
+ * - Risk officers reveal contact data and account numbers for a fraud check
+ *   only (ID numbers they already read in full).
+ * - Marketing never: its cells are D, and no marketing purpose needs a value.
+ * - Auditors read everything in full and have nothing to reveal.
+ */
+const SERVICE_REASONS = [RevealReason.CUSTOMER_REQUEST, RevealReason.COMPLAINT] as const;
+const FRAUD_ONLY = [RevealReason.FRAUD_CHECK] as const;
+const CONTACT_REVEAL: FieldRule['reveal'] = { BRANCH: SERVICE_REASONS, CALL_CENTER: SERVICE_REASONS, RISK: FRAUD_ONLY };
+
 export const FIELD_POLICY: FieldPolicy = {
   Customer: {
     ...allFull('id', 'customerNo', 'gender', 'ageBand', 'city', 'branch', 'relationshipManager', 'tier'),
     ...allFull('lifecycleStage', 'aumBand', 'kycStatus', 'tags', 'holdings', 'campaignEnrollments', 'riskProfile'),
     ...allFull('consents', 'churnSignals'),
     name: { access: row('F', 'F', 'F', 'M', 'F', 'F'), mask: 'name' },
-    idNumber: sensitive(row('M', 'M', 'M', 'D', 'F', 'F'), 'idNumber'),
-    phone: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'phone'),
-    email: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'email'),
-    address: sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'address'),
+    idNumber: {
+      ...sensitive(row('M', 'M', 'M', 'D', 'F', 'F'), 'idNumber'),
+      reveal: { RM: [RevealReason.CUSTOMER_REQUEST], BRANCH: [RevealReason.CUSTOMER_REQUEST] },
+    },
+    phone: { ...sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'phone'), reveal: CONTACT_REVEAL },
+    email: { ...sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'email'), reveal: CONTACT_REVEAL },
+    address: { ...sensitive(row('F', 'M', 'M', 'D', 'M', 'F'), 'address'), reveal: CONTACT_REVEAL },
     birthDate: sensitive(row('F', 'F', 'F', 'D', 'F', 'F')),
     aum: sensitive(row('F', 'D', 'D', 'D', 'F', 'F')),
     interactions: { access: row('F', 'F', 'F', 'D', 'F', 'F') },
@@ -91,7 +133,10 @@ export const FIELD_POLICY: FieldPolicy = {
   },
   Holding: {
     ...allFull('id', 'product', 'currency', 'openedAt', 'maturityDate', 'status'),
-    accountNo: sensitive(row('M', 'M', 'M', 'D', 'M', 'F'), 'accountNo'),
+    accountNo: {
+      ...sensitive(row('M', 'M', 'M', 'D', 'M', 'F'), 'accountNo'),
+      reveal: { RM: SERVICE_REASONS, ...CONTACT_REVEAL },
+    },
     balance: sensitive(row('F', 'D', 'D', 'D', 'F', 'F')),
   },
   RiskProfile: {
@@ -167,7 +212,13 @@ export const FIELD_POLICY: FieldPolicy = {
     'operationName',
     'requestId',
     'filter',
+    'reveal',
   ),
+  // What an audit record says of a reveal, granted or refused (auditors only, through AuditRecord.reveal).
+  AuditedReveal: allFull('field', 'holdingId', 'reason', 'note', 'ticket', 'outcome'),
+  // What revealField returns. The reveal cells above decided whether it is answered at all (RevealService);
+  // the value is the caller's, once, so nothing in it is masked again.
+  RevealedValue: allFull('field', 'value', 'customerId', 'holdingId', 'auditRecordId', 'remainingToday', 'resetsAt'),
   // Contact compliance (issue 15, item 5). contactCheck's verdict goes to the roles that may record the contact
   // (OPERATION_POLICY), for customers in their scope; the exception list is reachable by auditors only.
   ContactCheck: allFull('allowed', 'reasons'),
@@ -313,6 +364,9 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     ],
     completeTask: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
     updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+    // Every staff role reaches the service, which asks the field's reveal cells: a role they do not name is
+    // refused there, with an audit record of the refusal (a shield refusal would leave none).
+    revealField: 'STAFF',
   },
 };
 

@@ -1,7 +1,8 @@
 import { isPartner, Principal } from '../auth/principal';
 import { Role } from '../auth/roles';
 import { AccessPlan, leastOpen } from './access-plan';
-import { Access, COLUMNS, RoleColumn, LIVE_POLICY_DATA, PolicyData, RowScopeRule } from './policy';
+import { Access, COLUMNS, RoleColumn, LIVE_POLICY_DATA, PolicyData, RevealReason, RowScopeRule } from './policy';
+import { revealGaps, revealingColumns } from './reveal-cells';
 
 /**
  * A privacy policy compiled from its data: the one object that every
@@ -14,7 +15,11 @@ const STAFF_ROLES = Object.values(Role).filter((r) => r !== Role.PARTNER);
 export class PrivacyPolicy {
   private readonly plans = new Map<string, AccessPlan>();
 
-  constructor(readonly data: PolicyData) {}
+  constructor(readonly data: PolicyData) {
+    // A reveal on a D or F cell would undo a denial or mean nothing: such a policy is never served.
+    const gaps = revealGaps(data.fields);
+    if (gaps.length) throw new Error(`The privacy policy's reveal cells are wrong:\n  ${gaps.join('\n  ')}`);
+  }
 
   /** The plan for a set of columns; no column (a partner) reads nothing. */
   planFor(columnSet: readonly RoleColumn[]): AccessPlan {
@@ -53,6 +58,11 @@ export class PrivacyPolicy {
     const allowed: readonly string[] = callers === 'STAFF' ? STAFF_ROLES : callers;
     if (principal.roles.some((r) => allowed.includes(r))) return true;
     return isPartner(principal) && principal.scopes.some((scope) => allowed.includes(`scope:${scope}`));
+  }
+
+  /** The columns (of those covering a row) that may reveal a field for a reason (revealField). */
+  revealingColumns(columns: readonly RoleColumn[], type: string, field: string, reason: RevealReason): RoleColumn[] {
+    return revealingColumns(this.data.fields, columns, type, field, reason);
   }
 
   rowScope(column: RoleColumn): RowScopeRule {

@@ -28,6 +28,7 @@ import { Health } from './health';
 import { logger } from '../telemetry/logger';
 import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from './loaders';
 import { Metrics } from './metrics';
+import { RevealMetrics } from '../modules/reveal/reveal-metrics';
 import {
   partnerSafelist,
   expandRegisteredOperations,
@@ -91,6 +92,7 @@ export async function startApp(
   const metrics = config.metricsEnabled ? new Metrics() : undefined;
   metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
   if (metrics && shadow) registerShadowMetrics(shadow, metrics.registry);
+  if (metrics) new RevealMetrics(metrics.registry, reads, config.reveal);
   const health = new Health(reads, config.db.acquireTimeoutMs);
   const schema = await getSchema();
   const refuseDirectiveFlood = directiveFloodCheck(config.limits, schema);

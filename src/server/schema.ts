@@ -24,6 +24,7 @@ import { CustomerTagsResolver, TagCatalogueResolver } from '../modules/tag/tag.r
 import { TaskResolver } from '../modules/task/task.resolver';
 import { LeadResolver } from '../modules/lead/lead.resolver';
 import { PolicyShadowResolver } from '../modules/privacy-shadow/policy-shadow.resolver';
+import { RevealResolver } from '../modules/reveal/reveal.resolver';
 
 export const resolvers = [
   MeResolver,
@@ -49,6 +50,7 @@ export const resolvers = [
   TaskResolver,
   LeadResolver,
   PolicyShadowResolver,
+  RevealResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -21,6 +21,7 @@ import { RiskWarningService } from '../modules/risk/risk-warning.service';
 import { StaffDirectory } from '../modules/organisation/staff-directory.service';
 import { churnReport } from '../modules/task/churn-report';
 import { TaskService } from '../modules/task/task.service';
+import { RevealService } from '../modules/reveal/reveal.service';
 import type { RequestContext } from '../request/context';
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
@@ -46,6 +47,7 @@ export function createServices(ds: DataSource, config: Config) {
     staff: new StaffDirectory(ds),
     tasks: new TaskService(ds, audit),
     leads: new LeadService(ds, audit, config.leads),
+    reveals: new RevealService(ds, audit, config.reveal),
     churnReport: (ctx: RequestContext, from: string, to: string) => churnReport(ctx, config.businessTimeZone, from, to),
     audit,
   };

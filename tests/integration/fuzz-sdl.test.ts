@@ -111,6 +111,8 @@ const CALLERS: Record<string, Caller[]> = {
   // Issue 20 part 2: what a candidate privacy policy would change is for those who check the policy.
   policyShadowReport: [Role.COMPLIANCE_AUDITOR],
   updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+  // Issue 20 item 1: any staff role may ask; the policy's reveal cells decide, and a refusal is audited.
+  revealField: STAFF,
 };
 
 interface World {
@@ -192,7 +194,10 @@ async function buildWorld(): Promise<World> {
     validUntil: '2020-01-01',
   });
   await make.riskAssessment(flagged.id, { amlRating: AmlRating.HIGH });
-  await make.holding(own.id, { productId: fund.id, balance: '800000.00' });
+  const holdings = [
+    await make.holding(own.id, { productId: fund.id, balance: '800000.00' }),
+    await make.holding(plain.id, { productId: deposit.id }),
+  ];
   await make.customerTag(own.id, tags[0].id);
   await make.interaction(own.id, { type: InteractionType.LOGIN });
   // This month's campaign contacts used up (a MASS customer's two), so that enrolment and contacts meet the caps.
@@ -261,6 +266,7 @@ async function buildWorld(): Promise<World> {
       staffIds: [rm, clerk, agent, analyst, maker, checker, risk, auditor].map((s) => s.id),
       taskIds: tasks.map((t) => t.id),
       leadIds: leads.map((l) => l.id),
+      holdingIds: holdings.map((h) => h.id),
     },
   };
 }

@@ -4,11 +4,20 @@ import { join } from 'node:path';
 import { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { Role, Scope } from '../../src/auth/roles';
 import { TokenClaims } from '../../src/auth/token-issuer';
-import { Access, RoleColumn, COLUMNS, FIELD_POLICY, FieldPolicy, LIVE_POLICY_DATA } from '../../src/privacy/policy';
+import {
+  Access,
+  RoleColumn,
+  COLUMNS,
+  FIELD_POLICY,
+  FieldPolicy,
+  LIVE_POLICY_DATA,
+  RevealReason,
+} from '../../src/privacy/policy';
 import { policyToFile } from '../../src/privacy/policy-file';
 import { LIVE_POLICY, PrivacyPolicy } from '../../src/privacy/privacy-policy';
 import { getSchema } from '../../src/server/schema';
 import { Factory } from '../support/factories';
+import { dropRevealOffMask } from '../support/policy-edit';
 import {
   buildPolicyWorld,
   CUSTOMER_PATHS,
@@ -61,7 +70,13 @@ function shadowCandidateFile(): string {
 beforeAll(async () => {
   // Hundreds of requests from one principal: the rate limit is not what this file tests.
   app = await startTestApp(
-    { RATE_LIMIT_STAFF: '100000', RATE_LIMIT_PARTNER: '100000', PRIVACY_SHADOW_POLICY: shadowCandidateFile() },
+    // Reveals likewise: the reveal quota has its own test (reveal.test.ts).
+    {
+      RATE_LIMIT_STAFF: '100000',
+      RATE_LIMIT_PARTNER: '100000',
+      REVEAL_DAILY_QUOTA: '10000',
+      PRIVACY_SHADOW_POLICY: shadowCandidateFile(),
+    },
     { privacyPolicy: () => current, enrollmentRuns: true },
   );
   schema = await getSchema();
@@ -84,7 +99,11 @@ function changed(column: RoleColumn, cells: [type: string, field: string, access
       ),
     ]),
   );
-  for (const [type, field, access] of cells) fields[type][field].access[column] = access;
+  for (const [type, field, access] of cells) {
+    const rule = fields[type][field];
+    rule.access[column] = access;
+    dropRevealOffMask(rule, column);
+  }
   return fields;
 }
 
@@ -255,6 +274,47 @@ const REACH: Record<string, Reach> = {
       } satisfies Reach,
     ]),
   ),
+  // Every column with a reveal cell on a holding's account number (the auditor reads it in full, marketing never).
+  RevealedValue: {
+    columns: {
+      RM: Role.RELATIONSHIP_MANAGER,
+      BRANCH: Role.BRANCH_STAFF,
+      CALL_CENTER: Role.CALL_CENTER_AGENT,
+      RISK: Role.RISK_OFFICER,
+    },
+    run: async (as) => {
+      const reason = as.roles.includes(Role.RISK_OFFICER) ? 'FRAUD_CHECK' : 'CUSTOMER_REQUEST';
+      const res = await app.gql(
+        `mutation ($h: ID!, $r: RevealReason!) {
+           revealField(target: { holdingId: $h }, field: ACCOUNT_NO, reason: $r, note: "核对账号") {
+             ${fieldsOf('RevealedValue').join(' ')} } }`,
+        { h: await holdingOf(world.customerId), r: reason },
+        { as },
+      );
+      return { object: res.data?.revealField, errors: res.errors ?? [] };
+    },
+  },
+  AuditedReveal: {
+    columns: { AUDITOR: Role.COMPLIANCE_AUDITOR },
+    run: async (as) => {
+      // A reveal with every detail set (a holding's, with a ticket) by a staff member who does nothing else.
+      const agent = { sub: (await make.staff()).id, roles: [Role.CALL_CENTER_AGENT] };
+      const revealed = await app.gql(
+        `mutation ($h: ID!) { revealField(target: { holdingId: $h }, field: ACCOUNT_NO, reason: COMPLAINT,
+           note: "投诉核对", ticket: "CS-1") { value } }`,
+        { h: await holdingOf(world.customerId) },
+        { as: agent },
+      );
+      if (revealed.errors) throw new Error(`the reveal failed: ${JSON.stringify(revealed.errors)}`);
+      const res = await app.gql(
+        `query ($a: String!) { auditLog(filter: { actorId: $a }, first: 1) { edges { node {
+           reveal { ${fieldsOf('AuditedReveal').join(' ')} } } } } }`,
+        { a: agent.sub },
+        { as },
+      );
+      return { object: res.data?.auditLog?.edges?.[0]?.node?.reveal, errors: res.errors ?? [] };
+    },
+  },
   ContactCheck: {
     columns: { RM: Role.RELATIONSHIP_MANAGER, BRANCH: Role.BRANCH_STAFF, CALL_CENTER: Role.CALL_CENTER_AGENT },
     run: async (as) => {
@@ -464,6 +524,10 @@ function selectEnrollment(typeName: string): string {
   return `skippedCustomers(first: 1) { edges { node { ${own('SkippedCustomer')} } } }`;
 }
 
+async function holdingOf(customerId: string): Promise<string> {
+  return (await app.ds.query('SELECT id FROM holding WHERE customer_id = $1 LIMIT 1', [customerId]))[0].id;
+}
+
 async function customerNoOf(id: string): Promise<string> {
   return (await app.ds.query('SELECT customer_no FROM customer WHERE id = $1', [id]))[0].customer_no;
 }
@@ -565,5 +629,47 @@ describe('root fields', () => {
     );
     expect((await app.gql('{ tags { code } }', undefined, { as: risk })).errors).toBeUndefined();
     expect((await app.gql('{ auditLog(first: 1) { totalCount } }', undefined, { as: risk })).errors).toBeUndefined();
+  });
+});
+
+describe('reveal cells', () => {
+  const REVEAL = `mutation ($c: ID!, $f: RevealableField!) {
+    revealField(target: { customerId: $c }, field: $f, reason: CUSTOMER_REQUEST, note: "客户要求") { value } }`;
+
+  /** The live policy with one field's reveal cells replaced. */
+  function withReveal(type: string, field: string, reveal: FieldPolicy[string][string]['reveal']): PrivacyPolicy {
+    const fields = changed('CALL_CENTER', []);
+    fields[type][field] = { ...fields[type][field], reveal };
+    return new PrivacyPolicy({ ...LIVE_POLICY_DATA, fields });
+  }
+
+  it('decide whether revealField answers: a reveal cell given to a column is answered, one taken away is FORBIDDEN', async () => {
+    const agent = { sub: (await make.staff()).id, roles: [Role.CALL_CENTER_AGENT] };
+    const [customer] = await app.ds.query('SELECT id_number, phone FROM customer WHERE id = $1', [world.customerId]);
+    const ask = async (field: string) => app.gql(REVEAL, { c: world.customerId, f: field }, { as: agent });
+
+    current = LIVE_POLICY;
+    expect((await ask('ID_NUMBER')).errors?.map((e) => e.extensions.code)).toEqual(['FORBIDDEN']);
+    expect((await ask('PHONE')).data.revealField.value).toBe(customer.phone);
+
+    current = withReveal('Customer', 'idNumber', { CALL_CENTER: [RevealReason.CUSTOMER_REQUEST] });
+    expect((await ask('ID_NUMBER')).data.revealField.value).toBe(customer.id_number);
+
+    current = withReveal('Customer', 'phone', { RISK: [RevealReason.FRAUD_CHECK] });
+    expect((await ask('PHONE')).errors?.map((e) => e.extensions.code)).toEqual(['FORBIDDEN']);
+
+    // A reason the cell does not name is refused like a missing cell.
+    current = withReveal('Customer', 'phone', { CALL_CENTER: [RevealReason.COMPLAINT] });
+    expect((await ask('PHONE')).errors?.map((e) => e.extensions.code)).toEqual(['FORBIDDEN']);
+  });
+
+  it('follow the access cell too: a column whose phone cell is made F or D has nothing to reveal', () => {
+    for (const access of ['F', 'D'] as Access[]) {
+      const fields = changed('CALL_CENTER', []);
+      fields.Customer.phone.access.CALL_CENTER = access;
+      expect(() => new PrivacyPolicy({ ...LIVE_POLICY_DATA, fields })).toThrow(
+        `Customer.phone may be revealed by CALL_CENTER, whose cell is ${access}, not M`,
+      );
+    }
   });
 });

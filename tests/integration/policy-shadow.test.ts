@@ -11,6 +11,7 @@ import type { Factory } from '../support/factories';
 import { countStatements } from '../support/sql-counter';
 import { staffId } from '../support/staff-ids';
 import { TestApp, useTestApp } from '../support/test-app';
+import { dropRevealOffMask } from '../support/policy-edit';
 
 /**
  * Shadow mode through HTTP: a candidate policy, written here as an edited
@@ -21,6 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'policy-shadow-'));
 const candidateFile = join(dir, 'candidate.json');
 const candidate = policyToFile(LIVE_POLICY_DATA);
 candidate.fields.Customer.phone.access.CALL_CENTER = 'D';
+dropRevealOffMask(candidate.fields.Customer.phone, 'CALL_CENTER');
 candidate.operations.Query.churnReport = [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.COMPLIANCE_AUDITOR];
 candidate.rowScope.MKT = 'NONE';
 writeFileSync(candidateFile, JSON.stringify(candidate, null, 2));

@@ -219,6 +219,7 @@ export const MUTATION_RESULT_TYPES = [
   'LeadReceipt',
   'CampaignResponseReceipt',
   'CampaignCost',
+  'RevealedValue',
 ];
 
 /** The relation fields on the way from a customer to each type: a test that changes a type's cells opens these too. */
@@ -284,6 +285,8 @@ export const NOT_UNDER_A_CUSTOMER = [
   'AuditRecord',
   'AuditedFilter',
   'AuditedFilterArgument',
+  // Reached through AuditRecord.reveal, on a revealField record (auditors).
+  'AuditedReveal',
   'ContactCheck',
   'InteractionException',
   ...RETENTION_TYPES,

@@ -50,6 +50,8 @@ export interface KnownValues {
   taskIds?: string[];
   /** Leads, for updateLead's id. */
   leadIds?: string[];
+  /** Holdings, for revealField's target.holdingId. */
+  holdingIds?: string[];
 }
 
 /** `null` means "leave the key out": an omitted argument is not the same request as an explicit null. */
@@ -420,6 +422,7 @@ export class ArgumentFuzzer {
     if (n.startsWith('campaignid')) return from([...k.liveCampaignIds, ...k.campaignIds]);
     if (n.startsWith('productid')) return from(k.productIds);
     if (n.startsWith('branchid')) return from(k.branchIds);
+    if (n.startsWith('holdingid')) return from(k.holdingIds ?? []);
     if (n.startsWith('tagcode')) return from(k.tagCodes);
     if (n === 'actorid') return from(k.staffIds);
     if (n === 'id' && this.building.includes('campaign')) return from(k.campaignIds);
@@ -438,6 +441,9 @@ export class ArgumentFuzzer {
     if (n === 'field') return fc.constantFrom('phone', 'idNumber', 'aum', 'name');
     if (n === 'search') return fc.constantFrom('张', 'C', ...k.customerNos.map((c) => c.slice(0, 4)));
     if (n === 'externalref') return fc.uuid().map((u) => `ref-${u}`);
+    // revealField: a reason in words, and a ticket as service desks number them.
+    if (n === 'note') return fc.constantFrom('客户来电要求核对', '投诉处理', 'x'.repeat(500), 'x'.repeat(501));
+    if (n === 'ticket') return fc.constantFrom('CS-2026-0001', 'INC#42', 'x'.repeat(65));
     return undefined;
   }
 }

@@ -1,12 +1,15 @@
 import { Role } from '../../src/auth/roles';
-import { FieldPolicy, LIVE_POLICY_DATA, PolicyData } from '../../src/privacy/policy';
+import { ALL_COLUMNS, FieldPolicy, LIVE_POLICY_DATA, PolicyData } from '../../src/privacy/policy';
 import { PolicyShadow } from '../../src/privacy/policy-shadow';
 import { LIVE_POLICY, PrivacyPolicy } from '../../src/privacy/privacy-policy';
+import { dropRevealOffMask } from '../support/policy-edit';
 
 /** The live policy with some cells changed (cell by cell: the live policy shares rule objects). */
 function candidateWith(edit: (data: PolicyData) => void): PrivacyPolicy {
   const data: PolicyData = JSON.parse(JSON.stringify(LIVE_POLICY_DATA));
   edit(data);
+  for (const rules of Object.values(data.fields))
+    for (const rule of Object.values(rules)) for (const column of ALL_COLUMNS) dropRevealOffMask(rule, column);
   return new PrivacyPolicy(data);
 }
 

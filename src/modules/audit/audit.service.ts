@@ -7,7 +7,7 @@ import { SqlParams } from '../../db/parent-relations';
 import type { RequestContext } from '../../request/context';
 import { AuditRecordEntity } from './audit-record.entity';
 import type { FilterRead } from './audit-trail';
-import { AuditedFilter, AuditLogFilter, AuditRecord } from './audit.type';
+import { AuditedFilter, AuditedReveal, AuditLogFilter, AuditRecord, REVEAL_OPERATION } from './audit.type';
 import { mutationRecordSql } from './mutation-record';
 import { ReadAuditWriter } from './read-audit-writer';
 
@@ -81,6 +81,34 @@ export class AuditService {
     await em.query(insert, params.values);
   }
 
+  /**
+   * A reveal's record, granted or refused, in the caller's transaction (the
+   * one that takes the quota slot). `field` is the GraphQL field name, as in
+   * read records, so that auditLog's field filter finds reveals with reads.
+   */
+  async recordReveal(
+    em: EntityManager,
+    ctx: RequestContext,
+    customerId: string,
+    field: string,
+    reveal: AuditedReveal,
+  ): Promise<string> {
+    const [{ id }] = await em.query(
+      `INSERT INTO audit_record (actor_id, actor_roles, customer_id, fields, operation, operation_name, request_id, detail)
+       VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`,
+      [
+        ctx.principal.id,
+        ctx.principal.roles,
+        customerId,
+        [field],
+        REVEAL_OPERATION,
+        ctx.requestId,
+        JSON.stringify({ reveal }),
+      ],
+    );
+    return String(id);
+  }
+
   /** The audit log, newest first. */
   async page(
     ctx: RequestContext,
@@ -96,6 +124,12 @@ export class AuditService {
         q.andWhere('a.customer_id = :customerId', { customerId: filter.customerId });
       }
       if (filter?.field) q.andWhere(':field = ANY(a.fields)', { field: filter.field });
+      if (filter?.operation) q.andWhere('a.operation = :operation', { operation: filter.operation });
+      if (filter?.revealReason) {
+        q.andWhere(`a.operation = '${REVEAL_OPERATION}' AND a.detail->'reveal'->>'reason' = :reason`, {
+          reason: filter.revealReason,
+        });
+      }
       if (filter?.from) q.andWhere('a.occurred_at >= :from', { from: filter.from });
       if (filter?.to) q.andWhere('a.occurred_at < :to', { to: filter.to });
       return q;
@@ -112,10 +146,12 @@ export class AuditService {
     return toConnection(
       rows,
       page.limit,
-      (a) => [a.occurredAt.toISOString(), a.id],
+      // int8 arrives as a number (db/pg-types.ts); the cursor keeps the serial as text, as instantAndSerial reads it.
+      (a) => [a.occurredAt.toISOString(), String(a.id)],
       (a): AuditRecord => ({
         ...a,
         filter: a.operation === CUSTOMERS_FILTER_OPERATION ? (a.detail?.filter as AuditedFilter) : null,
+        reveal: a.operation === REVEAL_OPERATION ? (a.detail?.reveal as AuditedReveal) : null,
       }),
       () => matching().getCount(),
     );

@@ -1,6 +1,10 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ConnectionType } from '../../common/pagination';
 import { DateTimeScalar } from '../../common/scalars';
+import { RevealableField, RevealOutcome, RevealReason } from '../reveal/reveal.enums';
+
+/** The operation of a reveal's record. */
+export const REVEAL_OPERATION = 'revealField';
 
 @ObjectType('AuditedFilterArgument', { simpleResolvers: true })
 export class AuditedFilterArgument {
@@ -25,6 +29,30 @@ export class AuditedFilter {
   matched: number;
 }
 
+@ObjectType('AuditedReveal', {
+  simpleResolvers: true,
+  description: 'A revealField call, granted or refused: what was asked for, why, and what became of it.',
+})
+export class AuditedReveal {
+  @Field(() => RevealableField)
+  field: RevealableField;
+
+  @Field(() => ID, { nullable: true, description: 'The holding, for ACCOUNT_NO (the record names its customer).' })
+  holdingId: string | null;
+
+  @Field(() => RevealReason)
+  reason: RevealReason;
+
+  @Field({ description: "The caller's own words on why." })
+  note: string;
+
+  @Field(() => String, { nullable: true, description: 'A ticket or case number, when the caller gave one.' })
+  ticket: string | null;
+
+  @Field(() => RevealOutcome)
+  outcome: RevealOutcome;
+}
+
 @ObjectType('AuditRecord', {
   simpleResolvers: true,
   description: 'A full read of sensitive fields (of a customer, or through a filter), or a mutation.',
@@ -45,7 +73,10 @@ export class AuditRecord {
   @Field(() => ID, { nullable: true })
   customerId: string | null;
 
-  @Field(() => [String], { description: 'GraphQL field names read in full (or filtered on), such as phone.' })
+  @Field(() => [String], {
+    description:
+      'GraphQL field names read in full (or filtered on, or asked for by a reveal, granted or refused), such as phone.',
+  })
   fields: string[];
 
   @Field({ description: 'READ, customers.filter (a filter on a sensitive field), or the mutation name.' })
@@ -59,6 +90,9 @@ export class AuditRecord {
 
   @Field(() => AuditedFilter, { nullable: true, description: 'The filter, on a customers.filter record.' })
   filter: AuditedFilter | null;
+
+  @Field(() => AuditedReveal, { nullable: true, description: 'The reveal, on a revealField record.' })
+  reveal: AuditedReveal | null;
 }
 
 @InputType()
@@ -71,6 +105,15 @@ export class AuditLogFilter {
 
   @Field(() => String, { nullable: true, description: 'Records that list this field, such as phone.' })
   field?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Records of this operation: READ, customers.filter, or a mutation such as revealField.',
+  })
+  operation?: string | null;
+
+  @Field(() => RevealReason, { nullable: true, description: 'Reveals (granted or refused) given this reason.' })
+  revealReason?: RevealReason | null;
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'Inclusive.' })
   from?: Date | null;
