@@ -219,6 +219,11 @@ const schema = z.object({
   LEAD_HIGH_INTENT_CONTACT_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   /** A lead untouched (no status change) for this many days is deleted by the nightly run. */
   LEAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /**
+   * How long an erased customer's identity and transaction records are held (the AML law keeps them at least five
+   * years after the relationship ends); the nightly run clears a hold once it runs out.
+   */
+  ERASURE_LEGAL_HOLD_YEARS: z.coerce.number().int().min(5).max(30).default(5),
 
   /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
   SEGMENT_REFRESH_ENABLED: bool.default(true),
@@ -387,6 +392,9 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     retention: {
       taskDueDays: env.RETENTION_TASK_DUE_DAYS,
+    },
+    erasure: {
+      legalHoldYears: env.ERASURE_LEGAL_HOLD_YEARS,
     },
     leads: {
       fallbackBranchCode: env.LEAD_FALLBACK_BRANCH ?? null,

@@ -229,6 +229,19 @@ export const FIELD_POLICY: FieldPolicy = {
   // What an audit record says of a filter that read a sensitive field (auditors only, through AuditRecord.filter).
   AuditedFilter: allFull('arguments', 'matched'),
   AuditedFilterArgument: allFull('name', 'values'),
+  // Data-subject rights (issue 20, item 6), auditors only (OPERATION_POLICY). The export's document is read field by
+  // field under the rows above (privacy/document-view.ts); these rows cover only its envelope and an erasure's counts.
+  DataSubjectExport: allFull(
+    'customerId',
+    'generatedAt',
+    'erasedAt',
+    'heldUntil',
+    'document',
+    'withheld',
+    'exemptions',
+  ),
+  ErasureReceipt: allFull('customerId', 'reason', 'erasedAt', 'heldUntil', 'held', 'removed', 'alreadyErased'),
+  ErasedRecordCount: allFull('kind', 'count'),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */
@@ -277,6 +290,8 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     // does not work them) have no purpose here.
     leads: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.COMPLIANCE_AUDITOR],
     churnReport: [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
+    // PIPL Arts 45 and 47: the bank's control function answers data-subject requests (no DPO role exists yet).
+    dataSubjectExport: [Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {
     createCampaign: [Role.MARKETING_MANAGER],
@@ -307,6 +322,7 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     ],
     completeTask: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
     updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+    eraseCustomer: [Role.COMPLIANCE_AUDITOR],
   },
 };
 

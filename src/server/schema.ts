@@ -7,6 +7,7 @@ import { enforcePrivacy } from '../privacy/enforce';
 import { withRootRules } from '../privacy/shield';
 import { resolveComputedFields } from './executor';
 import { AuditResolver } from '../modules/audit/audit.resolver';
+import { DataSubjectResolver } from '../modules/data-subject/data-subject.resolver';
 import { CampaignMutationResolver } from '../modules/campaign/campaign-mutations.resolver';
 import { CampaignCostResolver } from '../modules/campaign/campaign-cost.resolver';
 import { EnrollmentResolver } from '../modules/campaign/enrollment.resolver';
@@ -27,6 +28,7 @@ import { LeadResolver } from '../modules/lead/lead.resolver';
 export const resolvers = [
   MeResolver,
   AuditResolver,
+  DataSubjectResolver,
   CustomerResolver,
   TagCatalogueResolver,
   CustomerTagsResolver,

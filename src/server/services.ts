@@ -21,6 +21,8 @@ import { RiskWarningService } from '../modules/risk/risk-warning.service';
 import { StaffDirectory } from '../modules/organisation/staff-directory.service';
 import { churnReport } from '../modules/task/churn-report';
 import { TaskService } from '../modules/task/task.service';
+import { CustomerErasureService } from '../modules/data-subject/customer-erasure';
+import { DataSubjectExportService } from '../modules/data-subject/data-subject-export';
 import type { RequestContext } from '../request/context';
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
@@ -47,6 +49,11 @@ export function createServices(ds: DataSource, config: Config) {
     tasks: new TaskService(ds, audit),
     leads: new LeadService(ds, audit, config.leads),
     churnReport: (ctx: RequestContext, from: string, to: string) => churnReport(ctx, config.businessTimeZone, from, to),
+    dataSubjectExport: new DataSubjectExportService(config.segmentation),
+    customerErasure: new CustomerErasureService(ds, audit, {
+      legalHoldYears: config.erasure.legalHoldYears,
+      businessTimeZone: config.businessTimeZone,
+    }),
     audit,
   };
 }

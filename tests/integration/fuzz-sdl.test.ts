@@ -109,6 +109,9 @@ const CALLERS: Record<string, Caller[]> = {
   // Issue 19 item 3: leads are followed up by managers (routed to them) and branch staff (their branch's).
   leads: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF, Role.COMPLIANCE_AUDITOR],
   updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
+  // Issue 20 item 6: data-subject requests are answered by the control function.
+  dataSubjectExport: [Role.COMPLIANCE_AUDITOR],
+  eraseCustomer: [Role.COMPLIANCE_AUDITOR],
 };
 
 interface World {

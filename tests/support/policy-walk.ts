@@ -289,5 +289,9 @@ export const NOT_UNDER_A_CUSTOMER = [
   ...RETENTION_TYPES,
   // Reached through Query.leads (relationship managers, branch staff, auditors).
   'Lead',
+  // Data-subject rights (auditors): the export's envelope and an erasure's receipt.
+  'DataSubjectExport',
+  'ErasureReceipt',
+  'ErasedRecordCount',
   ...MUTATION_RESULT_TYPES,
 ];

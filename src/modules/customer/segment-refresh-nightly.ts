@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
+import { releaseExpiredHolds } from '../data-subject/customer-erasure';
 import { purgeExpiredLeads } from '../lead/lead.service';
 import { deriveAumSnapshots } from './aum-snapshots';
 import { SEGMENT_REFRESH_LOCK_KEY } from './segment-refresh-worker';
@@ -10,6 +11,8 @@ export interface ReconciliationOutcome extends SegmentRefreshOutcome {
   snapshotsWritten: number;
   /** Leads deleted for being untouched longer than LEAD_RETENTION_DAYS. */
   leadsPurged: number;
+  /** Erased customers whose legal hold ran out, their held records deleted. */
+  holdsReleased: number;
 }
 
 /**
@@ -36,7 +39,8 @@ export async function reconcileSegments(
       const snapshotsWritten = await deriveAumSnapshots(session.manager, config, undefined, now);
       const outcome = await refreshSegments(session.manager, config, now);
       const leadsPurged = await purgeExpiredLeads(session.manager, config.leads.retentionDays, now);
-      return { ...outcome, snapshotsWritten, leadsPurged };
+      const holdsReleased = await releaseExpiredHolds(session.manager, config.businessTimeZone, now);
+      return { ...outcome, snapshotsWritten, leadsPurged, holdsReleased };
     } finally {
       await session.query('RESET jit').catch(() => undefined);
       await session.query('SELECT pg_advisory_unlock($1)', [SEGMENT_REFRESH_LOCK_KEY]).catch(() => undefined);
