@@ -223,6 +223,8 @@ const schema = z.object({
    * How long an erased customer's identity and transaction records are held (the AML law keeps them at least five
    * years after the relationship ends); the nightly run clears a hold once it runs out.
    */
+  /** Who an enrolment run skipped and why is deleted this many days after the run (npm run retention). */
+  ENROLLMENT_SKIP_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(180),
   ERASURE_LEGAL_HOLD_YEARS: z.coerce.number().int().min(5).max(30).default(5),
 
   /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
@@ -395,6 +397,9 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     erasure: {
       legalHoldYears: env.ERASURE_LEGAL_HOLD_YEARS,
+    },
+    retentionDays: {
+      enrollmentSkips: env.ENROLLMENT_SKIP_RETENTION_DAYS,
     },
     leads: {
       fallbackBranchCode: env.LEAD_FALLBACK_BRANCH ?? null,

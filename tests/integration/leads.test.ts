@@ -1,6 +1,7 @@
+import { loadConfig } from '../../src/config';
 import { Role, Scope } from '../../src/auth/roles';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
-import { purgeExpiredLeads } from '../../src/modules/lead/lead.service';
+import { purgeExpiredRecords } from '../../src/modules/retention/record-retention';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -206,7 +207,9 @@ describe('retention', () => {
     const old = await register({ city: newCity() });
     const recent = await register({ city: newCity() });
     await app.ds.query(`UPDATE lead SET updated_at = now() - interval '366 days' WHERE id = $1`, [old.id]);
-    expect(await purgeExpiredLeads(app.ds.manager, 365)).toBeGreaterThanOrEqual(1);
+    expect(
+      (await purgeExpiredRecords(app.ds, loadConfig({ LEAD_RETENTION_DAYS: '365' }))).purged.leads,
+    ).toBeGreaterThanOrEqual(1);
     const left = (await app.ds.query(`SELECT id FROM lead WHERE id = ANY($1)`, [[old.id, recent.id]])).map(
       (r: any) => r.id,
     );

@@ -1,7 +1,5 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
-import { releaseExpiredHolds } from '../data-subject/customer-erasure';
-import { purgeExpiredLeads } from '../lead/lead.service';
 import { deriveAumSnapshots } from './aum-snapshots';
 import { SEGMENT_REFRESH_LOCK_KEY } from './segment-refresh-worker';
 import { refreshSegments, SegmentRefreshOutcome } from './segmentation.service';
@@ -9,10 +7,6 @@ import { refreshSegments, SegmentRefreshOutcome } from './segmentation.service';
 export interface ReconciliationOutcome extends SegmentRefreshOutcome {
   /** Monthly AUM snapshots written (new or changed) from daily balances. */
   snapshotsWritten: number;
-  /** Leads deleted for being untouched longer than LEAD_RETENTION_DAYS. */
-  leadsPurged: number;
-  /** Erased customers whose legal hold ran out, their held records deleted. */
-  holdsReleased: number;
 }
 
 /**
@@ -38,9 +32,7 @@ export async function reconcileSegments(
       await session.query(`SET jit = off`);
       const snapshotsWritten = await deriveAumSnapshots(session.manager, config, undefined, now);
       const outcome = await refreshSegments(session.manager, config, now);
-      const leadsPurged = await purgeExpiredLeads(session.manager, config.leads.retentionDays, now);
-      const holdsReleased = await releaseExpiredHolds(session.manager, config.businessTimeZone, now);
-      return { ...outcome, snapshotsWritten, leadsPurged, holdsReleased };
+      return { ...outcome, snapshotsWritten };
     } finally {
       await session.query('RESET jit').catch(() => undefined);
       await session.query('SELECT pg_advisory_unlock($1)', [SEGMENT_REFRESH_LOCK_KEY]).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { appError } from '../../common/errors';
 import { instantAndId } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
@@ -112,21 +112,4 @@ export class LeadService {
       return rows[0];
     });
   }
-}
-
-/**
- * Deletes leads untouched (no status change, or registration) for
- * LEAD_RETENTION_DAYS: a prospect's details are kept no longer than the
- * follow-up needs them (PIPL Art. 19). Run by the nightly segment run.
- */
-export async function purgeExpiredLeads(
-  em: EntityManager,
-  retentionDays: number,
-  now: Date = new Date(),
-): Promise<number> {
-  const [, deleted]: [unknown, number] = await em.query(
-    `DELETE FROM lead WHERE updated_at < $1::timestamptz - make_interval(days => $2)`,
-    [now.toISOString(), retentionDays],
-  );
-  return deleted;
 }
