@@ -28,7 +28,7 @@ import type { RequestContext } from '../request/context';
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
 export function createServices(ds: DataSource, config: Config) {
   const audit = new AuditService(ds, config.audit.hashKey);
-  const idempotency = new IdempotencyService(ds);
+  const idempotency = new IdempotencyService(ds, config.audit.hashKey);
   return {
     customers: new CustomerService(config),
     tags: new TagService(),

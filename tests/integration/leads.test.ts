@@ -216,3 +216,22 @@ describe('retention', () => {
     expect(left).toEqual([recent.id]);
   });
 });
+
+describe('the idempotency store', () => {
+  it("keeps a keyed hash of a lead's input, never one a dictionary of phone numbers reverses", async () => {
+    const city = newCity();
+    await make.branch({ city, code: `FBK${cities}` });
+    const input = { name: '孙七', phone: '13600009876', sourceChannel: 'PARTNER', consentReference: 'c-9', city };
+    const externalRef = `hash-${++refs}`;
+    const first = await app.gql(REGISTER, { input: { ...input, externalRef } }, { as: partner });
+    expect(first.errors).toBeUndefined();
+    const [record] = await app.ds.query(`SELECT request_hash FROM idempotency_record WHERE key = $1`, [externalRef]);
+    // Before, a bare SHA-256 of the input: a dictionary of names and phone numbers reversed it.
+    expect(record.request_hash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    // A retry replays; the same key with another phone is CONFLICT.
+    const retry = await app.gql(REGISTER, { input: { ...input, externalRef } }, { as: partner });
+    expect(retry.data.registerLead.id).toBe(first.data.registerLead.id);
+    const other = await app.gql(REGISTER, { input: { ...input, phone: '13600009877', externalRef } }, { as: partner });
+    expect(other.errors?.[0]?.extensions.code).toBe('CONFLICT');
+  });
+});
