@@ -45,6 +45,11 @@ const replicaUrls = z
  * Nothing else in the code reads process.env: a bad setting stops the process
  * with a message naming it, instead of failing later in a request.
  */
+/** Base64 of exactly 32 bytes (AES-256). */
+const base64Key = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 of 32 random bytes (openssl rand -base64 32)');
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -274,6 +279,23 @@ const schema = z.object({
 
   /** HMAC-SHA256 key for what an audit record may hold only as a keyed hash (a search text). Required (32+ characters) in production. */
   AUDIT_HASH_KEY: z.string().optional(),
+
+  /**
+   * The master key that wraps the data keys of encrypted personal data: base64 of 32 random bytes, with its id.
+   * Required in production; elsewhere, unset means a local key file (MASTER_KEY_FILE), generated on first use.
+   */
+  MASTER_KEY: base64Key.optional(),
+  MASTER_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default('master-1'),
+  /** Retired master keys still needed to unwrap data keys until `npm run keys:rotate -- --master`: `id=base64,...`. */
+  MASTER_KEYS_RETIRED: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((pair) => pair.trim()) : []))
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}=[A-Za-z0-9+/]{43}=$/, 'must be id=base64 of 32 bytes'))),
+  MASTER_KEY_FILE: z.string().default('.data/master-key.json'),
 });
 
 /** Lets `npm start` and `npm run token` work out of the box; refused in production. */
@@ -303,6 +325,13 @@ const validated = schema.superRefine((env, ctx) => {
       code: 'custom',
       path: ['JWT_SECRET'],
       message: `must be set to at least ${MIN_SECRET_LENGTH} characters in production (or set JWT_JWKS_URL)`,
+    });
+  }
+  if (env.NODE_ENV === 'production' && !env.MASTER_KEY) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MASTER_KEY'],
+      message: 'must be set in production: personal data is stored encrypted under data keys it wraps',
     });
   }
   if (env.NODE_ENV === 'production' && (env.AUDIT_HASH_KEY?.length ?? 0) < MIN_SECRET_LENGTH) {
@@ -444,6 +473,15 @@ function toConfig(env: z.infer<typeof schema>) {
       jwksUrl: env.JWT_JWKS_URL,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
+    },
+    encryption: {
+      // Production never gets here without a master key (see `validated`).
+      masterKey: env.MASTER_KEY ? { id: env.MASTER_KEY_ID, key: env.MASTER_KEY } : undefined,
+      retiredKeys: env.MASTER_KEYS_RETIRED.map((pair) => {
+        const at = pair.indexOf('=');
+        return { id: pair.slice(0, at), key: pair.slice(at + 1) };
+      }),
+      keyFile: env.MASTER_KEY_FILE,
     },
     audit: {
       // Production never gets here without its own key (see `validated`).

@@ -3,6 +3,7 @@ import { appError } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import type { SegmentationThresholds } from '../../config';
 import { DocumentView } from '../../privacy/document-view';
+import type { Keyring } from '../../privacy/encryption/keyring';
 import type { CustomerOwnership } from '../../privacy/request-privacy';
 import type { RequestContext } from '../../request/context';
 import { CustomerEntity } from '../customer/customer.entity';
@@ -40,7 +41,10 @@ const PROFILE_FIELDS = [
  * hold keeps.
  */
 export class DataSubjectExportService {
-  constructor(private readonly thresholds: SegmentationThresholds) {}
+  constructor(
+    private readonly thresholds: SegmentationThresholds,
+    private readonly keyring: Keyring,
+  ) {}
 
   async export(ctx: RequestContext, customerId: string): Promise<DataSubjectExport> {
     assertId('customerId', customerId);
@@ -76,7 +80,7 @@ export class DataSubjectExportService {
       ),
     };
     for (const [name, section] of Object.entries(SECTIONS)) {
-      const rows = await readSection(em, section, row.id);
+      const rows = await readSection(em, section, row.id, this.keyring);
       document[name] = rows.map((r) => {
         const nested = Object.entries(section.nested ?? {}).map(([key, type]) => [
           key,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Keyring, KeyScope } from '../../privacy/encryption/keyring';
 
 /**
  * The SQL behind each section of a customer's export, keyed and shaped as
@@ -14,6 +15,8 @@ export interface Section {
   nested?: Record<string, string>;
   /** Keys read as another field of the type (see DocumentView.object). */
   readAs?: Record<string, string>;
+  /** Columns stored encrypted, and the data-key scope they are under. */
+  encrypted?: { scope: KeyScope; columns: string[] };
 }
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -85,6 +88,7 @@ export const SECTIONS: Record<string, Section> = {
   },
   leads: {
     type: 'Lead',
+    encrypted: { scope: 'lead', columns: ['phone'] },
     sql: `SELECT l.id, l.name, l.phone, l.product_interest AS "productInterest", l.source_channel AS "sourceChannel",
                  l.city, l.intent, l.status, ${iso('l.created_at')} AS "createdAt"
             FROM lead l WHERE l.customer_id = $1 ORDER BY l.created_at, l.id`,
@@ -104,6 +108,15 @@ export const EXEMPTIONS = [
     'law, no tipping off; PIPL Art. 18 and 44 exemptions)',
 ];
 
-export async function readSection(em: EntityManager, section: Section, customerId: string) {
-  return (await em.query(section.sql, [customerId])) as Record<string, unknown>[];
+export async function readSection(em: EntityManager, section: Section, customerId: string, keyring: Keyring) {
+  const rows = (await em.query(section.sql, [customerId])) as Record<string, unknown>[];
+  const encrypted = section.encrypted;
+  if (!encrypted) return rows;
+  await keyring.prepare(rows.flatMap((row) => encrypted.columns.map((column) => row[column] as string | null)));
+  for (const row of rows) {
+    for (const column of encrypted.columns) {
+      if (row[column] != null) row[column] = keyring.decrypt(encrypted.scope, column, row[column] as string);
+    }
+  }
+  return rows;
 }
