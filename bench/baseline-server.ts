@@ -24,6 +24,7 @@ import { createDataSource } from '../src/db/data-source';
 import { ReadAuditWriter } from '../src/modules/audit/read-audit-writer';
 import { requestHashOf } from '../src/modules/idempotency/idempotency.service';
 import { w1FromRows, w2FromRows } from './baseline-rows';
+import { DEVELOPMENT_AUDIT_HASH_KEY } from '../src/config';
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_MS})`;
@@ -155,7 +156,8 @@ const notFound = JSON.stringify({ errors: [{ message: 'No such customer', extens
 async function recordInteraction(pool: Pool, request: BaselineRequest, key: string): Promise<string> {
   const input = (request.variables?.input ?? {}) as Record<string, unknown>;
   const partnerId = request.extensions?.partnerId;
-  const hash = requestHashOf('recordInteraction', input);
+  // Keyed like the gateway's (the same work); the key is the gateway's own default unless set.
+  const hash = requestHashOf(process.env.AUDIT_HASH_KEY ?? DEVELOPMENT_AUDIT_HASH_KEY, 'recordInteraction', input);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

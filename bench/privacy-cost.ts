@@ -37,6 +37,7 @@ async function startServer(privacy: 'on' | 'off'): Promise<{ url: string; proces
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
       PORT: '0',
       JWT_SECRET: SECRET,
       AUDIT_HASH_KEY: BENCH_AUDIT_HASH_KEY,

@@ -375,6 +375,7 @@ async function startGateway(name: string, dir: string, databaseUrl: string, cpuP
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
+      MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       JWT_SECRET: SECRET,

@@ -22,6 +22,7 @@ import {
 export async function countGatewayStatements(databaseUrl: string, samples: Samples, secret: string) {
   const config = loadConfig({
     NODE_ENV: 'production',
+    MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
     PORT: '0',
     DATABASE_URL: databaseUrl,
     JWT_SECRET: secret,

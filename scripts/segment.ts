@@ -3,13 +3,15 @@
  * from daily balances, recomputes every customer's AUM, tier, lifecycle stage,
  * churn signals and rule tags, and reports how many it had to correct. Run it
  * daily: stages and windows move with the calendar even when no data changes,
- * and it repairs whatever the refresh queue missed.
+ * and it repairs whatever the refresh queue missed. Then it runs the retention
+ * purge (scripts/retention.ts).
  *   npm run segment            # DATABASE_URL, or the embedded database when unset
  */
 import 'reflect-metadata';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/database';
 import { reconcileSegments } from '../src/modules/customer/segment-refresh-nightly';
+import { runRetention } from './retention';
 
 async function main() {
   const config = loadConfig();
@@ -22,6 +24,7 @@ async function main() {
         ` (rule tags changed for ${outcome.tagsCorrected}; AUM snapshots written ${outcome.snapshotsWritten};` +
         ` churn episodes started ${outcome.episodesStarted}, ended ${outcome.episodesEnded})`,
     );
+    await runRetention(db.ds, config);
   } finally {
     await db.close();
   }

@@ -46,6 +46,11 @@ const replicaUrls = z
  * Nothing else in the code reads process.env: a bad setting stops the process
  * with a message naming it, instead of failing later in a request.
  */
+/** Base64 of exactly 32 bytes (AES-256). */
+const base64Key = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 of 32 random bytes (openssl rand -base64 32)');
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -220,6 +225,13 @@ const schema = z.object({
   LEAD_HIGH_INTENT_CONTACT_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   /** A lead untouched (no status change) for this many days is deleted by the nightly run. */
   LEAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /**
+   * How long an erased customer's identity and transaction records are held (the AML law keeps them at least five
+   * years after the relationship ends); the nightly run clears a hold once it runs out.
+   */
+  /** Who an enrolment run skipped and why is deleted this many days after the run (npm run retention). */
+  ENROLLMENT_SKIP_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(180),
+  ERASURE_LEGAL_HOLD_YEARS: z.coerce.number().int().min(5).max(30).default(5),
 
   /** Recompute queued customers' segments in this process (the server, or an ingest process), off the request path. */
   SEGMENT_REFRESH_ENABLED: bool.default(true),
@@ -303,6 +315,23 @@ const schema = z.object({
 
   /** HMAC-SHA256 key for what an audit record may hold only as a keyed hash (a search text). Required (32+ characters) in production. */
   AUDIT_HASH_KEY: z.string().optional(),
+
+  /**
+   * The master key that wraps the data keys of encrypted personal data: base64 of 32 random bytes, with its id.
+   * Required in production; elsewhere, unset means a local key file (MASTER_KEY_FILE), generated on first use.
+   */
+  MASTER_KEY: base64Key.optional(),
+  MASTER_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default('master-1'),
+  /** Retired master keys still needed to unwrap data keys until `npm run keys:rotate -- --master`: `id=base64,...`. */
+  MASTER_KEYS_RETIRED: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((pair) => pair.trim()) : []))
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}=[A-Za-z0-9+/]{43}=$/, 'must be id=base64 of 32 bytes'))),
+  MASTER_KEY_FILE: z.string().default('.data/master-key.json'),
 });
 
 /** Lets `npm start` and `npm run token` work out of the box; refused in production. */
@@ -332,6 +361,13 @@ const validated = schema.superRefine((env, ctx) => {
       code: 'custom',
       path: ['JWT_SECRET'],
       message: `must be set to at least ${MIN_SECRET_LENGTH} characters in production (or set JWT_JWKS_URL)`,
+    });
+  }
+  if (env.NODE_ENV === 'production' && !env.MASTER_KEY) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MASTER_KEY'],
+      message: 'must be set in production: personal data is stored encrypted under data keys it wraps',
     });
   }
   if (env.NODE_ENV === 'production' && (env.AUDIT_HASH_KEY?.length ?? 0) < MIN_SECRET_LENGTH) {
@@ -424,6 +460,12 @@ function toConfig(env: z.infer<typeof schema>) {
     retention: {
       taskDueDays: env.RETENTION_TASK_DUE_DAYS,
     },
+    erasure: {
+      legalHoldYears: env.ERASURE_LEGAL_HOLD_YEARS,
+    },
+    retentionDays: {
+      enrollmentSkips: env.ENROLLMENT_SKIP_RETENTION_DAYS,
+    },
     leads: {
       fallbackBranchCode: env.LEAD_FALLBACK_BRANCH ?? null,
       highIntentContactHours: env.LEAD_HIGH_INTENT_CONTACT_HOURS,
@@ -479,6 +521,15 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     privacy: {
       shadowPolicyFile: env.PRIVACY_SHADOW_POLICY,
+    },
+    encryption: {
+      // Production never gets here without a master key (see `validated`).
+      masterKey: env.MASTER_KEY ? { id: env.MASTER_KEY_ID, key: env.MASTER_KEY } : undefined,
+      retiredKeys: env.MASTER_KEYS_RETIRED.map((pair) => {
+        const at = pair.indexOf('=');
+        return { id: pair.slice(0, at), key: pair.slice(at + 1) };
+      }),
+      keyFile: env.MASTER_KEY_FILE,
     },
     audit: {
       // Production never gets here without its own key (see `validated`).

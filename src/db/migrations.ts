@@ -15,6 +15,8 @@ import { CampaignContent1765612800000 } from '../../migrations/1765612800000-Cam
 import { ValidateChannelChecks1765612800001 } from '../../migrations/1765612800001-ValidateChannelChecks';
 import { LeadRouting1765699200000 } from '../../migrations/1765699200000-LeadRouting';
 import { AuditedReveal1765785600000 } from '../../migrations/1765785600000-AuditedReveal';
+import { CustomerErasure1766131200000 } from '../../migrations/1766131200000-CustomerErasure';
+import { DataKeys1766217600000 } from '../../migrations/1766217600000-DataKeys';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -35,4 +37,6 @@ export const migrations = [
   ValidateChannelChecks1765612800001,
   LeadRouting1765699200000,
   AuditedReveal1765785600000,
+  CustomerErasure1766131200000,
+  DataKeys1766217600000,
 ];

@@ -284,6 +284,19 @@ export const FIELD_POLICY: FieldPolicy = {
   // They name types, fields and roles, never a customer.
   PolicyShadowReport: allFull('enabled', 'candidateFile', 'candidateSha256', 'since', 'rows'),
   PolicyShadowRow: allFull('type', 'field', 'role', 'liveAccess', 'candidateAccess', 'count'),
+  // Data-subject rights (issue 20, item 6), auditors only (OPERATION_POLICY). The export's document is read field by
+  // field under the rows above (privacy/document-view.ts); these rows cover only its envelope and an erasure's counts.
+  DataSubjectExport: allFull(
+    'customerId',
+    'generatedAt',
+    'erasedAt',
+    'heldUntil',
+    'document',
+    'withheld',
+    'exemptions',
+  ),
+  ErasureReceipt: allFull('customerId', 'reason', 'erasedAt', 'heldUntil', 'held', 'removed', 'alreadyErased'),
+  ErasedRecordCount: allFull('kind', 'count'),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */
@@ -334,6 +347,8 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     churnReport: [Role.MARKETING_ANALYST, Role.MARKETING_MANAGER, Role.RISK_OFFICER, Role.COMPLIANCE_AUDITOR],
     // What a candidate policy would change, before it is rolled out: for those who check the policy.
     policyShadowReport: [Role.COMPLIANCE_AUDITOR],
+    // PIPL Arts 45 and 47: the bank's control function answers data-subject requests (no DPO role exists yet).
+    dataSubjectExport: [Role.COMPLIANCE_AUDITOR],
   },
   Mutation: {
     createCampaign: [Role.MARKETING_MANAGER],
@@ -367,6 +382,7 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
     // Every staff role reaches the service, which asks the field's reveal cells: a role they do not name is
     // refused there, with an audit record of the refusal (a shield refusal would leave none).
     revealField: 'STAFF',
+    eraseCustomer: [Role.COMPLIANCE_AUDITOR],
   },
 };
 

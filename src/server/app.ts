@@ -43,6 +43,8 @@ import { jitExecutor } from './executor';
 import { getSchema } from './schema';
 import { staffWritesNeedAStaffMember } from './staff-writes';
 import { createServices } from './services';
+import { Keyring } from '../privacy/encryption/keyring';
+import { localMasterKeys } from '../privacy/encryption/master-keys';
 
 export interface RunningApp {
   url: string;
@@ -84,7 +86,8 @@ export async function startApp(
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
-  const services = createServices(ds, config);
+  const keyring = new Keyring(ds, localMasterKeys(config.encryption));
+  const services = createServices(ds, config, keyring);
   const reference = createReferenceData(ds);
   const verifyToken = createTokenVerifier(config.auth);
   const rateLimits = createRateLimits(config.rateLimit, redis);

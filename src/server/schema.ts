@@ -7,6 +7,7 @@ import { enforcePrivacy } from '../privacy/enforce';
 import { withRootRules } from '../privacy/shield';
 import { resolveComputedFields } from './executor';
 import { AuditResolver } from '../modules/audit/audit.resolver';
+import { DataSubjectResolver } from '../modules/data-subject/data-subject.resolver';
 import { CampaignMutationResolver } from '../modules/campaign/campaign-mutations.resolver';
 import { CampaignCostResolver } from '../modules/campaign/campaign-cost.resolver';
 import { EnrollmentResolver } from '../modules/campaign/enrollment.resolver';
@@ -29,6 +30,7 @@ import { RevealResolver } from '../modules/reveal/reveal.resolver';
 export const resolvers = [
   MeResolver,
   AuditResolver,
+  DataSubjectResolver,
   CustomerResolver,
   TagCatalogueResolver,
   CustomerTagsResolver,

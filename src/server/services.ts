@@ -22,12 +22,15 @@ import { StaffDirectory } from '../modules/organisation/staff-directory.service'
 import { churnReport } from '../modules/task/churn-report';
 import { TaskService } from '../modules/task/task.service';
 import { RevealService } from '../modules/reveal/reveal.service';
+import { CustomerErasureService } from '../modules/data-subject/customer-erasure';
+import { DataSubjectExportService } from '../modules/data-subject/data-subject-export';
+import type { Keyring } from '../privacy/encryption/keyring';
 import type { RequestContext } from '../request/context';
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
-export function createServices(ds: DataSource, config: Config) {
+export function createServices(ds: DataSource, config: Config, keyring: Keyring) {
   const audit = new AuditService(ds, config.audit.hashKey);
-  const idempotency = new IdempotencyService(ds);
+  const idempotency = new IdempotencyService(ds, config.audit.hashKey);
   return {
     customers: new CustomerService(config),
     tags: new TagService(),
@@ -40,15 +43,20 @@ export function createServices(ds: DataSource, config: Config) {
     interactionCommands: new InteractionCommandService(idempotency, config.contactCaps),
     contactCompliance: new ContactComplianceService(config.contactCaps),
     riskWarnings: new RiskWarningService(config.riskWarnings.vulnerableTagCode),
-    leadCommands: new LeadCommandService(idempotency, audit, config.leads),
+    leadCommands: new LeadCommandService(idempotency, audit, config.leads, keyring),
     campaignResponses: new CampaignResponseService(idempotency, audit),
     campaignCosts: new CampaignCostService(idempotency, audit),
     consentCommands: new ConsentCommandService(ds, audit),
     staff: new StaffDirectory(ds),
     tasks: new TaskService(ds, audit),
-    leads: new LeadService(ds, audit, config.leads),
+    leads: new LeadService(ds, audit, config.leads, keyring),
     reveals: new RevealService(ds, audit, config.reveal),
     churnReport: (ctx: RequestContext, from: string, to: string) => churnReport(ctx, config.businessTimeZone, from, to),
+    dataSubjectExport: new DataSubjectExportService(config.segmentation, keyring),
+    customerErasure: new CustomerErasureService(ds, audit, {
+      legalHoldYears: config.erasure.legalHoldYears,
+      businessTimeZone: config.businessTimeZone,
+    }),
     audit,
   };
 }

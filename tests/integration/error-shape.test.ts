@@ -106,6 +106,7 @@ describe('cursors PostgreSQL would refuse', () => {
 describe('in production', () => {
   const { app: prod } = useTestApp({
     NODE_ENV: 'production',
+    MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
     JWT_SECRET: 'p'.repeat(40),
     AUDIT_HASH_KEY: 'a'.repeat(40),
     // Production logs at info; the test's output is not the place for them.

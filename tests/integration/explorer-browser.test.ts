@@ -24,6 +24,7 @@ const haveBrowser = fs.existsSync(CHROMIUM);
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const PRODUCTION = {
   NODE_ENV: 'production',
+  MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
   JWT_SECRET: 'p'.repeat(40),
   AUDIT_HASH_KEY: 'a'.repeat(40),
   LOG_LEVEL: 'silent',

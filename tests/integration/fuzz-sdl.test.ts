@@ -113,6 +113,9 @@ const CALLERS: Record<string, Caller[]> = {
   updateLead: [Role.RELATIONSHIP_MANAGER, Role.BRANCH_STAFF],
   // Issue 20 item 1: any staff role may ask; the policy's reveal cells decide, and a refusal is audited.
   revealField: STAFF,
+  // Issue 20 item 6: data-subject requests are answered by the control function.
+  dataSubjectExport: [Role.COMPLIANCE_AUDITOR],
+  eraseCustomer: [Role.COMPLIANCE_AUDITOR],
 };
 
 interface World {

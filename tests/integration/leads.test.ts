@@ -1,6 +1,7 @@
+import { loadConfig } from '../../src/config';
 import { Role, Scope } from '../../src/auth/roles';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
-import { purgeExpiredLeads } from '../../src/modules/lead/lead.service';
+import { purgeExpiredRecords } from '../../src/modules/retention/record-retention';
 import { useTestApp } from '../support/test-app';
 
 /**
@@ -206,10 +207,31 @@ describe('retention', () => {
     const old = await register({ city: newCity() });
     const recent = await register({ city: newCity() });
     await app.ds.query(`UPDATE lead SET updated_at = now() - interval '366 days' WHERE id = $1`, [old.id]);
-    expect(await purgeExpiredLeads(app.ds.manager, 365)).toBeGreaterThanOrEqual(1);
+    expect(
+      (await purgeExpiredRecords(app.ds, loadConfig({ LEAD_RETENTION_DAYS: '365' }))).purged.leads,
+    ).toBeGreaterThanOrEqual(1);
     const left = (await app.ds.query(`SELECT id FROM lead WHERE id = ANY($1)`, [[old.id, recent.id]])).map(
       (r: any) => r.id,
     );
     expect(left).toEqual([recent.id]);
+  });
+});
+
+describe('the idempotency store', () => {
+  it("keeps a keyed hash of a lead's input, never one a dictionary of phone numbers reverses", async () => {
+    const city = newCity();
+    await make.branch({ city, code: `FBK${cities}` });
+    const input = { name: '孙七', phone: '13600009876', sourceChannel: 'PARTNER', consentReference: 'c-9', city };
+    const externalRef = `hash-${++refs}`;
+    const first = await app.gql(REGISTER, { input: { ...input, externalRef } }, { as: partner });
+    expect(first.errors).toBeUndefined();
+    const [record] = await app.ds.query(`SELECT request_hash FROM idempotency_record WHERE key = $1`, [externalRef]);
+    // Before, a bare SHA-256 of the input: a dictionary of names and phone numbers reversed it.
+    expect(record.request_hash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    // A retry replays; the same key with another phone is CONFLICT.
+    const retry = await app.gql(REGISTER, { input: { ...input, externalRef } }, { as: partner });
+    expect(retry.data.registerLead.id).toBe(first.data.registerLead.id);
+    const other = await app.gql(REGISTER, { input: { ...input, phone: '13600009877', externalRef } }, { as: partner });
+    expect(other.errors?.[0]?.extensions.code).toBe('CONFLICT');
   });
 });

@@ -468,6 +468,48 @@ const REACH: Record<string, Reach> = {
       ],
     ),
   ),
+  DataSubjectExport: {
+    columns: { AUDITOR: Role.COMPLIANCE_AUDITOR },
+    nullWhenAllowed: ['erasedAt', 'heldUntil'],
+    run: async (as) => {
+      const res = await app.gql(
+        `query ($id: ID!) { dataSubjectExport(customerId: $id) { ${fieldsOf('DataSubjectExport').join(' ')} } }`,
+        { id: world.customerId },
+        { as },
+      );
+      return { object: res.data?.dataSubjectExport, errors: res.errors ?? [] };
+    },
+  },
+  ...Object.fromEntries(
+    (['ErasureReceipt', 'ErasedRecordCount'] as const).map((typeName) => [
+      typeName,
+      {
+        columns: { AUDITOR: Role.COMPLIANCE_AUDITOR },
+        run: async (as: TokenClaims) => {
+          // A customer of its own each time, with an interaction so that the receipt lists a removed kind.
+          const customer = await make.customer({ branchId: world.branchId });
+          await make.holding(customer.id);
+          await make.interaction(customer.id);
+          const selection =
+            typeName === 'ErasureReceipt'
+              ? fieldsOf('ErasureReceipt')
+                  .map((f) => (f === 'removed' ? 'removed { count }' : f))
+                  .join(' ')
+              : `removed { ${fieldsOf('ErasedRecordCount').join(' ')} }`;
+          const res = await app.gql(
+            `mutation ($id: ID!) { eraseCustomer(customerId: $id, reason: DATA_SUBJECT_REQUEST) { ${selection} } }`,
+            { id: customer.id },
+            { as },
+          );
+          const receipt = res.data?.eraseCustomer;
+          return {
+            object: typeName === 'ErasureReceipt' ? receipt : receipt?.removed?.[0],
+            errors: res.errors ?? [],
+          };
+        },
+      } satisfies Reach,
+    ]),
+  ),
   ...Object.fromEntries(
     (['EnrollmentRun', 'EnrollmentRunProgress', 'EnrollmentSkipCount', 'SkippedCustomer'] as const).map((typeName) => [
       typeName,
@@ -670,6 +712,73 @@ describe('reveal cells', () => {
       expect(() => new PrivacyPolicy({ ...LIVE_POLICY_DATA, fields })).toThrow(
         `Customer.phone may be revealed by CALL_CENTER, whose cell is ${access}, not M`,
       );
+    }
+  });
+});
+
+/**
+ * The data-subject export is one JSON document, not fields graphql-js
+ * resolves: each section is read as an API type (privacy/document-view.ts),
+ * so the cells of those types decide what it holds, for the one column that
+ * may call it.
+ */
+describe('the data-subject export document', () => {
+  const SECTION_TYPES: Record<string, string> = {
+    profile: 'Customer',
+    holdings: 'Holding',
+    interactions: 'Interaction',
+    consents: 'Consent',
+    tags: 'CustomerTag',
+    campaignEnrollments: 'CampaignEnrollment',
+    riskAssessments: 'RiskProfile',
+  };
+  const exportDocument = async () => {
+    const res = await app.gql(
+      `query ($id: ID!) { dataSubjectExport(customerId: $id) { document withheld } }`,
+      { id: world.customerId },
+      { as: { sub: world.rmId, roles: [Role.COMPLIANCE_AUDITOR] } },
+    );
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+    return res.data.dataSubjectExport as { document: Record<string, any>; withheld: string[] };
+  };
+  const objectsOf = (document: Record<string, any>, section: string): Record<string, unknown>[] =>
+    section === 'profile' ? [document.profile] : document[section];
+
+  it('leaves out every field its types deny, and lists it as withheld', async () => {
+    const full = await exportDocument();
+    const cells = Object.values(SECTION_TYPES).flatMap((type) =>
+      Object.keys(FIELD_POLICY[type]).map((field) => [type, field, 'D'] as [string, string, Access]),
+    );
+    use(changed('AUDITOR', cells));
+    const denied = await exportDocument();
+    for (const [section, type] of Object.entries(SECTION_TYPES)) {
+      expect(objectsOf(full.document, section).length).toBeGreaterThan(0);
+      for (const object of objectsOf(denied.document, section)) expect(object).toEqual({});
+      // Keys read as another field of their type (a holding's daily balances, as its balance) are listed by it.
+      const fields = Object.keys(objectsOf(full.document, section)[0]).filter((f) => f in FIELD_POLICY[type]);
+      expect(denied.withheld).toEqual(expect.arrayContaining(fields.map((f) => `${type}.${f}`)));
+    }
+  });
+
+  it('masks every field its types mask', async () => {
+    const full = await exportDocument();
+    const cells = Object.values(SECTION_TYPES).flatMap((type) =>
+      Object.entries(FIELD_POLICY[type])
+        .filter(([, rule]) => rule.mask)
+        .map(([field]) => [type, field, 'M'] as [string, string, Access]),
+    );
+    expect(cells.length).toBeGreaterThan(0);
+    use(changed('AUDITOR', cells));
+    const masked = await exportDocument();
+    for (const [section, type] of Object.entries(SECTION_TYPES)) {
+      const before = objectsOf(full.document, section)[0];
+      const after = objectsOf(masked.document, section)[0];
+      for (const [, field] of cells.filter(([t]) => t === type)) {
+        if (before[field] == null) continue;
+        expect([field, after[field]]).not.toEqual([field, before[field]]);
+        expect(typeof after[field]).toBe('string');
+        expect(String(after[field])).toContain('*');
+      }
     }
   });
 });

@@ -13,6 +13,7 @@ import { staffId } from '../support/staff-ids';
  */
 const { app } = useTestApp({
   NODE_ENV: 'production',
+  MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
   JWT_SECRET: 'p'.repeat(40),
   AUDIT_HASH_KEY: 'a'.repeat(40),
   LOG_LEVEL: 'silent',

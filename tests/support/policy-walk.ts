@@ -295,5 +295,9 @@ export const NOT_UNDER_A_CUSTOMER = [
   // Reached through Query.policyShadowReport (auditors), on a server in shadow mode.
   'PolicyShadowReport',
   'PolicyShadowRow',
+  // Data-subject rights (auditors): the export's envelope and an erasure's receipt.
+  'DataSubjectExport',
+  'ErasureReceipt',
+  'ErasedRecordCount',
   ...MUTATION_RESULT_TYPES,
 ];

@@ -1,6 +1,10 @@
 import { DEVELOPMENT_AUDIT_HASH_KEY, loadConfig } from '../../src/config';
 
-const production = { NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) };
+const production = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'p'.repeat(40),
+  MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
+};
 
 describe('AUDIT_HASH_KEY', () => {
   it('is required, with 32 or more characters, in production', () => {

@@ -51,6 +51,11 @@ export const customers: KindSpec = {
         : undefined,
   ],
   checks: [
+    {
+      // PIPL Art. 47: an erased customer stays erased; the source system has to erase them too.
+      reason: 'customer_no: this customer was erased; erase it in the source system too',
+      where: `EXISTS (SELECT 1 FROM customer_erasure e WHERE e.customer_no = s.customer_no)`,
+    },
     mustExist('branch_code', 'branch', 'code', 'no branch has this code'),
     mustExist('relationship_manager_employee_no', 'staff', 'employee_no', 'no staff member has this employee number'),
     repeatedInLoad('id_type, id_number', 'id_number: an earlier row of this load has it for another customer_no'),

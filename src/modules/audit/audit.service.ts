@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { instantAndSerial } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
@@ -10,6 +9,7 @@ import type { FilterRead } from './audit-trail';
 import { AuditedFilter, AuditedReveal, AuditLogFilter, AuditRecord, REVEAL_OPERATION } from './audit.type';
 import { mutationRecordSql } from './mutation-record';
 import { ReadAuditWriter } from './read-audit-writer';
+import { keyedHash } from '../../privacy/keyed-hash';
 
 /** The operation of a filter's record: the query it filtered, then `.filter`. */
 export const CUSTOMERS_FILTER_OPERATION = 'customers.filter';
@@ -32,7 +32,7 @@ export class AuditService {
    * alone reveals nothing, not even to a dictionary of likely names.
    */
   keyedHash(text: string): string {
-    return `hmac-sha256:${createHmac('sha256', this.hashKey).update(text, 'utf8').digest('hex')}`;
+    return keyedHash(this.hashKey, text);
   }
 
   /**

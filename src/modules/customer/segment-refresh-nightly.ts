@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config';
-import { purgeExpiredLeads } from '../lead/lead.service';
 import { deriveAumSnapshots } from './aum-snapshots';
 import { SEGMENT_REFRESH_LOCK_KEY } from './segment-refresh-worker';
 import { refreshSegments, SegmentRefreshOutcome } from './segmentation.service';
@@ -8,8 +7,6 @@ import { refreshSegments, SegmentRefreshOutcome } from './segmentation.service';
 export interface ReconciliationOutcome extends SegmentRefreshOutcome {
   /** Monthly AUM snapshots written (new or changed) from daily balances. */
   snapshotsWritten: number;
-  /** Leads deleted for being untouched longer than LEAD_RETENTION_DAYS. */
-  leadsPurged: number;
 }
 
 /**
@@ -35,8 +32,7 @@ export async function reconcileSegments(
       await session.query(`SET jit = off`);
       const snapshotsWritten = await deriveAumSnapshots(session.manager, config, undefined, now);
       const outcome = await refreshSegments(session.manager, config, now);
-      const leadsPurged = await purgeExpiredLeads(session.manager, config.leads.retentionDays, now);
-      return { ...outcome, snapshotsWritten, leadsPurged };
+      return { ...outcome, snapshotsWritten };
     } finally {
       await session.query('RESET jit').catch(() => undefined);
       await session.query('SELECT pg_advisory_unlock($1)', [SEGMENT_REFRESH_LOCK_KEY]).catch(() => undefined);

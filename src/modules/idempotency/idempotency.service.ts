@@ -2,6 +2,7 @@ import { isPartner } from '../../auth/principal';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
+import { keyedHash } from '../../privacy/keyed-hash';
 import type { RequestContext } from '../../request/context';
 
 /** Keys are kept at least this long (PRODUCT.md §4: 24 hours). */
@@ -16,7 +17,11 @@ const KEEP = '24 hours';
  * so a retry can succeed.
  */
 export class IdempotencyService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    /** Keys the request hash: inputs hold personal data (a lead's name and phone). */
+    private readonly hashKey: string,
+  ) {}
 
   async run<T>(
     ctx: RequestContext,
@@ -33,7 +38,7 @@ export class IdempotencyService {
       }
       return this.ds.transaction(work);
     }
-    const requestHash = requestHashOf(operation, input);
+    const requestHash = requestHashOf(this.hashKey, operation, input);
     return this.ds.transaction(async (em) => {
       const claimed = await em.query(
         `INSERT INTO idempotency_record (principal_id, key, operation, request_hash, expires_at)
@@ -46,7 +51,7 @@ export class IdempotencyService {
           `SELECT request_hash AS "requestHash", response FROM idempotency_record WHERE principal_id = $1 AND key = $2`,
           [ctx.principal.id, key],
         );
-        if (prior.requestHash !== requestHash) {
+        if (!sameRequest(prior.requestHash, requestHash, operation, input)) {
           throw appError('CONFLICT', 'This idempotency key was already used with a different request');
         }
         return prior.response as T;
@@ -62,9 +67,23 @@ export class IdempotencyService {
   }
 }
 
-/** What tells a repeated request from another one under the same key: the same operation and input hash the same. */
-export function requestHashOf(operation: string, input: object): string {
-  return createHash('sha256').update(canonicalJson({ operation, input })).digest('hex');
+/**
+ * What tells a repeated request from another one under the same key: the
+ * same operation and input hash the same. Keyed (keyed-hash.ts), since the
+ * input can be a prospect's name and phone.
+ */
+export function requestHashOf(hashKey: string, operation: string, input: object): string {
+  return keyedHash(hashKey, canonicalJson({ operation, input }));
+}
+
+/**
+ * Records written before request hashes were keyed hold a plain SHA-256;
+ * they expire within KEEP of the upgrade, and until then a retry of one
+ * still replays instead of answering CONFLICT.
+ */
+function sameRequest(stored: string, requestHash: string, operation: string, input: object): boolean {
+  if (stored.startsWith('hmac-sha256:')) return stored === requestHash;
+  return stored === createHash('sha256').update(canonicalJson({ operation, input })).digest('hex');
 }
 
 /** JSON with object keys sorted, so that the same input always hashes the same. */

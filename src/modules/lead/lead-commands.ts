@@ -12,6 +12,7 @@ import { writableCustomer } from '../customer/customer-access';
 import type { CustomerEntity } from '../customer/customer.entity';
 import { LEAD_PRODUCT_VIEW_DAYS, scoreIntent } from './lead-rules';
 import { cityRoute, customerRoute, fallbackRoute, LeadRoute } from './lead-routing';
+import type { Keyring } from '../../privacy/encryption/keyring';
 
 @InputType()
 export class RegisterLeadInput {
@@ -72,6 +73,7 @@ export class LeadCommandService {
     private readonly idempotency: IdempotencyService,
     private readonly audit: AuditService,
     private readonly config: Config['leads'],
+    private readonly keyring: Keyring,
   ) {}
 
   /**
@@ -89,6 +91,7 @@ export class LeadCommandService {
       );
     }
     return this.idempotency.run(ctx, 'registerLead', input, input.externalRef, async (em) => {
+      const phone = await this.keyring.encrypt('lead', 'phone', input.phone);
       const customer = input.customerNo
         ? await writableCustomer(em, ctx, { customerNo: input.customerNo }, 'registerLead')
         : null;
@@ -106,7 +109,7 @@ export class LeadCommandService {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
         [
           input.name,
-          input.phone,
+          phone,
           input.productInterest ?? null,
           input.sourceChannel,
           customer?.id ?? null,

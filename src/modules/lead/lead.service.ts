@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { appError } from '../../common/errors';
 import { instantAndId } from '../../common/cursor-keys';
 import { assertId } from '../../common/ids';
@@ -11,6 +11,7 @@ import type { AuditService } from '../audit/audit.service';
 import { LeadStatus } from './lead.enums';
 import { mayMoveLead } from './lead-rules';
 import { Lead, LeadFilter } from './lead.type';
+import type { Keyring } from '../../privacy/encryption/keyring';
 
 const leadColumns = (overdueHours: string) => `l.id, l.name, l.phone, l.city, l.product_interest AS "productInterest",
   l.source_channel AS "sourceChannel", l.intent, l.status,
@@ -37,7 +38,15 @@ export class LeadService {
     private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly config: Config['leads'],
+    private readonly keyring: Keyring,
   ) {}
+
+  /** A lead as it leaves the database: its phone is stored encrypted (privacy/encryption). */
+  private async opened(rows: Lead[]): Promise<Lead[]> {
+    await this.keyring.prepare(rows.map((r) => r.phone));
+    for (const row of rows) if (row.phone !== null) row.phone = this.keyring.decrypt('lead', 'phone', row.phone);
+    return rows;
+  }
 
   /** The caller's leads, newest first. */
   async list(ctx: RequestContext, filter: LeadFilter | null, args: PageArgs): Promise<Connection<Lead>> {
@@ -53,11 +62,13 @@ export class LeadService {
     const after = page.after
       ? `AND (l.created_at, l.id) < (${params.bind(page.after[0], 'timestamptz')}, ${params.bind(page.after[1], 'uuid')})`
       : '';
-    const rows: Lead[] = await ctx.reads.query(
-      `SELECT ${leadColumns(params.bind(this.config.highIntentContactHours, 'int'))} FROM lead l
-       WHERE ${where} ${after}
-       ORDER BY l.created_at DESC, l.id DESC LIMIT ${params.bind(page.limit + 1, 'int')}`,
-      params.values,
+    const rows = await this.opened(
+      await ctx.reads.query(
+        `SELECT ${leadColumns(params.bind(this.config.highIntentContactHours, 'int'))} FROM lead l
+         WHERE ${where} ${after}
+         ORDER BY l.created_at DESC, l.id DESC LIMIT ${params.bind(page.limit + 1, 'int')}`,
+        params.values,
+      ),
     );
     return toConnection(
       rows,
@@ -109,24 +120,7 @@ export class LeadService {
         { leadId: id, from: lead.status, to: status },
         lead.customerId,
       );
-      return rows[0];
+      return (await this.opened(rows))[0];
     });
   }
-}
-
-/**
- * Deletes leads untouched (no status change, or registration) for
- * LEAD_RETENTION_DAYS: a prospect's details are kept no longer than the
- * follow-up needs them (PIPL Art. 19). Run by the nightly segment run.
- */
-export async function purgeExpiredLeads(
-  em: EntityManager,
-  retentionDays: number,
-  now: Date = new Date(),
-): Promise<number> {
-  const [, deleted]: [unknown, number] = await em.query(
-    `DELETE FROM lead WHERE updated_at < $1::timestamptz - make_interval(days => $2)`,
-    [now.toISOString(), retentionDays],
-  );
-  return deleted;
 }

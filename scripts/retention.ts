@@ -1,0 +1,40 @@
+/**
+ * Deletes what has outlived its retention (idempotency records, enrolment
+ * skip lists, untouched leads) and clears legal holds that ran out
+ * (README "Data protection"). `npm run segment` runs it too, after the
+ * nightly reconciliation; run it alone to catch up.
+ *   npm run retention          # DATABASE_URL, or the embedded database when unset
+ */
+import 'reflect-metadata';
+import { loadConfig } from '../src/config';
+import { openDatabase } from '../src/db/database';
+import { purgeExpiredRecords } from '../src/modules/retention/record-retention';
+
+export async function runRetention(
+  ds: Parameters<typeof purgeExpiredRecords>[0],
+  config: ReturnType<typeof loadConfig>,
+) {
+  let lastReport = 0;
+  const outcome = await purgeExpiredRecords(ds, config, new Date(), (kind, purged) => {
+    if (Date.now() - lastReport < 2_000) return;
+    lastReport = Date.now();
+    console.log(`retention: ${kind}: ${purged} deleted so far`);
+  });
+  const counts = Object.entries(outcome.purged).map(([kind, n]) => `${kind} ${n}`);
+  console.log(`retention: deleted ${counts.join(', ')}; legal holds released ${outcome.holdsReleased}`);
+}
+
+if (require.main === module) {
+  (async () => {
+    const config = loadConfig();
+    const db = await openDatabase(config);
+    try {
+      await runRetention(db.ds, config);
+    } finally {
+      await db.close();
+    }
+  })().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

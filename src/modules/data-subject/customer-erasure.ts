@@ -1,0 +1,133 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { appError } from '../../common/errors';
+import { assertId } from '../../common/ids';
+import type { RequestContext } from '../../request/context';
+import type { AuditService } from '../audit/audit.service';
+import { HELD_RISK_ASSESSMENTS_SQL, HOLDINGS_SQL } from './data-subject-sections';
+import { ErasureReason } from './data-subject.enums';
+import { ErasedRecordCount, ErasureReceipt } from './data-subject.type';
+import { HeldData } from './held-records';
+
+/** What the legal hold keeps of every erased customer (the AML law's identification and transaction records). */
+const HELD_KINDS = ['identity', 'holdings', 'dailyBalances', 'riskAssessments'];
+
+/**
+ * Everything else, deleted in an order the foreign keys accept (children
+ * before their customer; leads, tasks and episodes do not cascade). Deleting
+ * consents explicitly, before the customer, lets their trigger update a row
+ * that still exists.
+ */
+const DELETIONS: [kind: string, sql: string][] = [
+  ['leads', `DELETE FROM lead WHERE customer_id = $1`],
+  ['retentionTasks', `DELETE FROM retention_task WHERE customer_id = $1`],
+  ['churnEpisodes', `DELETE FROM churn_episode WHERE customer_id = $1`],
+  ['interactions', `DELETE FROM interaction WHERE customer_id = $1`],
+  ['consents', `DELETE FROM consent WHERE customer_id = $1`],
+  ['tags', `DELETE FROM customer_tag WHERE customer_id = $1`],
+  ['campaignEnrollments', `DELETE FROM campaign_enrollment WHERE customer_id = $1`],
+  ['enrollmentScreenings', `DELETE FROM enrollment_skip WHERE customer_id = $1`],
+  ['aumHistory', `DELETE FROM customer_aum_snapshot WHERE customer_id = $1`],
+  [
+    'dailyBalances',
+    `DELETE FROM holding_daily_balance d USING holding h WHERE d.holding_id = h.id AND h.customer_id = $1`,
+  ],
+  ['holdings', `DELETE FROM holding WHERE customer_id = $1`],
+  ['riskAssessments', `DELETE FROM risk_assessment WHERE customer_id = $1`],
+  ['refreshRequests', `DELETE FROM segment_refresh_request WHERE customer_id = $1`],
+  ['profile', `DELETE FROM customer WHERE id = $1`],
+];
+
+/**
+ * `eraseCustomer` (PIPL Art. 47): in one transaction, the records a legal hold
+ * keeps are copied into the customer's tombstone, everything about the
+ * customer is deleted, an event tells downstream systems to erase too, and
+ * the audit record says what was removed (counts, never values). Erasing an
+ * erased customer changes nothing and answers the first erasure's receipt.
+ */
+export class CustomerErasureService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly audit: AuditService,
+    private readonly options: { legalHoldYears: number; businessTimeZone: string },
+  ) {}
+
+  async erase(ctx: RequestContext, customerId: string, reason: ErasureReason): Promise<ErasureReceipt> {
+    assertId('customerId', customerId);
+    return this.ds.transaction(async (em) => {
+      const [customer] = await em.query(
+        `SELECT id, customer_no AS "customerNo", name, gender, birth_date::text AS "birthDate", id_type AS "idType",
+                id_number AS "idNumber", branch_id AS "branchId", relationship_manager_id AS "relationshipManagerId"
+           FROM customer WHERE id = $1 FOR UPDATE`,
+        [customerId],
+      );
+      if (!customer) return this.earlierErasure(em, customerId);
+      const { branchId, relationshipManagerId, ...identity } = customer;
+      const held: HeldData = {
+        ownership: { branchId, relationshipManagerId },
+        identity,
+        holdings: await em.query(HOLDINGS_SQL, [customerId]),
+        riskAssessments: await em.query(HELD_RISK_ASSESSMENTS_SQL, [customerId]),
+      };
+      const [erasure] = await em.query(
+        `INSERT INTO customer_erasure (customer_id, customer_no, reason, erased_by, held_until, held)
+         VALUES ($1, $2, $3, $4, (now() AT TIME ZONE $5)::date + make_interval(years => $6), $7)
+         RETURNING erased_at AS "erasedAt", held_until::text AS "heldUntil"`,
+        [
+          customerId,
+          customer.customerNo,
+          reason,
+          ctx.principal.id,
+          this.options.businessTimeZone,
+          this.options.legalHoldYears,
+          JSON.stringify(held),
+        ],
+      );
+      const removed: ErasedRecordCount[] = [];
+      for (const [kind, sql] of DELETIONS) {
+        const [, count] = await em.query(sql, [customerId]);
+        if (count > 0) removed.push({ kind, count });
+      }
+      // Systems the bank passed the customer's data to erase it too (PIPL Art. 47); ids only, like every event.
+      await em.query(
+        `INSERT INTO outbox_event (type, aggregate_id, payload)
+         VALUES ('customer.erased', $1, jsonb_build_object('customerId', $1::uuid, 'customerNo', $2::text, 'reason', $3::text))`,
+        [customerId, customer.customerNo, reason],
+      );
+      await this.audit.recordMutation(
+        em,
+        ctx,
+        'eraseCustomer',
+        { reason, removed, held: HELD_KINDS, heldUntil: erasure.heldUntil },
+        customerId,
+      );
+      return { customerId, reason, ...erasure, held: HELD_KINDS, removed, alreadyErased: false };
+    });
+  }
+
+  private async earlierErasure(em: EntityManager, customerId: string): Promise<ErasureReceipt> {
+    const [earlier] = await em.query(
+      `SELECT reason, erased_at AS "erasedAt", held_until::text AS "heldUntil", held IS NOT NULL AS holding
+         FROM customer_erasure WHERE customer_id = $1`,
+      [customerId],
+    );
+    if (!earlier) throw appError('NOT_FOUND', 'No such customer');
+    return {
+      customerId,
+      reason: earlier.reason,
+      erasedAt: earlier.erasedAt,
+      heldUntil: earlier.heldUntil,
+      held: earlier.holding ? HELD_KINDS : [],
+      removed: [],
+      alreadyErased: true,
+    };
+  }
+}
+
+/** Clears the holds that ran out (the nightly run): the tombstone stays, so the customer cannot be loaded back. */
+export async function releaseExpiredHolds(em: EntityManager, timeZone: string, now: Date): Promise<number> {
+  const [, released] = await em.query(
+    `UPDATE customer_erasure SET held = NULL WHERE held IS NOT NULL AND held_until < ($1::timestamptz AT TIME ZONE $2)::date`,
+    [now, timeZone],
+  );
+  return released;
+}

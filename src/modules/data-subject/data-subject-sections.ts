@@ -1,0 +1,122 @@
+import type { EntityManager } from 'typeorm';
+import type { Keyring, KeyScope } from '../../privacy/encryption/keyring';
+
+/**
+ * The SQL behind each section of a customer's export, keyed and shaped as
+ * the API fields they are read as, so that the privacy policy's rows apply
+ * to them unchanged. The AML rating is never selected: it is withheld from
+ * the data subject by law (see EXEMPTIONS), not by the caller's policy.
+ */
+export interface Section {
+  /** The GraphQL type a row is read as. */
+  type: string;
+  sql: string;
+  /** Nested objects and the type each is read as. */
+  nested?: Record<string, string>;
+  /** Keys read as another field of the type (see DocumentView.object). */
+  readAs?: Record<string, string>;
+  /** Columns stored encrypted, and the data-key scope they are under. */
+  encrypted?: { scope: KeyScope; columns: string[] };
+}
+
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Holdings with their daily balances: what a legal hold keeps, so erasure builds its `held` from it too. */
+export const HOLDINGS_SQL = `
+  SELECT h.id, h.account_no AS "accountNo", h.balance::text AS balance, h.currency,
+         h.opened_on::text AS "openedAt", h.maturity_date::text AS "maturityDate", h.status,
+         json_build_object('code', p.code, 'name', p.name, 'type', p.type, 'riskLevel', p.risk_level) AS product,
+         COALESCE((SELECT json_agg(json_build_object('date', d.balance_date, 'balance', d.balance::text)
+                                   ORDER BY d.balance_date)
+                     FROM holding_daily_balance d WHERE d.holding_id = h.id), '[]') AS "dailyBalances"
+    FROM holding h JOIN product p ON p.id = h.product_id
+   WHERE h.customer_id = $1 ORDER BY h.opened_on, h.id`;
+
+/** Risk assessments with the AML rating, for the legal hold only. */
+export const HELD_RISK_ASSESSMENTS_SQL = `
+  SELECT r.risk_tolerance AS "riskTolerance", ${iso('r.assessed_at')} AS "assessedAt",
+         r.valid_until::text AS "validUntil", r.credit_grade AS "creditGrade", r.aml_rating AS "amlRating"
+    FROM risk_assessment r WHERE r.customer_id = $1 ORDER BY r.assessed_at`;
+
+export const SECTIONS: Record<string, Section> = {
+  holdings: {
+    type: 'Holding',
+    sql: HOLDINGS_SQL,
+    nested: { product: 'Product' },
+    // A balance over time is the balance: whoever may not read it in full gets neither.
+    readAs: { dailyBalances: 'balance' },
+  },
+  interactions: {
+    type: 'Interaction',
+    sql: `SELECT i.id, i.channel, i.type, ${iso('i.occurred_at')} AS "occurredAt", i.summary, i.outcome,
+                 i.compliance_flags AS "complianceFlags"
+            FROM interaction i WHERE i.customer_id = $1 ORDER BY i.occurred_at, i.id`,
+  },
+  consents: {
+    type: 'Consent',
+    sql: `SELECT c.channel, c.purpose, c.granted, ${iso('c.updated_at')} AS "updatedAt"
+            FROM consent c WHERE c.customer_id = $1 ORDER BY c.purpose, c.channel`,
+  },
+  tags: {
+    type: 'CustomerTag',
+    sql: `SELECT json_build_object('code', t.code, 'name', t.name, 'category', t.category) AS tag, ct.source,
+                 ct.confidence::float8 AS confidence, ${iso('ct.assigned_at')} AS "assignedAt",
+                 ${iso('ct.expires_at')} AS "expiresAt"
+            FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id WHERE ct.customer_id = $1 ORDER BY t.code`,
+    nested: { tag: 'Tag' },
+  },
+  campaignEnrollments: {
+    type: 'CampaignEnrollment',
+    sql: `SELECT e.status, e.channel, ${iso('e.enrolled_at')} AS "enrolledAt",
+                 json_build_object('code', c.code, 'name', c.name) AS campaign
+            FROM campaign_enrollment e JOIN campaign c ON c.id = e.campaign_id
+           WHERE e.customer_id = $1 ORDER BY e.enrolled_at, e.id`,
+    nested: { campaign: 'Campaign' },
+  },
+  riskAssessments: {
+    type: 'RiskProfile',
+    sql: `SELECT r.risk_tolerance AS "riskTolerance", ${iso('r.assessed_at')} AS "assessedAt",
+                 r.valid_until::text AS "validUntil", r.credit_grade AS "creditGrade"
+            FROM risk_assessment r WHERE r.customer_id = $1 ORDER BY r.assessed_at`,
+  },
+  aumHistory: {
+    type: 'Customer',
+    sql: `SELECT s.month::text AS month, s.aum::text AS aum
+            FROM customer_aum_snapshot s WHERE s.customer_id = $1 ORDER BY s.month`,
+    // A month's AUM is the customer's AUM; `month` says which, and is no more private than the AUM itself.
+    readAs: { month: 'aum' },
+  },
+  leads: {
+    type: 'Lead',
+    encrypted: { scope: 'lead', columns: ['phone'] },
+    sql: `SELECT l.id, l.name, l.phone, l.product_interest AS "productInterest", l.source_channel AS "sourceChannel",
+                 l.city, l.intent, l.status, ${iso('l.created_at')} AS "createdAt"
+            FROM lead l WHERE l.customer_id = $1 ORDER BY l.created_at, l.id`,
+  },
+  retentionTasks: {
+    type: 'RetentionTask',
+    sql: `SELECT t.id, t.status, e.signals, e.tier, ${iso('t.opened_at')} AS "openedAt", t.due_on::text AS "dueOn",
+                 t.outcome, t.reason, t.note, ${iso('t.completed_at')} AS "completedAt"
+            FROM retention_task t JOIN churn_episode e ON e.id = t.episode_id
+           WHERE t.customer_id = $1 ORDER BY t.opened_at, t.id`,
+  },
+};
+
+/** What the law keeps out of any export, whoever asks. */
+export const EXEMPTIONS = [
+  'RiskProfile.amlRating: AML ratings and their causes are not disclosed to the customer (anti-money-laundering ' +
+    'law, no tipping off; PIPL Art. 18 and 44 exemptions)',
+];
+
+export async function readSection(em: EntityManager, section: Section, customerId: string, keyring: Keyring) {
+  const rows = (await em.query(section.sql, [customerId])) as Record<string, unknown>[];
+  const encrypted = section.encrypted;
+  if (!encrypted) return rows;
+  await keyring.prepare(rows.flatMap((row) => encrypted.columns.map((column) => row[column] as string | null)));
+  for (const row of rows) {
+    for (const column of encrypted.columns) {
+      if (row[column] != null) row[column] = keyring.decrypt(encrypted.scope, column, row[column] as string);
+    }
+  }
+  return rows;
+}

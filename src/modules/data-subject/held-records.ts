@@ -1,0 +1,42 @@
+import type { EntityManager } from 'typeorm';
+
+/** What a legal hold keeps of an erased customer (customer_erasure.held), as the erasure wrote it. */
+export interface HeldData {
+  /** Whose book and branch the customer was in, which decides how a reader's plan covers them. */
+  ownership: { branchId: string; relationshipManagerId: string | null };
+  /** The identity the AML law keeps (customer identification records); keyed as the Customer type's fields. */
+  identity: Record<string, unknown> & { idType?: string };
+  /** Holdings and their daily balances (transaction records), as the export's holdings section reads them. */
+  holdings: Record<string, unknown>[];
+  /** With their AML ratings, which no export discloses. */
+  riskAssessments: (Record<string, unknown> & { amlRating?: string })[];
+}
+
+/** An erased customer's tombstone: when, and what is still held until when (nothing once the hold ran out). */
+export class HeldRecords {
+  private constructor(
+    readonly erasedAt: Date,
+    readonly heldUntil: string | null,
+    private readonly data: HeldData | null,
+  ) {}
+
+  static async of(em: EntityManager, customerId: string): Promise<HeldRecords | null> {
+    const [row] = await em.query(
+      `SELECT erased_at AS "erasedAt", held_until::text AS "heldUntil", held FROM customer_erasure WHERE customer_id = $1`,
+      [customerId],
+    );
+    return row ? new HeldRecords(row.erasedAt, row.heldUntil, row.held) : null;
+  }
+
+  get ownership(): HeldData['ownership'] {
+    // Once the hold ran out nothing is read under it; an empty book and branch cover no one's plan but ALL scopes.
+    return this.data?.ownership ?? { branchId: '', relationshipManagerId: null };
+  }
+
+  /** The held records, the identity without its id type (the API has no field for it). */
+  get records(): Omit<HeldData, 'ownership'> | null {
+    if (!this.data) return null;
+    const { idType: _notAnApiField, ...identity } = this.data.identity;
+    return { identity, holdings: this.data.holdings, riskAssessments: this.data.riskAssessments };
+  }
+}
