@@ -267,6 +267,12 @@ const schema = z.object({
 
   /** HMAC-SHA256 key for what an audit record may hold only as a keyed hash (a search text). Required (32+ characters) in production. */
   AUDIT_HASH_KEY: z.string().optional(),
+
+  /**
+   * Small-cohort suppression (issue 20): an aggregate over fewer customers than this (a count, a sum, a rate) is
+   * withheld from pseudonymised roles (policy.ts AGGREGATES), and so is a customer list whose filter matches fewer.
+   */
+  K_ANONYMITY_MIN: z.coerce.number().int().min(1).max(1_000_000).default(10),
 });
 
 /** Lets `npm start` and `npm run token` work out of the box; refused in production. */
@@ -436,6 +442,7 @@ function toConfig(env: z.infer<typeof schema>) {
       // Production never gets here without its own key (see `validated`).
       hashKey: env.AUDIT_HASH_KEY ?? DEVELOPMENT_AUDIT_HASH_KEY,
     },
+    privacy: { kAnonymityMin: env.K_ANONYMITY_MIN },
   };
 }
 

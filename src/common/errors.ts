@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
+  | 'SUPPRESSED'
   | 'INTERNAL_SERVER_ERROR';
 
 export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {

@@ -2,6 +2,7 @@ import { sameStaff } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { AuditTrail } from '../modules/audit/audit-trail';
 import { AccessPlan } from './access-plan';
+import { CohortSuppression } from './cohort-suppression';
 import { Access, RoleColumn, COLUMN_OF_ROLE } from './policy';
 import { LIVE_POLICY, PrivacyPolicy } from './privacy-policy';
 
@@ -36,13 +37,17 @@ export class RequestPrivacy {
   /** Every object handed to the executor, with the rules it was read under: its fields inherit them. */
   private readonly owners = new WeakMap<object, Owner>();
   private readonly callerOwner: Owner;
+  /** Whether and from how few customers this caller's aggregates are withheld. */
+  readonly cohorts: CohortSuppression;
 
   constructor(
     private readonly principal: Principal,
     readonly policy: PrivacyPolicy = LIVE_POLICY,
+    kAnonymityMin: number,
   ) {
     this.columns = [...new Set(principal.roles.map((r) => COLUMN_OF_ROLE[r]))];
     this.callerOwner = { plan: policy.planFor(this.columns) };
+    this.cohorts = new CohortSuppression(policy, this.columns, kAnonymityMin);
   }
 
   /** Decides and remembers the plan for a customer as it is loaded. */

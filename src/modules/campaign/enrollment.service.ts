@@ -72,7 +72,7 @@ export class EnrollmentService {
             ctx.today,
           ],
         );
-        return toEnrollmentRun(row);
+        return toEnrollmentRun(row, ctx.privacy.cohorts);
       });
     } catch (error) {
       // The campaign lock makes this unlikely; the index is what guarantees it.
@@ -91,7 +91,7 @@ export class EnrollmentService {
   async run(ctx: RequestContext, id: string): Promise<EnrollmentRun | null> {
     assertId('id', id);
     const [row]: RunRow[] = await ctx.reads.query(`SELECT ${RUN_COLUMNS} FROM enrollment_run WHERE id = $1`, [id]);
-    return row ? toEnrollmentRun(row) : null;
+    return row ? toEnrollmentRun(row, ctx.privacy.cohorts) : null;
   }
 
   /**
