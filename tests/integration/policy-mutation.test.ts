@@ -1,8 +1,17 @@
 import { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { Role, Scope } from '../../src/auth/roles';
 import { TokenClaims } from '../../src/auth/token-issuer';
-import { Access, RoleColumn, COLUMNS, FIELD_POLICY, FieldPolicy, LIVE_POLICY_DATA } from '../../src/privacy/policy';
-import { LIVE_POLICY, PrivacyPolicy } from '../../src/privacy/privacy-policy';
+import {
+  Access,
+  AggregateRule,
+  ALL_COLUMNS,
+  RoleColumn,
+  COLUMNS,
+  FIELD_POLICY,
+  FieldPolicy,
+  LIVE_POLICY_DATA,
+} from '../../src/privacy/policy';
+import { PrivacyPolicy } from '../../src/privacy/privacy-policy';
 import { getSchema } from '../../src/server/schema';
 import { Factory } from '../support/factories';
 import {
@@ -34,7 +43,13 @@ const FULL_SWEEP = (process.env.GRAPHQL_EXECUTOR ?? 'jit') === 'jit';
 let app: TestApp;
 let schema: GraphQLSchema;
 let world: PolicyWorld;
-let current: PrivacyPolicy = LIVE_POLICY;
+/**
+ * The sweeps of field cells withhold no small cohort: the world's counts are of a customer or two, and an
+ * aggregate withheld is null for another reason than its cell. Suppression has its own sweep (AGGREGATES, below).
+ */
+const EXACT_EVERYWHERE = Object.fromEntries(ALL_COLUMNS.map((c) => [c, 'EXACT'])) as Record<RoleColumn, AggregateRule>;
+const BASE = new PrivacyPolicy({ ...LIVE_POLICY_DATA, aggregates: EXACT_EVERYWHERE });
+let current: PrivacyPolicy = BASE;
 /** One factory for the file: its counter keeps codes and numbers unique. */
 let make: Factory;
 
@@ -50,7 +65,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 afterEach(() => {
-  current = LIVE_POLICY;
+  current = BASE;
 });
 
 /** The live policy with some cells of one column changed. */
@@ -69,7 +84,7 @@ function changed(column: RoleColumn, cells: [type: string, field: string, access
 }
 
 function use(fields: FieldPolicy) {
-  current = new PrivacyPolicy({ ...LIVE_POLICY_DATA, fields });
+  current = new PrivacyPolicy({ ...BASE.data, fields });
 }
 
 const fieldsOf = (typeName: string) => Object.keys((schema.getType(typeName) as GraphQLObjectType).getFields());
@@ -94,7 +109,7 @@ describe('types reached from a customer', () => {
   it.each(Object.keys(CUSTOMER_PATHS))(
     '%s follows the policy: denied, allowed and masked per column',
     async (typeName) => {
-      current = LIVE_POLICY;
+      current = BASE;
       const full = await fullRead(app, schema, world, typeName);
       const problems: string[] = [];
       const names = fieldsOf(typeName);
@@ -506,7 +521,7 @@ describe('root fields', () => {
   it('follow the policy: a root field taken from a role is FORBIDDEN to it, one given to a role is answered', async () => {
     const agent = { sub: world.rmId, roles: [Role.CALL_CENTER_AGENT] };
     const risk = { sub: world.rmId, roles: [Role.RISK_OFFICER] };
-    current = LIVE_POLICY;
+    current = BASE;
     expect((await app.gql('{ tags { code } }', undefined, { as: agent })).errors).toBeUndefined();
     expect(
       (await app.gql('{ auditLog(first: 1) { totalCount } }', undefined, { as: risk })).errors?.[0].extensions.code,
@@ -514,11 +529,49 @@ describe('root fields', () => {
     const operations = structuredClone(LIVE_POLICY_DATA.operations);
     operations.Query.tags = [Role.RISK_OFFICER];
     operations.Query.auditLog = [Role.COMPLIANCE_AUDITOR, Role.RISK_OFFICER];
-    current = new PrivacyPolicy({ ...LIVE_POLICY_DATA, operations });
+    current = new PrivacyPolicy({ ...BASE.data, operations });
     expect((await app.gql('{ tags { code } }', undefined, { as: agent })).errors?.[0].extensions.code).toBe(
       'FORBIDDEN',
     );
     expect((await app.gql('{ tags { code } }', undefined, { as: risk })).errors).toBeUndefined();
     expect((await app.gql('{ auditLog(first: 1) { totalCount } }', undefined, { as: risk })).errors).toBeUndefined();
+  });
+});
+
+describe('small-cohort suppression (AGGREGATES)', () => {
+  it('follows the policy: a column made pseudonymised for aggregates has small cohorts withheld, one made exact not', async () => {
+    // The world's branch holds a customer or two, fewer than K_ANONYMITY_MIN (10).
+    const LIST = `query ($b: ID!) { customers(filter: { branchIds: [$b] }) { totalCount edges { node { id } } } }`;
+    const problems: string[] = [];
+    const roleOf: Record<string, Role> = {
+      RM: Role.RELATIONSHIP_MANAGER,
+      BRANCH: Role.BRANCH_STAFF,
+      CALL_CENTER: Role.CALL_CENTER_AGENT,
+      MKT: Role.MARKETING_ANALYST,
+      RISK: Role.RISK_OFFICER,
+      AUDITOR: Role.COMPLIANCE_AUDITOR,
+    };
+    for (const column of COLUMNS) {
+      const as = { sub: world.rmId, roles: [roleOf[column]], branchId: world.branchId };
+      for (const rule of ['SMALL_COHORTS_SUPPRESSED', 'EXACT'] as const) {
+        current = new PrivacyPolicy({
+          ...LIVE_POLICY_DATA,
+          aggregates: { ...LIVE_POLICY_DATA.aggregates, [column]: rule },
+        });
+        const res = await app.gql(LIST, { b: world.branchId }, { as });
+        const codes = (res.errors ?? []).map((e) => `${e.extensions.code}@${e.path?.join('.')}`).sort();
+        const { totalCount, edges } = res.data.customers;
+        if (rule === 'EXACT' && (codes.length || !(totalCount > 0) || edges.length !== totalCount))
+          problems.push(`${column} EXACT: ${totalCount}, ${edges.length} rows, ${codes}`);
+        if (
+          rule === 'SMALL_COHORTS_SUPPRESSED' &&
+          (totalCount !== null ||
+            edges.length ||
+            codes.join() !== 'SUPPRESSED@customers,SUPPRESSED@customers.totalCount')
+        )
+          problems.push(`${column} SMALL_COHORTS_SUPPRESSED: ${totalCount}, ${edges.length} rows, ${codes}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });

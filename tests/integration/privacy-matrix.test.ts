@@ -1,6 +1,6 @@
 import { GraphQLSchema } from 'graphql';
 import { Role } from '../../src/auth/roles';
-import { COLUMNS, FIELD_POLICY } from '../../src/privacy/policy';
+import { AGGREGATES, COLUMNS, FIELD_POLICY } from '../../src/privacy/policy';
 import { getSchema } from '../../src/server/schema';
 import {
   buildPolicyWorld,
@@ -43,6 +43,35 @@ describe.each(COLUMNS)('the %s column of the privacy matrix', (column) => {
   it.each(Object.keys(CUSTOMER_PATHS))('holds for every field of %s', async (typeName) => {
     const full = await fullRead(app, schema, world, typeName);
     expect(await typeFollowsPolicy(app, schema, world, FIELD_POLICY, column, typeName, full)).toEqual([]);
+  });
+});
+
+describe.each(COLUMNS)('the %s column of small-cohort suppression', (column) => {
+  const ROLE_OF: Record<string, Role> = {
+    RM: Role.RELATIONSHIP_MANAGER,
+    BRANCH: Role.BRANCH_STAFF,
+    CALL_CENTER: Role.CALL_CENTER_AGENT,
+    MKT: Role.MARKETING_ANALYST,
+    RISK: Role.RISK_OFFICER,
+    AUDITOR: Role.COMPLIANCE_AUDITOR,
+  };
+
+  it(`withholds a count over fewer than K customers, and the list, exactly as AGGREGATES says (${AGGREGATES[column]})`, async () => {
+    // The world's branch holds fewer customers than K_ANONYMITY_MIN (10).
+    const res = await app.gql(
+      `query ($b: ID!) { customers(filter: { branchIds: [$b] }) { totalCount edges { node { id } } } }`,
+      { b: world.branchId },
+      { as: { sub: world.rmId, roles: [ROLE_OF[column]], branchId: world.branchId } },
+    );
+    const withheld = (res.errors ?? []).filter((e) => e.extensions.code === 'SUPPRESSED').map((e) => e.path?.join('.'));
+    if (AGGREGATES[column] === 'SMALL_COHORTS_SUPPRESSED') {
+      expect(res.data.customers).toEqual({ totalCount: null, edges: [] });
+      expect(withheld.sort()).toEqual(['customers', 'customers.totalCount']);
+    } else {
+      expect(res.errors).toBeUndefined();
+      expect(res.data.customers.totalCount).toBeGreaterThan(0);
+      expect(res.data.customers.edges).toHaveLength(res.data.customers.totalCount);
+    }
   });
 });
 
