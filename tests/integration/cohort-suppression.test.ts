@@ -279,6 +279,9 @@ describe('enrolment run counts', () => {
   async function endedRun(enrolled: number, skipped: Record<string, number>) {
     const campaign = await make.campaign({ status: CampaignStatus.ACTIVE });
     const id = randomUUID();
+    const skips: [string, string][] = [];
+    for (const [reason, n] of Object.entries(skipped))
+      for (let i = 0; i < n; i++) skips.push([(await make.customer()).id, reason]);
     await app.ds.query(
       `INSERT INTO enrollment_run (id, campaign_id, requested_by, requested_roles, request_id, business_date,
                                    status, total, done, enrolled, skipped, finished_at)
@@ -293,6 +296,11 @@ describe('enrolment run counts', () => {
         JSON.stringify(skipped),
       ],
     );
+    for (const [customerId, reason] of skips)
+      await app.ds.query(
+        `INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason) VALUES ($1, $2, $3, $4)`,
+        [id, customerId, campaign.id, reason],
+      );
     return id;
   }
 
@@ -309,6 +317,18 @@ describe('enrolment run counts', () => {
     expect(suppressedPaths(res)).toContain('enrollmentRun.enrolled');
     expect(suppressedPaths(res)).toContain('enrollmentRun.skipped.0.count');
     expectNoCountIn(res);
+  });
+
+  it('lists to marketing only the skipped customers of reasons that K or more were skipped for', async () => {
+    const id = await endedRun(0, { NO_CONSENT: K - 1, UNSUITABLE: K });
+    const LIST = `query ($id: ID!) { enrollmentRun(id: $id) { skippedCustomers(first: 50) { edges { node { reason } } } } }`;
+    const reasons = async (as: typeof MANAGER) =>
+      (await app.gql(LIST, { id }, { as })).data.enrollmentRun.skippedCustomers.edges.map((e: any) => e.node.reason);
+    expect(await reasons(MANAGER)).toEqual(Array(K).fill('UNSUITABLE'));
+    expect((await reasons(AUDITOR)).sort()).toEqual([
+      ...Array(K - 1).fill('NO_CONSENT'),
+      ...Array(K).fill('UNSUITABLE'),
+    ]);
   });
 
   it('answers enrolled from K customers on, and every count to risk officers and auditors', async () => {
