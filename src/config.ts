@@ -332,6 +332,12 @@ const schema = z.object({
     .transform((v) => (v ? v.split(',').map((pair) => pair.trim()) : []))
     .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}=[A-Za-z0-9+/]{43}=$/, 'must be id=base64 of 32 bytes'))),
   MASTER_KEY_FILE: z.string().default('.data/master-key.json'),
+
+  /**
+   * Small-cohort suppression (issue 20): an aggregate over fewer customers than this (a count, a sum, a rate) is
+   * withheld from pseudonymised roles (policy.ts AGGREGATES), and so is a customer list whose filter matches fewer.
+   */
+  K_ANONYMITY_MIN: z.coerce.number().int().min(1).max(1_000_000).default(10),
 });
 
 /** Lets `npm start` and `npm run token` work out of the box; refused in production. */
@@ -521,6 +527,7 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     privacy: {
       shadowPolicyFile: env.PRIVACY_SHADOW_POLICY,
+      kAnonymityMin: env.K_ANONYMITY_MIN,
     },
     encryption: {
       // Production never gets here without a master key (see `validated`).

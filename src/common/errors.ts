@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'QUOTA_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
+  | 'SUPPRESSED'
   | 'INTERNAL_SERVER_ERROR';
 
 export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {

@@ -108,8 +108,15 @@ export function toConnection<R, T>(
   };
 }
 
-/** The GraphQL types of a Relay connection of `nodeType`, named `${name}Connection` and `${name}Edge`. */
-export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string) {
+/**
+ * The GraphQL types of a Relay connection of `nodeType`, named `${name}Connection` and `${name}Edge`.
+ * `countWithheld`: its totalCount is an aggregate over customers that small-cohort suppression may withhold (null).
+ */
+export function ConnectionType<T extends object>(
+  nodeType: ClassType<T>,
+  name: string,
+  { countWithheld = false }: { countWithheld?: boolean } = {},
+) {
   @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class EdgeType {
     @Field()
@@ -127,7 +134,12 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
     @Field(() => PageInfo)
     pageInfo: PageInfo;
 
-    @Field(() => Int, { description: 'All items matching, across pages.' })
+    @Field(() => Int, {
+      nullable: countWithheld,
+      description: countWithheld
+        ? 'All items matching, across pages; null (SUPPRESSED) where it covers too few customers for the caller.'
+        : 'All items matching, across pages.',
+    })
     @Computed()
     totalCount: number;
   }

@@ -12,6 +12,7 @@ import {
   LIVE_POLICY_DATA,
   OPERATION_POLICY,
   PolicyData,
+  AggregateRule,
   RevealReason,
   RoleColumn,
   RowScopeRule,
@@ -41,6 +42,7 @@ export interface PolicyFile {
     >
   >;
   rowScope: Record<RoleColumn, RowScopeRule>;
+  aggregates: Record<RoleColumn, AggregateRule>;
   operations: { Query: Record<string, Callers>; Mutation: Record<string, Callers> };
 }
 
@@ -81,6 +83,7 @@ export function policyToFile(data: PolicyData): PolicyFile {
     format: POLICY_FILE_FORMAT,
     fields,
     rowScope: { ...data.rowScope },
+    aggregates: { ...data.aggregates },
     operations: { Query: { ...data.operations.Query }, Mutation: { ...data.operations.Mutation } },
   };
 }
@@ -128,7 +131,7 @@ export function parsePolicyFile(json: unknown, file = 'policy file'): PolicyData
   };
 
   const root = object(json, '');
-  onlyKeys(root, ['format', 'fields', 'rowScope', 'operations'], '');
+  onlyKeys(root, ['format', 'fields', 'rowScope', 'aggregates', 'operations'], '');
   if (root.format !== POLICY_FILE_FORMAT) fail('format', `must be "${POLICY_FILE_FORMAT}"`);
 
   const fields: FieldPolicy = {};
@@ -190,6 +193,16 @@ export function parsePolicyFile(json: unknown, file = 'policy file'): PolicyData
     rowScope[column] = rule as RowScopeRule;
   }
 
+  const aggregatesIn = object(root.aggregates, 'aggregates');
+  onlyKeys(aggregatesIn, ALL_COLUMNS, 'aggregates');
+  const aggregates = {} as Record<RoleColumn, AggregateRule>;
+  for (const column of ALL_COLUMNS) {
+    const rule = aggregatesIn[column];
+    if (rule !== 'EXACT' && rule !== 'SMALL_COHORTS_SUPPRESSED')
+      fail(`aggregates.${column}`, 'must be "EXACT" or "SMALL_COHORTS_SUPPRESSED"');
+    aggregates[column] = rule as AggregateRule;
+  }
+
   const operationsIn = object(root.operations, 'operations');
   onlyKeys(operationsIn, ['Query', 'Mutation'], 'operations');
   const operations: PolicyData['operations'] = { Query: {}, Mutation: {} };
@@ -213,7 +226,7 @@ export function parsePolicyFile(json: unknown, file = 'policy file'): PolicyData
     return value as Callers;
   }
 
-  return { fields, rowScope, operations };
+  return { fields, rowScope, aggregates, operations };
 }
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);

@@ -321,6 +321,31 @@ export const ROW_SCOPE: Record<RoleColumn, RowScopeRule> = {
   PARTNER: 'NONE',
 };
 
+/**
+ * Small-cohort suppression (issue 20): how each column reads an aggregate over
+ * customers (a count, a sum, or a rate or ratio computed from them). SMALL_COHORTS_SUPPRESSED:
+ * an aggregate over fewer than K_ANONYMITY_MIN customers is withheld (cohort-suppression.ts).
+ * - MKT: pseudonymised (PRODUCT.md §3), so a count is the one way it could
+ *   single someone out ("the 2 customers of branch X tagged Y"), combined
+ *   with what else it knows.
+ * - RM, BRANCH, CALL_CENTER: exact. Their purpose is service to identified
+ *   customers: they read every customer of their scope by name, so a
+ *   withheld count would hide nothing they cannot count by listing.
+ * - RISK, AUDITOR: exact; control needs the true figures, and reads every row in full anyway.
+ * - PARTNER: reaches no aggregate; suppressed should one ever be reachable.
+ */
+export type AggregateRule = 'EXACT' | 'SMALL_COHORTS_SUPPRESSED';
+
+export const AGGREGATES: Record<RoleColumn, AggregateRule> = {
+  RM: 'EXACT',
+  BRANCH: 'EXACT',
+  CALL_CENTER: 'EXACT',
+  MKT: 'SMALL_COHORTS_SUPPRESSED',
+  RISK: 'EXACT',
+  AUDITOR: 'EXACT',
+  PARTNER: 'SMALL_COHORTS_SUPPRESSED',
+};
+
 /** Who may call each root field. An operation not named here is denied to everyone. */
 /** `scope:<name>` admits a PARTNER token that carries that scope. */
 export type Callers = 'ANYONE' | 'STAFF' | readonly (Role | `scope:${Scope}`)[];
@@ -386,12 +411,21 @@ export const OPERATION_POLICY: { Query: Record<string, Callers>; Mutation: Recor
   },
 };
 
-/** What a privacy policy is made of: field cells, row scopes and who may call each root field, all data. */
+/**
+ * What a privacy policy is made of: field cells, row scopes, who may call each
+ * root field and how each column reads aggregates, all data.
+ */
 export interface PolicyData {
   fields: FieldPolicy;
   rowScope: Record<RoleColumn, RowScopeRule>;
   operations: typeof OPERATION_POLICY;
+  aggregates: Record<RoleColumn, AggregateRule>;
 }
 
 /** The policy in force (PRODUCT.md §2–§4). */
-export const LIVE_POLICY_DATA: PolicyData = { fields: FIELD_POLICY, rowScope: ROW_SCOPE, operations: OPERATION_POLICY };
+export const LIVE_POLICY_DATA: PolicyData = {
+  fields: FIELD_POLICY,
+  rowScope: ROW_SCOPE,
+  operations: OPERATION_POLICY,
+  aggregates: AGGREGATES,
+};

@@ -68,6 +68,19 @@ export class PrivacyPolicy {
   rowScope(column: RoleColumn): RowScopeRule {
     return this.data.rowScope[column];
   }
+
+  /**
+   * Whether a caller with these columns has small cohorts withheld. Several
+   * roles grant the union of their rights, but an exact column lifts the
+   * suppression only if it sees every customer: a relationship manager who is
+   * also an analyst counts the whole bank through the analyst's column, so a
+   * small cohort outside the book stays withheld (and a list, within it too).
+   */
+  suppressesSmallCohorts(columns: readonly RoleColumn[]): boolean {
+    const suppressed = columns.some((c) => this.data.aggregates[c] === 'SMALL_COHORTS_SUPPRESSED');
+    const exactOverAll = columns.some((c) => this.data.aggregates[c] === 'EXACT' && this.data.rowScope[c] === 'ALL');
+    return suppressed && !exactOverAll;
+  }
 }
 
 export const LIVE_POLICY = new PrivacyPolicy(LIVE_POLICY_DATA);

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal';
 import type { AuditTrail } from '../modules/audit/audit-trail';
 import type { GraphQLResolveInfo } from 'graphql';
 import { AccessPlan } from './access-plan';
+import { CohortSuppression } from './cohort-suppression';
 import { Access, RoleColumn, COLUMN_OF_ROLE } from './policy';
 import type { PolicyShadow } from './policy-shadow';
 import { LIVE_POLICY, PrivacyPolicy } from './privacy-policy';
@@ -44,16 +45,20 @@ export class RequestPrivacy {
   /** Every object handed to the executor, with the rules it was read under: its fields inherit them. */
   private readonly owners = new WeakMap<object, Owner>();
   private readonly callerOwner: Owner;
+  /** Whether and from how few customers this caller's aggregates are withheld. */
+  readonly cohorts: CohortSuppression;
 
   constructor(
     private readonly principal: Principal,
     readonly policy: PrivacyPolicy = LIVE_POLICY,
+    kAnonymityMin: number,
     /** Shadow mode's candidate policy, when one is set (PRIVACY_SHADOW_POLICY). */
     readonly shadow?: PolicyShadow,
   ) {
     this.columns = [...new Set(principal.roles.map((r) => COLUMN_OF_ROLE[r]))];
     const plan = policy.planFor(this.columns);
     this.callerOwner = { plan, diff: shadow?.diffForColumns(policy, plan) };
+    this.cohorts = new CohortSuppression(policy, this.columns, kAnonymityMin);
   }
 
   /** Decides and remembers the plan for a customer as it is loaded. */

@@ -22,7 +22,7 @@ import { directiveFloodCheck, queryCostPlugin, queryLimitRules } from './abuse/q
 import { createRateLimits } from './abuse/rate-limit';
 import type { RequestContext } from '../request/context';
 import { apolloMiddleware } from './apollo-middleware';
-import { errorBody, formatError, refusal, unavailableStatus } from './errors';
+import { errorBody, formatError, refusal, unavailableStatus, withheldListErrors } from './errors';
 import { explorerRoutes } from './explorer';
 import { Health } from './health';
 import { logger } from '../telemetry/logger';
@@ -128,6 +128,7 @@ export async function startApp(
       queryCostPlugin(schema, config.limits.cost),
       staffWritesNeedAStaffMember,
       unavailableStatus,
+      withheldListErrors,
       telemetryPlugin(metrics),
       operationSpans,
       auditPlugin,
@@ -191,7 +192,7 @@ export async function startApp(
           refuseDirectiveFlood((operation as { query?: unknown } | undefined)?.query);
         const today = businessToday(config.businessTimeZone);
         const audit = new AuditTrail();
-        const privacy = new RequestPrivacy(principal, privacyPolicy(), shadow);
+        const privacy = new RequestPrivacy(principal, privacyPolicy(), config.privacy.kAnonymityMin, shadow);
         const scope = rowScopeFor(principal, privacy);
         return {
           requestId,

@@ -24,6 +24,7 @@ const CLIENT_CODES = new Set([
   'RATE_LIMITED',
   'QUOTA_EXCEEDED',
   'SERVICE_UNAVAILABLE',
+  'SUPPRESSED',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
@@ -196,6 +197,26 @@ export const unavailableStatus: ApolloServerPlugin<RequestContext> = {
         if (!nothingAnswered || !errors?.length || !errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE'))
           return;
         answeredUnavailable(response.http);
+      },
+    };
+  },
+};
+
+/**
+ * A customer list withheld for its small cohort is answered (empty, so the
+ * rest of the response stands) and cannot carry an error of its own through
+ * execution: its SUPPRESSED error is added here, at the list's path, shaped
+ * like every other error.
+ */
+export const withheldListErrors: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response, contextValue }) {
+        if (response.body.kind !== 'single' || !contextValue.privacy) return;
+        const withheld = contextValue.privacy.cohorts.withheldListErrors();
+        if (withheld.length === 0) return;
+        const result = response.body.singleResult;
+        result.errors = [...(result.errors ?? []), ...withheld.map((error) => formatError(error.toJSON(), error))];
       },
     };
   },

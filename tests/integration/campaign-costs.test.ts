@@ -4,7 +4,9 @@ import { Channel } from '../../src/modules/interaction/interaction.enums';
 import { countStatements, withoutTransactionControl } from '../support/sql-counter';
 import { useTestApp } from '../support/test-app';
 
-const { app, make } = useTestApp();
+// K = 1: these tests read costs and ROI as the manager who records them, over a customer or a few
+// (small-cohort suppression: cohort-suppression.test.ts).
+const { app, make } = useTestApp({ K_ANONYMITY_MIN: '1' });
 
 const RECORD = `mutation ($campaignId: ID!, $channel: Channel!, $amount: Decimal!, $note: String) {
   recordCampaignCost(campaignId: $campaignId, channel: $channel, amount: $amount, note: $note) {
@@ -76,8 +78,13 @@ describe('recordCampaignCost', () => {
       { campaignId: campaign.id, channel: 'MOBILE_APP', amount: '250.00' },
       { as: await manager() },
     );
-    expect(res.errors).toBeUndefined();
-    expect(res.data.recordCampaignCost.campaign.metrics).toEqual({ cost: '750.00', roi: -1 });
+    // Nobody brought revenue, so ROI (−1, which would tell that revenue) is withheld from the manager; cost is not.
+    expect(res.errors?.map((e) => [e.extensions.code, e.path?.join('.')])).toEqual([
+      ['SUPPRESSED', 'recordCampaignCost.campaign.metrics.roi'],
+    ]);
+    expect(res.data.recordCampaignCost.campaign.metrics).toEqual({ cost: '750.00', roi: null });
+    const forAuditor = await app.gql(`query ($id: ID!) { campaign(id: $id) { metrics { roi } } }`, { id: campaign.id });
+    expect(forAuditor.data.campaign.metrics.roi).toBe(-1);
   });
 
   it('replays the first result for the same Idempotency-Key and input, once written', async () => {
@@ -87,8 +94,10 @@ describe('recordCampaignCost', () => {
     const variables = { campaignId: campaign.id, channel: 'CALL_CENTER', amount: '99.90', note: null };
     const first = await app.gql(RECORD, variables, { as, headers });
     const again = await app.gql(RECORD, variables, { as, headers });
-    expect(first.errors).toBeUndefined();
-    expect(again.errors).toBeUndefined();
+    // Only ROI is withheld from the manager (nobody brought revenue).
+    const roiWithheld = [['SUPPRESSED', 'recordCampaignCost.campaign.metrics.roi']];
+    expect(first.errors?.map((e) => [e.extensions.code, e.path?.join('.')])).toEqual(roiWithheld);
+    expect(again.errors?.map((e) => [e.extensions.code, e.path?.join('.')])).toEqual(roiWithheld);
     expect(again.data).toEqual(first.data);
     expect(await costsOf(campaign.id)).toBe(1);
 
@@ -142,7 +151,8 @@ describe('recordCampaignCost', () => {
       { campaignId: campaign.id, channel: 'MOBILE_APP', amount: '999999999999.99' },
       { as: await manager() },
     );
-    expect(res.errors).toBeUndefined();
+    // Only ROI is withheld from the manager (nobody brought revenue).
+    expect(res.errors?.map((e) => e.extensions.code)).toEqual(['SUPPRESSED']);
     expect(res.data.recordCampaignCost.amount).toBe('999999999999.99');
   });
 
@@ -194,7 +204,8 @@ describe('recordCampaignCost', () => {
       { campaignId: campaign.id, channel: 'MOBILE_APP', amount: '5.00' },
       { as: await manager() },
     );
-    expect(res.errors?.map((e) => e.extensions.code)[0]).toBe(code);
+    // Nobody enrolled: the manager's ROI is withheld (its cohort is empty), which is not the refusal under test.
+    expect(res.errors?.map((e) => e.extensions.code).filter((c) => c !== 'SUPPRESSED')[0]).toBe(code);
     expect(await costsOf(campaign.id)).toBe(code ? 0 : 1);
   });
 });

@@ -174,11 +174,17 @@ describe('campaign metrics', () => {
       });
     }
     const query = `query ($id: ID!) { campaign(id: $id) { metrics { targeted contacted responded converted participationRate conversionRate revenue cost roi } } }`;
-    const res = await app.gql(
+    // A risk officer reads every figure; to marketing, each covers fewer than K_ANONYMITY_MIN (10) customers and is
+    // withheld (cohort-suppression.test.ts), but the metrics themselves are readable.
+    const analyst = await app.gql(
       query,
       { id: campaign.id },
       { as: { sub: staffId('m'), roles: [Role.MARKETING_ANALYST] } },
     );
+    expect(analyst.data.campaign.metrics).toMatchObject({ targeted: null, cost: '1000.00' });
+    expect(analyst.errors?.map((e) => e.extensions.code)).toContain('SUPPRESSED');
+    const res = await app.gql(query, { id: campaign.id }, { as: { sub: staffId('r'), roles: [Role.RISK_OFFICER] } });
+    expect(res.errors).toBeUndefined();
     expect(res.data.campaign.metrics).toEqual({
       targeted: 5,
       contacted: 3,

@@ -7,13 +7,17 @@ import { RiskLevel } from '../../src/modules/holding/holding.enums';
 import { Channel } from '../../src/modules/interaction/interaction.enums';
 import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
 import { enrollAndWait } from '../support/enrollment-runs';
-import { useTestApp } from '../support/test-app';
+import { AUDITOR, useTestApp } from '../support/test-app';
 
 const { app, make } = useTestApp({}, { enrollmentRuns: true });
 
 const RESULT = `enrolled skipped { reason count } skippedCustomers(first: 50) { totalCount edges { node { customerId reason } } }`;
-/** enrollCustomers as the marketing manager, answered once its run has ended. */
-const enroll = (variables: { c: string; ids?: string[] }) => enrollAndWait(app, variables, manager, RESULT);
+/**
+ * enrollCustomers as the marketing manager, answered once its run has ended, read by an auditor: these tests are
+ * about screening, and the manager's counts of a few customers are withheld (cohort-suppression.test.ts).
+ */
+const enroll = (variables: { c: string; ids?: string[] }) =>
+  enrollAndWait(app, variables, manager, RESULT, { readAs: AUDITOR });
 
 let manager: { sub: string; roles: Role[] };
 

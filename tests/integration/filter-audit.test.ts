@@ -6,7 +6,8 @@ import { staffId } from '../support/staff-ids';
 import { useTestApp } from '../support/test-app';
 
 const HASH_KEY = 'filter-audit-test-key-'.padEnd(48, 'k');
-const { app, make } = useTestApp({ AUDIT_HASH_KEY: HASH_KEY });
+// K = 1: marketing's search here matches one customer (small-cohort suppression: cohort-suppression.test.ts).
+const { app, make } = useTestApp({ AUDIT_HASH_KEY: HASH_KEY, K_ANONYMITY_MIN: '1' });
 
 const RISK = { sub: staffId('filter-risk'), roles: [Role.RISK_OFFICER] };
 const AGENT = { sub: staffId('filter-agent'), roles: [Role.CALL_CENTER_AGENT] };

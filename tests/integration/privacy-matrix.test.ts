@@ -1,7 +1,17 @@
 import { GraphQLSchema } from 'graphql';
 import { Role } from '../../src/auth/roles';
 import { REVEALABLE, RevealableField } from '../../src/modules/reveal/reveal.enums';
-import { COLUMNS, FIELD_POLICY, RevealReason, RoleColumn } from '../../src/privacy/policy';
+import {
+  AGGREGATES,
+  AggregateRule,
+  ALL_COLUMNS,
+  COLUMNS,
+  FIELD_POLICY,
+  LIVE_POLICY_DATA,
+  RevealReason,
+  RoleColumn,
+} from '../../src/privacy/policy';
+import { LIVE_POLICY, PrivacyPolicy } from '../../src/privacy/privacy-policy';
 import { getSchema } from '../../src/server/schema';
 import { Factory } from '../support/factories';
 import {
@@ -25,10 +35,20 @@ import { staffId } from '../support/staff-ids';
 let app: TestApp;
 let schema: GraphQLSchema;
 let world: PolicyWorld;
+/**
+ * The walk of field cells withholds no small cohort (the world's counts are of a customer or two, and a
+ * count withheld is null for another reason than its cell); the walk of AGGREGATES below uses the live policy whole.
+ */
+const FIELD_CELLS = new PrivacyPolicy({
+  ...LIVE_POLICY_DATA,
+  aggregates: Object.fromEntries(ALL_COLUMNS.map((c) => [c, 'EXACT'])) as Record<RoleColumn, AggregateRule>,
+});
+let current: PrivacyPolicy = FIELD_CELLS;
+/** One factory for the file: its counter keeps codes and numbers unique. */
 let make: Factory;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({}, { privacyPolicy: () => current });
   schema = await getSchema();
   make = new Factory(app.ds);
   world = await buildPolicyWorld(app, make);
@@ -113,6 +133,42 @@ describe.each(COLUMNS)('reveals by the %s column', (column) => {
       PARTNER: 0,
     };
     expect(granted).toBe(grantedToday[column]);
+  });
+});
+
+describe.each(COLUMNS)('the %s column of small-cohort suppression', (column) => {
+  const ROLE_OF: Record<string, Role> = {
+    RM: Role.RELATIONSHIP_MANAGER,
+    BRANCH: Role.BRANCH_STAFF,
+    CALL_CENTER: Role.CALL_CENTER_AGENT,
+    MKT: Role.MARKETING_ANALYST,
+    RISK: Role.RISK_OFFICER,
+    AUDITOR: Role.COMPLIANCE_AUDITOR,
+  };
+
+  afterEach(() => {
+    current = FIELD_CELLS;
+  });
+
+  it(`withholds a count over fewer than K customers, and the list, exactly as AGGREGATES says (${AGGREGATES[column]})`, async () => {
+    current = LIVE_POLICY;
+    // A branch of its own with one customer, in the world manager's book: fewer than K_ANONYMITY_MIN (10).
+    const small = await make.branch();
+    await make.customer({ branchId: small.id, relationshipManagerId: world.rmId });
+    const res = await app.gql(
+      `query ($b: ID!) { customers(filter: { branchIds: [$b] }) { totalCount edges { node { id } } } }`,
+      { b: small.id },
+      { as: { sub: world.rmId, roles: [ROLE_OF[column]], branchId: small.id } },
+    );
+    const withheld = (res.errors ?? []).filter((e) => e.extensions.code === 'SUPPRESSED').map((e) => e.path?.join('.'));
+    if (AGGREGATES[column] === 'SMALL_COHORTS_SUPPRESSED') {
+      expect(res.data.customers).toEqual({ totalCount: null, edges: [] });
+      expect(withheld.sort()).toEqual(['customers', 'customers.totalCount']);
+    } else {
+      expect(res.errors).toBeUndefined();
+      expect(res.data.customers.totalCount).toBeGreaterThan(0);
+      expect(res.data.customers.edges).toHaveLength(res.data.customers.totalCount);
+    }
   });
 });
 

@@ -33,6 +33,8 @@ describeWithServers('a real hot standby', {}, () => {
       JWT_SECRET: SECRET,
       DB_ACQUIRE_TIMEOUT_MS: '1000',
       DB_POOL_SIZE: '3',
+      // A manager reads the metrics of a campaign of one customer (small-cohort suppression would withhold them).
+      K_ANONYMITY_MIN: '1',
       ...(process.env.GRAPHQL_EXECUTOR ? { GRAPHQL_EXECUTOR: process.env.GRAPHQL_EXECUTOR } : {}),
     });
     // The production path: openDatabase migrates the primary, and the standby receives the schema by replication.
@@ -86,10 +88,10 @@ describeWithServers('a real hot standby', {}, () => {
 
       await pair!.resumeReplay();
       await pair!.caughtUp();
-      const after = await gql(
-        `query ($id: ID!, $c: ID!) { customer(id: $id) { name } campaign(id: $c) { status } }`,
-        { id: customer.id, c: campaign.id },
-      );
+      const after = await gql(`query ($id: ID!, $c: ID!) { customer(id: $id) { name } campaign(id: $c) { status } }`, {
+        id: customer.id,
+        c: campaign.id,
+      });
       expect(after.body.data).toEqual({ customer: { name: '复制后' }, campaign: { status: 'PENDING_APPROVAL' } });
     } finally {
       await pair!.resumeReplay();

@@ -2,7 +2,8 @@ import { Role } from '../../src/auth/roles';
 import { useTestApp } from '../support/test-app';
 import { staffId } from '../support/staff-ids';
 
-const { app, make } = useTestApp();
+// K = 1: marketing's searches here match one customer (small-cohort suppression: cohort-suppression.test.ts).
+const { app, make } = useTestApp({ K_ANONYMITY_MIN: '1' });
 
 const byId = `query ($id: ID!) { customer(id: $id) { id } }`;
 const byNumber = `query ($no: String!) { customerByNumber(customerNo: $no) { id } }`;

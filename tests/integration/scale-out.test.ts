@@ -40,7 +40,14 @@ describe('read replicas', () => {
   beforeAll(async () => {
     const [primaryDb, replicaDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     dbs.push(primaryDb, replicaDb);
-    const config = loadConfig({ NODE_ENV: 'test', PORT: '0', DATABASE_URL: primaryDb.url, JWT_SECRET: SECRET });
+    // K = 1: a manager reads the metrics of a campaign of one customer (small-cohort suppression would withhold them).
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      DATABASE_URL: primaryDb.url,
+      JWT_SECRET: SECRET,
+      K_ANONYMITY_MIN: '1',
+    });
     primary = createDataSource(primaryDb.url, { poolSize: 3 });
     replica = createDataSource(replicaDb.url, { poolSize: 3 });
     await Promise.all([primary.initialize(), replica.initialize()]);

@@ -326,3 +326,30 @@ describe('recordInteraction on the request path', () => {
     expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
   });
 });
+
+describe('small-cohort suppression', () => {
+  const PAGE = `query ($branchIds: [ID!]) {
+    customers(first: 10, filter: { branchIds: $branchIds }) { totalCount edges { node { id tags { source } } } }
+  }`;
+  const analyst = { sub: staffId('analyst'), roles: [Role.MARKETING_ANALYST] };
+
+  it("counts a pseudonymised caller's cohort in the page's own statement: as many statements as an auditor's", async () => {
+    const forAuditor = await counted(() => app.gql(PAGE, { branchIds: [branchId] }));
+    const forAnalyst = await counted(() => app.gql(PAGE, { branchIds: [branchId] }, { as: analyst }));
+    expect(forAnalyst.result.errors).toBeUndefined();
+    expect(forAnalyst.result.data.customers.totalCount).toBe(forAuditor.result.data.customers.totalCount);
+    expect(forAnalyst.result.data.customers.edges).toHaveLength(10);
+    expect(forAnalyst.statements).toHaveLength(forAuditor.statements.length);
+    expect(forAnalyst.statements[0]).toContain('AS cohort');
+    expect(forAuditor.statements.join()).not.toContain('AS cohort');
+  });
+
+  it('reads nothing more than the bounded count for a withheld list', async () => {
+    const small = await make.branch();
+    await make.customer({ branchId: small.id });
+    const { result, statements } = await counted(() => app.gql(PAGE, { branchIds: [small.id] }, { as: analyst }));
+    expect(result.data.customers).toEqual({ totalCount: null, edges: [] });
+    expect(result.errors?.map((e) => e.extensions.code)).toEqual(['SUPPRESSED', 'SUPPRESSED']);
+    expect(statements).toHaveLength(1);
+  });
+});

@@ -8,17 +8,20 @@ const ENROLL = `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c
  * has ended (the app must run enrolment runs: `enrollmentRuns: true`). The
  * answer keeps the mutation's shape, `data.enrollCustomers` holding the
  * ended run with `selection`; a refused mutation is answered as it came.
+ * `readAs` reads the ended run as someone else: an auditor, whose counts are
+ * never withheld (small-cohort suppression withholds a marketing caller's
+ * counts over fewer than K_ANONYMITY_MIN customers, as in most tests' runs).
  */
 export async function enrollAndWait(
   app: TestApp,
   variables: { c: string; ids?: string[] | null },
   as: TokenClaims,
   selection: string,
-  { timeoutMs = 20_000 }: { timeoutMs?: number } = {},
+  { timeoutMs = 20_000, readAs = as }: { timeoutMs?: number; readAs?: TokenClaims } = {},
 ): Promise<GraphQLResponse> {
   const started = await app.gql(ENROLL, variables, { as });
   if (started.errors || !started.data?.enrollCustomers) return started;
-  const run = await waitForRun(app, started.data.enrollCustomers.id, as, selection, { timeoutMs });
+  const run = await waitForRun(app, started.data.enrollCustomers.id, readAs, selection, { timeoutMs });
   return { ...run, data: { enrollCustomers: run.data.enrollmentRun } };
 }
 

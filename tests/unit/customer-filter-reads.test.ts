@@ -8,7 +8,7 @@ import { RequestPrivacy } from '../../src/privacy/request-privacy';
 import { getSchema } from '../../src/server/schema';
 
 const privacyOf = (role: Role, policy = LIVE_POLICY) =>
-  new RequestPrivacy({ id: 'x', roles: [role], scopes: [] }, policy);
+  new RequestPrivacy({ id: 'x', roles: [role], scopes: [] }, policy, 10);
 const hash = (text: string) => `hash(${text})`;
 
 describe('what customers filter arguments read', () => {

@@ -40,7 +40,8 @@ export function createCampaignLoaders(ds: DataSource) {
                   count(*) FILTER (WHERE e.status IN ('CONTACTED', 'RESPONDED', 'CONVERTED')) AS contacted,
                   count(*) FILTER (WHERE e.status IN ('RESPONDED', 'CONVERTED')) AS responded,
                   count(*) FILTER (WHERE e.status = 'CONVERTED') AS converted,
-                  sum(e.revenue) AS revenue
+                  sum(e.revenue) AS revenue,
+                  count(*) FILTER (WHERE e.revenue > 0) AS revenue_customers
            FROM campaign_enrollment e WHERE e.campaign_id = ANY($1::uuid[]) GROUP BY 1, 2
          ), spent AS (
            SELECT k.campaign_id, k.channel, sum(k.amount) AS cost
@@ -53,7 +54,8 @@ export function createCampaignLoaders(ds: DataSource) {
          ), per AS (
            SELECT campaign_id, channel, coalesce(f.targeted, 0) AS targeted, coalesce(f.contacted, 0) AS contacted,
                   coalesce(f.responded, 0) AS responded, coalesce(f.converted, 0) AS converted,
-                  coalesce(f.revenue, 0) AS revenue, coalesce(s.cost, 0) AS cost
+                  coalesce(f.revenue, 0) AS revenue, coalesce(f.revenue_customers, 0) AS revenue_customers,
+                  coalesce(s.cost, 0) AS cost
            FROM channel LEFT JOIN funnel f USING (campaign_id, channel) LEFT JOIN spent s USING (campaign_id, channel)
          )
          SELECT c.id AS "campaignId",
@@ -63,11 +65,13 @@ export function createCampaignLoaders(ds: DataSource) {
                 coalesce(sum(p.converted), 0)::int AS converted,
                 -- Unbounded numeric: a sum of numeric(18,2) rows may need more digits than any one row.
                 round(coalesce(sum(p.revenue), 0), 2)::text AS revenue,
+                coalesce(sum(p.revenue_customers), 0)::int AS "revenueCustomers",
                 round(c.cost + coalesce(sum(p.cost), 0), 2)::text AS cost,
                 round((c.cost + coalesce(sum(p.cost), 0)) / nullif(sum(p.converted), 0), 2)::text AS "costPerConversion",
                 coalesce(json_agg(json_build_object(
                     'channel', p.channel, 'targeted', p.targeted, 'contacted', p.contacted,
                     'responded', p.responded, 'converted', p.converted, 'cost', round(p.cost, 2)::text,
+                    'revenueCustomers', p.revenue_customers,
                     'costPerConversion', round(p.cost / nullif(p.converted, 0), 2)::text)
                   ORDER BY array_position(c.channels, p.channel) NULLS LAST, p.channel)
                   FILTER (WHERE p.channel IS NOT NULL), '[]') AS "byChannel"
@@ -111,6 +115,7 @@ function emptyMetrics(): CampaignMetrics & { campaignId: string } {
     participationRate: 0,
     conversionRate: 0,
     revenue: '0.00',
+    revenueCustomers: 0,
     cost: '0.00',
     roi: null,
     costPerConversion: null,

@@ -3,6 +3,7 @@ import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
 import { Product } from '../holding/holding.type';
+import { metricsForCaller } from './campaign-metrics-cohorts';
 import { CampaignStatus } from './campaign.enums';
 import { Campaign, CampaignConnection, CampaignEnrollment, CampaignMetrics } from './campaign.type';
 
@@ -26,8 +27,8 @@ export class CampaignResolver {
     nullable: true,
     description: 'Marketing roles, risk officers and auditors only.',
   })
-  metrics(@Root() campaign: Campaign, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.campaign.metrics.load(campaign.id);
+  async metrics(@Root() campaign: Campaign, @Ctx() ctx: RequestContext) {
+    return metricsForCaller(ctx.privacy.cohorts, await ctx.loaders.campaign.metrics.load(campaign.id));
   }
 
   @FieldResolver(() => Product, { nullable: true, description: 'The product the campaign promotes, if any.' })

@@ -111,6 +111,9 @@ export class CampaignEnrollment {
   campaignId: string;
 }
 
+/** Small-cohort suppression's note on a withheld cell. */
+const W = 'Null (SUPPRESSED) when it covers too few customers for the caller.';
+
 export const CampaignConnection = ConnectionType(Campaign, 'Campaign');
 
 @ObjectType('CampaignChannelMetrics', {
@@ -121,46 +124,61 @@ export class CampaignChannelMetrics {
   @Field(() => Channel)
   channel: Channel;
 
-  @Field(() => Int, { description: 'Customers enrolled on this channel, whatever their status.' })
+  @Field(() => Int, { nullable: true, description: `Customers enrolled on this channel, whatever their status. ${W}` })
   targeted: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { nullable: true, description: W })
   contacted: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { nullable: true, description: W })
   responded: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { nullable: true, description: W })
   converted: number;
 
   @Field(() => DecimalScalar, { description: 'Costs recorded on this channel (recordCampaignCost).' })
   cost: string;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'cost / converted; null when none converted.' })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: `cost / converted; null when none converted. ${W} (with cost, it tells converted)`,
+  })
   costPerConversion: string | null;
+
+  /** Customers whose responses brought revenue (small-cohort suppression): not a field. */
+  revenueCustomers?: number;
 }
 
 @ObjectType('CampaignMetrics', { simpleResolvers: true, description: 'Computed from enrolments in SQL.' })
 export class CampaignMetrics {
-  @Field(() => Int, { description: 'Customers enrolled, whatever their status.' })
+  @Field(() => Int, { nullable: true, description: `Customers enrolled, whatever their status. ${W}` })
   targeted: number;
 
-  @Field(() => Int, { description: 'Contacted, responded or converted.' })
+  @Field(() => Int, { nullable: true, description: `Contacted, responded or converted. ${W}` })
   contacted: number;
 
-  @Field(() => Int, { description: 'Responded or converted.' })
+  @Field(() => Int, { nullable: true, description: `Responded or converted. ${W}` })
   responded: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { nullable: true, description: W })
   converted: number;
 
-  @Field(() => Float, { description: 'responded / targeted; 0 when none targeted.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: `responded / targeted; 0 when none targeted. ${W} (either input; with one, it tells the other)`,
+  })
   participationRate: number;
 
-  @Field(() => Float, { description: 'converted / targeted; 0 when none targeted.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: `converted / targeted; 0 when none targeted. ${W} (either input; with one, it tells the other)`,
+  })
   conversionRate: number;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: `Revenue of the responses. ${W} (those whose responses brought revenue)`,
+  })
   revenue: string;
 
   @Field(() => DecimalScalar, {
@@ -169,12 +187,21 @@ export class CampaignMetrics {
   })
   cost: string;
 
-  @Field(() => Float, { nullable: true, description: '(revenue − cost) / cost; null when cost is 0.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: `(revenue − cost) / cost; null when cost is 0. ${W} (with cost, it tells revenue)`,
+  })
   roi: number | null;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'cost / converted; null when none converted.' })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: `cost / converted; null when none converted. ${W} (with cost, it tells converted)`,
+  })
   costPerConversion: string | null;
 
   @Field(() => [CampaignChannelMetrics], { description: "The campaign's channels, in its order." })
   byChannel: CampaignChannelMetrics[];
+
+  /** Customers whose responses brought revenue (small-cohort suppression): not a field. */
+  revenueCustomers: number;
 }

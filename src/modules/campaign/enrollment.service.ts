@@ -72,7 +72,7 @@ export class EnrollmentService {
             ctx.today,
           ],
         );
-        return toEnrollmentRun(row);
+        return toEnrollmentRun(row, ctx.privacy.cohorts);
       });
     } catch (error) {
       // The campaign lock makes this unlikely; the index is what guarantees it.
@@ -91,7 +91,7 @@ export class EnrollmentService {
   async run(ctx: RequestContext, id: string): Promise<EnrollmentRun | null> {
     assertId('id', id);
     const [row]: RunRow[] = await ctx.reads.query(`SELECT ${RUN_COLUMNS} FROM enrollment_run WHERE id = $1`, [id]);
-    return row ? toEnrollmentRun(row) : null;
+    return row ? toEnrollmentRun(row, ctx.privacy.cohorts) : null;
   }
 
   /**
@@ -100,12 +100,15 @@ export class EnrollmentService {
    * (EnrollmentRun.skipped) and never listed to a marketing caller, nor is
    * anyone outside the caller's row scope (PRODUCT.md §2: a withdrawal of
    * personalised marketing takes the customer out of marketing's sight).
+   * To a caller whose small cohorts are withheld, a reason that fewer than
+   * K customers of the run were skipped for lists nobody: its rows would
+   * count what its withheld count hides.
    */
   async skippedCustomers(ctx: RequestContext, runId: string, args: PageArgs): Promise<Connection<SkippedCustomer>> {
     const page = toPageRequest(args, ([no]) => (typeof no === 'string' && !no.includes('\0') ? no : undefined));
     const params = new SqlParams();
     const visible = ctx.scope.all ? 'true' : `s.reason <> 'OPTED_OUT' AND ${scopeSql(ctx.scope, 'c', params.bind)}`;
-    const where = `s.run_id = ${params.bind(runId, 'uuid')} AND ${visible}`;
+    const where = `s.run_id = ${params.bind(runId, 'uuid')} AND ${visible} ${largeReasons(ctx, runId, params.bind)}`;
     const rows: SkippedCustomer[] = await ctx.reads.query(
       `SELECT s.customer_id AS "customerId", c.customer_no AS "customerNo", s.reason
        FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
@@ -125,13 +128,22 @@ export class EnrollmentService {
           : `s.reason <> 'OPTED_OUT' AND ${scopeSql(ctx.scope, 'c', count.bind)}`;
         const [{ n }] = await ctx.reads.query(
           `SELECT count(*)::int AS n FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
-           WHERE s.run_id = ${count.bind(runId, 'uuid')} AND ${countVisible}`,
+           WHERE s.run_id = ${count.bind(runId, 'uuid')} AND ${countVisible} ${largeReasons(ctx, runId, count.bind)}`,
           count.values,
         );
         return n;
       },
     );
   }
+}
+
+/** Only reasons of K customers or more, for a caller whose small cohorts are withheld; nothing for others. */
+function largeReasons(ctx: RequestContext, runId: string, bind: SqlParams['bind']): string {
+  const { cohorts } = ctx.privacy;
+  if (!cohorts.applies) return '';
+  // Uncorrelated (the run by its parameter), so it is computed once, not per row.
+  return `AND s.reason IN (SELECT r.reason FROM enrollment_skip r WHERE r.run_id = ${bind(runId, 'uuid')}
+                           GROUP BY r.reason HAVING count(*) >= ${bind(cohorts.minimum, 'int')})`;
 }
 
 function alreadyRunning(runId: string | null) {

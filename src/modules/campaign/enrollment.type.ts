@@ -28,7 +28,11 @@ export class EnrollmentSkipCount {
   @Field(() => SkipReason)
   reason: SkipReason;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Null (SUPPRESSED) when it covers too few customers for the caller, who is then given every reason, in order.',
+  })
   count: number;
 }
 
@@ -106,12 +110,17 @@ export class EnrollmentRun {
   @Field(() => EnrollmentRunProgress)
   progress: EnrollmentRunProgress;
 
-  @Field(() => Int, { nullable: true, description: 'Customers enrolled; null until the run ends.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Customers enrolled; null until the run ends, or (SUPPRESSED) when too few for the caller.',
+  })
   enrolled: number | null;
 
   @Field(() => [EnrollmentSkipCount], {
     nullable: true,
-    description: 'Per reason, only reasons that occurred; null until the run ends.',
+    description:
+      'Per reason, only reasons that occurred (every reason, for a caller whose small cohorts are withheld); ' +
+      'null until the run ends.',
   })
   skipped: EnrollmentSkipCount[] | null;
 

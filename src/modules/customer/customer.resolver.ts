@@ -35,6 +35,6 @@ export class CustomerResolver {
     @Args() page: PageArgs,
     @Arg('filter', () => CustomerFilter, { nullable: true }) filter?: CustomerFilter | null,
   ) {
-    return ctx.services.customers.page(ctx, filter, page, CustomerLookahead.of(info, ['edges', 'node']));
+    return ctx.services.customers.page(ctx, filter, page, CustomerLookahead.of(info, ['edges', 'node']), info);
   }
 }

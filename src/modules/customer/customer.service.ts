@@ -1,6 +1,7 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
-import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/pagination';
+import { Connection, PageArgs, PageRequest, toConnection, toPageRequest } from '../../common/pagination';
 import type { Config } from '../../config';
 import type { RequestContext } from '../../request/context';
 import { entityColumns } from '../../db/entity-columns';
@@ -38,6 +39,7 @@ export class CustomerService {
     filter: CustomerFilter | null | undefined,
     args: PageArgs,
     lookahead?: CustomerLookahead,
+    info?: GraphQLResolveInfo,
   ): Promise<Connection<Customer>> {
     const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
     // Checked (and refused) before anything is read: a filter on a field the caller may not read in full is FORBIDDEN.
@@ -45,14 +47,7 @@ export class CustomerService {
     const matching = this.conditions(ctx, filter ?? {});
 
     // Unnamed statements: PostgreSQL plans each for its values, which matters for filters as skewed as tags.
-    const params = new SqlParams();
-    const after = page.after === undefined ? '' : `AND c.customer_no > ${params.bind(page.after, 'text')}`;
-    const rows: CustomerEntity[] = await ctx.reads.query(
-      `SELECT ${entityColumns(ctx.reads, CustomerEntity, 'c')} FROM customer c
-       WHERE ${matching(params)} ${after}
-       ORDER BY c.customer_no LIMIT ${params.bind(page.limit + 1, 'int')}`,
-      params.values,
-    );
+    const { rows, withheld } = await this.pageRows(ctx, matching, page);
 
     // One count per request however often it is asked for: totalCount (aliases included) and the filter's audit record.
     let counted: Promise<number> | undefined;
@@ -69,17 +64,58 @@ export class CustomerService {
       // A first page that holds every match already tells the count. Otherwise
       // the record waits for totalCount's query, or runs it when the client did
       // not select totalCount: one statement, and only for a sensitive filter.
-      const wholeMatch = page.after === undefined && rows.length <= page.limit;
+      const wholeMatch = !withheld && page.after === undefined && rows.length <= page.limit;
       ctx.audit.noteFilter({ ...sensitive, matched: wholeMatch ? () => Promise.resolve(rows.length) : countAll });
     }
+    // A withheld list's count is withheld without counting; otherwise the cohort is at least K, and so is the count.
+    const totalCount = withheld ? () => Promise.reject(ctx.privacy.cohorts.error()) : countAll;
+    if (withheld && info) ctx.privacy.cohorts.noteWithheldList(info);
 
     const view = customerViewer(this.config, ctx, ctx.loaders.organisation);
-    const connection = toConnection(rows, page.limit, (row) => [row.customerNo], view, countAll);
+    const connection = toConnection(rows, page.limit, (row) => [row.customerNo], view, totalCount);
     await lookahead?.prefetch(
       ctx,
       connection.edges.map((edge) => edge.node),
     );
     return connection;
+  }
+
+  /**
+   * The rows of a page. For a caller whose small cohorts are withheld, the
+   * same statement first counts the filter's matches up to K (a bounded count:
+   * it stops at K, whatever the filter matches) and reads the page only when
+   * there are K: a cohort of fewer is withheld, rows and all. Other callers'
+   * statement is unchanged.
+   */
+  private async pageRows(
+    ctx: RequestContext,
+    matching: (params: SqlParams) => string,
+    page: PageRequest<string>,
+  ): Promise<{ rows: CustomerEntity[]; withheld: boolean }> {
+    const params = new SqlParams();
+    const columns = entityColumns(ctx.reads, CustomerEntity, 'c');
+    const pageSql = (where: string) => {
+      const after = page.after === undefined ? '' : `AND c.customer_no > ${params.bind(page.after, 'text')}`;
+      return `SELECT ${columns} FROM customer c WHERE ${where} ${after}
+              ORDER BY c.customer_no LIMIT ${params.bind(page.limit + 1, 'int')}`;
+    };
+    const { cohorts } = ctx.privacy;
+    if (!cohorts.applies) {
+      const rows: CustomerEntity[] = await ctx.reads.query(pageSql(matching(params)), params.values);
+      return { rows, withheld: false };
+    }
+    const k = params.bind(cohorts.minimum, 'int');
+    const cohortSql = `SELECT count(*)::int AS cohort FROM (SELECT 1 FROM customer c WHERE ${matching(params)} LIMIT ${k}) m`;
+    // The cohort's row comes back alone (its page columns null) when the page is withheld or empty.
+    const result: (CustomerEntity & { cohort: number })[] = await ctx.reads.query(
+      `SELECT k.cohort, p.* FROM (${cohortSql}) k
+       LEFT JOIN LATERAL (${pageSql(`k.cohort >= ${k} AND ${matching(params)}`)}) p ON true
+       ORDER BY p."customerNo"`,
+      params.values,
+    );
+    const withheld = cohorts.withholds(result[0].cohort);
+    const rows = withheld ? [] : result.filter((row) => row.id !== null).map(({ cohort: _cohort, ...row }) => row);
+    return { rows: rows as CustomerEntity[], withheld };
   }
 
   /**

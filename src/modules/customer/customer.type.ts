@@ -89,4 +89,4 @@ export class Customer {
   addressParts: AddressParts;
 }
 
-export const CustomerConnection = ConnectionType(Customer, 'Customer');
+export const CustomerConnection = ConnectionType(Customer, 'Customer', { countWithheld: true });

@@ -2,6 +2,8 @@ import { badUserInput } from '../../common/errors';
 import { SqlParams } from '../../db/parent-relations';
 import { rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
 import type { RequestContext } from '../../request/context';
+import { ChurnSignal, Tier } from '../customer/customer.enums';
+import { TaskOutcome, TaskReason } from './task.enums';
 import { ChurnReport } from './task.type';
 
 /**
@@ -11,8 +13,10 @@ import { ChurnReport } from './task.type';
  * this query count: a marketing role's excludes those who withdrew
  * personalised marketing (PRODUCT.md §2: to that role they do not exist, in
  * counts either), while a risk officer or auditor counts everyone. Counts
- * only, never a customer: nothing here is pseudonymised because nothing
- * here names anyone.
+ * only, never a customer; but a count of a few customers can single them out
+ * to a pseudonymised caller, so each cell is withheld by the distinct
+ * customers behind it (small-cohort suppression; an episode count can exceed
+ * its customers, who may churn twice in a period).
  */
 export async function churnReport(ctx: RequestContext, zone: string, from: string, to: string): Promise<ChurnReport> {
   if (from > to) throw badUserInput('from', 'from must not be after to');
@@ -20,12 +24,12 @@ export async function churnReport(ctx: RequestContext, zone: string, from: strin
   const scope = rowScopeForOperation(ctx.principal, ctx.privacy, 'Query', 'churnReport');
   const z = params.bind(zone, 'text');
   const counted = (key: string, rows: string, where = 'true') =>
-    `(SELECT coalesce(json_agg(json_build_object('${key}', k, 'count', n) ORDER BY n DESC, k), '[]')
-      FROM (SELECT ${rows === 'signals' ? 's' : rows} AS k, count(*)::int AS n
+    `(SELECT coalesce(json_agg(json_build_object('${key}', k, 'count', n, 'customers', m) ORDER BY n DESC, k), '[]')
+      FROM (SELECT ${rows === 'signals' ? 's' : rows} AS k, count(*)::int AS n, count(DISTINCT customer_id)::int AS m
             FROM ep${rows === 'signals' ? ', unnest(ep.signals) AS s' : ''} WHERE ${where} GROUP BY 1) x)`;
   const [row] = await ctx.reads.query(
     `WITH ep AS (
-       SELECT e.tier, e.signals, e.ended_at, t.status, t.outcome, t.reason
+       SELECT e.customer_id, e.tier, e.signals, e.ended_at, t.status, t.outcome, t.reason
        FROM churn_episode e
        JOIN retention_task t ON t.episode_id = e.id
        JOIN customer c ON c.id = e.customer_id
@@ -37,6 +41,11 @@ export async function churnReport(ctx: RequestContext, zone: string, from: strin
        count(*) FILTER (WHERE ended_at IS NOT NULL)::int AS "episodesEnded",
        count(*) FILTER (WHERE status = 'OPEN')::int AS "openTasks",
        count(*) FILTER (WHERE status = 'COMPLETED')::int AS "completedTasks",
+       json_build_object(
+         'episodes', count(DISTINCT customer_id),
+         'episodesEnded', count(DISTINCT customer_id) FILTER (WHERE ended_at IS NOT NULL),
+         'openTasks', count(DISTINCT customer_id) FILTER (WHERE status = 'OPEN'),
+         'completedTasks', count(DISTINCT customer_id) FILTER (WHERE status = 'COMPLETED')) AS customers,
        ${counted('tier', 'tier')} AS "byTier",
        ${counted('signal', 'signals')} AS "bySignal",
        ${counted('outcome', 'outcome', 'outcome IS NOT NULL')} AS "byOutcome",
@@ -44,5 +53,29 @@ export async function churnReport(ctx: RequestContext, zone: string, from: strin
      FROM ep`,
     params.values,
   );
-  return { from, to, ...row };
+  const { customers, byTier, bySignal, byOutcome, byReason, ...counts } = row as CountedReport;
+  const { cohorts } = ctx.privacy;
+  return cohorts.cells(
+    {
+      from,
+      to,
+      ...counts,
+      byTier: cohorts.breakdown(byTier, 'tier', Object.values(Tier)),
+      bySignal: cohorts.breakdown(bySignal, 'signal', Object.values(ChurnSignal)),
+      byOutcome: cohorts.breakdown(byOutcome, 'outcome', Object.values(TaskOutcome)),
+      byReason: cohorts.breakdown(byReason, 'reason', Object.values(TaskReason)),
+    },
+    customers,
+  );
+}
+
+type WithCustomers<T> = (T & { customers: number })[];
+
+/** What the statement returns: each count with the number of distinct customers behind it. */
+interface CountedReport extends Pick<ChurnReport, 'episodes' | 'episodesEnded' | 'openTasks' | 'completedTasks'> {
+  customers: Record<'episodes' | 'episodesEnded' | 'openTasks' | 'completedTasks', number>;
+  byTier: WithCustomers<ChurnReport['byTier'][number]>;
+  bySignal: WithCustomers<ChurnReport['bySignal'][number]>;
+  byOutcome: WithCustomers<ChurnReport['byOutcome'][number]>;
+  byReason: WithCustomers<ChurnReport['byReason'][number]>;
 }

@@ -57,12 +57,18 @@ export class RetentionTask {
 
 export const RetentionTaskConnection = ConnectionType(RetentionTask, 'RetentionTask');
 
+/** Small-cohort suppression's note on a withheld count. */
+const W = 'Null (SUPPRESSED) when it covers too few customers for the caller.';
+
 @ObjectType('ChurnTierCount', { simpleResolvers: true })
 export class ChurnTierCount {
   @Field(() => Tier)
   tier: Tier;
 
-  @Field(() => Int, { description: 'Episodes started in the period by customers of this tier (at the start).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Episodes started in the period by customers of this tier (at the start). ${W}`,
+  })
   count: number;
 }
 
@@ -71,7 +77,7 @@ export class ChurnSignalCount {
   @Field(() => ChurnSignal)
   signal: ChurnSignal;
 
-  @Field(() => Int, { description: 'Episodes started in the period that raised this signal.' })
+  @Field(() => Int, { nullable: true, description: `Episodes started in the period that raised this signal. ${W}` })
   count: number;
 }
 
@@ -80,7 +86,7 @@ export class ChurnOutcomeCount {
   @Field(() => TaskOutcome)
   outcome: TaskOutcome;
 
-  @Field(() => Int, { description: "Completed tasks of the period's episodes with this outcome." })
+  @Field(() => Int, { nullable: true, description: `Completed tasks of the period's episodes with this outcome. ${W}` })
   count: number;
 }
 
@@ -89,7 +95,7 @@ export class ChurnReasonCount {
   @Field(() => TaskReason)
   reason: TaskReason;
 
-  @Field(() => Int, { description: "Completed tasks of the period's episodes with this reason." })
+  @Field(() => Int, { nullable: true, description: `Completed tasks of the period's episodes with this reason. ${W}` })
   count: number;
 }
 
@@ -97,7 +103,8 @@ export class ChurnReasonCount {
   simpleResolvers: true,
   description:
     'Churn episodes that started from `from` to `to` (business dates, inclusive), and what came of their tasks. ' +
-    'Lists hold only the values that occurred.',
+    'Lists hold only the values that occurred; for a caller whose small cohorts are withheld, every value, in ' +
+    'the order of its enumeration.',
 })
 export class ChurnReport {
   @Field(() => DateScalar)
@@ -106,16 +113,19 @@ export class ChurnReport {
   @Field(() => DateScalar)
   to: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { nullable: true, description: W })
   episodes: number;
 
-  @Field(() => Int, { description: 'Of those episodes, how many have ended (no churn signal any more).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Of those episodes, how many have ended (no churn signal any more). ${W}`,
+  })
   episodesEnded: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { nullable: true, description: W })
   openTasks: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { nullable: true, description: W })
   completedTasks: number;
 
   @Field(() => [ChurnTierCount])
