@@ -14,6 +14,7 @@ import { CampaignCosts1765526400000 } from '../../migrations/1765526400000-Campa
 import { CampaignContent1765612800000 } from '../../migrations/1765612800000-CampaignContent';
 import { ValidateChannelChecks1765612800001 } from '../../migrations/1765612800001-ValidateChannelChecks';
 import { LeadRouting1765699200000 } from '../../migrations/1765699200000-LeadRouting';
+import { AuditChain1765872000000 } from '../../migrations/1765872000000-AuditChain';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   CampaignContent1765612800000,
   ValidateChannelChecks1765612800001,
   LeadRouting1765699200000,
+  AuditChain1765872000000,
 ];
