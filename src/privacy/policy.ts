@@ -167,6 +167,7 @@ export const FIELD_POLICY: FieldPolicy = {
     'operationName',
     'requestId',
     'filter',
+    'refusals',
   ),
   // Contact compliance (issue 15, item 5). contactCheck's verdict goes to the roles that may record the contact
   // (OPERATION_POLICY), for customers in their scope; the exception list is reachable by auditors only.
@@ -229,6 +230,8 @@ export const FIELD_POLICY: FieldPolicy = {
   // What an audit record says of a filter that read a sensitive field (auditors only, through AuditRecord.filter).
   AuditedFilter: allFull('arguments', 'matched'),
   AuditedFilterArgument: allFull('name', 'values'),
+  // What an audit record says a request was refused (auditors only, through AuditRecord.refusals).
+  AuditedRefusals: allFull('fields', 'filters', 'operations'),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */

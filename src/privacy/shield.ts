@@ -18,9 +18,12 @@ function rulesFor(root: 'Query' | 'Mutation', fields: readonly string[]): Record
     ...Object.fromEntries(
       fields.map((field) => [
         field,
-        rule(`may-call:${root}.${field}`, { cache: 'contextual' })((_parent, _args, ctx: RequestContext) =>
-          ctx.privacy.policy.mayCall(root, field, ctx.principal),
-        ),
+        rule(`may-call:${root}.${field}`, { cache: 'contextual' })((_parent, _args, ctx: RequestContext) => {
+          const allowed = ctx.privacy.policy.mayCall(root, field, ctx.principal);
+          // A refused operation is audited with the request's other refusals (audit.plugin.ts).
+          if (!allowed) ctx.audit?.noteRefusedOperation(root, field);
+          return allowed;
+        }),
       ]),
     ),
   };

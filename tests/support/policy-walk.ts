@@ -284,6 +284,7 @@ export const NOT_UNDER_A_CUSTOMER = [
   'AuditRecord',
   'AuditedFilter',
   'AuditedFilterArgument',
+  'AuditedRefusals',
   'ContactCheck',
   'InteractionException',
   ...RETENTION_TYPES,

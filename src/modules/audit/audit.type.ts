@@ -25,6 +25,21 @@ export class AuditedFilter {
   matched: number;
 }
 
+@ObjectType('AuditedRefusals', {
+  simpleResolvers: true,
+  description: 'What one request was refused: FORBIDDEN fields, filters and root operations.',
+})
+export class AuditedRefusals {
+  @Field(() => [String], { description: 'Fields answered FORBIDDEN, as Type.field (each once, however many rows).' })
+  fields: string[];
+
+  @Field(() => [String], { description: 'Filter arguments refused, such as filter.aumMin.' })
+  filters: string[];
+
+  @Field(() => [String], { description: 'Root fields refused by the operation policy, such as Query.auditLog.' })
+  operations: string[];
+}
+
 @ObjectType('AuditRecord', {
   simpleResolvers: true,
   description: 'A full read of sensitive fields (of a customer, or through a filter), or a mutation.',
@@ -48,7 +63,10 @@ export class AuditRecord {
   @Field(() => [String], { description: 'GraphQL field names read in full (or filtered on), such as phone.' })
   fields: string[];
 
-  @Field({ description: 'READ, customers.filter (a filter on a sensitive field), or the mutation name.' })
+  @Field({
+    description:
+      'READ, customers.filter (a filter on a sensitive field), REFUSED (what a request was refused), or the mutation name.',
+  })
   operation: string;
 
   @Field(() => String, { nullable: true, description: 'The GraphQL operation name the client sent.' })
@@ -59,6 +77,9 @@ export class AuditRecord {
 
   @Field(() => AuditedFilter, { nullable: true, description: 'The filter, on a customers.filter record.' })
   filter: AuditedFilter | null;
+
+  @Field(() => AuditedRefusals, { nullable: true, description: 'What the request was refused, on a REFUSED record.' })
+  refusals: AuditedRefusals | null;
 }
 
 @InputType()
