@@ -15,6 +15,7 @@ import { CampaignContent1765612800000 } from '../../migrations/1765612800000-Cam
 import { ValidateChannelChecks1765612800001 } from '../../migrations/1765612800001-ValidateChannelChecks';
 import { LeadRouting1765699200000 } from '../../migrations/1765699200000-LeadRouting';
 import { AuditChain1765872000000 } from '../../migrations/1765872000000-AuditChain';
+import { AuditRecordPartitions1765872000001 } from '../../migrations/1765872000001-AuditRecordPartitions';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   ValidateChannelChecks1765612800001,
   LeadRouting1765699200000,
   AuditChain1765872000000,
+  AuditRecordPartitions1765872000001,
 ];

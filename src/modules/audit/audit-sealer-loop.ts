@@ -5,7 +5,13 @@ import { PollLoop } from '../../common/poll-loop';
 import type { BackgroundPool } from '../../db/database';
 import { databaseFailureDetails } from '../../db/sql-state';
 import { loadSigningKey, writeDigest } from './audit-digest';
+import { createAuditPartitions } from './audit-partitions';
 import { sealAuditRecords, unsealedState } from './audit-sealer';
+
+/** Partitions exist this many months ahead of the current one. */
+const PARTITION_MONTHS_AHEAD = 3;
+/** How often the sealer makes sure they do. */
+const PARTITION_CHECK_MS = 3_600_000;
 
 export interface AuditSealerLog {
   info(details: Record<string, unknown>, message: string): void;
@@ -15,7 +21,7 @@ export interface AuditSealerLog {
 /**
  * Seals committed audit records in the background (every pollMs, at once
  * again after a full batch) and writes a signed digest every digest
- * interval. Request handlers never wait for it: a record is written as
+ * interval, and keeps audit_record's month partitions made ahead. Request handlers never wait for it: a record is written as
  * before and chained a moment later. A failed round is logged and counted,
  * and the next one picks up from the chain head.
  */
@@ -25,6 +31,7 @@ export class AuditSealer {
   private readonly failures?: Counter;
   private readonly digests?: Counter;
   private nextDigestAt = Date.now();
+  private nextPartitionsAt = Date.now();
   private key?: KeyObject;
 
   constructor(
@@ -108,7 +115,29 @@ export class AuditSealer {
         );
       }
     }
+    if (Date.now() >= this.nextPartitionsAt) {
+      this.nextPartitionsAt = Date.now() + PARTITION_CHECK_MS;
+      await this.createPartitions();
+    }
     return sealed === this.settings.batchSize;
+  }
+
+  /** Next months' partitions of audit_record, made well before a record needs one. */
+  private async createPartitions(): Promise<void> {
+    try {
+      const { created, failed } = await createAuditPartitions(this.pool.ds, new Date(), PARTITION_MONTHS_AHEAD);
+      if (created.length > 0) this.log.info({ created }, 'audit_record partitions created');
+      for (const { name, error } of failed) {
+        this.failures?.inc();
+        this.log.error(
+          { ...databaseFailureDetails(error), partition: name },
+          'audit_record partition could not be created (its month may have rows in audit_record_default)',
+        );
+      }
+    } catch (error) {
+      this.failures?.inc();
+      this.log.error(databaseFailureDetails(error), 'audit_record partitions could not be checked');
+    }
   }
 }
 
