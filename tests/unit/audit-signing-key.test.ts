@@ -38,7 +38,9 @@ describe('the audit signing key', () => {
     const rsa = join(dir, 'rsa.pem');
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     await writeFile(rsa, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    await expect(loadSigningKey({ signingKeyFile: rsa, generateSigningKey: false })).rejects.toThrow(/audit digests need Ed25519/);
+    await expect(loadSigningKey({ signingKeyFile: rsa, generateSigningKey: false })).rejects.toThrow(
+      /audit digests need Ed25519/,
+    );
   });
 
   it('signs every field of a digest: changing one breaks the signature', async () => {
