@@ -30,6 +30,7 @@ import { signToken } from '../src/auth/token-issuer';
 import {
   BENCH_ANALYST_ID,
   BENCH_AUDIT_HASH_KEY,
+  benchAuditSigningKeyFile,
   W1_CUSTOMER_360,
   W2_SEGMENT_PAGE,
   W3_RECORD_INTERACTION,
@@ -380,6 +381,7 @@ async function startGateway(name: string, dir: string, databaseUrl: string, cpuP
       PORT: String(port),
       JWT_SECRET: SECRET,
       AUDIT_HASH_KEY: BENCH_AUDIT_HASH_KEY,
+      AUDIT_SIGNING_KEY_FILE: benchAuditSigningKeyFile(),
       DB_POOL_SIZE: '10',
       RATE_LIMIT_STAFF: '1000000000',
       RATE_LIMIT_PARTNER: '1000000000',

@@ -9,6 +9,7 @@ import type { Samples } from './run';
 import {
   BENCH_ANALYST_ID,
   BENCH_AUDIT_HASH_KEY,
+  benchAuditSigningKeyFile,
   W1_CUSTOMER_360,
   W2_SEGMENT_PAGE,
   W3_RECORD_INTERACTION,
@@ -27,6 +28,7 @@ export async function countGatewayStatements(databaseUrl: string, samples: Sampl
     DATABASE_URL: databaseUrl,
     JWT_SECRET: secret,
     AUDIT_HASH_KEY: BENCH_AUDIT_HASH_KEY,
+    AUDIT_SIGNING_KEY_FILE: benchAuditSigningKeyFile(),
     LOG_LEVEL: 'silent',
     SHUTDOWN_DELAY_MS: '0',
   });

@@ -2,6 +2,10 @@
  * The three workloads of the benchmark (issue 6), as their clients send them.
  * The raw-SQL baseline answers W1 and W2 with the same JSON.
  */
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import partnerManifest from '../persisted-queries/partner.json';
 
 /** W1: one customer's 360° view, as their relationship manager. */
@@ -50,3 +54,14 @@ export const BENCH_AGENT_ID = '00000000-0000-4000-8000-0000000000a2';
 
 /** Production refuses to start without an audit hash key; the benchmarks run in production mode. */
 export const BENCH_AUDIT_HASH_KEY = 'bench-audit-hash-key-bench-audit-hash-key-01';
+
+/** The Ed25519 key a production-mode gateway signs audit digests with (it refuses to start without one); made on first use. */
+export function benchAuditSigningKeyFile(): string {
+  const file = join(tmpdir(), 'c360-bench-audit-signing-key.pem');
+  if (!existsSync(file)) {
+    writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+      mode: 0o600,
+    });
+  }
+  return file;
+}

@@ -37,6 +37,7 @@ async function main() {
     segmentRefresh: config.segmentRefresh.enabled,
     outboxRelay: false,
     enrollmentRuns: false,
+    auditSealer: false,
   });
 
   let stopping = false;

@@ -338,12 +338,32 @@ const schema = z.object({
    * withheld from pseudonymised roles (policy.ts AGGREGATES), and so is a customer list whose filter matches fewer.
    */
   K_ANONYMITY_MIN: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  // The tamper-evident audit (issue 20, part 5; README "Tamper-evident audit").
+  /** Chain committed audit records (audit_chain) and write signed digests from this process. Any number may: one seals at a time. */
+  AUDIT_SEALER_ENABLED: bool.default(true),
+  /** How often an idle sealer looks for committed records to chain; a full batch is followed at once by the next. */
+  AUDIT_SEAL_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** Records chained per transaction. */
+  AUDIT_SEAL_BATCH: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /** Where signed digests of the chain head are written, one append-only file each; ship it off the database host. */
+  AUDIT_DIGEST_DIR: z.string().min(1).default('.data/audit-digests'),
+  /** How often a digest is written (when the chain has grown since the last one). */
+  AUDIT_DIGEST_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /**
+   * An Ed25519 private key (PKCS#8 PEM file) that signs the digests. Required in production; elsewhere a key is
+   * generated at .data/audit-signing-key.pem on first use.
+   */
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** The Ed25519 public key (PEM file) that `npm run audit:verify` checks digests with. Default: derived from the signing key. */
+  AUDIT_VERIFY_KEY_FILE: z.string().min(1).optional(),
 });
 
 /** Lets `npm start` and `npm run token` work out of the box; refused in production. */
 export const DEVELOPMENT_JWT_SECRET = 'customer360-local-development-secret-not-for-production';
 /** The development key is public, so its hashes are not secret: refused in production like the JWT secret. */
 export const DEVELOPMENT_AUDIT_HASH_KEY = 'customer360-local-development-audit-hash-key-not-for-production';
+/** Generated on first use when AUDIT_SIGNING_KEY_FILE is unset; refused in production. */
+export const DEVELOPMENT_AUDIT_SIGNING_KEY_FILE = '.data/audit-signing-key.pem';
 const MIN_SECRET_LENGTH = 32;
 
 const validated = schema.superRefine((env, ctx) => {
@@ -381,6 +401,14 @@ const validated = schema.superRefine((env, ctx) => {
       code: 'custom',
       path: ['AUDIT_HASH_KEY'],
       message: `must be set to at least ${MIN_SECRET_LENGTH} characters in production`,
+    });
+  }
+  if (env.NODE_ENV === 'production' && !env.AUDIT_SIGNING_KEY_FILE) {
+    // A key generated on the server's own disk would sit beside the database it is meant to vouch for.
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUDIT_SIGNING_KEY_FILE'],
+      message: 'must name an Ed25519 private key (PEM) in production',
     });
   }
 });
@@ -541,6 +569,17 @@ function toConfig(env: z.infer<typeof schema>) {
     audit: {
       // Production never gets here without its own key (see `validated`).
       hashKey: env.AUDIT_HASH_KEY ?? DEVELOPMENT_AUDIT_HASH_KEY,
+      sealer: {
+        enabled: env.AUDIT_SEALER_ENABLED,
+        pollMs: env.AUDIT_SEAL_POLL_MS,
+        batchSize: env.AUDIT_SEAL_BATCH,
+        digestDir: env.AUDIT_DIGEST_DIR,
+        digestIntervalMs: env.AUDIT_DIGEST_INTERVAL_MS,
+        // Production never gets here without its own key (see `validated`).
+        signingKeyFile: env.AUDIT_SIGNING_KEY_FILE ?? DEVELOPMENT_AUDIT_SIGNING_KEY_FILE,
+        generateSigningKey: env.AUDIT_SIGNING_KEY_FILE === undefined,
+        verifyKeyFile: env.AUDIT_VERIFY_KEY_FILE,
+      },
     },
   };
 }
@@ -580,6 +619,7 @@ export type OutboxSettings = Config['outbox'];
 export type SegmentRefreshSettings = Config['segmentRefresh'];
 export type ContactCapSettings = Config['contactCaps'];
 export type RevealSettings = Config['reveal'];
+export type AuditSealerSettings = Config['audit']['sealer'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = validated.safeParse(env);

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { sqlStateOf } from './db/sql-state';
+import { loadSigningKey } from './modules/audit/audit-digest';
 import { loadDemoDataIfEmpty } from './seed/demo';
 import { startApp } from './server/app';
 import { startBackgroundWork } from './server/background';
@@ -18,6 +19,8 @@ const SHUTDOWN_CLOSE_MS = 5_000;
 async function main() {
   const config = loadConfig();
   logger.level = config.logLevel;
+  // A signing key that cannot be read (or made, outside production) stops the start, not the first digest.
+  if (config.audit.sealer.enabled) await loadSigningKey(config.audit.sealer);
   const db = await openDatabase(config);
   logger.info({ embedded: db.embedded }, db.embedded ? 'embedded PostgreSQL ready' : 'PostgreSQL ready');
   if (config.demo.enabled) await loadDemoDataIfEmpty(db.ds, config);

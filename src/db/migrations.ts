@@ -17,6 +17,8 @@ import { LeadRouting1765699200000 } from '../../migrations/1765699200000-LeadRou
 import { AuditedReveal1765785600000 } from '../../migrations/1765785600000-AuditedReveal';
 import { CustomerErasure1766131200000 } from '../../migrations/1766131200000-CustomerErasure';
 import { DataKeys1766217600000 } from '../../migrations/1766217600000-DataKeys';
+import { AuditChain1765872000000 } from '../../migrations/1765872000000-AuditChain';
+import { AuditRecordPartitions1765872000001 } from '../../migrations/1765872000001-AuditRecordPartitions';
 
 /** In order. A new migration is added here as well as in migrations/. */
 export const migrations = [
@@ -37,6 +39,8 @@ export const migrations = [
   ValidateChannelChecks1765612800001,
   LeadRouting1765699200000,
   AuditedReveal1765785600000,
+  AuditChain1765872000000,
+  AuditRecordPartitions1765872000001,
   CustomerErasure1766131200000,
   DataKeys1766217600000,
 ];

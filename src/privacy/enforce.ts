@@ -54,7 +54,7 @@ function guarded(
     const { privacy, audit } = context;
     // Root fields are graphql-shield's (OPERATION_POLICY); their results are read under the caller's columns.
     const owner = root ? privacy.rootOwner : privacy.ownerOf(source);
-    if (!root && owner.plan.isDenied(parentType, fieldName)) return deniedAt(info);
+    if (!root && owner.plan.isDenied(parentType, fieldName)) return deniedAt(info, audit);
     const value = resolve(source, args, context, info);
     if (value instanceof Promise)
       return value.then((resolved) => privacy.view(resolved, returnedType, owner, audit, info));
@@ -80,7 +80,8 @@ function guardedComputedLeaf(
   resolve: GraphQLFieldResolver<unknown, RequestContext>,
 ): GraphQLFieldResolver<unknown, RequestContext> {
   return (source, args, context, info) => {
-    if (context.privacy.ownerOf(source).plan.access(parentType, fieldName) !== 'F') return deniedAt(info);
+    if (context.privacy.ownerOf(source).plan.access(parentType, fieldName) !== 'F')
+      return deniedAt(info, context.audit);
     return resolve(source, args, context, info);
   };
 }

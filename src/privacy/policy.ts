@@ -213,6 +213,7 @@ export const FIELD_POLICY: FieldPolicy = {
     'requestId',
     'filter',
     'reveal',
+    'refusals',
   ),
   // What an audit record says of a reveal, granted or refused (auditors only, through AuditRecord.reveal).
   AuditedReveal: allFull('field', 'holdingId', 'reason', 'note', 'ticket', 'outcome'),
@@ -297,6 +298,8 @@ export const FIELD_POLICY: FieldPolicy = {
   ),
   ErasureReceipt: allFull('customerId', 'reason', 'erasedAt', 'heldUntil', 'held', 'removed', 'alreadyErased'),
   ErasedRecordCount: allFull('kind', 'count'),
+  // What an audit record says a request was refused (auditors only, through AuditRecord.refusals).
+  AuditedRefusals: allFull('fields', 'filters', 'operations'),
 };
 
 /** Types that only wrap others (connections, edges, the caller's own Me) hold nothing private. */

@@ -22,6 +22,8 @@ function rulesFor(root: 'Query' | 'Mutation', fields: readonly string[]): Record
         rule(`may-call:${root}.${field}`, { cache: 'contextual' })((_parent, _args, ctx: RequestContext) => {
           const allowed = ctx.privacy.policy.mayCall(root, field, ctx.principal);
           ctx.privacy.shadow?.noteCall(root, field, ctx.principal, allowed);
+          // A refused operation is audited with the request's other refusals (audit.plugin.ts).
+          if (!allowed) ctx.audit?.noteRefusedOperation(root, field);
           return allowed;
         }),
       ]),

@@ -7,6 +7,7 @@ import { backgroundPool } from '../db/database';
 import { ChangeFeed } from '../ingest/feed/change-feed';
 import { startEnrollmentRunner } from '../jobs/enrollment-runs';
 import { SegmentRefresher } from '../modules/customer/segment-refresh-loop';
+import { AuditSealer } from '../modules/audit/audit-sealer-loop';
 
 export interface BackgroundWork {
   changeFeed?: ChangeFeed;
@@ -19,12 +20,14 @@ interface Parts {
   segmentRefresh: boolean;
   changeFeed: boolean;
   enrollmentRuns: boolean;
+  auditSealer: boolean;
 }
 
 /**
  * What runs beside the requests, off the request path: the outbox relay
  * (events out), the segment refresher (derived columns of changed customers),
- * the change feed (events in) and the enrolment runner (enrollCustomers runs). The server runs the parts its settings
+ * the change feed (events in), the enrolment runner (enrollCustomers runs) and the audit sealer (the
+ * tamper-evident chain and its signed digests). The server runs the parts its settings
  * enable; `npm run ingest` runs the feed and the refresher on their own.
  */
 export function startBackgroundWork(
@@ -37,6 +40,7 @@ export function startBackgroundWork(
     segmentRefresh: config.segmentRefresh.enabled,
     changeFeed: config.ingest.enabled,
     enrollmentRuns: config.enrollmentJob.enabled,
+    auditSealer: config.audit.sealer.enabled,
   },
 ): BackgroundWork {
   const relay = parts.outboxRelay
@@ -69,12 +73,27 @@ export function startBackgroundWork(
     ? startEnrollmentRunner(config, ds, log.child({ component: 'enrollment-runs' }))
     : undefined;
 
+  // A pool of its own: sealing never waits for a request's connection, nor holds one.
+  const auditSealer = parts.auditSealer
+    ? new AuditSealer(
+        backgroundPool(config, ds, {
+          applicationName: 'customer360-audit-sealer',
+          poolSize: 1,
+          statementTimeoutMs: config.db.statementTimeoutMs,
+        }),
+        config.audit.sealer,
+        log.child({ component: 'audit-sealer' }),
+        registry,
+      )
+    : undefined;
+  auditSealer?.start();
+
   return {
     changeFeed,
     async stop() {
       // The feed first: its last batch may queue segment refreshes and write outbox events.
       await changeFeed?.stop();
-      await Promise.all([refresher?.stop(), relay?.stop(), enrollmentRunner?.stop()]);
+      await Promise.all([refresher?.stop(), relay?.stop(), enrollmentRunner?.stop(), auditSealer?.stop()]);
     },
   };
 }

@@ -40,7 +40,7 @@ describe('audit of reads', () => {
     );
   });
 
-  it('writes nothing for masked or denied reads, or for fields not selected', async () => {
+  it('writes no read record for masked or denied reads, or for fields not selected', async () => {
     const customer = await make.customer();
     const agent = await app.gql(
       `query ($id: ID!) { customer(id: $id) { name phone idNumber aum } }`,
@@ -49,7 +49,10 @@ describe('audit of reads', () => {
         as: { sub: staffId('agent'), roles: [Role.CALL_CENTER_AGENT] },
       },
     );
-    expect(await auditRows(agent.headers.get('x-request-id')!)).toEqual([]);
+    // The denied aum leaves the request's one REFUSED record (see 'audit of refusals'), and no READ.
+    expect(await auditRows(agent.headers.get('x-request-id')!)).toEqual([
+      expect.objectContaining({ operation: 'REFUSED', customer_id: null, fields: [] }),
+    ]);
     const auditor = await app.gql(`query ($id: ID!) { customer(id: $id) { customerNo tier } }`, { id: customer.id });
     expect(await auditRows(auditor.headers.get('x-request-id')!)).toEqual([]);
   });

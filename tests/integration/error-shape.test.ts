@@ -1,6 +1,7 @@
 import { encodeCursor } from '../../src/common/pagination';
 import { useTestApp } from '../support/test-app';
 import { staffId } from '../support/staff-ids';
+import { auditSigningKeyFile } from '../support/audit-signing-key';
 
 const { app, make } = useTestApp();
 
@@ -109,6 +110,7 @@ describe('in production', () => {
     MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
     JWT_SECRET: 'p'.repeat(40),
     AUDIT_HASH_KEY: 'a'.repeat(40),
+    AUDIT_SIGNING_KEY_FILE: auditSigningKeyFile(),
     // Production logs at info; the test's output is not the place for them.
     LOG_LEVEL: 'silent',
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { staffId } from '../support/staff-ids';
+import { auditSigningKeyFile } from '../support/audit-signing-key';
 
 /**
  * The explorer as a person uses it, in a real browser with every other host
@@ -27,6 +28,7 @@ const PRODUCTION = {
   MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
   JWT_SECRET: 'p'.repeat(40),
   AUDIT_HASH_KEY: 'a'.repeat(40),
+  AUDIT_SIGNING_KEY_FILE: auditSigningKeyFile(),
   LOG_LEVEL: 'silent',
 };
 const AUDITOR = { sub: staffId('explorer-auditor'), roles: ['COMPLIANCE_AUDITOR'] };

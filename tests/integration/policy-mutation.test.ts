@@ -323,6 +323,29 @@ const REACH: Record<string, Reach> = {
       return { object: res.data?.auditLog?.edges?.[0]?.node?.reveal, errors: res.errors ?? [] };
     },
   },
+  AuditedRefusals: {
+    columns: { AUDITOR: Role.COMPLIANCE_AUDITOR },
+    run: async (as: TokenClaims) => {
+      // Branch staff are denied AUM: the attempt leaves a REFUSED record describing it.
+      const clerk = await make.staff({ branchId: world.branchId });
+      const refused = await app.gql(
+        `query ($c: ID!) { customer(id: $c) { aum } }`,
+        { c: world.customerId },
+        {
+          as: { sub: clerk.id, roles: [Role.BRANCH_STAFF], branchId: world.branchId },
+        },
+      );
+      if (refused.errors?.[0]?.extensions?.code !== 'FORBIDDEN') {
+        throw new Error(`the denied read was not refused: ${JSON.stringify(refused)}`);
+      }
+      const res = await app.gql(
+        `query ($a: String!) { auditLog(filter: { actorId: $a }, first: 1) { edges { node { refusals { ${fieldsOf('AuditedRefusals').join(' ')} } } } } }`,
+        { a: clerk.id },
+        { as },
+      );
+      return { object: res.data?.auditLog?.edges?.[0]?.node?.refusals, errors: res.errors ?? [] };
+    },
+  },
   ContactCheck: {
     columns: { RM: Role.RELATIONSHIP_MANAGER, BRANCH: Role.BRANCH_STAFF, CALL_CENTER: Role.CALL_CENTER_AGENT },
     run: async (as) => {

@@ -1,6 +1,7 @@
 import { countStatements } from '../support/sql-counter';
 import { useTestApp } from '../support/test-app';
 import { staffId } from '../support/staff-ids';
+import { auditSigningKeyFile } from '../support/audit-signing-key';
 
 /**
  * The probes of graphql-cop (an outside GraphQL scanner that cannot be
@@ -16,6 +17,7 @@ const { app } = useTestApp({
   MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
   JWT_SECRET: 'p'.repeat(40),
   AUDIT_HASH_KEY: 'a'.repeat(40),
+  AUDIT_SIGNING_KEY_FILE: auditSigningKeyFile(),
   LOG_LEVEL: 'silent',
 });
 

@@ -287,6 +287,7 @@ export const NOT_UNDER_A_CUSTOMER = [
   'AuditedFilterArgument',
   // Reached through AuditRecord.reveal, on a revealField record (auditors).
   'AuditedReveal',
+  'AuditedRefusals',
   'ContactCheck',
   'InteractionException',
   ...RETENTION_TYPES,

@@ -1,9 +1,11 @@
 import { DEVELOPMENT_AUDIT_HASH_KEY, loadConfig } from '../../src/config';
+import { auditSigningKeyFile } from '../support/audit-signing-key';
 
 const production = {
   NODE_ENV: 'production',
   JWT_SECRET: 'p'.repeat(40),
   MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
+  AUDIT_SIGNING_KEY_FILE: auditSigningKeyFile(),
 };
 
 describe('AUDIT_HASH_KEY', () => {

@@ -1,3 +1,10 @@
+/** What one request was refused: its audit record's detail.refusals. */
+export interface AuditedRefusals {
+  fields: string[];
+  filters: string[];
+  operations: string[];
+}
+
 /** One argument of an audited filter, as the audit record keeps it (a search text already as its keyed hash). */
 export interface AuditedFilterArgument {
   name: string;
@@ -26,6 +33,7 @@ export interface FilterRead {
 export class AuditTrail {
   private readonly fieldsByCustomer = new Map<string, Set<string>>();
   private readonly filterReads: FilterRead[] = [];
+  private readonly refused = { fields: new Set<string>(), filters: new Set<string>(), operations: new Set<string>() };
 
   noteRead(customerId: string, field: string): void {
     let fields = this.fieldsByCustomer.get(customerId);
@@ -37,6 +45,28 @@ export class AuditTrail {
     this.filterReads.push(filter);
   }
 
+  /** A field answered FORBIDDEN (`Type.field`), however many rows it was refused on. */
+  noteRefusedField(type: string, field: string): void {
+    this.refused.fields.add(`${type}.${field}`);
+  }
+
+  /** A filter argument refused because it would read a field the caller may not read in full (`filter.aumMin`). */
+  noteRefusedFilter(argument: string): void {
+    this.refused.filters.add(argument);
+  }
+
+  /** A root field the operation policy refused the caller (`Mutation.enrollCustomers`). */
+  noteRefusedOperation(root: string, field: string): void {
+    this.refused.operations.add(`${root}.${field}`);
+  }
+
+  /** What the request was refused, each list sorted; null when nothing was. */
+  refusals(): AuditedRefusals | null {
+    const { fields, filters, operations } = this.refused;
+    if (fields.size + filters.size + operations.size === 0) return null;
+    return { fields: [...fields].sort(), filters: [...filters].sort(), operations: [...operations].sort() };
+  }
+
   entries(): { customerId: string; fields: string[] }[] {
     return [...this.fieldsByCustomer].map(([customerId, fields]) => ({ customerId, fields: [...fields].sort() }));
   }
@@ -46,6 +76,6 @@ export class AuditTrail {
   }
 
   get isEmpty(): boolean {
-    return this.fieldsByCustomer.size === 0 && this.filterReads.length === 0;
+    return this.fieldsByCustomer.size === 0 && this.filterReads.length === 0 && this.refusals() === null;
   }
 }

@@ -5,7 +5,7 @@ import { logger } from '../../telemetry/logger';
 
 /**
  * Writes the request's read audit (fields returned in full, sensitive
- * filters run) before the response leaves, in one statement. If it cannot be written the client gets SERVICE_UNAVAILABLE
+ * filters run, and what it was refused) before the response leaves, in one statement. If it cannot be written the client gets SERVICE_UNAVAILABLE
  * instead of the data: a read that left no record must not be served.
  */
 export const auditPlugin: ApolloServerPlugin<RequestContext> = {
@@ -20,6 +20,7 @@ export const auditPlugin: ApolloServerPlugin<RequestContext> = {
             trail.entries(),
             trail.filters(),
             operationName ?? null,
+            trail.refusals(),
           );
         } catch (error) {
           logger.error(

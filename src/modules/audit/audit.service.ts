@@ -5,7 +5,7 @@ import { Connection, PageArgs, toConnection, toPageRequest } from '../../common/
 import { SqlParams } from '../../db/parent-relations';
 import type { RequestContext } from '../../request/context';
 import { AuditRecordEntity } from './audit-record.entity';
-import type { FilterRead } from './audit-trail';
+import type { AuditedRefusals, FilterRead } from './audit-trail';
 import { AuditedFilter, AuditedReveal, AuditLogFilter, AuditRecord, REVEAL_OPERATION } from './audit.type';
 import { mutationRecordSql } from './mutation-record';
 import { ReadAuditWriter } from './read-audit-writer';
@@ -13,6 +13,8 @@ import { keyedHash } from '../../privacy/keyed-hash';
 
 /** The operation of a filter's record: the query it filtered, then `.filter`. */
 export const CUSTOMERS_FILTER_OPERATION = 'customers.filter';
+/** The operation of the record of what a request was refused. */
+export const REFUSED_OPERATION = 'REFUSED';
 
 export class AuditService {
   /** Writes read-audit records (group commit); not where the service reads: that is the request's `ctx.reads`. */
@@ -39,13 +41,16 @@ export class AuditService {
    * One record per customer read in full and one per sensitive filter, in one
    * statement, written together with other requests' records when the server
    * is busy. A filter's matched count may still need a query: if it fails,
-   * nothing is written and the caller withholds the response.
+   * nothing is written and the caller withholds the response. What the
+   * request was refused (denied fields, filters, operations) is one more
+   * record, about no one customer.
    */
   async recordReads(
     ctx: RequestContext,
     entries: { customerId: string; fields: string[] }[],
     filters: readonly FilterRead[],
     operationName: string | null,
+    refusals: AuditedRefusals | null = null,
   ): Promise<void> {
     const matched = await Promise.all(filters.map((f) => f.matched()));
     const who = { actorId: ctx.principal.id, actorRoles: ctx.principal.roles, operationName, requestId: ctx.requestId };
@@ -58,6 +63,9 @@ export class AuditService {
         operation: CUSTOMERS_FILTER_OPERATION,
         detail: { filter: { arguments: f.arguments, matched: matched[i] } },
       })),
+      ...(refusals
+        ? [{ ...who, customerId: null, fields: [], operation: REFUSED_OPERATION, detail: { refusals } }]
+        : []),
     ]);
   }
 
@@ -152,6 +160,7 @@ export class AuditService {
         ...a,
         filter: a.operation === CUSTOMERS_FILTER_OPERATION ? (a.detail?.filter as AuditedFilter) : null,
         reveal: a.operation === REVEAL_OPERATION ? (a.detail?.reveal as AuditedReveal) : null,
+        refusals: a.operation === REFUSED_OPERATION ? (a.detail?.refusals as AuditedRefusals) : null,
       }),
       () => matching().getCount(),
     );

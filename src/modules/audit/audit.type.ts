@@ -53,6 +53,21 @@ export class AuditedReveal {
   outcome: RevealOutcome;
 }
 
+@ObjectType('AuditedRefusals', {
+  simpleResolvers: true,
+  description: 'What one request was refused: FORBIDDEN fields, filters and root operations.',
+})
+export class AuditedRefusals {
+  @Field(() => [String], { description: 'Fields answered FORBIDDEN, as Type.field (each once, however many rows).' })
+  fields: string[];
+
+  @Field(() => [String], { description: 'Filter arguments refused, such as filter.aumMin.' })
+  filters: string[];
+
+  @Field(() => [String], { description: 'Root fields refused by the operation policy, such as Query.auditLog.' })
+  operations: string[];
+}
+
 @ObjectType('AuditRecord', {
   simpleResolvers: true,
   description: 'A full read of sensitive fields (of a customer, or through a filter), or a mutation.',
@@ -79,7 +94,10 @@ export class AuditRecord {
   })
   fields: string[];
 
-  @Field({ description: 'READ, customers.filter (a filter on a sensitive field), or the mutation name.' })
+  @Field({
+    description:
+      'READ, customers.filter (a filter on a sensitive field), REFUSED (what a request was refused), or the mutation name.',
+  })
   operation: string;
 
   @Field(() => String, { nullable: true, description: 'The GraphQL operation name the client sent.' })
@@ -93,6 +111,8 @@ export class AuditRecord {
 
   @Field(() => AuditedReveal, { nullable: true, description: 'The reveal, on a revealField record.' })
   reveal: AuditedReveal | null;
+  @Field(() => AuditedRefusals, { nullable: true, description: 'What the request was refused, on a REFUSED record.' })
+  refusals: AuditedRefusals | null;
 }
 
 @InputType()

@@ -26,6 +26,7 @@ export function sensitiveFilterRead(
   filter: CustomerFilter,
   privacy: RequestPrivacy,
   keyedHash: (text: string) => string,
+  refused: (argument: string) => void,
 ): SensitiveFilterRead | null {
   const present = (Object.keys(CUSTOMER_FILTER_READS) as (keyof CustomerFilter)[]).filter((name) =>
     isPresent(filter[name]),
@@ -37,6 +38,7 @@ export function sensitiveFilterRead(
     if (!privacy.policy.isRestricted(type, field)) continue;
     if (privacy.accessOnEveryRow(type, field) === 'F') fields.add(field);
     else if (!rule.otherwise) {
+      refused(`filter.${name}`);
       throw appError('FORBIDDEN', `You may not filter by ${name}: you may not read ${field} in full`, {
         field: `filter.${name}`,
       });

@@ -43,7 +43,12 @@ export class CustomerService {
   ): Promise<Connection<Customer>> {
     const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
     // Checked (and refused) before anything is read: a filter on a field the caller may not read in full is FORBIDDEN.
-    const sensitive = sensitiveFilterRead(filter ?? {}, ctx.privacy, (text) => ctx.services.audit.keyedHash(text));
+    const sensitive = sensitiveFilterRead(
+      filter ?? {},
+      ctx.privacy,
+      (text) => ctx.services.audit.keyedHash(text),
+      (argument) => ctx.audit.noteRefusedFilter(argument),
+    );
     const matching = this.conditions(ctx, filter ?? {});
 
     // Unnamed statements: PostgreSQL plans each for its values, which matters for filters as skewed as tags.

@@ -1,0 +1,229 @@
+import type { KeyObject } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { chainHash, contentHash, GENESIS_HASH, RECORD_TEXT_COLUMNS, RecordText } from './audit-chain';
+import { digestSignatureHolds, DigestFile, readDigests, SignedDigest } from './audit-digest';
+
+export type AuditProblemKind =
+  /** A sealed record's columns changed. */
+  | 'EDITED'
+  /** A sealed record is gone. */
+  | 'REMOVED'
+  /** Sealed records are no longer in the order they were sealed in. */
+  | 'REORDERED'
+  /** A record that was never sealed sits among the sealed ones. */
+  | 'INSERTED'
+  /** The chain table itself was changed (numbers or hashes). */
+  | 'CHAIN_BROKEN'
+  /** The chain ends before the last digest's head. */
+  | 'TRUNCATED'
+  /** A digest file is unreadable, missing from the sequence, badly signed or not linked to its predecessor. */
+  | 'DIGEST_INVALID'
+  /** The chain recomputed from the records does not reach a digest's head hash. */
+  | 'DIGEST_MISMATCH';
+
+export interface AuditProblem {
+  kind: AuditProblemKind;
+  message: string;
+  seq?: string;
+  recordId?: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  /** The last number in audit_chain. */
+  chainLength: string;
+  /** Links that hold, from 1: the chain is sound up to here. */
+  verifiedThrough: string;
+  digestsChecked: number;
+  /** Problems in the order found: the chain walk stops at its first, since everything after it is suspect. */
+  problems: AuditProblem[];
+}
+
+interface ChainRow extends Partial<RecordText> {
+  chain_seq: string;
+  chain_record_id: string;
+  chain_content_hash: string;
+  chain_hash: string;
+}
+
+const WALK_BATCH = 5_000;
+
+/**
+ * Recomputes the chain from the audit records and checks it against the
+ * chain table and the signed digests. The chain table narrows a problem down
+ * to the first bad record; the digests catch what the table cannot: a chain
+ * recomputed by someone who changed records and rewrote the table to match.
+ */
+export async function verifyAuditLog(
+  ds: DataSource,
+  options: { digestDir: string; verifyKey: KeyObject },
+): Promise<AuditVerification> {
+  const digestFiles = await readDigests(options.digestDir);
+  const problems = checkDigests(digestFiles, options.verifyKey);
+  const digests = digestFiles.flatMap((f) => (f.digest ? [f.digest] : []));
+  const byHead = new Map(digests.map((d) => [d.headSeq, d]));
+
+  let expected = GENESIS_HASH;
+  let seq = 0n;
+  let last: { xid: bigint; id: bigint } | undefined;
+  let walkProblem: AuditProblem | undefined;
+  walk: for (;;) {
+    const rows: ChainRow[] = await ds.query(
+      `SELECT c.seq::text AS chain_seq, c.record_id::text AS chain_record_id, c.content_hash AS chain_content_hash,
+              c.chain_hash, ${RECORD_TEXT_COLUMNS}
+       FROM audit_chain c LEFT JOIN audit_record r ON r.id = c.record_id
+       WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`,
+      [seq.toString(), WALK_BATCH],
+    );
+    for (const row of rows) {
+      walkProblem = await checkLink(ds, row, seq + 1n, expected, last);
+      if (walkProblem) break walk;
+      seq += 1n;
+      const record = row as ChainRow & RecordText;
+      expected = chainHash(expected, row.chain_seq, row.chain_content_hash);
+      last = { xid: BigInt(record.xid), id: BigInt(record.id) };
+      const digest = byHead.get(row.chain_seq);
+      if (digest && digest.headHash !== expected) {
+        walkProblem = {
+          kind: 'DIGEST_MISMATCH',
+          seq: row.chain_seq,
+          message:
+            `the chain recomputed from the records does not reach digest ${digest.sequence}'s head at seq ` +
+            `${digest.headSeq}: records sealed in seq ${digest.fromSeq}..${digest.headSeq} were changed and the chain rewritten`,
+        };
+        break walk;
+      }
+    }
+    if (rows.length < WALK_BATCH) break;
+  }
+  if (walkProblem) problems.push(walkProblem);
+  else {
+    const inserted = last && (await unchainedBefore(ds, last));
+    if (inserted) {
+      problems.push({
+        kind: 'INSERTED',
+        recordId: inserted,
+        message: `record ${inserted} was never sealed, yet sits before the chain head: it was inserted afterwards`,
+      });
+    }
+  }
+
+  const [{ length }] = await ds.query(`SELECT coalesce(max(seq), 0)::text AS length FROM audit_chain`);
+  const vouched = digests.reduce((max, d) => (BigInt(d.headSeq) > max ? BigInt(d.headSeq) : max), 0n);
+  if (BigInt(length) < vouched) {
+    problems.push({
+      kind: 'TRUNCATED',
+      seq: (BigInt(length) + 1n).toString(),
+      message: `the chain ends at seq ${length} but a digest vouches for seq ${vouched}: links (and their records) ${BigInt(length) + 1n}..${vouched} were removed`,
+    });
+  }
+  return {
+    ok: problems.length === 0,
+    chainLength: length,
+    verifiedThrough: seq.toString(),
+    digestsChecked: digests.length,
+    problems,
+  };
+}
+
+/** One link: its number, its record (present, in order, unchanged) and its chain hash. */
+async function checkLink(
+  ds: DataSource,
+  row: ChainRow,
+  expectedSeq: bigint,
+  previousHash: string,
+  previous: { xid: bigint; id: bigint } | undefined,
+): Promise<AuditProblem | undefined> {
+  const seq = row.chain_seq;
+  const recordId = row.chain_record_id;
+  if (BigInt(seq) !== expectedSeq) {
+    return {
+      kind: 'CHAIN_BROKEN',
+      seq: expectedSeq.toString(),
+      message: `chain link ${expectedSeq} is missing (the next is ${seq})`,
+    };
+  }
+  if (row.id == null) {
+    return { kind: 'REMOVED', seq, recordId, message: `record ${recordId}, sealed at seq ${seq}, was removed` };
+  }
+  const record = row as ChainRow & RecordText;
+  const content = contentHash(record);
+  if (content !== row.chain_content_hash) {
+    const [elsewhere] = await ds.query(`SELECT seq::text AS seq FROM audit_chain WHERE content_hash = $1 LIMIT 1`, [
+      content,
+    ]);
+    return elsewhere
+      ? {
+          kind: 'REORDERED',
+          seq,
+          recordId,
+          message: `record ${recordId} was sealed at seq ${elsewhere.seq} but the chain now has it at seq ${seq}`,
+        }
+      : {
+          kind: 'EDITED',
+          seq,
+          recordId,
+          message: `record ${recordId}, sealed at seq ${seq}, was edited: its content no longer matches its seal`,
+        };
+  }
+  const xid = BigInt(record.xid);
+  const id = BigInt(record.id);
+  if (previous && (xid < previous.xid || (xid === previous.xid && id <= previous.id))) {
+    return {
+      kind: 'REORDERED',
+      seq,
+      recordId,
+      message: `record ${recordId} at seq ${seq} comes before the record sealed ahead of it: the chain was reordered`,
+    };
+  }
+  if (chainHash(previousHash, seq, content) !== row.chain_hash) {
+    return {
+      kind: 'CHAIN_BROKEN',
+      seq,
+      recordId,
+      message: `the chain hash at seq ${seq} (record ${recordId}) does not follow from the links before it`,
+    };
+  }
+  return undefined;
+}
+
+/** A record at or before the chain head in sealing order that no link seals. */
+async function unchainedBefore(ds: DataSource, head: { xid: bigint; id: bigint }): Promise<string | undefined> {
+  const [row] = await ds.query(
+    `SELECT r.id::text AS id FROM audit_record r
+     WHERE (r.xid, r.id) <= ($1::xid8, $2::bigint)
+       AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.record_id = r.id)
+     ORDER BY r.xid, r.id LIMIT 1`,
+    [head.xid.toString(), head.id.toString()],
+  );
+  return row?.id;
+}
+
+/** Each digest readable, in an unbroken sequence from 1, signed, and linked to the one before. */
+function checkDigests(files: DigestFile[], key: KeyObject): AuditProblem[] {
+  const problems: AuditProblem[] = [];
+  let previous: SignedDigest | undefined;
+  files.forEach((file, index) => {
+    const invalid = (message: string) => problems.push({ kind: 'DIGEST_INVALID', message: `${file.file}: ${message}` });
+    if (file.sequence !== index + 1) invalid(`expected digest ${index + 1} here: digests are missing`);
+    const digest = file.digest;
+    if (!digest) return invalid(`unreadable (${file.unreadable})`);
+    if (digest.sequence !== file.sequence) invalid(`names sequence ${digest.sequence}`);
+    if (!digestSignatureHolds(digest, key)) invalid('its signature does not hold');
+    if ((previous?.signature ?? null) !== digest.previousSignature) invalid('does not repeat the previous signature');
+    const from = previous ? (BigInt(previous.headSeq) + 1n).toString() : '1';
+    if (digest.fromSeq !== from) invalid(`starts at seq ${digest.fromSeq}, not ${from}`);
+    previous = digest;
+  });
+  return problems;
+}
+
+/** The report `npm run audit:verify` prints: the verdict, then each problem, the first being the first bad record. */
+export function formatVerification(v: AuditVerification): string {
+  const summary = `chain of ${v.chainLength} links, sound through seq ${v.verifiedThrough}; ${v.digestsChecked} digests`;
+  if (v.ok) return `audit:verify OK: ${summary}`;
+  return [
+    `audit:verify FAILED: ${summary}; ${v.problems.length} problem(s)`,
+    ...v.problems.map((p) => `  ${p.kind}${p.recordId ? ` record ${p.recordId}` : ''}: ${p.message}`),
+  ].join('\n');
+}
