@@ -40,12 +40,18 @@ async function main() {
     if (values.scope) {
       const scope = values.scope as KeyScope;
       console.log(`keys:rotate: ${scope} values by data key before: ${JSON.stringify(await keyUsage(db.ds, scope))}`);
-      const { reencrypted, keyId } = await rotateDataKey(db.ds, masterKeys, scope, {
+      const { reencrypted, keyId, left } = await rotateDataKey(db.ds, masterKeys, scope, {
         resume: values.resume,
         batchSize,
         onBatch: ({ done, left }) => console.log(`keys:rotate: ${scope}: ${done} re-encrypted, ${left} left`),
       });
       console.log(`keys:rotate: ${scope}: ${reencrypted} rows re-encrypted under data key ${keyId}`);
+      if (left > 0) {
+        console.log(
+          `keys:rotate: ${scope}: ${left} rows were written under the old key meanwhile; run again with --resume`,
+        );
+        process.exitCode = 2;
+      }
     }
   } finally {
     await db.close();

@@ -15,3 +15,14 @@ export function databaseFailureDetails(error: unknown): Record<string, unknown> 
   if (!(error instanceof Error)) return { errorType: typeof error };
   return { errorType: error.name, sqlState: sqlStateOf(error) };
 }
+
+/**
+ * A write that referenced a customer who was deleted (erased) while it ran:
+ * its foreign-key check waited on the erasure's row lock, then found no
+ * row. For the client the customer is simply not there (NOT_FOUND).
+ */
+export function isVanishedCustomer(error: unknown): boolean {
+  const driverError = (error as { driverError?: unknown } | null | undefined)?.driverError ?? error;
+  const constraint = (driverError as { constraint?: unknown } | null | undefined)?.constraint;
+  return sqlStateOf(error) === '23503' && typeof constraint === 'string' && constraint.endsWith('_customer_id_fkey');
+}

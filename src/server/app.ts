@@ -86,7 +86,9 @@ export async function startApp(
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
-  const keyring = new Keyring(ds, localMasterKeys(config.encryption));
+  const keyring = new Keyring(localMasterKeys(config.encryption));
+  // A database that is down at start is reported by readiness instead; the first write then makes the keys.
+  await keyring.warmUp(ds).catch(() => undefined);
   const services = createServices(ds, config, keyring);
   const reference = createReferenceData(ds);
   const verifyToken = createTokenVerifier(config.auth);

@@ -4,7 +4,7 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { isDatabaseUnavailable } from '../db/unavailable';
-import { sqlStateOf } from '../db/sql-state';
+import { isVanishedCustomer, sqlStateOf } from '../db/sql-state';
 import type { RequestContext } from '../request/context';
 import { logger } from '../telemetry/logger';
 import { currentRequestId } from './request-scope';
@@ -77,6 +77,9 @@ function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
       path: formatted.path,
       extensions: { code: 'SERVICE_UNAVAILABLE' },
     };
+  }
+  if (isVanishedCustomer(original)) {
+    return { message: 'No such customer', path: formatted.path, extensions: { code: 'NOT_FOUND' } };
   }
   if (CLIENT_CODES.has(code) && original instanceof GraphQLError) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};

@@ -198,6 +198,40 @@ describe('eraseCustomer', () => {
     expect(released.erasedAt).toBe(held.erasedAt);
   });
 
+  it('answers NOT_FOUND, never an internal error, to a write for a customer erased while it ran', async () => {
+    const branch = await make.branch();
+    const rm = await make.staff({ branchId: branch.id });
+    const customer = await make.customer({ branchId: branch.id, relationshipManagerId: rm.id });
+    const asRm = { sub: rm.id, roles: [Role.RELATIONSHIP_MANAGER], branchId: branch.id };
+    // An erasure in progress: it holds the customer's row until it commits the delete.
+    const erasure = app.ds.createQueryRunner();
+    await erasure.connect();
+    try {
+      await erasure.startTransaction();
+      await erasure.query(`SELECT id FROM customer WHERE id = $1 FOR UPDATE`, [customer.id]);
+      const write = app.gql(
+        `mutation ($i: RecordInteractionInput!) { recordInteraction(input: $i) { id } }`,
+        {
+          i: {
+            customerNo: customer.customerNo,
+            channel: 'BRANCH',
+            type: 'INQUIRY',
+            occurredAt: new Date().toISOString(),
+          },
+        },
+        { as: asRm },
+      );
+      // Long enough for the write to read the customer and wait at its foreign-key check.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await erasure.query(`DELETE FROM customer WHERE id = $1`, [customer.id]);
+      await erasure.commitTransaction();
+      const res = await write;
+      expect(res.errors?.map((e) => e.extensions.code)).toEqual(['NOT_FOUND']);
+    } finally {
+      await erasure.release();
+    }
+  });
+
   it('answers the first receipt when erased again, and two erasures at once erase once', async () => {
     const { customer } = await customerWithEverything();
     const [a, b] = await Promise.all([

@@ -85,8 +85,8 @@ it('leaves no lead phone in a pg_dump of the database', async () => {
 });
 
 it('binds a value to its column: a ciphertext does not open as another column', async () => {
-  const keyring = new Keyring(app.ds, localMasterKeys(config.encryption));
-  const sealed = await keyring.encrypt('lead', 'phone', '13700000000');
+  const keyring = new Keyring(localMasterKeys(config.encryption));
+  const sealed = await keyring.encrypt(app.ds, 'lead', 'phone', '13700000000');
   expect(keyring.decrypt('lead', 'phone', sealed)).toBe('13700000000');
   expect(() => keyring.decrypt('lead', 'name', sealed)).toThrow();
   // One flipped character of the ciphertext: authenticated encryption refuses it.
@@ -134,11 +134,14 @@ it('re-wraps the data keys under a new master key; a keyring with only the new k
   ]);
   expect(stale).toBe(0);
   // A process configured with the new master key alone (the old one retired) opens every phone.
-  const keyring = new Keyring(app.ds, localMasterKeys({ masterKey: next, retiredKeys: [], keyFile: '' }));
+  const keyring = new Keyring(localMasterKeys({ masterKey: next, retiredKeys: [], keyFile: '' }));
   const stored = await app.ds.query(`SELECT phone FROM lead WHERE id = ANY($1) ORDER BY id`, [
     registered.map((l) => l.id),
   ]);
-  await keyring.prepare(stored.map((r: { phone: string }) => r.phone));
+  await keyring.prepare(
+    app.ds,
+    stored.map((r: { phone: string }) => r.phone),
+  );
   expect(stored.map((r: { phone: string }) => keyring.decrypt('lead', 'phone', r.phone)).sort()).toEqual(
     registered.map((l) => l.phone).sort(),
   );

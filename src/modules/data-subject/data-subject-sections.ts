@@ -112,7 +112,10 @@ export async function readSection(em: EntityManager, section: Section, customerI
   const rows = (await em.query(section.sql, [customerId])) as Record<string, unknown>[];
   const encrypted = section.encrypted;
   if (!encrypted) return rows;
-  await keyring.prepare(rows.flatMap((row) => encrypted.columns.map((column) => row[column] as string | null)));
+  await keyring.prepare(
+    em,
+    rows.flatMap((row) => encrypted.columns.map((column) => row[column] as string | null)),
+  );
   for (const row of rows) {
     for (const column of encrypted.columns) {
       if (row[column] != null) row[column] = keyring.decrypt(encrypted.scope, column, row[column] as string);

@@ -91,7 +91,7 @@ export class LeadCommandService {
       );
     }
     return this.idempotency.run(ctx, 'registerLead', input, input.externalRef, async (em) => {
-      const phone = await this.keyring.encrypt('lead', 'phone', input.phone);
+      const phone = await this.keyring.encrypt(em, 'lead', 'phone', input.phone);
       const customer = input.customerNo
         ? await writableCustomer(em, ctx, { customerNo: input.customerNo }, 'registerLead')
         : null;

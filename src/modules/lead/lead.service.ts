@@ -11,7 +11,7 @@ import type { AuditService } from '../audit/audit.service';
 import { LeadStatus } from './lead.enums';
 import { mayMoveLead } from './lead-rules';
 import { Lead, LeadFilter } from './lead.type';
-import type { Keyring } from '../../privacy/encryption/keyring';
+import type { Keyring, Queryable } from '../../privacy/encryption/keyring';
 
 const leadColumns = (overdueHours: string) => `l.id, l.name, l.phone, l.city, l.product_interest AS "productInterest",
   l.source_channel AS "sourceChannel", l.intent, l.status,
@@ -42,8 +42,11 @@ export class LeadService {
   ) {}
 
   /** A lead as it leaves the database: its phone is stored encrypted (privacy/encryption). */
-  private async opened(rows: Lead[]): Promise<Lead[]> {
-    await this.keyring.prepare(rows.map((r) => r.phone));
+  private async opened(db: Queryable, rows: Lead[]): Promise<Lead[]> {
+    await this.keyring.prepare(
+      db,
+      rows.map((r) => r.phone),
+    );
     for (const row of rows) if (row.phone !== null) row.phone = this.keyring.decrypt('lead', 'phone', row.phone);
     return rows;
   }
@@ -63,6 +66,7 @@ export class LeadService {
       ? `AND (l.created_at, l.id) < (${params.bind(page.after[0], 'timestamptz')}, ${params.bind(page.after[1], 'uuid')})`
       : '';
     const rows = await this.opened(
+      ctx.reads,
       await ctx.reads.query(
         `SELECT ${leadColumns(params.bind(this.config.highIntentContactHours, 'int'))} FROM lead l
          WHERE ${where} ${after}
@@ -120,7 +124,7 @@ export class LeadService {
         { leadId: id, from: lead.status, to: status },
         lead.customerId,
       );
-      return (await this.opened(rows))[0];
+      return (await this.opened(em, rows))[0];
     });
   }
 }

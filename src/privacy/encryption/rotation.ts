@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createDataKey, ENCRYPTED_COLUMNS, Keyring, KeyScope } from './keyring';
+import { ENCRYPTED_COLUMNS, Keyring, KeyScope, rotateActiveDataKey } from './keyring';
 import type { MasterKeyProvider } from './master-keys';
 
 export interface RotationProgress {
@@ -38,9 +38,12 @@ export async function rewrapDataKeys(ds: DataSource, masterKeys: MasterKeyProvid
  * re-encrypted in batches, each its own short transaction that skips rows
  * another writer holds. Reads go on throughout: old keys stay readable.
  *
- * Servers learn of the new key within their refresh interval and write
- * under the old one until then, so passes repeat until one finds nothing
- * after `settleMs` has passed since the key was made.
+ * Servers learn of the new key within their refresh interval (a minute)
+ * and write under the old one until then, so passes repeat until one finds
+ * nothing after `settleMs` has passed since the key was made, by the
+ * database's clock. A write begun under the old key just before and
+ * committed after that last pass can still land: the run ends by counting
+ * what is left under other keys, and `--resume` picks it up.
  */
 export async function rotateDataKey(
   ds: DataSource,
@@ -52,14 +55,13 @@ export async function rotateDataKey(
     settleMs?: number;
     onBatch?: (p: RotationProgress) => Promise<void> | void;
   } = {},
-): Promise<{ reencrypted: number; keyId: number }> {
-  const { batchSize = 1_000, settleMs = 65_000, onBatch } = options;
-  if (!options.resume) await createDataKey(ds.manager, masterKeys, scope, { onlyIfNone: false });
-  // Its own keyring with no refresh lag: it holds the new key from the start.
-  const keyring = new Keyring(ds, masterKeys, 0);
-  await keyring.refresh();
+): Promise<{ reencrypted: number; keyId: number; left: number }> {
+  const { batchSize = 1_000, settleMs = 75_000, onBatch } = options;
+  if (!options.resume) await rotateActiveDataKey(ds.manager, masterKeys, scope);
+  // Its own keyring, read once now: it holds the new key from the start.
+  const keyring = new Keyring(masterKeys);
+  await keyring.refresh(ds);
   const keyId = keyring.activeKeyId(scope);
-  const [{ createdAt }] = await ds.query(`SELECT created_at AS "createdAt" FROM data_key WHERE id = $1`, [keyId]);
   const columns = ENCRYPTED_COLUMNS[scope];
   const current = `enc1:${keyId}:%`;
   const stale = columns.map((c) => `(${c} IS NOT NULL AND ${c} NOT LIKE $1)`).join(' OR ');
@@ -70,11 +72,14 @@ export async function rotateDataKey(
         `SELECT id, ${columns.join(', ')} FROM ${scope} WHERE ${stale} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [current, batchSize],
       );
-      await keyring.prepare(rows.flatMap((row) => columns.map((c) => row[c])));
+      await keyring.prepare(
+        em,
+        rows.flatMap((row) => columns.map((c) => row[c])),
+      );
       for (const row of rows) {
         const values = await Promise.all(
           columns.map(async (c) =>
-            row[c] === null ? null : keyring.encrypt(scope, c, keyring.decrypt(scope, c, row[c] as string)),
+            row[c] === null ? null : keyring.encrypt(em, scope, c, keyring.decrypt(scope, c, row[c] as string)),
           ),
         );
         await em.query(`UPDATE ${scope} SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`, [
@@ -90,7 +95,14 @@ export async function rotateDataKey(
       await onBatch?.({ done: reencrypted, left });
       continue;
     }
-    if (Date.now() - new Date(createdAt).getTime() >= settleMs) return { reencrypted, keyId };
+    const [{ settled }] = await ds.query(
+      `SELECT now() - created_at >= make_interval(secs => $2) AS settled FROM data_key WHERE id = $1`,
+      [keyId, settleMs / 1000],
+    );
+    if (settled) {
+      const [{ left }] = await ds.query(`SELECT count(*)::int AS left FROM ${scope} WHERE ${stale}`, [current]);
+      return { reencrypted, keyId, left };
+    }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
