@@ -14,7 +14,8 @@ export async function runRetention(
   ds: Parameters<typeof purgeExpiredRecords>[0],
   config: ReturnType<typeof loadConfig>,
 ) {
-  let lastReport = 0;
+  // Progress only for a run long enough to want it: every two seconds.
+  let lastReport = Date.now();
   const outcome = await purgeExpiredRecords(ds, config, new Date(), (kind, purged) => {
     if (Date.now() - lastReport < 2_000) return;
     lastReport = Date.now();

@@ -28,6 +28,7 @@ import {
   NOT_UNDER_A_CUSTOMER,
   PATH_RELATIONS,
   PolicyWorld,
+  roleOf,
   selectionOf,
   typeFollowsPolicy,
 } from '../support/policy-walk';
@@ -823,16 +824,8 @@ describe('small-cohort suppression (AGGREGATES)', () => {
     await make.customer({ branchId: small.id, relationshipManagerId: world.rmId });
     const LIST = `query ($b: ID!) { customers(filter: { branchIds: [$b] }) { totalCount edges { node { id } } } }`;
     const problems: string[] = [];
-    const roleOf: Record<string, Role> = {
-      RM: Role.RELATIONSHIP_MANAGER,
-      BRANCH: Role.BRANCH_STAFF,
-      CALL_CENTER: Role.CALL_CENTER_AGENT,
-      MKT: Role.MARKETING_ANALYST,
-      RISK: Role.RISK_OFFICER,
-      AUDITOR: Role.COMPLIANCE_AUDITOR,
-    };
     for (const column of COLUMNS) {
-      const as = { sub: world.rmId, roles: [roleOf[column]], branchId: small.id };
+      const as = { sub: world.rmId, roles: [roleOf(column)], branchId: small.id };
       for (const rule of ['SMALL_COHORTS_SUPPRESSED', 'EXACT'] as const) {
         current = new PrivacyPolicy({
           ...LIVE_POLICY_DATA,

@@ -137,15 +137,6 @@ describe.each(COLUMNS)('reveals by the %s column', (column) => {
 });
 
 describe.each(COLUMNS)('the %s column of small-cohort suppression', (column) => {
-  const ROLE_OF: Record<string, Role> = {
-    RM: Role.RELATIONSHIP_MANAGER,
-    BRANCH: Role.BRANCH_STAFF,
-    CALL_CENTER: Role.CALL_CENTER_AGENT,
-    MKT: Role.MARKETING_ANALYST,
-    RISK: Role.RISK_OFFICER,
-    AUDITOR: Role.COMPLIANCE_AUDITOR,
-  };
-
   afterEach(() => {
     current = FIELD_CELLS;
   });
@@ -158,7 +149,7 @@ describe.each(COLUMNS)('the %s column of small-cohort suppression', (column) => 
     const res = await app.gql(
       `query ($b: ID!) { customers(filter: { branchIds: [$b] }) { totalCount edges { node { id } } } }`,
       { b: small.id },
-      { as: { sub: world.rmId, roles: [ROLE_OF[column]], branchId: small.id } },
+      { as: { sub: world.rmId, roles: [roleOf(column)], branchId: small.id } },
     );
     const withheld = (res.errors ?? []).filter((e) => e.extensions.code === 'SUPPRESSED').map((e) => e.path?.join('.'));
     if (AGGREGATES[column] === 'SMALL_COHORTS_SUPPRESSED') {

@@ -329,14 +329,14 @@ describe('the nightly reconciliation', () => {
     });
   });
 
-  it('is what `npm run segment` runs, printing the corrected count', async () => {
+  it('is what `npm run segment` runs, printing the corrected count, then the retention purge', async () => {
     const env = { ...process.env, DATABASE_URL: database.url, NODE_ENV: 'test' };
     const script = ['-r', '@swc-node/register', 'scripts/segment.ts'];
     const first = await run(process.execPath, script, { env });
     expect(first.stdout).toMatch(/^segmented \d+ customers in \d+ ms; corrected \d+ \(rule tags changed for \d+;/);
     const second = await run(process.execPath, script, { env });
     expect(second.stdout).toMatch(
-      /^segmented \d+ customers in \d+ ms; corrected 0 \(rule tags changed for 0; AUM snapshots written 0; churn episodes started 0, ended 0\)\n$/,
+      /^segmented \d+ customers in \d+ ms; corrected 0 \(rule tags changed for 0; AUM snapshots written 0; churn episodes started 0, ended 0\)\nretention: deleted idempotencyRecords 0, enrollmentSkips 0, leads 0; legal holds released 0\n$/,
     );
   });
 });
