@@ -28,11 +28,16 @@ export class CohortSuppression {
   private readonly withheldLists: Path[] = [];
 
   constructor(
-    policy: PrivacyPolicy,
-    columns: readonly RoleColumn[],
+    private readonly policy: PrivacyPolicy,
+    private readonly columns: readonly RoleColumn[],
     readonly minimum: number,
   ) {
     this.applies = policy.suppressesSmallCohorts(columns);
+  }
+
+  /** The same rules with no list withheld yet: each operation of a batched request answers its own. */
+  forOperation(): CohortSuppression {
+    return new CohortSuppression(this.policy, this.columns, this.minimum);
   }
 
   /** Whether an aggregate over this many customers is withheld from the caller. */

@@ -45,8 +45,8 @@ export class RequestPrivacy {
   /** Every object handed to the executor, with the rules it was read under: its fields inherit them. */
   private readonly owners = new WeakMap<object, Owner>();
   private readonly callerOwner: Owner;
-  /** Whether and from how few customers this caller's aggregates are withheld. */
-  readonly cohorts: CohortSuppression;
+  /** Whether and from how few customers this caller's aggregates are withheld; its own per operation of a batch. */
+  cohorts: CohortSuppression;
 
   constructor(
     private readonly principal: Principal,

@@ -71,7 +71,8 @@ export const LOADERS_NOT_YET_BUILT = new Proxy({} as Loaders, {
  * - a mutation reads its results from the primary, which has its write (a
  *   replica may lag behind it);
  * - each operation of a batched request gets its own audit trail, so its
- *   audit records name it alone;
+ *   audit records name it alone, and its own list of lists withheld for
+ *   small cohorts (the rest of its privacy, plans and caches, is shared);
  * - the loaders, built here and nowhere else: once per operation, over the
  *   reads and the audit trail just settled.
  */
@@ -85,7 +86,13 @@ export function perOperationState(
       return {
         async didResolveOperation({ operation, contextValue }) {
           if (operation?.operation === 'mutation') contextValue.reads = primary;
-          if (requestIsBatched) contextValue.audit = new AuditTrail();
+          if (requestIsBatched) {
+            contextValue.audit = new AuditTrail();
+            // Each operation answers the lists it withheld, not its batch neighbours' (errors.ts withheldListErrors).
+            contextValue.privacy = Object.assign(Object.create(contextValue.privacy), {
+              cohorts: contextValue.privacy.cohorts.forOperation(),
+            });
+          }
           const { reads, today, privacy, scope, audit } = contextValue;
           contextValue.loaders = createLoaders(reads, config, { today, privacy, scope, audit }, reference);
         },

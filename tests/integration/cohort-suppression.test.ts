@@ -15,7 +15,7 @@ import { GraphQLResponse, useTestApp } from '../support/test-app';
  * matches fewer; risk officers and auditors get the figures.
  */
 const K = 3;
-const { app, make } = useTestApp({ K_ANONYMITY_MIN: String(K) });
+const { app, make } = useTestApp({ K_ANONYMITY_MIN: String(K), MAX_BATCH_OPERATIONS: '2' });
 
 const ANALYST = { sub: staffId('cohort-analyst'), roles: [Role.MARKETING_ANALYST] };
 const MANAGER = { sub: staffId('cohort-manager'), roles: [Role.MARKETING_MANAGER] };
@@ -50,6 +50,22 @@ describe('customers', () => {
     expect(res.data.customers).toEqual({ totalCount: null, edges: [], pageInfo: { hasNextPage: false } });
     expect(suppressedPaths(res).sort()).toEqual(['customers', 'customers.totalCount']);
     expectNoCountIn(res);
+  });
+
+  it('gives each operation of a batched request the SUPPRESSED errors of its own lists only', async () => {
+    const [small, large] = [await branchOf(K - 1), await branchOf(K)];
+    const res = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await app.token(ANALYST)}` },
+      body: JSON.stringify([
+        { query: LIST, variables: { branchIds: [small.id] } },
+        { query: LIST, variables: { branchIds: [large.id] } },
+      ]),
+    });
+    const [withheld, answered] = (await res.json()) as GraphQLResponse[];
+    expect(suppressedPaths(withheld).sort()).toEqual(['customers', 'customers.totalCount']);
+    expect(answered.errors).toBeUndefined();
+    expect(answered.data.customers.totalCount).toBe(K);
   });
 
   it('withholds an empty match too: "fewer than K" includes 0', async () => {

@@ -230,21 +230,34 @@ describe('the daily quota', () => {
 });
 
 describe('a refused reveal', () => {
-  it('is NOT_FOUND for a customer or holding outside the caller’s scope, as for a missing one, with no record', async () => {
+  it('is NOT_FOUND for a customer or holding outside the caller’s scope, as for a missing one, with a record of the probe', async () => {
     const w = await world();
     const elsewhere = await w.as(Role.BRANCH_STAFF, (await make.branch()).id);
+    const missingCustomer = randomUUID();
+    const missingHolding = randomUUID();
     const answers = [
       await reveal(elsewhere, { customerId: w.customer.id }, 'PHONE'),
-      await reveal(elsewhere, { customerId: randomUUID() }, 'PHONE'),
+      await reveal(elsewhere, { customerId: missingCustomer }, 'PHONE'),
       await reveal(elsewhere, { holdingId: w.holding.id }, 'ACCOUNT_NO'),
-      await reveal(elsewhere, { holdingId: randomUUID() }, 'ACCOUNT_NO'),
+      await reveal(elsewhere, { holdingId: missingHolding }, 'ACCOUNT_NO'),
     ];
     for (const a of answers) {
       expect(a.data).toEqual({ revealField: null });
       const { requestId: _requestId, ...extensions } = a.errors![0].extensions;
       expect([a.errors![0].message, extensions]).toEqual(['No such customer or holding', { code: 'NOT_FOUND' }]);
     }
-    expect(await revealsOf(elsewhere.sub)).toEqual([]);
+    // The caller learns nothing; auditors see each id asked for (newest first).
+    const records = (await revealsOf(elsewhere.sub)).map((r: any) => [
+      r.customerId,
+      r.reveal.holdingId,
+      r.reveal.outcome,
+    ]);
+    expect(records).toEqual([
+      [null, missingHolding, 'NOT_FOUND'],
+      [null, w.holding.id, 'NOT_FOUND'],
+      [missingCustomer, null, 'NOT_FOUND'],
+      [w.customer.id, null, 'NOT_FOUND'],
+    ]);
   });
 
   it('is FORBIDDEN with a refusal record for a field the role may not reveal', async () => {

@@ -38,9 +38,15 @@ export async function createAuditPartitions(
     const [exists] = await db.query(`SELECT 1 FROM pg_class WHERE relname = $1`, [p.name]);
     if (exists) continue;
     try {
-      await db.query(
-        `CREATE TABLE IF NOT EXISTS ${p.name} PARTITION OF audit_record FOR VALUES FROM ('${p.from}') TO ('${p.to}')`,
-      );
+      // Creating a partition locks audit_record exclusively: queued behind a long reader (audit:verify, auditLog),
+      // it would hold every audit insert, and so every audited request, behind it. It gives up instead; the next
+      // hourly pass tries again, months ahead of need.
+      await db.transaction(async (tx) => {
+        await tx.query(`SET LOCAL lock_timeout = '2s'`);
+        await tx.query(
+          `CREATE TABLE IF NOT EXISTS ${p.name} PARTITION OF audit_record FOR VALUES FROM ('${p.from}') TO ('${p.to}')`,
+        );
+      });
       created.push(p.name);
     } catch (error) {
       failed.push({ name: p.name, error });

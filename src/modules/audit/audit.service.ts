@@ -97,7 +97,7 @@ export class AuditService {
   async recordReveal(
     em: EntityManager,
     ctx: RequestContext,
-    customerId: string,
+    customerId: string | null,
     field: string,
     reveal: AuditedReveal,
   ): Promise<string> {

@@ -27,6 +27,8 @@ export enum RevealOutcome {
   /** The caller's roles may not reveal this field (for this reason) on this customer. */
   FORBIDDEN = 'FORBIDDEN',
   QUOTA_EXCEEDED = 'QUOTA_EXCEEDED',
+  /** No such customer or holding, or one outside the caller's row scope (the caller is told only NOT_FOUND). */
+  NOT_FOUND = 'NOT_FOUND',
 }
 
 registerEnumType(RevealReason, {

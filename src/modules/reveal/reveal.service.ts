@@ -40,8 +40,8 @@ type Decision = { revealed: RevealedValue } | { refused: GraphQLError };
  * the read are one transaction; the value leaves only after it commits. A
  * refusal (no reveal cell, or no slot left) is recorded too, and committed
  * before the error is answered. A customer or holding outside the caller's
- * row scope is NOT_FOUND, like a missing one, and leaves no record: it names
- * nothing the caller may know of.
+ * row scope is NOT_FOUND, like a missing one, to the caller; the audit record
+ * of the refusal names the id asked for, so that auditors see probing.
  */
 export class RevealService {
   constructor(
@@ -65,7 +65,18 @@ export class RevealService {
   ): Promise<Decision> {
     const { type, field } = REVEALABLE[request.field];
     const found = await findTarget(em, ctx, target);
-    if (!found) throw appError('NOT_FOUND', 'No such customer or holding');
+    if (!found) {
+      const holdingId = 'holdingId' in target ? target.holdingId : null;
+      await this.audit.recordReveal(em, ctx, 'customerId' in target ? target.customerId : null, field, {
+        field: request.field,
+        holdingId,
+        reason: request.reason,
+        note: request.note,
+        ticket: request.ticket ?? null,
+        outcome: RevealOutcome.NOT_FOUND,
+      });
+      return { refused: appError('NOT_FOUND', 'No such customer or holding') };
+    }
     const { customer, holding } = found;
     const columns = ctx.privacy.decidePlanFor(customer).columns;
     const revealing = ctx.privacy.policy.revealingColumns(columns, type, field, request.reason);
