@@ -347,6 +347,21 @@ describe('enrolment run counts', () => {
     ]);
   });
 
+  it('counts a reason as large only by the skipped customers marketing may see', async () => {
+    const id = await endedRun(0, { UNSUITABLE: K });
+    // One of the K withdrew personalised marketing: out of marketing's sight, so K − 1 are left to list.
+    await app.ds.query(
+      `UPDATE customer SET personalised_marketing_withdrawn = true
+       WHERE id = (SELECT customer_id FROM enrollment_skip WHERE run_id = $1 LIMIT 1)`,
+      [id],
+    );
+    const LIST = `query ($id: ID!) { enrollmentRun(id: $id) { skippedCustomers(first: 50) { edges { node { reason } } } } }`;
+    const listed = async (as: typeof MANAGER) =>
+      (await app.gql(LIST, { id }, { as })).data.enrollmentRun.skippedCustomers.edges.length;
+    expect(await listed(MANAGER)).toBe(0);
+    expect(await listed(AUDITOR)).toBe(K);
+  });
+
   it('answers enrolled from K customers on, and every count to risk officers and auditors', async () => {
     const id = await endedRun(K, { OPTED_OUT: 1 });
     expect((await app.gql(RUN, { id }, { as: MANAGER })).data.enrollmentRun.enrolled).toBe(K);

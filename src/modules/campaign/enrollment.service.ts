@@ -107,8 +107,8 @@ export class EnrollmentService {
   async skippedCustomers(ctx: RequestContext, runId: string, args: PageArgs): Promise<Connection<SkippedCustomer>> {
     const page = toPageRequest(args, ([no]) => (typeof no === 'string' && !no.includes('\0') ? no : undefined));
     const params = new SqlParams();
-    const visible = ctx.scope.all ? 'true' : `s.reason <> 'OPTED_OUT' AND ${scopeSql(ctx.scope, 'c', params.bind)}`;
-    const where = `s.run_id = ${params.bind(runId, 'uuid')} AND ${visible} ${largeReasons(ctx, runId, params.bind)}`;
+    const where = `s.run_id = ${params.bind(runId, 'uuid')} AND ${visibleSkips(ctx, 's', 'c', params.bind)}
+      ${largeReasons(ctx, runId, params.bind)}`;
     const rows: SkippedCustomer[] = await ctx.reads.query(
       `SELECT s.customer_id AS "customerId", c.customer_no AS "customerNo", s.reason
        FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
@@ -123,12 +123,10 @@ export class EnrollmentService {
       (r) => r,
       async () => {
         const count = new SqlParams();
-        const countVisible = ctx.scope.all
-          ? 'true'
-          : `s.reason <> 'OPTED_OUT' AND ${scopeSql(ctx.scope, 'c', count.bind)}`;
         const [{ n }] = await ctx.reads.query(
           `SELECT count(*)::int AS n FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
-           WHERE s.run_id = ${count.bind(runId, 'uuid')} AND ${countVisible} ${largeReasons(ctx, runId, count.bind)}`,
+           WHERE s.run_id = ${count.bind(runId, 'uuid')} AND ${visibleSkips(ctx, 's', 'c', count.bind)}
+             ${largeReasons(ctx, runId, count.bind)}`,
           count.values,
         );
         return n;
@@ -137,12 +135,23 @@ export class EnrollmentService {
   }
 }
 
-/** Only reasons of K customers or more, for a caller whose small cohorts are withheld; nothing for others. */
+/** The skips a caller may see listed: none who opted out, and only customers in their row scope. */
+function visibleSkips(ctx: RequestContext, skip: string, customer: string, bind: SqlParams['bind']): string {
+  return ctx.scope.all ? 'true' : `${skip}.reason <> 'OPTED_OUT' AND ${scopeSql(ctx.scope, customer, bind)}`;
+}
+
+/**
+ * Only reasons that K customers or more the caller may see were skipped for,
+ * for a caller whose small cohorts are withheld; nothing for others. Counted
+ * over the visible skips: a reason large only thanks to customers out of
+ * sight would list fewer than K.
+ */
 function largeReasons(ctx: RequestContext, runId: string, bind: SqlParams['bind']): string {
   const { cohorts } = ctx.privacy;
   if (!cohorts.applies) return '';
   // Uncorrelated (the run by its parameter), so it is computed once, not per row.
-  return `AND s.reason IN (SELECT r.reason FROM enrollment_skip r WHERE r.run_id = ${bind(runId, 'uuid')}
+  return `AND s.reason IN (SELECT r.reason FROM enrollment_skip r JOIN customer rc ON rc.id = r.customer_id
+                           WHERE r.run_id = ${bind(runId, 'uuid')} AND ${visibleSkips(ctx, 'r', 'rc', bind)}
                            GROUP BY r.reason HAVING count(*) >= ${bind(cohorts.minimum, 'int')})`;
 }
 
