@@ -130,6 +130,21 @@ describe('the audit chain', () => {
     expect((await verify(log)).problems[0]).toMatchObject({ kind: 'REMOVED', recordId: ids[1], seq: '2' });
   });
 
+  it('names a record inserted afterwards with a sealed record’s id (ids are unique only with their time)', async () => {
+    const log = await freshLog();
+    const ids = await sealedWithDigest(log);
+    await log.ds.query(
+      `INSERT INTO audit_record (id, occurred_at, actor_id, actor_roles, fields, operation, request_id)
+       OVERRIDING SYSTEM VALUE
+       SELECT id, occurred_at - interval '1 day', actor_id, actor_roles, fields, operation, 'forged'
+       FROM audit_record WHERE id = $1`,
+      [ids[2]],
+    );
+    const outcome = await verify(log);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.problems[0]).toMatchObject({ kind: 'INSERTED', recordId: ids[2] });
+  });
+
   it('names the first record of two whose places in the chain were swapped', async () => {
     const log = await freshLog();
     const ids = await sealedWithDigest(log);

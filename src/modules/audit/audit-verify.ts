@@ -63,6 +63,19 @@ export async function verifyAuditLog(
   const digests = digestFiles.flatMap((f) => (f.digest ? [f.digest] : []));
   const byHead = new Map(digests.map((d) => [d.headSeq, d]));
 
+  // The partitioned table's key is (id, occurred_at): nothing stops a row forged with a sealed record's id at
+  // another time, which the walk (by id) would take for the sealed one.
+  const [twin] = await ds.query(
+    `SELECT id::text AS id FROM audit_record GROUP BY id HAVING count(*) > 1 ORDER BY id LIMIT 1`,
+  );
+  if (twin) {
+    problems.push({
+      kind: 'INSERTED',
+      recordId: twin.id,
+      message: `two records carry id ${twin.id}: one was inserted afterwards with a sealed record's id`,
+    });
+  }
+
   let expected = GENESIS_HASH;
   let seq = 0n;
   let last: { xid: bigint; id: bigint } | undefined;
