@@ -1,15 +1,6 @@
-import {
-  FieldNode,
-  getArgumentValues,
-  getDirectiveValues,
-  GraphQLIncludeDirective,
-  GraphQLObjectType,
-  GraphQLResolveInfo,
-  GraphQLSkipDirective,
-  Kind,
-  SelectionSetNode,
-} from 'graphql';
+import { FieldNode, getArgumentValues, GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
 import { dateAndId, instantAndId } from '../../common/cursor-keys';
+import { collectSelectedFields } from '../../common/selected-fields';
 import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
 import { prefetch, RelationLoader } from '../../db/parent-relations';
 import type { RequestContext } from '../../request/context';
@@ -149,25 +140,9 @@ class SelectedField {
   }
 }
 
-/**
- * The fields selected directly under these fields, through fragments, minus
- * those that @skip or @include leave out. Type conditions are not checked:
- * everything under a customer is on Customer, and a relation fetched in vain
- * would only cost its read (privacy applies when it is decoded).
- */
+/** The fields selected directly under these fields (common/selected-fields.ts). */
 function selectedFields(nodes: readonly FieldNode[], info: GraphQLResolveInfo): FieldNode[] {
-  const fields: FieldNode[] = [];
-  const collect = (selectionSet: SelectionSetNode | undefined) => {
-    for (const selection of selectionSet?.selections ?? []) {
-      if (getDirectiveValues(GraphQLSkipDirective, selection, info.variableValues)?.if === true) continue;
-      if (getDirectiveValues(GraphQLIncludeDirective, selection, info.variableValues)?.if === false) continue;
-      if (selection.kind === Kind.FIELD) fields.push(selection);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet);
-      else collect(info.fragments[selection.name.value]?.selectionSet);
-    }
-  };
-  for (const node of nodes) collect(node.selectionSet);
-  return fields;
+  return collectSelectedFields(nodes, info).fields;
 }
 
 /** A page of a relation, and its count when `totalCount` is selected. */
