@@ -101,19 +101,13 @@ export class AuditService {
     field: string,
     reveal: AuditedReveal,
   ): Promise<string> {
-    const [{ id }] = await em.query(
-      `INSERT INTO audit_record (actor_id, actor_roles, customer_id, fields, operation, operation_name, request_id, detail)
-       VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`,
-      [
-        ctx.principal.id,
-        ctx.principal.roles,
-        customerId,
-        [field],
-        REVEAL_OPERATION,
-        ctx.requestId,
-        JSON.stringify({ reveal }),
-      ],
-    );
+    const params = new SqlParams();
+    const insert = mutationRecordSql(ctx, REVEAL_OPERATION, params.bind, {
+      customerId: params.bind(customerId, 'uuid'),
+      detail: params.bind(JSON.stringify({ reveal }), 'jsonb'),
+      fields: params.bind([field], 'text[]'),
+    });
+    const [{ id }] = await em.query(`${insert} RETURNING id`, params.values);
     return String(id);
   }
 

@@ -15,6 +15,8 @@ export interface MutationRecordSource {
   customerId: string;
   /** The detail (jsonb): ids and states, never personal data. */
   detail: string;
+  /** The fields the record names (text[]), when it names any: a reveal names the one asked for. */
+  fields?: string;
   /** Where those expressions read from (a FROM clause without the keyword); none for constants. */
   from?: string;
 }
@@ -33,7 +35,8 @@ export function mutationRecordSql(
   source: MutationRecordSource,
 ): string {
   const op = bind(operation, 'text');
-  return `INSERT INTO audit_record (actor_id, actor_roles, customer_id, operation, operation_name, request_id, detail)
+  const fields = source.fields ? { column: ', fields', value: `, ${source.fields}` } : { column: '', value: '' };
+  return `INSERT INTO audit_record (actor_id, actor_roles, customer_id, operation, operation_name, request_id, detail${fields.column})
     SELECT ${bind(ctx.principal.id, 'text')}, ${bind(ctx.principal.roles, 'text[]')}, ${source.customerId}, ${op}, ${op},
-           ${bind(ctx.requestId, 'text')}, ${source.detail}${source.from ? ` FROM ${source.from}` : ''}`;
+           ${bind(ctx.requestId, 'text')}, ${source.detail}${fields.value}${source.from ? ` FROM ${source.from}` : ''}`;
 }
