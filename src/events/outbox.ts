@@ -6,7 +6,12 @@ import type { DataSource, EntityManager } from 'typeorm';
  * writer's own transaction; this module is how the relay reads, marks and
  * prunes them.
  */
-export const EVENT_TYPES = ['consent.changed', 'enrollment.status_changed', 'interaction.recorded'] as const;
+export const EVENT_TYPES = [
+  'consent.changed',
+  'enrollment.status_changed',
+  'interaction.recorded',
+  'interaction.corrected',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxEvent {

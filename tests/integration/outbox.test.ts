@@ -8,6 +8,7 @@ import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
 import { suppressEventsInTransaction } from '../../src/events/outbox';
 import { OutboxRelay } from '../../src/events/outbox-relay';
+import { applyRows, validateRow } from '../../src/ingest/apply';
 import { createDataSource } from '../../src/db/data-source';
 import { Factory } from '../support/factories';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
@@ -282,6 +283,32 @@ describe('what emits an event', () => {
     );
     const rows = await app.ds.query(`SELECT payload FROM outbox_event ORDER BY id`);
     expect(rows.map((r: any) => r.payload.customerId).sort()).toEqual(others.map((c) => c.id).sort());
+  });
+
+  it('emits interaction.corrected when a source re-delivers an interaction with other values, and nothing for the same values', async () => {
+    const customer = await make.customer();
+    const delivery = (channel: Channel, summary: string) => {
+      const result = validateRow('interactions', {
+        source_system: 'core',
+        source_ref: `ref-${customer.id}`,
+        customer_no: customer.customerNo,
+        channel,
+        type: InteractionType.INQUIRY,
+        occurred_at: '2026-11-20T02:03:04.005Z',
+        summary,
+      });
+      if (!result.ok) throw new Error(result.reason);
+      return app.ds.transaction((em) => applyRows(em, 'interactions', [result.row]));
+    };
+    await delivery(Channel.BRANCH, '咨询理财产品');
+    await delivery(Channel.BRANCH, '咨询理财产品');
+    expect(await outboxRows()).toEqual([{ type: 'interaction.recorded', published: false }]);
+
+    await delivery(Channel.CALL_CENTER, '咨询理财产品（已更正）');
+    const rows = await app.ds.query(`SELECT type, payload FROM outbox_event ORDER BY id`);
+    expect(rows.map((r: any) => r.type)).toEqual(['interaction.recorded', 'interaction.corrected']);
+    expect(rows[1].payload).toMatchObject({ customerId: customer.id, channel: Channel.CALL_CENTER });
+    expect(JSON.stringify(rows[1].payload)).not.toContain('咨询');
   });
 
   it('gives two changes of one consent occurredAt in the order they were written, though the later one’s transaction began first', async () => {
