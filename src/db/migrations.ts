@@ -18,6 +18,7 @@ import { AuditedReveal1765785600000 } from '../../migrations/1765785600000-Audit
 import { CustomerErasure1766131200000 } from '../../migrations/1766131200000-CustomerErasure';
 import { DataKeys1766217600000 } from '../../migrations/1766217600000-DataKeys';
 import { InteractionCorrected1766476800000 } from '../../migrations/1766476800000-InteractionCorrected';
+import { EncryptedErasureHold1766563200000 } from '../../migrations/1766563200000-EncryptedErasureHold';
 import { AuditChain1765872000000 } from '../../migrations/1765872000000-AuditChain';
 import { AuditRecordPartitions1765872000001 } from '../../migrations/1765872000001-AuditRecordPartitions';
 
@@ -45,4 +46,5 @@ export const migrations = [
   CustomerErasure1766131200000,
   DataKeys1766217600000,
   InteractionCorrected1766476800000,
+  EncryptedErasureHold1766563200000,
 ];

@@ -53,7 +53,7 @@ export function createServices(ds: DataSource, config: Config, keyring: Keyring)
     reveals: new RevealService(ds, audit, config.reveal),
     churnReport: (ctx: RequestContext, from: string, to: string) => churnReport(ctx, config.businessTimeZone, from, to),
     dataSubjectExport: new DataSubjectExportService(config.segmentation, keyring),
-    customerErasure: new CustomerErasureService(ds, audit, {
+    customerErasure: new CustomerErasureService(ds, audit, keyring, {
       legalHoldYears: config.erasure.legalHoldYears,
       businessTimeZone: config.businessTimeZone,
     }),

@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../../src/auth/roles';
+import { loadConfig } from '../../src/config';
+import { Keyring } from '../../src/privacy/encryption/keyring';
+import { localMasterKeys } from '../../src/privacy/encryption/master-keys';
+import { keyUsage, rotateDataKey } from '../../src/privacy/encryption/rotation';
 import { loadFile } from '../../src/ingest/load-file';
 import { releaseExpiredHolds } from '../../src/modules/data-subject/customer-erasure';
 import { AmlRating, CreditGrade } from '../../src/modules/risk/risk.enums';
@@ -13,7 +18,8 @@ import { useTestApp } from '../support/test-app';
  * keeps, through HTTP on PostgreSQL. How the export's document follows the
  * policy cell by cell is in the policy-mutation test.
  */
-const { app, make } = useTestApp({ RATE_LIMIT_STAFF: '100000' });
+const env = { RATE_LIMIT_STAFF: '100000', MASTER_KEY: randomBytes(32).toString('base64'), MASTER_KEY_ID: 'dsr-master' };
+const { app, make } = useTestApp(env);
 /** An auditor in the staff directory: writes need one. */
 const AUDITOR = { sub: '', roles: [Role.COMPLIANCE_AUDITOR] };
 beforeAll(async () => {
@@ -190,12 +196,40 @@ describe('eraseCustomer', () => {
     expect(held.document.profile.phone).toBeUndefined();
     expect(held.document.holdings[0]).toMatchObject({ accountNo: expect.stringMatching(/^\d{10,}$/) });
     expect(JSON.stringify(held.document)).not.toContain('aml');
+    // Stored encrypted whole: the tombstone's row shows neither the ID number nor an account number.
+    const [stored] = await app.ds.query(`SELECT held FROM customer_erasure WHERE customer_id = $1`, [customer.id]);
+    expect(stored.held).toMatch(/^enc1:\d+:/);
+    expect(stored.held).not.toContain(customer.idNumber);
+    expect(stored.held).not.toContain(held.document.holdings[0].accountNo);
 
     const farFuture = new Date(Date.UTC(new Date().getUTCFullYear() + 6, 0, 1));
     expect(await releaseExpiredHolds(app.ds.manager, 'Asia/Shanghai', farFuture)).toBeGreaterThanOrEqual(1);
     const released = (await app.gql(EXPORT, { id: customer.id }, { as: AUDITOR })).data.dataSubjectExport;
     expect(released.document).toEqual({});
     expect(released.erasedAt).toBe(held.erasedAt);
+  });
+
+  it('rotates the held records to a new data key, a hold written before encryption among them, and the export still reads both', async () => {
+    const [first, second] = [(await customerWithEverything()).customer, (await customerWithEverything()).customer];
+    for (const c of [first, second]) await app.gql(ERASE, { id: c.id, reason: 'SERVICE_ENDED' }, { as: AUDITOR });
+    const exported = async (id: string) =>
+      (await app.gql(EXPORT, { id }, { as: AUDITOR })).data.dataSubjectExport.document.profile.idNumber;
+    // A hold as the release before this one wrote it: plaintext JSON.
+    const legacy = await app.ds.query(`SELECT held FROM customer_erasure WHERE customer_id = $1`, [second.id]);
+    const masterKeys = localMasterKeys(loadConfig(env).encryption);
+    const plain = new Keyring(masterKeys);
+    await plain.refresh(app.ds);
+    await app.ds.query(`UPDATE customer_erasure SET held = $2 WHERE customer_id = $1`, [
+      second.id,
+      plain.decrypt('customer_erasure', 'held', legacy[0].held),
+    ]);
+    expect(await exported(second.id)).toBe(second.idNumber);
+
+    const { keyId, left } = await rotateDataKey(app.ds, masterKeys, 'customer_erasure', { settleMs: 0 });
+    expect(left).toBe(0);
+    expect(Object.keys(await keyUsage(app.ds, 'customer_erasure'))).toEqual([String(keyId)]);
+    expect(await exported(first.id)).toBe(first.idNumber);
+    expect(await exported(second.id)).toBe(second.idNumber);
   });
 
   it('answers NOT_FOUND, never an internal error, to a write for a customer erased while it ran', async () => {

@@ -1,12 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { appError } from '../../common/errors';
 import { assertId } from '../../common/ids';
+import type { Keyring } from '../../privacy/encryption/keyring';
 import type { RequestContext } from '../../request/context';
 import type { AuditService } from '../audit/audit.service';
 import { HELD_RISK_ASSESSMENTS_SQL, HOLDINGS_SQL } from './data-subject-sections';
 import { ErasureReason } from './data-subject.enums';
 import { ErasedRecordCount, ErasureReceipt } from './data-subject.type';
-import { HeldData } from './held-records';
+import { HeldData, sealHeldData } from './held-records';
 
 /** What the legal hold keeps of every erased customer (the AML law's identification and transaction records). */
 const HELD_KINDS = ['identity', 'holdings', 'dailyBalances', 'riskAssessments'];
@@ -48,6 +49,7 @@ export class CustomerErasureService {
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly keyring: Keyring,
     private readonly options: { legalHoldYears: number; businessTimeZone: string },
   ) {}
 
@@ -79,7 +81,7 @@ export class CustomerErasureService {
           ctx.principal.id,
           this.options.businessTimeZone,
           this.options.legalHoldYears,
-          JSON.stringify(held),
+          await sealHeldData(em, this.keyring, held),
         ],
       );
       const removed: ErasedRecordCount[] = [];

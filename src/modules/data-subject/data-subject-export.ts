@@ -52,7 +52,7 @@ export class DataSubjectExportService {
     return ctx.reads.transaction('REPEATABLE READ', async (em) => {
       const row = await em.getRepository(CustomerEntity).findOneBy({ id: customerId });
       if (row) return this.live(ctx, em, row);
-      const held = await HeldRecords.of(em, customerId);
+      const held = await HeldRecords.of(em, this.keyring, customerId);
       if (held) return this.held(ctx, customerId, held);
       throw appError('NOT_FOUND', 'No such customer');
     });

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Keyring } from '../../privacy/encryption/keyring';
 
 /** What a legal hold keeps of an erased customer (customer_erasure.held), as the erasure wrote it. */
 export interface HeldData {
@@ -12,6 +13,11 @@ export interface HeldData {
   riskAssessments: (Record<string, unknown> & { amlRating?: string })[];
 }
 
+/** The held records as stored: one document, encrypted whole (it holds the ID number and account numbers). */
+export function sealHeldData(em: EntityManager, keyring: Keyring, held: HeldData): Promise<string> {
+  return keyring.encrypt(em, 'customer_erasure', 'held', JSON.stringify(held));
+}
+
 /** An erased customer's tombstone: when, and what is still held until when (nothing once the hold ran out). */
 export class HeldRecords {
   private constructor(
@@ -20,12 +26,16 @@ export class HeldRecords {
     private readonly data: HeldData | null,
   ) {}
 
-  static async of(em: EntityManager, customerId: string): Promise<HeldRecords | null> {
+  static async of(em: EntityManager, keyring: Keyring, customerId: string): Promise<HeldRecords | null> {
     const [row] = await em.query(
       `SELECT erased_at AS "erasedAt", held_until::text AS "heldUntil", held FROM customer_erasure WHERE customer_id = $1`,
       [customerId],
     );
-    return row ? new HeldRecords(row.erasedAt, row.heldUntil, row.held) : null;
+    if (!row) return null;
+    if (row.held === null) return new HeldRecords(row.erasedAt, row.heldUntil, null);
+    await keyring.prepare(em, [row.held]);
+    const held = JSON.parse(keyring.decrypt('customer_erasure', 'held', row.held)) as HeldData;
+    return new HeldRecords(row.erasedAt, row.heldUntil, held);
   }
 
   get ownership(): HeldData['ownership'] {

@@ -5,9 +5,14 @@ import { KEY_BYTES, MasterKeyProvider } from './master-keys';
 /** What is stored encrypted, by data-key scope (one data key per table) and column. */
 export const ENCRYPTED_COLUMNS = {
   lead: ['phone'],
+  /** An erased customer's legally held records (identity, holdings, ratings), as one JSON document. */
+  customer_erasure: ['held'],
 } as const;
 export type KeyScope = keyof typeof ENCRYPTED_COLUMNS;
 export const KEY_SCOPES = Object.keys(ENCRYPTED_COLUMNS) as KeyScope[];
+
+/** The column naming a scope's row, where it is not `id` (a rotation re-encrypts row by row). */
+export const ROW_ID_COLUMN: Partial<Record<KeyScope, string>> = { customer_erasure: 'customer_id' };
 
 /** `enc1:<data key id>:<base64 of iv | ciphertext | tag>`: a stored value says which key opens it. */
 const PREFIX = 'enc1:';

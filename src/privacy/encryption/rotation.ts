@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ENCRYPTED_COLUMNS, Keyring, KeyScope, rotateActiveDataKey } from './keyring';
+import { ENCRYPTED_COLUMNS, Keyring, KeyScope, ROW_ID_COLUMN, rotateActiveDataKey } from './keyring';
 import type { MasterKeyProvider } from './master-keys';
 
 export interface RotationProgress {
@@ -63,13 +63,14 @@ export async function rotateDataKey(
   await keyring.refresh(ds);
   const keyId = keyring.activeKeyId(scope);
   const columns = ENCRYPTED_COLUMNS[scope];
+  const rowId = ROW_ID_COLUMN[scope] ?? 'id';
   const current = `enc1:${keyId}:%`;
   const stale = columns.map((c) => `(${c} IS NOT NULL AND ${c} NOT LIKE $1)`).join(' OR ');
   let reencrypted = 0;
   for (;;) {
     const moved = await ds.transaction(async (em) => {
       const rows: Record<string, string | null>[] = await em.query(
-        `SELECT id, ${columns.join(', ')} FROM ${scope} WHERE ${stale} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        `SELECT ${rowId} AS id, ${columns.join(', ')} FROM ${scope} WHERE ${stale} ORDER BY ${rowId} LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [current, batchSize],
       );
       await keyring.prepare(
@@ -82,10 +83,10 @@ export async function rotateDataKey(
             row[c] === null ? null : keyring.encrypt(em, scope, c, keyring.decrypt(scope, c, row[c] as string)),
           ),
         );
-        await em.query(`UPDATE ${scope} SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`, [
-          row.id,
-          ...values,
-        ]);
+        await em.query(
+          `UPDATE ${scope} SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE ${rowId} = $1`,
+          [row.id, ...values],
+        );
       }
       return rows.length;
     });
