@@ -3,9 +3,9 @@ import type { Principal } from '../auth/principal';
 import type { AuditTrail } from '../modules/audit/audit-trail';
 import type { RequestPrivacy } from '../privacy/request-privacy';
 import type { RowScope } from '../privacy/row-scope';
-import type { Loaders } from '../server/loaders';
-import type { RequestTrace } from '../server/request-telemetry';
-import type { Services } from '../server/services';
+import type { Loaders } from './loaders';
+import type { RequestTrace } from './trace';
+import type { Services } from './services';
 
 export interface RequestContext {
   requestId: string;

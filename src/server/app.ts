@@ -11,7 +11,7 @@ import { inputBoundsRule } from '../common/input-bounds.rule';
 import { businessToday } from '../common/business-date';
 import { appError } from '../common/errors';
 import { AuditTrail } from '../modules/audit/audit-trail';
-import { auditPlugin } from '../modules/audit/audit.plugin';
+import { auditPlugin } from './audit.plugin';
 import { RequestPrivacy } from '../privacy/request-privacy';
 import { rowScopeFor } from '../privacy/row-scope';
 import { LIVE_POLICY, PrivacyPolicy } from '../privacy/privacy-policy';
@@ -26,7 +26,7 @@ import { errorBody, formatError, refusal, unavailableStatus, withheldListErrors 
 import { explorerRoutes } from './explorer';
 import { Health } from './health';
 import { logger } from '../telemetry/logger';
-import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from './loaders';
+import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from '../request/loaders';
 import { Metrics } from './metrics';
 import { RevealMetrics } from '../modules/reveal/reveal-metrics';
 import {
@@ -37,12 +37,13 @@ import {
 } from './persisted-queries';
 import { connectRedis, disconnectRedis } from './redis';
 import { assignRequestId } from './request-scope';
-import { RequestTrace, telemetryPlugin, traceRequests } from './request-telemetry';
+import type { RequestTrace } from '../request/trace';
+import { telemetryPlugin, traceRequests } from './request-telemetry';
 import { operationScope, operationSpans } from '../telemetry/operation-spans';
 import { jitExecutor } from './executor';
 import { getSchema } from './schema';
 import { staffWritesNeedAStaffMember } from './staff-writes';
-import { createServices } from './services';
+import { createServices } from '../request/services';
 import { Keyring } from '../privacy/encryption/keyring';
 import { localMasterKeys } from '../privacy/encryption/master-keys';
 

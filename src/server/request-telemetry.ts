@@ -1,20 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import type { RequestContext } from '../request/context';
+import type { RequestTrace } from '../request/trace';
 import { currentTraceparent } from '../telemetry/operation-spans';
 import { logger } from '../telemetry/logger';
 import type { Metrics } from './metrics';
-
-/** What one request's log line and metrics say about it; filled in as it goes. */
-export interface RequestTrace {
-  requestId: string;
-  operation?: string;
-  principalId?: string;
-  /** `success`, or the code of the first error returned. */
-  outcome?: string;
-  /** Query cost spent by this HTTP request (all operations of a batch). */
-  cost?: number;
-}
 
 /** Outcomes of requests refused before GraphQL ran (no error list reached us). */
 const STATUS_OUTCOMES: Record<number, string> = {

@@ -4,7 +4,7 @@ import { collectSelectedFields } from '../../common/selected-fields';
 import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
 import { prefetch, RelationLoader } from '../../db/parent-relations';
 import type { RequestContext } from '../../request/context';
-import type { Loaders } from '../../server/loaders';
+import type { Loaders } from '../../request/loaders';
 import type { CustomerKey } from './customer.loaders';
 import { Customer } from './customer.type';
 

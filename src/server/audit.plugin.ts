@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestContext } from '../../request/context';
-import { answeredUnavailable, describeSafely, errorBody } from '../../server/errors';
-import { logger } from '../../telemetry/logger';
+import type { RequestContext } from '../request/context';
+import { answeredUnavailable, describeSafely, errorBody } from './errors';
+import { logger } from '../telemetry/logger';
 
 /**
  * Writes the request's read audit (fields returned in full, sensitive

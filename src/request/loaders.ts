@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DataSource } from 'typeorm';
 import { AuditTrail } from '../modules/audit/audit-trail';
-import type { RequestContext } from '../request/context';
+import type { RequestContext } from './context';
 import type { Config } from '../config';
 import type { CallerView } from '../privacy/caller-view';
 import { createCampaignLoaders } from '../modules/campaign/campaign.loaders';

@@ -25,7 +25,7 @@ import { RevealService } from '../modules/reveal/reveal.service';
 import { CustomerErasureService } from '../modules/data-subject/customer-erasure';
 import { DataSubjectExportService } from '../modules/data-subject/data-subject-export';
 import type { Keyring } from '../privacy/encryption/keyring';
-import type { RequestContext } from '../request/context';
+import type { RequestContext } from './context';
 
 /** Services are stateless and shared by all requests; the caller arrives as the first argument. */
 export function createServices(ds: DataSource, config: Config, keyring: Keyring) {
