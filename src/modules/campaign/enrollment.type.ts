@@ -48,7 +48,7 @@ export class SkippedCustomer {
   reason: SkipReason;
 }
 
-export const SkippedCustomerConnection = ConnectionType(SkippedCustomer, 'SkippedCustomer');
+export const SkippedCustomerConnection = ConnectionType(SkippedCustomer, 'SkippedCustomer', { countWithheld: true });
 
 export enum EnrollmentRunStatus {
   RUNNING = 'RUNNING',

@@ -1,5 +1,6 @@
 import { badUserInput } from '../../common/errors';
 import { SqlParams } from '../../db/parent-relations';
+import type { TableCell } from '../../privacy/cohort-suppression';
 import { rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
 import type { RequestContext } from '../../request/context';
 import { ChurnSignal, Tier } from '../customer/customer.enums';
@@ -55,17 +56,49 @@ export async function churnReport(ctx: RequestContext, zone: string, from: strin
   );
   const { customers, byTier, bySignal, byOutcome, byReason, ...counts } = row as CountedReport;
   const { cohorts } = ctx.privacy;
-  return cohorts.cells(
+  const lists = {
+    byTier: cohorts.everyValue(byTier, 'tier', Object.values(Tier)),
+    bySignal: cohorts.everyValue(bySignal, 'signal', Object.values(ChurnSignal)),
+    byOutcome: cohorts.everyValue(byOutcome, 'outcome', Object.values(TaskOutcome)),
+    byReason: cohorts.everyValue(byReason, 'reason', Object.values(TaskReason)),
+  };
+  const cells: Record<string, TableCell> = {};
+  for (const [count, n] of Object.entries(customers)) cells[count] = { customers: n };
+  const cellsOf = (list: keyof typeof lists) =>
+    lists[list].map((entry, i) => {
+      cells[`${list}.${i}`] = { customers: entry.customers };
+      return `${list}.${i}`;
+    });
+  const [tiers, signals, outcomes, reasons] = [
+    cellsOf('byTier'),
+    cellsOf('bySignal'),
+    cellsOf('byOutcome'),
+    cellsOf('byReason'),
+  ];
+  // What adds up: each episode has one task, open or completed, and one tier;
+  // a completed task has one outcome and one reason. An episode may have
+  // several signals, so bySignal adds up to nothing published.
+  const withheld = cohorts.table(cells, [
+    { total: 'episodes', parts: ['openTasks', 'completedTasks'] },
+    { total: 'episodes', parts: tiers },
+    { total: 'completedTasks', parts: outcomes },
+    { total: 'completedTasks', parts: reasons },
+  ]);
+  const breakdown = <T extends { customers: number }>(list: readonly T[], ids: string[]) =>
+    list.map(({ customers: _customers, ...entry }, i) =>
+      cohorts.withhold(entry, withheld.has(ids[i]) ? ['count'] : []),
+    );
+  return cohorts.withhold(
     {
       from,
       to,
       ...counts,
-      byTier: cohorts.breakdown(byTier, 'tier', Object.values(Tier)),
-      bySignal: cohorts.breakdown(bySignal, 'signal', Object.values(ChurnSignal)),
-      byOutcome: cohorts.breakdown(byOutcome, 'outcome', Object.values(TaskOutcome)),
-      byReason: cohorts.breakdown(byReason, 'reason', Object.values(TaskReason)),
+      byTier: breakdown(lists.byTier, tiers),
+      bySignal: breakdown(lists.bySignal, signals),
+      byOutcome: breakdown(lists.byOutcome, outcomes),
+      byReason: breakdown(lists.byReason, reasons),
     },
-    customers,
+    Object.keys(customers).filter((count) => withheld.has(count)),
   );
 }
 
