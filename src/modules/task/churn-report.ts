@@ -17,7 +17,8 @@ import { ChurnReport } from './task.type';
  * only, never a customer; but a count of a few customers can single them out
  * to a pseudonymised caller, so each cell is withheld by the distinct
  * customers behind it (small-cohort suppression; an episode count can exceed
- * its customers, who may churn twice in a period).
+ * its customers, who may churn twice in a period), and so is a count that
+ * the totals minus the other counts would tell (suppressTable).
  */
 export async function churnReport(ctx: RequestContext, zone: string, from: string, to: string): Promise<ChurnReport> {
   if (from > to) throw badUserInput('from', 'from must not be after to');
