@@ -6,9 +6,13 @@ type Path = readonly (string | number)[];
 
 const NONE: ReadonlySet<string> = new Set();
 
-/** Says only what was withheld and the threshold (configuration, no secret); never the count. */
+/**
+ * Says only what was withheld and the threshold (configuration, no secret);
+ * never the count, nor whether the cell is small itself or withheld to
+ * protect one that is (that would point at the small one).
+ */
 function suppressed(minimum: number, path?: Path): GraphQLError {
-  return new GraphQLError(`Withheld: this covers fewer than ${minimum} customers`, {
+  return new GraphQLError(`Withheld: this covers fewer than ${minimum} customers, or would tell a figure that does`, {
     path,
     extensions: { code: 'SUPPRESSED', minimum },
   });
