@@ -151,7 +151,7 @@ describe('campaign metrics', () => {
     return campaign;
   }
 
-  it('withholds each cell over fewer than K customers from marketing, and the rates and ratios that would tell it', async () => {
+  it('withholds each cell over fewer than K customers from marketing, the channel cells the totals would tell, and the rates and ratios that would tell either', async () => {
     const campaign = await campaignWithFunnel();
     const res = await app.gql(METRICS, { id: campaign.id }, { as: ANALYST });
     expect(res.data.campaign.metrics).toEqual({
@@ -167,10 +167,11 @@ describe('campaign metrics', () => {
       costPerConversion: null,
       byChannel: [
         {
+          // 4 targeted minus MOBILE_APP's 3 would tell WECHAT's 1; 3 contacted minus 3, WECHAT's 0.
           channel: 'MOBILE_APP',
-          targeted: 3,
-          contacted: 3,
-          responded: 3,
+          targeted: null,
+          contacted: null,
+          responded: null,
           converted: null,
           cost: '0.00',
           costPerConversion: null,
@@ -193,16 +194,45 @@ describe('campaign metrics', () => {
         'campaign.metrics.revenue',
         'campaign.metrics.roi',
         'campaign.metrics.costPerConversion',
-        'campaign.metrics.byChannel.0.converted',
-        'campaign.metrics.byChannel.0.costPerConversion',
-        'campaign.metrics.byChannel.1.targeted',
-        'campaign.metrics.byChannel.1.contacted',
-        'campaign.metrics.byChannel.1.responded',
-        'campaign.metrics.byChannel.1.converted',
-        'campaign.metrics.byChannel.1.costPerConversion',
+        ...['targeted', 'contacted', 'responded', 'converted', 'costPerConversion'].flatMap((cell) => [
+          `campaign.metrics.byChannel.0.${cell}`,
+          `campaign.metrics.byChannel.1.${cell}`,
+        ]),
       ].sort(),
     );
     expectNoCountIn(res);
+  });
+
+  it('leaves marketing no channel count to recover by subtraction: with one channel small, the next smallest is withheld too', async () => {
+    const channels = [Channel.MOBILE_APP, Channel.WECHAT, Channel.SMS];
+    const campaign = await make.campaign({ status: CampaignStatus.ACTIVE, channels });
+    const sizes = [K + 1, K, 1];
+    for (const [i, n] of sizes.entries())
+      for (let j = 0; j < n; j++)
+        await make.enrollment(campaign.id, (await make.customer()).id, { channel: channels[i] });
+    const TARGETED = `query ($id: ID!) { campaign(id: $id) { metrics { targeted byChannel { channel targeted } } } }`;
+
+    const res = await app.gql(TARGETED, { id: campaign.id }, { as: ANALYST });
+    // 8 − 4 tells WECHAT and SMS together (4), neither alone.
+    expect(res.data.campaign.metrics).toEqual({
+      targeted: 2 * K + 2,
+      byChannel: [
+        { channel: 'MOBILE_APP', targeted: K + 1 },
+        { channel: 'WECHAT', targeted: null },
+        { channel: 'SMS', targeted: null },
+      ],
+    });
+    expect(suppressedPaths(res).sort()).toEqual([
+      'campaign.metrics.byChannel.1.targeted',
+      'campaign.metrics.byChannel.2.targeted',
+    ]);
+    expectNoCountIn(res);
+
+    for (const as of [RISK, AUDITOR]) {
+      const exact = await app.gql(TARGETED, { id: campaign.id }, { as });
+      expect(exact.errors).toBeUndefined();
+      expect(exact.data.campaign.metrics.byChannel.map((c: { targeted: number }) => c.targeted)).toEqual(sizes);
+    }
   });
 
   it('gives risk officers and auditors every figure', async () => {
@@ -258,8 +288,10 @@ describe('churn report', () => {
 
     const res = await app.gql(REPORT, { from: day, to: day }, { as: ANALYST });
     const report = res.data.churnReport;
-    expect(report).toMatchObject({ episodes: K + 2, episodesEnded: null, openTasks: K + 1, completedTasks: null });
-    expect(report.byTier).toEqual(Object.values(Tier).map((tier) => ({ tier, count: tier === Tier.MASS ? K : null })));
+    // openTasks: episodes minus it would tell completedTasks (1). MASS: episodes minus it would tell the
+    // other tiers together, 1 customer (WEALTH's), the sum of withheld cells being a count of its own.
+    expect(report).toMatchObject({ episodes: K + 2, episodesEnded: null, openTasks: null, completedTasks: null });
+    expect(report.byTier).toEqual(Object.values(Tier).map((tier) => ({ tier, count: null })));
     // Two AUM_DROP episodes, but one customer: withheld.
     expect(report.bySignal).toEqual(
       Object.values(ChurnSignal).map((signal) => ({
@@ -271,6 +303,7 @@ describe('churn report', () => {
       Object.values(TaskOutcome).map(() => null),
     );
     expect(suppressedPaths(res)).toContain('churnReport.episodesEnded');
+    expect(suppressedPaths(res)).toContain('churnReport.openTasks');
     expect(suppressedPaths(res)).toContain('churnReport.byTier.1.count');
     expectNoCountIn(res);
 
@@ -286,6 +319,65 @@ describe('churn report', () => {
       ],
       byOutcome: [{ outcome: 'RETAINED', count: 1 }],
     });
+  });
+});
+
+describe('churn report, complementary suppression', () => {
+  const REPORT = `query ($from: Date!, $to: Date!) {
+    churnReport(from: $from, to: $to) { episodes openTasks completedTasks byTier { tier count } }
+  }`;
+  const day = '2032-06-14';
+  const at = new Date('2032-06-14T04:00:00Z');
+
+  it('leaves marketing no tier to recover as the episodes minus the other tiers', async () => {
+    // MASS K + 1 customers, WEALTH K, PRIVATE_BANKING 1, every task open.
+    const sizes: [Tier, number][] = [
+      [Tier.MASS, K + 1],
+      [Tier.WEALTH, K],
+      [Tier.PRIVATE_BANKING, 1],
+    ];
+    for (const [tier, n] of sizes)
+      for (let i = 0; i < n; i++) await make.retentionTask(await make.customer(), { openedAt: at }, { tier });
+
+    const res = await app.gql(REPORT, { from: day, to: day }, { as: ANALYST });
+    // 8 − 4 tells WEALTH, PRIVATE_BANKING and POTENTIAL together (4), none alone; with completedTasks (0)
+    // withheld, openTasks would tell it as episodes − openTasks.
+    expect(res.data.churnReport).toEqual({
+      episodes: 2 * K + 2,
+      openTasks: null,
+      completedTasks: null,
+      byTier: [
+        { tier: 'PRIVATE_BANKING', count: null },
+        { tier: 'WEALTH', count: null },
+        { tier: 'MASS', count: K + 1 },
+        { tier: 'POTENTIAL', count: null },
+      ],
+    });
+    expect(suppressedPaths(res).sort()).toEqual(
+      [
+        'churnReport.openTasks',
+        'churnReport.completedTasks',
+        'churnReport.byTier.0.count',
+        'churnReport.byTier.1.count',
+        'churnReport.byTier.3.count',
+      ].sort(),
+    );
+    expectNoCountIn(res);
+
+    for (const as of [RISK, AUDITOR]) {
+      const exact = await app.gql(REPORT, { from: day, to: day }, { as });
+      expect(exact.errors).toBeUndefined();
+      expect(exact.data.churnReport).toEqual({
+        episodes: 2 * K + 2,
+        openTasks: 2 * K + 2,
+        completedTasks: 0,
+        byTier: [
+          { tier: 'MASS', count: K + 1 },
+          { tier: 'WEALTH', count: K },
+          { tier: 'PRIVATE_BANKING', count: 1 },
+        ],
+      });
+    }
   });
 });
 
@@ -336,43 +428,91 @@ describe('enrolment run counts', () => {
   });
 
   it('lists to marketing only the skipped customers of reasons that K or more were skipped for', async () => {
-    const id = await endedRun(0, { NO_CONSENT: K - 1, UNSUITABLE: K });
-    const LIST = `query ($id: ID!) { enrollmentRun(id: $id) { skippedCustomers(first: 50) { edges { node { reason } } } } }`;
-    const reasons = async (as: typeof MANAGER) =>
-      (await app.gql(LIST, { id }, { as })).data.enrollmentRun.skippedCustomers.edges.map((e: any) => e.node.reason);
-    expect(await reasons(MANAGER)).toEqual(Array(K).fill('UNSUITABLE'));
-    expect((await reasons(AUDITOR)).sort()).toEqual([
+    const id = await endedRun(K, { NO_CONSENT: K - 1, UNSUITABLE: K });
+    const LIST = `query ($id: ID!) {
+      enrollmentRun(id: $id) { skippedCustomers(first: 50) { totalCount edges { node { reason } } } }
+    }`;
+    const listed = async (as: typeof MANAGER) =>
+      (await app.gql(LIST, { id }, { as })).data.enrollmentRun.skippedCustomers;
+    const forManager = await listed(MANAGER);
+    expect(forManager.edges.map((e: any) => e.node.reason)).toEqual(Array(K).fill('UNSUITABLE'));
+    expect(forManager.totalCount).toBe(K);
+    const forAuditor = await listed(AUDITOR);
+    expect(forAuditor.edges.map((e: any) => e.node.reason).sort()).toEqual([
       ...Array(K - 1).fill('NO_CONSENT'),
       ...Array(K).fill('UNSUITABLE'),
     ]);
+    expect(forAuditor.totalCount).toBe(2 * K - 1);
   });
 
   it('counts a reason as large only by the skipped customers marketing may see', async () => {
-    const id = await endedRun(0, { UNSUITABLE: K });
-    // One of the K withdrew personalised marketing: out of marketing's sight, so K − 1 are left to list.
+    // Both reasons' counts are shown to marketing (enrolled is the one withheld beside the empty reasons).
+    const id = await endedRun(K, { NO_CONSENT: K, UNSUITABLE: K });
+    // One of UNSUITABLE's K withdrew personalised marketing: out of marketing's sight, so K − 1 are left to list.
     await app.ds.query(
       `UPDATE customer SET personalised_marketing_withdrawn = true
-       WHERE id = (SELECT customer_id FROM enrollment_skip WHERE run_id = $1 LIMIT 1)`,
+       WHERE id = (SELECT customer_id FROM enrollment_skip WHERE run_id = $1 AND reason = 'UNSUITABLE' LIMIT 1)`,
       [id],
     );
-    const LIST = `query ($id: ID!) { enrollmentRun(id: $id) { skippedCustomers(first: 50) { edges { node { reason } } } } }`;
-    const listed = async (as: typeof MANAGER) =>
-      (await app.gql(LIST, { id }, { as })).data.enrollmentRun.skippedCustomers.edges.length;
-    expect(await listed(MANAGER)).toBe(0);
-    expect(await listed(AUDITOR)).toBe(K);
+    const LIST = `query ($id: ID!) {
+      enrollmentRun(id: $id) { skipped { reason count } skippedCustomers(first: 50) { edges { node { reason } } } }
+    }`;
+    const forManager = (await app.gql(LIST, { id }, { as: MANAGER })).data.enrollmentRun;
+    expect(forManager.skipped.filter((c: { count: number | null }) => c.count !== null)).toEqual([
+      { reason: 'NO_CONSENT', count: K },
+      { reason: 'UNSUITABLE', count: K },
+    ]);
+    expect(forManager.skippedCustomers.edges.map((e: any) => e.node.reason)).toEqual(Array(K).fill('NO_CONSENT'));
+    const forAuditor = (await app.gql(LIST, { id }, { as: AUDITOR })).data.enrollmentRun;
+    expect(forAuditor.skippedCustomers.edges).toHaveLength(2 * K);
   });
 
   it('answers enrolled from K customers on, and every count to risk officers and auditors', async () => {
-    const id = await endedRun(K, { OPTED_OUT: 1 });
-    expect((await app.gql(RUN, { id }, { as: MANAGER })).data.enrollmentRun.enrolled).toBe(K);
+    const id = await endedRun(K + 1, { OPTED_OUT: 1, NO_CONSENT: K });
+    expect((await app.gql(RUN, { id }, { as: MANAGER })).data.enrollmentRun.enrolled).toBe(K + 1);
     for (const as of [RISK, AUDITOR]) {
       const res = await app.gql(RUN, { id }, { as });
       expect(res.errors).toBeUndefined();
       expect(res.data.enrollmentRun).toEqual({
         status: 'SUCCEEDED',
-        enrolled: K,
-        skipped: [{ reason: 'OPTED_OUT', count: 1 }],
+        enrolled: K + 1,
+        skipped: [
+          { reason: 'OPTED_OUT', count: 1 },
+          { reason: 'NO_CONSENT', count: K },
+        ],
       });
+    }
+  });
+
+  it('leaves marketing no skip count to recover as progress minus enrolled minus the other counts, nor its rows', async () => {
+    const id = await endedRun(K + 2, { NO_CONSENT: K, UNSUITABLE: 1 });
+    const FULL = `query ($id: ID!) {
+      enrollmentRun(id: $id) {
+        progress { done total } enrolled skipped { reason count }
+        skippedCustomers(first: 50) { totalCount edges { node { reason } } }
+      }
+    }`;
+    const res = await app.gql(FULL, { id }, { as: MANAGER });
+    const run = res.data.enrollmentRun;
+    // The caller's own figure stays: 2K + 3 screened.
+    expect(run.progress).toEqual({ done: 2 * K + 3, total: 2 * K + 3 });
+    expect(run.enrolled).toBe(K + 2);
+    // 2K + 3 − (K + 2) = K + 1 skipped in all; with NO_CONSENT shown, UNSUITABLE's 1 would follow.
+    expect(run.skipped.every((c: { count: number | null }) => c.count === null)).toBe(true);
+    // Listing NO_CONSENT's K customers would count them: no rows, and the list's 0 is withheld too.
+    expect(run.skippedCustomers).toEqual({ totalCount: null, edges: [] });
+    expect(suppressedPaths(res)).toContain('enrollmentRun.skipped.1.count');
+    expect(suppressedPaths(res)).toContain('enrollmentRun.skippedCustomers.totalCount');
+    expectNoCountIn(res);
+
+    for (const as of [RISK, AUDITOR]) {
+      const exact = await app.gql(FULL, { id }, { as });
+      expect(exact.errors).toBeUndefined();
+      expect(exact.data.enrollmentRun.skipped).toEqual([
+        { reason: 'NO_CONSENT', count: K },
+        { reason: 'UNSUITABLE', count: 1 },
+      ]);
+      expect(exact.data.enrollmentRun.skippedCustomers.totalCount).toBe(K + 1);
     }
   });
 });

@@ -500,16 +500,16 @@ describe('churnReport', () => {
 
     // To a marketing role the customer who withdrew personalised marketing does not exist, in counts either.
     const forMarketing = await app.gql(REPORT, { from: day, to: day }, { as: analyst });
-    // (A marketing caller is given every outcome and reason, those that did not occur withheld: 0 is fewer than K.)
+    // (A marketing caller is given every outcome and reason, those that did not occur withheld: 0 is fewer
+    // than K; and with them the one that did, or completedTasks minus it would say they are all 0.)
     const { byOutcome, byReason, ...totals } = forMarketing.data.churnReport;
     expect(totals).toMatchObject({ episodes: 2, completedTasks: 1 });
     expect(byOutcome).toEqual([
       { outcome: 'RETAINED', count: null },
-      { outcome: 'LOST', count: 1 },
+      { outcome: 'LOST', count: null },
       { outcome: 'UNREACHABLE', count: null },
     ]);
-    expect(byReason).toContainEqual({ reason: 'COMPETITOR', count: 1 });
-    expect(byReason).toContainEqual({ reason: 'PRICE', count: null });
+    expect(byReason.map((r: { count: number | null }) => r.count)).toEqual(byReason.map(() => null));
     const auditor = await app.gql(REPORT, { from: day, to: day });
     expect(auditor.data.churnReport.episodes).toBe(3);
 

@@ -1,38 +1,66 @@
-import type { CohortSuppression } from '../../privacy/cohort-suppression';
+import type { CohortSuppression, Margin, TableCell } from '../../privacy/cohort-suppression';
 import type { CampaignChannelMetrics, CampaignMetrics } from './campaign.type';
+
+/** The funnel counts: each campaign total is the sum of its channels' (the channels always add up to the whole). */
+const FUNNEL = ['targeted', 'contacted', 'responded', 'converted'] as const;
+
+/**
+ * Cells computed from others, withheld with any of their inputs. Cost is the
+ * bank's spending, not an aggregate over customers, so it stays; but with
+ * cost published, cost per conversion tells converted and ROI tells revenue,
+ * and a rate tells either of its inputs from the other.
+ */
+const DERIVED: Partial<Record<keyof CampaignMetrics, string[]>> = {
+  participationRate: ['responded', 'targeted'],
+  conversionRate: ['converted', 'targeted'],
+  roi: ['revenue'],
+  costPerConversion: ['converted'],
+};
+const CHANNEL_DERIVED: Partial<Record<keyof CampaignChannelMetrics, string[]>> = {
+  costPerConversion: ['converted'],
+};
 
 /**
  * Campaign metrics as the caller may read them (small-cohort suppression):
- * each cell is withheld by the customers it is computed from. Cost is the
- * bank's spending, not an aggregate over customers, so it stays; but a cell
- * derived from cost and a withheld count tells that count (cost per
- * conversion: converted; ROI: revenue), and a rate tells either of its
- * inputs from the other, so those go with their smallest input.
+ * one table, each count withheld by the customers it covers, and, since the
+ * channels add up to the campaign's totals, withheld in pairs within each
+ * funnel step (suppressTable): a total minus the other channels would
+ * otherwise tell a withheld channel.
  */
 export function metricsForCaller(cohorts: CohortSuppression, m: CampaignMetrics): CampaignMetrics {
   if (!cohorts.applies) return m;
-  return cohorts.cells(
-    { ...m, byChannel: m.byChannel.map((channel) => channelForCaller(cohorts, channel)) },
+  const channelCell = (i: number, field: string) => `byChannel.${i}.${field}`;
+  const cells: Record<string, TableCell> = { revenue: { customers: m.revenueCustomers } };
+  const margins: Margin[] = [];
+  for (const step of FUNNEL) {
+    cells[step] = { customers: m[step] };
+    m.byChannel.forEach((c, i) => (cells[channelCell(i, step)] = { customers: c[step] }));
+    margins.push({ total: step, parts: m.byChannel.map((_, i) => channelCell(i, step)) });
+  }
+  const withheld = cohorts.table(cells, margins);
+  return cohorts.withhold(
     {
-      targeted: m.targeted,
-      contacted: m.contacted,
-      responded: m.responded,
-      converted: m.converted,
-      participationRate: Math.min(m.responded, m.targeted),
-      conversionRate: Math.min(m.converted, m.targeted),
-      revenue: m.revenueCustomers,
-      roi: m.revenueCustomers,
-      costPerConversion: m.converted,
+      ...m,
+      byChannel: m.byChannel.map((c, i) =>
+        cohorts.withhold(
+          c,
+          fieldsWithheld(FUNNEL, CHANNEL_DERIVED, (field) => withheld.has(channelCell(i, field))),
+        ),
+      ),
     },
+    fieldsWithheld([...FUNNEL, 'revenue'], DERIVED, (field) => withheld.has(field)),
   );
 }
 
-function channelForCaller(cohorts: CohortSuppression, c: CampaignChannelMetrics): CampaignChannelMetrics {
-  return cohorts.cells(c, {
-    targeted: c.targeted,
-    contacted: c.contacted,
-    responded: c.responded,
-    converted: c.converted,
-    costPerConversion: c.converted,
-  });
+/** The counted fields withheld, and the derived ones that have a withheld input. */
+function fieldsWithheld(
+  counted: readonly string[],
+  derived: Partial<Record<string, string[]>>,
+  isWithheld: (field: string) => boolean,
+): string[] {
+  const own = counted.filter(isWithheld);
+  const follow = Object.entries(derived)
+    .filter(([, inputs]) => inputs!.some((input) => own.includes(input)))
+    .map(([field]) => field);
+  return [...own, ...follow];
 }

@@ -112,7 +112,8 @@ export class CampaignEnrollment {
 }
 
 /** Small-cohort suppression's note on a withheld cell. */
-const W = 'Null (SUPPRESSED) when it covers too few customers for the caller.';
+const W =
+  'Null (SUPPRESSED) when it covers too few customers for the caller, or the other figures would tell one that does.';
 
 export const CampaignConnection = ConnectionType(Campaign, 'Campaign');
 

@@ -9,8 +9,8 @@ import { rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
 import type { RequestContext } from '../../request/context';
 import { lockCampaign } from './campaign-lock';
 import { CampaignStatus } from './campaign.enums';
-import { RUN_COLUMNS, RunRow, toEnrollmentRun } from './enrollment-run.row';
-import { EnrollmentRun, SkippedCustomer } from './enrollment.type';
+import { RUN_COLUMNS, RunRow, shownSkipReasons, toEnrollmentRun } from './enrollment-run.row';
+import { EnrollmentRun, SkipReason, SkippedCustomer } from './enrollment.type';
 
 const MAX_LISTED_CUSTOMERS = 10_000;
 /** The unique index that keeps one RUNNING run per campaign (migration 1765180800000). */
@@ -106,9 +106,10 @@ export class EnrollmentService {
    */
   async skippedCustomers(ctx: RequestContext, runId: string, args: PageArgs): Promise<Connection<SkippedCustomer>> {
     const page = toPageRequest(args, ([no]) => (typeof no === 'string' && !no.includes('\0') ? no : undefined));
+    const shown = await this.shownReasons(ctx, runId);
     const params = new SqlParams();
     const where = `s.run_id = ${params.bind(runId, 'uuid')} AND ${visibleSkips(ctx, 's', 'c', params.bind)}
-      ${largeReasons(ctx, runId, params.bind)}`;
+      ${largeReasons(ctx, runId, shown, params.bind)}`;
     const rows: SkippedCustomer[] = await ctx.reads.query(
       `SELECT s.customer_id AS "customerId", c.customer_no AS "customerNo", s.reason
        FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
@@ -126,12 +127,25 @@ export class EnrollmentService {
         const [{ n }] = await ctx.reads.query(
           `SELECT count(*)::int AS n FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
            WHERE s.run_id = ${count.bind(runId, 'uuid')} AND ${visibleSkips(ctx, 's', 'c', count.bind)}
-             ${largeReasons(ctx, runId, count.bind)}`,
+             ${largeReasons(ctx, runId, shown, count.bind)}`,
           count.values,
         );
+        // Listed reasons have K customers each, so this is 0 or at least K; 0 is withheld like any small count.
+        if (ctx.privacy.cohorts.withholds(n)) throw ctx.privacy.cohorts.error();
         return n;
       },
     );
+  }
+
+  /**
+   * For a caller whose small cohorts are withheld, the skip reasons of an
+   * ended run whose count the run shows them (shownSkipReasons); null for
+   * others, and while the run has no counts.
+   */
+  private async shownReasons(ctx: RequestContext, runId: string): Promise<SkipReason[] | null> {
+    if (!ctx.privacy.cohorts.applies) return null;
+    const [row]: RunRow[] = await ctx.reads.query(`SELECT ${RUN_COLUMNS} FROM enrollment_run WHERE id = $1`, [runId]);
+    return row ? shownSkipReasons(row, ctx.privacy.cohorts) : null;
   }
 }
 
@@ -141,16 +155,24 @@ function visibleSkips(ctx: RequestContext, skip: string, customer: string, bind:
 }
 
 /**
- * Only reasons that K customers or more the caller may see were skipped for,
- * for a caller whose small cohorts are withheld; nothing for others. Counted
+ * For a caller whose small cohorts are withheld, only reasons that K
+ * customers or more the caller may see were skipped for, and, once the run
+ * has counts, whose count it shows them (`shown`: a count withheld to
+ * protect another would be told by its rows); nothing for others. Counted
  * over the visible skips: a reason large only thanks to customers out of
  * sight would list fewer than K.
  */
-function largeReasons(ctx: RequestContext, runId: string, bind: SqlParams['bind']): string {
+function largeReasons(
+  ctx: RequestContext,
+  runId: string,
+  shown: readonly SkipReason[] | null,
+  bind: SqlParams['bind'],
+): string {
   const { cohorts } = ctx.privacy;
   if (!cohorts.applies) return '';
+  const counted = shown === null ? '' : `AND s.reason = ANY(${bind(shown, 'text[]')})`;
   // Uncorrelated (the run by its parameter), so it is computed once, not per row.
-  return `AND s.reason IN (SELECT r.reason FROM enrollment_skip r JOIN customer rc ON rc.id = r.customer_id
+  return `${counted} AND s.reason IN (SELECT r.reason FROM enrollment_skip r JOIN customer rc ON rc.id = r.customer_id
                            WHERE r.run_id = ${bind(runId, 'uuid')} AND ${visibleSkips(ctx, 'r', 'rc', bind)}
                            GROUP BY r.reason HAVING count(*) >= ${bind(cohorts.minimum, 'int')})`;
 }

@@ -31,7 +31,8 @@ export class EnrollmentSkipCount {
   @Field(() => Int, {
     nullable: true,
     description:
-      'Null (SUPPRESSED) when it covers too few customers for the caller, who is then given every reason, in order.',
+      'Null (SUPPRESSED) when it covers too few customers for the caller, or the other figures would tell one that does; ' +
+      'a caller whose small counts are withheld is given every reason, in order.',
   })
   count: number;
 }
@@ -48,7 +49,7 @@ export class SkippedCustomer {
   reason: SkipReason;
 }
 
-export const SkippedCustomerConnection = ConnectionType(SkippedCustomer, 'SkippedCustomer');
+export const SkippedCustomerConnection = ConnectionType(SkippedCustomer, 'SkippedCustomer', { countWithheld: true });
 
 export enum EnrollmentRunStatus {
   RUNNING = 'RUNNING',

@@ -1,5 +1,6 @@
 import { badUserInput } from '../../common/errors';
 import { SqlParams } from '../../db/parent-relations';
+import type { TableCell } from '../../privacy/cohort-suppression';
 import { rowScopeForOperation, scopeSql } from '../../privacy/row-scope';
 import type { RequestContext } from '../../request/context';
 import { ChurnSignal, Tier } from '../customer/customer.enums';
@@ -16,7 +17,8 @@ import { ChurnReport } from './task.type';
  * only, never a customer; but a count of a few customers can single them out
  * to a pseudonymised caller, so each cell is withheld by the distinct
  * customers behind it (small-cohort suppression; an episode count can exceed
- * its customers, who may churn twice in a period).
+ * its customers, who may churn twice in a period), and so is a count that
+ * the totals minus the other counts would tell (suppressTable).
  */
 export async function churnReport(ctx: RequestContext, zone: string, from: string, to: string): Promise<ChurnReport> {
   if (from > to) throw badUserInput('from', 'from must not be after to');
@@ -55,17 +57,49 @@ export async function churnReport(ctx: RequestContext, zone: string, from: strin
   );
   const { customers, byTier, bySignal, byOutcome, byReason, ...counts } = row as CountedReport;
   const { cohorts } = ctx.privacy;
-  return cohorts.cells(
+  const lists = {
+    byTier: cohorts.everyValue(byTier, 'tier', Object.values(Tier)),
+    bySignal: cohorts.everyValue(bySignal, 'signal', Object.values(ChurnSignal)),
+    byOutcome: cohorts.everyValue(byOutcome, 'outcome', Object.values(TaskOutcome)),
+    byReason: cohorts.everyValue(byReason, 'reason', Object.values(TaskReason)),
+  };
+  const cells: Record<string, TableCell> = {};
+  for (const [count, n] of Object.entries(customers)) cells[count] = { customers: n };
+  const cellsOf = (list: keyof typeof lists) =>
+    lists[list].map((entry, i) => {
+      cells[`${list}.${i}`] = { customers: entry.customers };
+      return `${list}.${i}`;
+    });
+  const [tiers, signals, outcomes, reasons] = [
+    cellsOf('byTier'),
+    cellsOf('bySignal'),
+    cellsOf('byOutcome'),
+    cellsOf('byReason'),
+  ];
+  // What adds up: each episode has one task, open or completed, and one tier;
+  // a completed task has one outcome and one reason. An episode may have
+  // several signals, so bySignal adds up to nothing published.
+  const withheld = cohorts.table(cells, [
+    { total: 'episodes', parts: ['openTasks', 'completedTasks'] },
+    { total: 'episodes', parts: tiers },
+    { total: 'completedTasks', parts: outcomes },
+    { total: 'completedTasks', parts: reasons },
+  ]);
+  const breakdown = <T extends { customers: number }>(list: readonly T[], ids: string[]) =>
+    list.map(({ customers: _customers, ...entry }, i) =>
+      cohorts.withhold(entry, withheld.has(ids[i]) ? ['count'] : []),
+    );
+  return cohorts.withhold(
     {
       from,
       to,
       ...counts,
-      byTier: cohorts.breakdown(byTier, 'tier', Object.values(Tier)),
-      bySignal: cohorts.breakdown(bySignal, 'signal', Object.values(ChurnSignal)),
-      byOutcome: cohorts.breakdown(byOutcome, 'outcome', Object.values(TaskOutcome)),
-      byReason: cohorts.breakdown(byReason, 'reason', Object.values(TaskReason)),
+      byTier: breakdown(lists.byTier, tiers),
+      bySignal: breakdown(lists.bySignal, signals),
+      byOutcome: breakdown(lists.byOutcome, outcomes),
+      byReason: breakdown(lists.byReason, reasons),
     },
-    customers,
+    Object.keys(customers).filter((count) => withheld.has(count)),
   );
 }
 

@@ -58,7 +58,8 @@ export class RetentionTask {
 export const RetentionTaskConnection = ConnectionType(RetentionTask, 'RetentionTask');
 
 /** Small-cohort suppression's note on a withheld count. */
-const W = 'Null (SUPPRESSED) when it covers too few customers for the caller.';
+const W =
+  'Null (SUPPRESSED) when it covers too few customers for the caller, or the other figures would tell one that does.';
 
 @ObjectType('ChurnTierCount', { simpleResolvers: true })
 export class ChurnTierCount {
