@@ -1,6 +1,7 @@
 /**
  * Deletes what has outlived its retention (idempotency records, enrolment
- * skip lists, untouched leads) and clears legal holds that ran out
+ * skip lists, untouched leads, audit records by whole month partitions)
+ * and clears legal holds that ran out
  * (README "Data protection"). `npm run segment` runs it too, after the
  * nightly reconciliation; run it alone to catch up.
  *   npm run retention          # DATABASE_URL, or the embedded database when unset
@@ -23,6 +24,12 @@ export async function runRetention(
   });
   const counts = Object.entries(outcome.purged).map(([kind, n]) => `${kind} ${n}`);
   console.log(`retention: deleted ${counts.join(', ')}; legal holds released ${outcome.holdsReleased}`);
+  const { audit } = outcome;
+  const dropped = audit.dropped.map((d) => `${d.name} (${d.records} records)`).join(', ') || 'none';
+  console.log(`retention: audit records before ${audit.cutoff}: partitions dropped: ${dropped}`);
+  for (const kept of audit.kept) console.log(`retention: audit partition ${kept.name} kept: ${kept.reason}`);
+  if (audit.linksRemoved > 0)
+    console.log(`retention: ${audit.linksRemoved} audit chain links behind the new anchor removed`);
 }
 
 if (require.main === module) {

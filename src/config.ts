@@ -51,6 +51,9 @@ const base64Key = z
   .string()
   .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 of 32 random bytes (openssl rand -base64 32)');
 
+/** The shortest retention of read audits any configuration may set: three years. */
+export const AUDIT_RETENTION_MIN_MONTHS = 36;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -356,6 +359,18 @@ const schema = z.object({
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** The Ed25519 public key (PEM file) that `npm run audit:verify` checks digests with. Default: derived from the signing key. */
   AUDIT_VERIFY_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * Read audits are kept this many months after they were sealed, then `npm run retention` drops them by whole monthly
+   * partitions. Never less than three years: the bank's rules keep access records that long.
+   */
+  AUDIT_RETENTION_MONTHS: z.coerce
+    .number()
+    .int()
+    .min(AUDIT_RETENTION_MIN_MONTHS, {
+      message: `must be at least ${AUDIT_RETENTION_MIN_MONTHS} (3 years): read audits are kept at least 3 years`,
+    })
+    .max(1_200)
+    .default(AUDIT_RETENTION_MIN_MONTHS),
 });
 
 /** Lets `npm start` and `npm run token` work out of the box; refused in production. */
@@ -580,6 +595,7 @@ function toConfig(env: z.infer<typeof schema>) {
         generateSigningKey: env.AUDIT_SIGNING_KEY_FILE === undefined,
         verifyKeyFile: env.AUDIT_VERIFY_KEY_FILE,
       },
+      retentionMonths: env.AUDIT_RETENTION_MONTHS,
     },
   };
 }

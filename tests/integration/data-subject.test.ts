@@ -54,12 +54,31 @@ async function customerWithEverything() {
   await make.enrollment(campaign.id, customer.id);
   await make.aumSnapshot(customer.id, '2026-10-01', '12000.00');
   await make.lead(customer, { name: '张三丰', phone: customer.phone });
-  return { branch, rm, customer, holding };
+  await make.retentionTask(customer, {}, { endedAt: new Date() });
+  // An episode without a task (segmentation writes none today) and an enrolment run's skip of the customer.
+  await app.ds.query(
+    `INSERT INTO churn_episode (customer_id, started_at, ended_at, tier, signals)
+     VALUES ($1, '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z', 'WEALTH', '{AUM_DROP}')`,
+    [customer.id],
+  );
+  const [run] = await app.ds.query(
+    `INSERT INTO enrollment_run (id, campaign_id, requested_by, requested_roles, request_id, business_date, status,
+                                 total, done, enrolled, skipped, finished_at)
+     VALUES (gen_random_uuid(), $1, 'test', '{}', 'test', current_date, 'SUCCEEDED', 1, 1, 0, '{"NO_CONSENT": 1}', now())
+     RETURNING id`,
+    [campaign.id],
+  );
+  await app.ds.query(
+    `INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason, created_at)
+     VALUES ($1, $2, $3, 'NO_CONSENT', '2026-11-20T08:00:00Z')`,
+    [run.id, customer.id, campaign.id],
+  );
+  return { branch, rm, customer, holding, campaign };
 }
 
 describe('dataSubjectExport', () => {
   it('returns every section in full to an auditor, without the AML rating, and audits the read', async () => {
-    const { customer, holding } = await customerWithEverything();
+    const { customer, holding, campaign } = await customerWithEverything();
     const res = await app.gql(EXPORT, { id: customer.id }, { as: AUDITOR });
     expect(res.errors).toBeUndefined();
     const { document, withheld, exemptions, erasedAt } = res.data.dataSubjectExport;
@@ -89,6 +108,24 @@ describe('dataSubjectExport', () => {
       expect([section, document[section].length]).toEqual([section, 1]);
     }
     expect(document.leads[0]).toMatchObject({ phone: customer.phone });
+    expect(document.retentionTasks).toEqual([
+      expect.objectContaining({ signals: ['COMPLAINTS_RISING'], signalsClearedAt: expect.any(String) }),
+    ]);
+    expect(document.churnEpisodes).toEqual([
+      {
+        signals: ['AUM_DROP'],
+        tier: 'WEALTH',
+        startedAt: '2026-06-01T00:00:00.000Z',
+        endedAt: '2026-07-01T00:00:00.000Z',
+      },
+    ]);
+    expect(document.enrollmentSkips).toEqual([
+      {
+        reason: 'NO_CONSENT',
+        campaign: { code: campaign.code, name: campaign.name },
+        skippedAt: '2026-11-20T08:00:00.000Z',
+      },
+    ]);
     // Withheld by law whoever asks: neither the rating nor its key appears anywhere.
     expect(JSON.stringify(document)).not.toContain('aml');
     expect(exemptions.join(' ')).toContain('RiskProfile.amlRating');

@@ -89,7 +89,12 @@ export async function readDigests(dir: string): Promise<DigestFile[]> {
  * never replaced ('wx'): two instances writing the same sequence at once
  * leave the first one's, and the second tries again at its next interval.
  */
-export async function writeDigest(ds: DataSource, dir: string, key: KeyObject): Promise<SignedDigest | undefined> {
+export async function writeDigest(
+  ds: DataSource,
+  dir: string,
+  key: KeyObject,
+  now: Date = new Date(),
+): Promise<SignedDigest | undefined> {
   const head = await chainHead(ds);
   if (!head) return undefined;
   const last = (await readDigests(dir)).at(-1);
@@ -104,7 +109,7 @@ export async function writeDigest(ds: DataSource, dir: string, key: KeyObject): 
       headSeq: head.seq,
       headHash: head.chainHash,
       previousSignature: previous?.signature ?? null,
-      writtenAt: new Date().toISOString(),
+      writtenAt: now.toISOString(),
     },
     key,
   );

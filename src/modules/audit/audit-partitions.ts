@@ -14,6 +14,30 @@ export function monthPartition(year: number, month: number): MonthPartition {
   return { name, from: from.toISOString(), to: to.toISOString() };
 }
 
+const PARTITION_NAME = /^audit_record_p(\d{4})(\d{2})$/;
+
+/** The month partition a table name stands for; undefined for any other table (the default partition). */
+export function monthPartitionNamed(name: string): MonthPartition | undefined {
+  const match = PARTITION_NAME.exec(name);
+  if (!match) return undefined;
+  const month = Number(match[2]);
+  return month >= 1 && month <= 12 ? monthPartition(Number(match[1]), month - 1) : undefined;
+}
+
+/**
+ * `months` calendar months before `date` (UTC), the day kept or, where the
+ * month is shorter, its last day: 31 March less one month is 28 or 29
+ * February, not 3 March.
+ */
+export function monthsBefore(date: Date, months: number): Date {
+  const target = new Date(date);
+  target.setUTCDate(1);
+  target.setUTCMonth(target.getUTCMonth() - months);
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(date.getUTCDate(), lastDay));
+  return target;
+}
+
 /** This month's partition and the next `monthsAhead`. */
 export function partitionsAhead(now: Date, monthsAhead: number): MonthPartition[] {
   return Array.from({ length: monthsAhead + 1 }, (_, i) => monthPartition(now.getUTCFullYear(), now.getUTCMonth() + i));

@@ -1,7 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { chainHash, contentHash, GENESIS_HASH, RECORD_TEXT_COLUMNS, RecordText } from './audit-chain';
+import { chainHash, contentHash, RECORD_TEXT_COLUMNS, RecordText } from './audit-chain';
+import { AUDIT_RETENTION_MIN_MONTHS } from '../../config';
 import { digestSignatureHolds, DigestFile, readDigests, SignedDigest } from './audit-digest';
+import { monthsBefore } from './audit-partitions';
+import { latestPurgeCheckpoint, NO_PURGE, PurgeCheckpoint } from './audit-purge-checkpoint';
 
 export type AuditProblemKind =
   /** A sealed record's columns changed. */
@@ -19,7 +22,9 @@ export type AuditProblemKind =
   /** A digest file is unreadable, missing from the sequence, badly signed or not linked to its predecessor. */
   | 'DIGEST_INVALID'
   /** The chain recomputed from the records does not reach a digest's head hash. */
-  | 'DIGEST_MISMATCH';
+  | 'DIGEST_MISMATCH'
+  /** The purge checkpoint claims more was purged than a signed digest shows to be past retention. */
+  | 'ANCHOR_INVALID';
 
 export interface AuditProblem {
   kind: AuditProblemKind;
@@ -32,8 +37,10 @@ export interface AuditVerification {
   ok: boolean;
   /** The last number in audit_chain. */
   chainLength: string;
-  /** Links that hold, from 1: the chain is sound up to here. */
+  /** Links that hold, from 1 (or from the purge anchor): the chain is sound up to here. */
   verifiedThrough: string;
+  /** Where the walk started after retention purged older records (absent before any purge). */
+  anchorSeq?: string;
   digestsChecked: number;
   /** Problems in the order found: the chain walk stops at its first, since everything after it is suspect. */
   problems: AuditProblem[];
@@ -53,10 +60,28 @@ const WALK_BATCH = 5_000;
  * chain table and the signed digests. The chain table narrows a problem down
  * to the first bad record; the digests catch what the table cannot: a chain
  * recomputed by someone who changed records and rewrote the table to match.
+ *
+ * After retention purged the oldest records (audit-retention.ts), the walk
+ * starts at the latest purge checkpoint's anchor. The checkpoint is a row
+ * anyone with the database can write, so it is trusted for nothing a signed
+ * digest does not back:
+ * - its anchor hash is only where the recomputation starts: the chain
+ *   recomputed from it must still reach every digest's head at or past the
+ *   anchor, and the checkpoint must name a digest whose head is at or past
+ *   the anchor, so a made-up hash ends in DIGEST_MISMATCH;
+ * - a record may be missing only at or below the checkpoint's purgedThrough,
+ *   and purgedThrough must lie within the digest it names, which must have
+ *   been written before the retention cutoff (now less the retention). A
+ *   record at a chain position a digest covers was sealed, so written,
+ *   before that digest was signed: only records older than the retention can
+ *   pass as purged. Deleting younger ones, with or without a checkpoint
+ *   claiming them, is REMOVED, CHAIN_BROKEN or ANCHOR_INVALID.
+ * What a database writer can still do is delete records older than the
+ * retention themselves, which retention would have removed anyway.
  */
 export async function verifyAuditLog(
   ds: DataSource,
-  options: { digestDir: string; verifyKey: KeyObject },
+  options: { digestDir: string; verifyKey: KeyObject; retentionMonths?: number; now?: Date },
 ): Promise<AuditVerification> {
   const digestFiles = await readDigests(options.digestDir);
   const problems = checkDigests(digestFiles, options.verifyKey);
@@ -76,11 +101,21 @@ export async function verifyAuditLog(
     });
   }
 
-  let expected = GENESIS_HASH;
-  let seq = 0n;
+  const checkpoint = await latestPurgeCheckpoint(ds);
+  const anchor = checkpoint ?? NO_PURGE;
+  if (checkpoint) {
+    const cutoff = monthsBefore(options.now ?? new Date(), options.retentionMonths ?? AUDIT_RETENTION_MIN_MONTHS);
+    const invalid = anchorProblem(checkpoint, digests, options.verifyKey, cutoff);
+    if (invalid) problems.push({ kind: 'ANCHOR_INVALID', seq: checkpoint.anchorSeq, message: invalid });
+  }
+  const purgedThrough = BigInt(anchor.purgedThrough);
+
+  let expected = anchor.anchorHash;
+  let seq = BigInt(anchor.anchorSeq) - 1n;
   let last: { xid: bigint; id: bigint } | undefined;
-  let walkProblem: AuditProblem | undefined;
+  let walkProblem: AuditProblem | undefined = digestMismatch(byHead.get(seq.toString()), expected);
   walk: for (;;) {
+    if (walkProblem) break;
     const rows: ChainRow[] = await ds.query(
       `SELECT c.seq::text AS chain_seq, c.record_id::text AS chain_record_id, c.content_hash AS chain_content_hash,
               c.chain_hash, ${RECORD_TEXT_COLUMNS}
@@ -89,23 +124,13 @@ export async function verifyAuditLog(
       [seq.toString(), WALK_BATCH],
     );
     for (const row of rows) {
-      walkProblem = await checkLink(ds, row, seq + 1n, expected, last);
+      walkProblem = await checkLink(ds, row, seq + 1n, expected, last, purgedThrough);
       if (walkProblem) break walk;
       seq += 1n;
-      const record = row as ChainRow & RecordText;
       expected = chainHash(expected, row.chain_seq, row.chain_content_hash);
-      last = { xid: BigInt(record.xid), id: BigInt(record.id) };
-      const digest = byHead.get(row.chain_seq);
-      if (digest && digest.headHash !== expected) {
-        walkProblem = {
-          kind: 'DIGEST_MISMATCH',
-          seq: row.chain_seq,
-          message:
-            `the chain recomputed from the records does not reach digest ${digest.sequence}'s head at seq ` +
-            `${digest.headSeq}: records sealed in seq ${digest.fromSeq}..${digest.headSeq} were changed and the chain rewritten`,
-        };
-        break walk;
-      }
+      if (row.id != null) last = { xid: BigInt(row.xid!), id: BigInt(row.id) };
+      walkProblem = digestMismatch(byHead.get(row.chain_seq), expected);
+      if (walkProblem) break walk;
     }
     if (rows.length < WALK_BATCH) break;
   }
@@ -134,18 +159,62 @@ export async function verifyAuditLog(
     ok: problems.length === 0,
     chainLength: length,
     verifiedThrough: seq.toString(),
+    ...(checkpoint ? { anchorSeq: checkpoint.anchorSeq } : {}),
     digestsChecked: digests.length,
     problems,
   };
 }
 
-/** One link: its number, its record (present, in order, unchanged) and its chain hash. */
+/** The recomputed chain at a digest's head must be the hash it signed. */
+function digestMismatch(digest: SignedDigest | undefined, recomputed: string): AuditProblem | undefined {
+  if (!digest || digest.headHash === recomputed) return undefined;
+  return {
+    kind: 'DIGEST_MISMATCH',
+    seq: digest.headSeq,
+    message:
+      `the chain recomputed from the records does not reach digest ${digest.sequence}'s head at seq ` +
+      `${digest.headSeq}: records sealed in seq ${digest.fromSeq}..${digest.headSeq} were changed and the chain rewritten` +
+      ` (or the purge checkpoint's anchor hash is not the chain's)`,
+  };
+}
+
+/** Why the checkpoint cannot be relied on (see verifyAuditLog), or undefined when a signed digest backs it. */
+function anchorProblem(
+  checkpoint: PurgeCheckpoint,
+  digests: SignedDigest[],
+  key: KeyObject,
+  cutoff: Date,
+): string | undefined {
+  const digest = digests.find((d) => d.sequence === checkpoint.digestSequence);
+  const claim = `the purge checkpoint (anchor seq ${checkpoint.anchorSeq}, purged through seq ${checkpoint.purgedThrough})`;
+  if (!digest || !digestSignatureHolds(digest, key)) {
+    return `${claim} names digest ${checkpoint.digestSequence}, which is missing or not validly signed`;
+  }
+  const head = BigInt(digest.headSeq);
+  if (BigInt(checkpoint.purgedThrough) > head || BigInt(checkpoint.anchorSeq) - 1n > head) {
+    return `${claim} goes past digest ${digest.sequence}'s head at seq ${digest.headSeq}: records no digest past retention covers were removed`;
+  }
+  if (BigInt(checkpoint.anchorSeq) - 1n > BigInt(checkpoint.purgedThrough)) {
+    return `${claim} skips links past what was purged`;
+  }
+  if (Date.parse(digest.writtenAt) > cutoff.getTime()) {
+    return `${claim} relies on digest ${digest.sequence}, written ${digest.writtenAt}, after the retention cutoff ${cutoff.toISOString()}: records within retention were removed`;
+  }
+  return undefined;
+}
+
+/**
+ * One link: its number, its record (present, in order, unchanged) and its
+ * chain hash. A record retention purged (at or below purgedThrough) leaves
+ * only its link's number and chain hash to check.
+ */
 async function checkLink(
   ds: DataSource,
   row: ChainRow,
   expectedSeq: bigint,
   previousHash: string,
   previous: { xid: bigint; id: bigint } | undefined,
+  purgedThrough: bigint,
 ): Promise<AuditProblem | undefined> {
   const seq = row.chain_seq;
   const recordId = row.chain_record_id;
@@ -157,7 +226,10 @@ async function checkLink(
     };
   }
   if (row.id == null) {
-    return { kind: 'REMOVED', seq, recordId, message: `record ${recordId}, sealed at seq ${seq}, was removed` };
+    if (BigInt(seq) > purgedThrough) {
+      return { kind: 'REMOVED', seq, recordId, message: `record ${recordId}, sealed at seq ${seq}, was removed` };
+    }
+    return chainHashProblem(row, previousHash, row.chain_content_hash);
   }
   const record = row as ChainRow & RecordText;
   const content = contentHash(record);
@@ -189,15 +261,18 @@ async function checkLink(
       message: `record ${recordId} at seq ${seq} comes before the record sealed ahead of it: the chain was reordered`,
     };
   }
-  if (chainHash(previousHash, seq, content) !== row.chain_hash) {
-    return {
-      kind: 'CHAIN_BROKEN',
-      seq,
-      recordId,
-      message: `the chain hash at seq ${seq} (record ${recordId}) does not follow from the links before it`,
-    };
-  }
-  return undefined;
+  return chainHashProblem(row, previousHash, content);
+}
+
+function chainHashProblem(row: ChainRow, previousHash: string, content: string): AuditProblem | undefined {
+  const { chain_seq: seq, chain_record_id: recordId } = row;
+  if (chainHash(previousHash, seq, content) === row.chain_hash) return undefined;
+  return {
+    kind: 'CHAIN_BROKEN',
+    seq,
+    recordId,
+    message: `the chain hash at seq ${seq} (record ${recordId}) does not follow from the links before it`,
+  };
 }
 
 /** A record at or before the chain head in sealing order that no link seals. */
@@ -233,7 +308,8 @@ function checkDigests(files: DigestFile[], key: KeyObject): AuditProblem[] {
 
 /** The report `npm run audit:verify` prints: the verdict, then each problem, the first being the first bad record. */
 export function formatVerification(v: AuditVerification): string {
-  const summary = `chain of ${v.chainLength} links, sound through seq ${v.verifiedThrough}; ${v.digestsChecked} digests`;
+  const from = v.anchorSeq ? ` from the purge anchor at seq ${v.anchorSeq}` : '';
+  const summary = `chain of ${v.chainLength} links, sound${from} through seq ${v.verifiedThrough}; ${v.digestsChecked} digests`;
   if (v.ok) return `audit:verify OK: ${summary}`;
   return [
     `audit:verify FAILED: ${summary}; ${v.problems.length} problem(s)`,

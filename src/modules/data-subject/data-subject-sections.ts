@@ -95,10 +95,33 @@ export const SECTIONS: Record<string, Section> = {
   },
   retentionTasks: {
     type: 'RetentionTask',
-    sql: `SELECT t.id, t.status, e.signals, e.tier, ${iso('t.opened_at')} AS "openedAt", t.due_on::text AS "dueOn",
+    sql: `SELECT t.id, t.status, e.signals, e.tier, ${iso('t.opened_at')} AS "openedAt",
+                 ${iso('e.ended_at')} AS "signalsClearedAt", t.due_on::text AS "dueOn",
                  t.outcome, t.reason, t.note, ${iso('t.completed_at')} AS "completedAt"
             FROM retention_task t JOIN churn_episode e ON e.id = t.episode_id
            WHERE t.customer_id = $1 ORDER BY t.opened_at, t.id`,
+  },
+  // Segmentation opens an episode and its task in one statement, so an episode is normally exported as its task
+  // above; one without a task (none is written today, but nothing in the schema forbids it) is still data about
+  // the customer. Its signals, tier and dates are the customer's churn signals over time: read as those fields.
+  churnEpisodes: {
+    type: 'Customer',
+    sql: `SELECT e.signals, e.tier, ${iso('e.started_at')} AS "startedAt", ${iso('e.ended_at')} AS "endedAt"
+            FROM churn_episode e
+           WHERE e.customer_id = $1 AND NOT EXISTS (SELECT 1 FROM retention_task t WHERE t.episode_id = e.id)
+           ORDER BY e.started_at, e.id`,
+    readAs: { signals: 'churnSignals', startedAt: 'churnSignals', endedAt: 'churnSignals' },
+  },
+  // Which campaign's screening left the customer out, why and when (kept ENROLLMENT_SKIP_RETENTION_DAYS). The
+  // campaign and the date say what the reason is about and are no more private than the reason itself.
+  enrollmentSkips: {
+    type: 'SkippedCustomer',
+    sql: `SELECT s.reason, json_build_object('code', c.code, 'name', c.name) AS campaign,
+                 ${iso('s.created_at')} AS "skippedAt"
+            FROM enrollment_skip s JOIN campaign c ON c.id = s.campaign_id
+           WHERE s.customer_id = $1 ORDER BY s.created_at, c.code`,
+    nested: { campaign: 'Campaign' },
+    readAs: { campaign: 'reason', skippedAt: 'reason' },
   },
 };
 

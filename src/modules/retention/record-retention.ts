@@ -1,5 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../../config';
+import { loadVerifyKey } from '../audit/audit-digest';
+import { AuditPurgeOutcome, purgeAuditRecords } from '../audit/audit-retention';
 import { releaseExpiredHolds } from '../data-subject/customer-erasure';
 
 /**
@@ -41,6 +43,8 @@ export interface RetentionOutcome {
   purged: Record<string, number>;
   /** Erased customers whose legal hold ran out, their held records cleared. */
   holdsReleased: number;
+  /** Audit records past AUDIT_RETENTION_MONTHS: month partitions dropped, and those kept and why. */
+  audit: AuditPurgeOutcome;
 }
 
 /**
@@ -60,7 +64,17 @@ export async function purgeExpiredRecords(
     purged[rule.kind] = await purgeKind(ds, rule, rule.days(config), now, (n) => progress(rule.kind, n));
   }
   const holdsReleased = await releaseExpiredHolds(ds.manager, config.businessTimeZone, now);
-  return { purged, holdsReleased };
+  // Audit records go by whole months, not in chunks of rows (audit-retention.ts).
+  const audit = await purgeAuditRecords(
+    ds,
+    {
+      retentionMonths: config.audit.retentionMonths,
+      digestDir: config.audit.sealer.digestDir,
+      verifyKey: () => loadVerifyKey(config.audit.sealer),
+    },
+    now,
+  );
+  return { purged, holdsReleased, audit };
 }
 
 async function purgeKind(
