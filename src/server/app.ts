@@ -29,6 +29,7 @@ import { logger } from '../telemetry/logger';
 import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from '../request/loaders';
 import { Metrics } from './metrics';
 import { RevealMetrics } from '../modules/reveal/reveal-metrics';
+import { registerReadAuditMetrics } from '../modules/audit/audit-metrics';
 import {
   partnerSafelist,
   expandRegisteredOperations,
@@ -99,6 +100,7 @@ export async function startApp(
   metrics?.watchPools(reads === ds ? { primary: ds } : { primary: ds, replica: reads });
   if (metrics && shadow) registerShadowMetrics(shadow, metrics.registry);
   if (metrics) new RevealMetrics(metrics.registry, reads, config.reveal);
+  if (metrics) registerReadAuditMetrics(services.audit, metrics.registry);
   const health = new Health(reads, config.db.acquireTimeoutMs);
   const schema = await getSchema();
   const refuseDirectiveFlood = directiveFloodCheck(config.limits, schema);

@@ -76,7 +76,11 @@ describe('audit of reads', () => {
         );
         return rows[0].waiting > 0;
       });
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the other reads take milliseconds
+      // Every other request has read its customer and waits for the next batch (the gauge on /metrics).
+      await waitFor(async () => {
+        const scrape = await (await fetch(app.url.replace('/graphql', '/metrics'))).text();
+        return /^audit_read_requests_waiting 11$/m.test(scrape);
+      }, 30_000);
       await lock.query('COMMIT');
       responses = await pending;
     } finally {

@@ -27,6 +27,11 @@ export class AuditService {
     this.readAuditWriter = new ReadAuditWriter(ds);
   }
 
+  /** Requests whose read-audit records wait behind the batch being written (their responses wait too). */
+  get readAuditsWaiting(): number {
+    return this.readAuditWriter.requestsWaiting;
+  }
+
   /**
    * What an audit record keeps of a text that may be personal data itself (a
    * name prefix): equal texts give equal hashes, so an auditor holding the

@@ -39,6 +39,11 @@ export class ReadAuditWriter {
 
   constructor(private readonly ds: DataSource) {}
 
+  /** Requests whose records wait for the INSERT in flight: a queue that only grows says the audit table is stuck. */
+  get requestsWaiting(): number {
+    return this.waiting.length;
+  }
+
   write(records: ReadAuditRecord[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ records, resolve, reject });
