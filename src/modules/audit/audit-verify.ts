@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { chainHash, contentHash, RECORD_TEXT_COLUMNS, RecordText } from './audit-chain';
 import { AUDIT_RETENTION_MIN_MONTHS } from '../../config';
+import { chainHash, contentHash, RECORD_TEXT_COLUMNS, RecordText } from './audit-chain';
 import { digestSignatureHolds, DigestFile, readDigests, SignedDigest } from './audit-digest';
 import { monthsBefore } from './audit-partitions';
 import { latestPurgeCheckpoint, NO_PURGE, PurgeCheckpoint } from './audit-purge-checkpoint';
@@ -113,7 +113,8 @@ export async function verifyAuditLog(
   let expected = anchor.anchorHash;
   let seq = BigInt(anchor.anchorSeq) - 1n;
   let last: { xid: bigint; id: bigint } | undefined;
-  let walkProblem: AuditProblem | undefined = digestMismatch(byHead.get(seq.toString()), expected);
+  const mismatch = (digest: SignedDigest | undefined) => digestMismatch(digest, expected, checkpoint !== undefined);
+  let walkProblem: AuditProblem | undefined = mismatch(byHead.get(seq.toString()));
   walk: for (;;) {
     if (walkProblem) break;
     const rows: ChainRow[] = await ds.query(
@@ -129,7 +130,7 @@ export async function verifyAuditLog(
       seq += 1n;
       expected = chainHash(expected, row.chain_seq, row.chain_content_hash);
       if (row.id != null) last = { xid: BigInt(row.xid!), id: BigInt(row.id) };
-      walkProblem = digestMismatch(byHead.get(row.chain_seq), expected);
+      walkProblem = mismatch(byHead.get(row.chain_seq));
       if (walkProblem) break walk;
     }
     if (rows.length < WALK_BATCH) break;
@@ -166,7 +167,11 @@ export async function verifyAuditLog(
 }
 
 /** The recomputed chain at a digest's head must be the hash it signed. */
-function digestMismatch(digest: SignedDigest | undefined, recomputed: string): AuditProblem | undefined {
+function digestMismatch(
+  digest: SignedDigest | undefined,
+  recomputed: string,
+  fromAnchor: boolean,
+): AuditProblem | undefined {
   if (!digest || digest.headHash === recomputed) return undefined;
   return {
     kind: 'DIGEST_MISMATCH',
@@ -174,7 +179,7 @@ function digestMismatch(digest: SignedDigest | undefined, recomputed: string): A
     message:
       `the chain recomputed from the records does not reach digest ${digest.sequence}'s head at seq ` +
       `${digest.headSeq}: records sealed in seq ${digest.fromSeq}..${digest.headSeq} were changed and the chain rewritten` +
-      ` (or the purge checkpoint's anchor hash is not the chain's)`,
+      (fromAnchor ? ", or the purge checkpoint's anchor hash is not the chain's" : ''),
   };
 }
 
