@@ -17,6 +17,7 @@ import { LeadRouting1765699200000 } from '../../migrations/1765699200000-LeadRou
 import { AuditedReveal1765785600000 } from '../../migrations/1765785600000-AuditedReveal';
 import { CustomerErasure1766131200000 } from '../../migrations/1766131200000-CustomerErasure';
 import { DataKeys1766217600000 } from '../../migrations/1766217600000-DataKeys';
+import { BlindIndexes1766304000000 } from '../../migrations/1766304000000-BlindIndexes';
 import { AuditChain1765872000000 } from '../../migrations/1765872000000-AuditChain';
 import { AuditRecordPartitions1765872000001 } from '../../migrations/1765872000001-AuditRecordPartitions';
 
@@ -43,4 +44,5 @@ export const migrations = [
   AuditRecordPartitions1765872000001,
   CustomerErasure1766131200000,
   DataKeys1766217600000,
+  BlindIndexes1766304000000,
 ];

@@ -7,6 +7,7 @@ import { HELD_RISK_ASSESSMENTS_SQL, HOLDINGS_SQL } from './data-subject-sections
 import { ErasureReason } from './data-subject.enums';
 import { ErasedRecordCount, ErasureReceipt } from './data-subject.type';
 import { HeldData } from './held-records';
+import type { Keyring } from '../../privacy/encryption/keyring';
 
 /** What the legal hold keeps of every erased customer (the AML law's identification and transaction records). */
 const HELD_KINDS = ['identity', 'holdings', 'dailyBalances', 'riskAssessments'];
@@ -15,10 +16,12 @@ const HELD_KINDS = ['identity', 'holdings', 'dailyBalances', 'riskAssessments'];
  * Everything else, deleted in an order the foreign keys accept (children
  * before their customer; leads, tasks and episodes do not cascade). Deleting
  * consents explicitly, before the customer, lets their trigger update a row
- * that still exists.
+ * that still exists. Each statement gets the customer's id ($1) and the
+ * blind index of their phone as a lead's ($2): leads registered for the
+ * same person as a prospect, never linked to the customer, go too.
  */
 const DELETIONS: [kind: string, sql: string][] = [
-  ['leads', `DELETE FROM lead WHERE customer_id = $1`],
+  ['leads', `DELETE FROM lead WHERE customer_id = $1 OR phone_bidx = $2`],
   ['retentionTasks', `DELETE FROM retention_task WHERE customer_id = $1`],
   ['churnEpisodes', `DELETE FROM churn_episode WHERE customer_id = $1`],
   ['interactions', `DELETE FROM interaction WHERE customer_id = $1`],
@@ -48,6 +51,7 @@ export class CustomerErasureService {
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly keyring: Keyring,
     private readonly options: { legalHoldYears: number; businessTimeZone: string },
   ) {}
 
@@ -56,12 +60,16 @@ export class CustomerErasureService {
     return this.ds.transaction(async (em) => {
       const [customer] = await em.query(
         `SELECT id, customer_no AS "customerNo", name, gender, birth_date::text AS "birthDate", id_type AS "idType",
-                id_number AS "idNumber", branch_id AS "branchId", relationship_manager_id AS "relationshipManagerId"
+                id_number AS "idNumber", phone, branch_id AS "branchId", relationship_manager_id AS "relationshipManagerId"
            FROM customer WHERE id = $1 FOR UPDATE`,
         [customerId],
       );
       if (!customer) return this.earlierErasure(em, customerId);
-      const { branchId, relationshipManagerId, ...identity } = customer;
+      // The held identity keeps the ID number as stored (encrypted); the phone only finds the prospect's leads.
+      const { branchId, relationshipManagerId, phone, ...identity } = customer;
+      await this.keyring.prepare(em, [phone]);
+      await this.keyring.ensure(em, 'lead');
+      const leadPhone = this.keyring.blindIndex('lead', 'phone', this.keyring.decrypt('customer', 'phone', phone));
       const held: HeldData = {
         ownership: { branchId, relationshipManagerId },
         identity,
@@ -84,7 +92,7 @@ export class CustomerErasureService {
       );
       const removed: ErasedRecordCount[] = [];
       for (const [kind, sql] of DELETIONS) {
-        const [, count] = await em.query(sql, [customerId]);
+        const [, count] = await em.query(sql, sql.includes('$2') ? [customerId, leadPhone] : [customerId]);
         if (count > 0) removed.push({ kind, count });
       }
       // Systems the bank passed the customer's data to erase it too (PIPL Art. 47); ids only, like every event.
