@@ -16,12 +16,14 @@ const HELD_KINDS = ['identity', 'holdings', 'dailyBalances', 'riskAssessments'];
  * Everything else, deleted in an order the foreign keys accept (children
  * before their customer; leads, tasks and episodes do not cascade). Deleting
  * consents explicitly, before the customer, lets their trigger update a row
- * that still exists. Each statement gets the customer's id ($1) and the
- * blind index of their phone as a lead's ($2): leads registered for the
- * same person as a prospect, never linked to the customer, go too.
+ * that still exists. Each statement takes the customer's id ($1); the
+ * leads' also takes the blind index of the customer's phone as a lead's
+ * ($2), so that leads registered for the same person as a prospect, never
+ * linked to the customer, go too.
  */
+const LEADS_BY_CUSTOMER_OR_PHONE = `DELETE FROM lead WHERE customer_id = $1 OR phone_bidx = $2`;
 const DELETIONS: [kind: string, sql: string][] = [
-  ['leads', `DELETE FROM lead WHERE customer_id = $1 OR phone_bidx = $2`],
+  ['leads', LEADS_BY_CUSTOMER_OR_PHONE],
   ['retentionTasks', `DELETE FROM retention_task WHERE customer_id = $1`],
   ['churnEpisodes', `DELETE FROM churn_episode WHERE customer_id = $1`],
   ['interactions', `DELETE FROM interaction WHERE customer_id = $1`],
@@ -92,7 +94,10 @@ export class CustomerErasureService {
       );
       const removed: ErasedRecordCount[] = [];
       for (const [kind, sql] of DELETIONS) {
-        const [, count] = await em.query(sql, sql.includes('$2') ? [customerId, leadPhone] : [customerId]);
+        const [, count] = await em.query(
+          sql,
+          sql === LEADS_BY_CUSTOMER_OR_PHONE ? [customerId, leadPhone] : [customerId],
+        );
         if (count > 0) removed.push({ kind, count });
       }
       // Systems the bank passed the customer's data to erase it too (PIPL Art. 47); ids only, like every event.
