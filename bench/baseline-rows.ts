@@ -8,8 +8,16 @@
  */
 import type { Pool } from 'pg';
 import { maskAccountNo, maskIdNumber, maskName } from '../src/privacy/masks';
+import type { KeyScope } from '../src/privacy/encryption/keyring';
 
 type Row = Record<string, any>;
+
+/**
+ * Decrypts rows in place (Keyring.open): personal data is stored encrypted
+ * (issue 20), and a raw baseline that answers the same JSON does the same
+ * decryption in Node as the gateway.
+ */
+export type Decrypt = (scope: KeyScope, rows: Row[], fields: Record<string, string>) => Promise<unknown>;
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 
@@ -50,7 +58,7 @@ WHERE customer_id = $1 ORDER BY assessed_at DESC, id DESC LIMIT 1`;
 const product = (r: Row) => ({ code: r.code, name: r.name, type: r.type, riskLevel: r.risk_level });
 
 /** W1 as relationship manager `staffId`: the customer, or null when not in their book. */
-export async function w1FromRows(pool: Pool, id: string, staffId: string): Promise<Row | null> {
+export async function w1FromRows(pool: Pool, decrypt: Decrypt, id: string, staffId: string): Promise<Row | null> {
   // The relations are read beside the customer; they are thrown away when it is not in the book.
   const [[c], tags, holdings, interactions, enrollments, [risk]] = await Promise.all([
     rows(pool, 'r1-customer', W1_CUSTOMER, [id, staffId]),
@@ -61,6 +69,13 @@ export async function w1FromRows(pool: Pool, id: string, staffId: string): Promi
     rows(pool, 'r1-risk', W1_RISK, [id]),
   ]);
   if (!c) return null;
+  await decrypt('customer', [c], {
+    id_number: 'id_number',
+    phone: 'phone',
+    email: 'email',
+    address_street: 'address_street',
+  });
+  await decrypt('holding', holdings.slice(0, 10), { account_no: 'account_no' });
   return {
     id: c.id,
     customerNo: c.customer_no,

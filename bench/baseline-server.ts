@@ -23,16 +23,16 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { createDataSource } from '../src/db/data-source';
 import { ReadAuditWriter } from '../src/modules/audit/read-audit-writer';
 import { requestHashOf } from '../src/modules/idempotency/idempotency.service';
-import { w1FromRows, w2FromRows } from './baseline-rows';
-import { DEVELOPMENT_AUDIT_HASH_KEY } from '../src/config';
+import { Decrypt, w1FromRows, w2FromRows } from './baseline-rows';
+import { DEVELOPMENT_AUDIT_HASH_KEY, loadConfig } from '../src/config';
+import { Keyring } from '../src/privacy/encryption/keyring';
+import { localMasterKeys } from '../src/privacy/encryption/master-keys';
+import { maskAccountNo, maskIdNumber } from '../src/privacy/masks';
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_MS})`;
 
 /** masks.ts, in SQL. */
-const maskIdNumber = (c: string) =>
-  `CASE WHEN char_length(${c}) = 18 THEN left(${c}, 3) || repeat('*', 11) || right(${c}, 4)
-        ELSE repeat('*', greatest(char_length(${c}) - 4, 4)) || right(${c}, 4) END`;
 const maskName = (c: string) => `left(${c}, 1) || repeat('*', greatest(char_length(${c}) - 1, 1))`;
 
 const product = `json_build_object('code', p.code, 'name', p.name, 'type', p.type, 'riskLevel', p.risk_level)`;
@@ -42,13 +42,18 @@ const tags = (extra: string) => `COALESCE((
   FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
   WHERE ct.customer_id = c.id AND (ct.expires_at IS NULL OR ct.expires_at > now())), '[]'::json)`;
 
-/** W1, as relationship manager $2: null unless the customer is in their book. */
+/**
+ * W1, as relationship manager $2: null unless the customer is in their book.
+ * Its encrypted values (ID number, phone, email, street, account numbers)
+ * come out as stored: openW1 decrypts and masks them in Node.
+ */
 const W1_SQL = `
 SELECT json_build_object('data', json_build_object('customer', (
   SELECT json_build_object(
     'id', c.id, 'customerNo', c.customer_no, 'name', c.name, 'gender', c.gender, 'birthDate', c.birth_date,
-    'idNumber', ${maskIdNumber('c.id_number')}, 'phone', c.phone, 'email', c.email,
-    'address', c.address_province || c.address_city || c.address_district || c.address_street, 'city', c.city,
+    'idNumber', c.id_number, 'phone', c.phone, 'email', c.email,
+    'address', c.address_province || c.address_city || c.address_district, 'addressStreet', c.address_street,
+    'city', c.city,
     'tier', c.tier, 'lifecycleStage', c.lifecycle_stage, 'aum', c.aum::text, 'kycStatus', c.kyc_status,
     'branch', json_build_object('id', b.id, 'code', b.code, 'name', b.name),
     'relationshipManager', json_build_object('id', rm.id, 'name', rm.name),
@@ -56,7 +61,7 @@ SELECT json_build_object('data', json_build_object('customer', (
     'holdings', json_build_object(
       'totalCount', (SELECT count(*) FROM holding WHERE customer_id = c.id),
       'edges', COALESCE((SELECT json_agg(json_build_object('node', json_build_object(
-                  'id', h.id, 'accountNo', '****' || right(h.account_no, 4), 'balance', h.balance::text,
+                  'id', h.id, 'accountNo', h.account_no, 'balance', h.balance::text,
                   'currency', h.currency, 'openedAt', h.opened_on, 'maturityDate', h.maturity_date, 'status', h.status,
                   'product', ${product})) ORDER BY h.opened_on DESC, h.id DESC)
                 FROM (SELECT * FROM holding WHERE customer_id = c.id ORDER BY opened_on DESC, id DESC LIMIT 10) h
@@ -199,13 +204,33 @@ export const W1_AUDITED_FIELDS = ['address', 'aum', 'balance', 'birthDate', 'cre
 /** W1 and W2's answer as JSON text, and the customer whose sensitive fields it returned in full (W1). */
 type Answer = { body: string; customerRead?: string };
 
+/** W1_SQL's answer with its encrypted values decrypted, the ID number and account numbers masked as masks.ts does. */
+async function openW1(body: string, decrypt: Decrypt): Promise<string> {
+  const answer = JSON.parse(body);
+  const customer = answer.data.customer;
+  if (!customer) return body;
+  await decrypt('customer', [customer], {
+    id_number: 'idNumber',
+    phone: 'phone',
+    email: 'email',
+    address_street: 'addressStreet',
+  });
+  customer.idNumber = maskIdNumber(customer.idNumber);
+  customer.address += customer.addressStreet;
+  delete customer.addressStreet;
+  const holdings = customer.holdings.edges.map((edge: { node: Record<string, string> }) => edge.node);
+  await decrypt('holding', holdings, { account_no: 'accountNo' });
+  for (const holding of holdings) holding.accountNo = maskAccountNo(holding.accountNo);
+  return JSON.stringify(answer);
+}
+
 /** One statement each, PostgreSQL building the JSON. */
-async function answerInPostgres(pool: Pool, request: BaselineRequest): Promise<Answer | undefined> {
+async function answerInPostgres(pool: Pool, decrypt: Decrypt, request: BaselineRequest): Promise<Answer | undefined> {
   const variables = request.variables ?? {};
   if (request.operationName === 'Customer360') {
     const values = [variables.id, request.extensions?.staffId];
     const [{ body, found }] = (await pool.query({ name: 'w1', text: W1_SQL, values })).rows;
-    return { body, customerRead: found ? String(variables.id) : undefined };
+    return { body: await openW1(body, decrypt), customerRead: found ? String(variables.id) : undefined };
   }
   if (request.operationName === 'SegmentPage') {
     const values = [variables.tier, variables.tag];
@@ -215,10 +240,10 @@ async function answerInPostgres(pool: Pool, request: BaselineRequest): Promise<A
 }
 
 /** Plain rows, the JSON built in Node. */
-async function answerInNode(pool: Pool, request: BaselineRequest): Promise<Answer | undefined> {
+async function answerInNode(pool: Pool, decrypt: Decrypt, request: BaselineRequest): Promise<Answer | undefined> {
   const variables = request.variables ?? {};
   if (request.operationName === 'Customer360') {
-    const customer = await w1FromRows(pool, String(variables.id), String(request.extensions?.staffId));
+    const customer = await w1FromRows(pool, decrypt, String(variables.id), String(request.extensions?.staffId));
     return { body: JSON.stringify({ data: { customer } }), customerRead: customer ? customer.id : undefined };
   }
   if (request.operationName === 'SegmentPage') {
@@ -235,6 +260,10 @@ async function main() {
   await ds.initialize();
   const pool = (ds.driver as PostgresDriver).master as Pool;
   const audit = new ReadAuditWriter(ds);
+  // The gateway's keys (MASTER_KEY), read once: decrypting is then a local call, as in the gateway.
+  const keyring = new Keyring(localMasterKeys(loadConfig().encryption));
+  await keyring.refresh(ds);
+  const decrypt: Decrypt = (scope, rows, fields) => keyring.open(ds, scope, rows, fields);
   const answer = process.env.BASELINE_JSON === 'node' ? answerInNode : answerInPostgres;
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {
@@ -252,7 +281,7 @@ async function main() {
           res.writeHead(200, { 'content-type': 'application/json' }).end(body);
           return;
         }
-        const answered = await answer(pool, request);
+        const answered = await answer(pool, decrypt, request);
         if (!answered) {
           res.writeHead(400).end();
           return;

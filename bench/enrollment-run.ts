@@ -120,12 +120,14 @@ async function dataSet(prefix: string, customers: number): Promise<string> {
       CREATE TEMP TABLE id_map AS
       SELECT c.id AS old_id, md5(c.id::text || '/' || k)::uuid AS new_id, k FROM customer c, copy_of`);
     await db.query(`
-      INSERT INTO customer (id, customer_no, name, gender, birth_date, id_type, id_number, phone, email,
+      INSERT INTO customer (id, customer_no, name, gender, birth_date, id_type, id_number, id_number_bidx, pii_digest,
+        phone, email,
         address_province, address_city, address_district, address_street, city, branch_id, relationship_manager_id,
         kyc_status, onboarded_on, aum, tier, lifecycle_stage, churn_signals, segmented_at, created_at,
         personalised_marketing_withdrawn)
-      SELECT m.new_id, c.customer_no || 'x' || m.k, c.name, c.gender, c.birth_date, c.id_type, c.id_number || 'x' || m.k,
-        c.phone, c.email, c.address_province, c.address_city, c.address_district, c.address_street, c.city, c.branch_id,
+      SELECT m.new_id, c.customer_no || 'x' || m.k, c.name, c.gender, c.birth_date, c.id_type, c.id_number,
+        -- The copy's ID number is the original's ciphertext; its blind index only has to be unique.
+        c.id_number_bidx || 'x' || m.k, c.pii_digest, c.phone, c.email, c.address_province, c.address_city, c.address_district, c.address_street, c.city, c.branch_id,
         c.relationship_manager_id, c.kyc_status, c.onboarded_on, c.aum, c.tier, c.lifecycle_stage, c.churn_signals,
         c.segmented_at, c.created_at, c.personalised_marketing_withdrawn
       FROM customer c JOIN id_map m ON m.old_id = c.id`);

@@ -28,6 +28,7 @@ import { cpuShares, cpuSnapshot } from './feed-latency/cpu';
 import { IngestProcess } from './feed-latency/ingest-process';
 import { nowMs, Observer, Timeline } from './feed-latency/observer';
 import { distribution, GOAL_MS, markdownTables, median, StepResult, throughput } from './feed-latency/step-report';
+import { BENCH_MASTER_KEY } from './workloads';
 
 const BENCH_DATABASE = 'c360_feed_bench';
 /** How long after its last publish a rate may take to show every event before it counts as missed. */
@@ -80,6 +81,8 @@ async function main() {
     DATABASE_URL: url,
     NATS_URL: config.broker.url,
     NATS_SUBJECT_PREFIX: subjectPrefix,
+    // The bench database is encrypted under the benchmarks' master key (bench-database.ts).
+    MASTER_KEY: BENCH_MASTER_KEY,
   };
   const ingestConfig = loadConfig(ingestEnv);
   const { ds } = await reuseOrCreateSeededDatabase(config.db.url, BENCH_DATABASE, {

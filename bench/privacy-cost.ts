@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Role } from '../src/auth/roles';
 import { signToken } from '../src/auth/token-issuer';
-import { BENCH_AGENT_ID, BENCH_AUDIT_HASH_KEY, benchAuditSigningKeyFile } from './workloads';
+import { BENCH_AGENT_ID, BENCH_AUDIT_HASH_KEY, BENCH_MASTER_KEY, benchAuditSigningKeyFile } from './workloads';
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
@@ -37,7 +37,7 @@ async function startServer(privacy: 'on' | 'off'): Promise<{ url: string; proces
     env: {
       ...process.env,
       NODE_ENV: 'production',
-      MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
+      MASTER_KEY: BENCH_MASTER_KEY,
       PORT: '0',
       JWT_SECRET: SECRET,
       AUDIT_HASH_KEY: BENCH_AUDIT_HASH_KEY,

@@ -9,6 +9,7 @@ import type { Samples } from './run';
 import {
   BENCH_ANALYST_ID,
   BENCH_AUDIT_HASH_KEY,
+  BENCH_MASTER_KEY,
   benchAuditSigningKeyFile,
   W1_CUSTOMER_360,
   W2_SEGMENT_PAGE,
@@ -23,7 +24,7 @@ import {
 export async function countGatewayStatements(databaseUrl: string, samples: Samples, secret: string) {
   const config = loadConfig({
     NODE_ENV: 'production',
-    MASTER_KEY: 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
+    MASTER_KEY: BENCH_MASTER_KEY,
     PORT: '0',
     DATABASE_URL: databaseUrl,
     JWT_SECRET: secret,

@@ -52,6 +52,12 @@ export const W3_RECORD_INTERACTION = partnerManifest.operations.find((op) => op.
 export const BENCH_ANALYST_ID = '00000000-0000-4000-8000-0000000000a1';
 export const BENCH_AGENT_ID = '00000000-0000-4000-8000-0000000000a2';
 
+/**
+ * Production refuses to start without a master key; the benchmarks run in production mode. The seeded
+ * template is encrypted under it (its data keys wrapped by it), and the raw baselines decrypt with it too.
+ */
+export const BENCH_MASTER_KEY = 'BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=';
+
 /** Production refuses to start without an audit hash key; the benchmarks run in production mode. */
 export const BENCH_AUDIT_HASH_KEY = 'bench-audit-hash-key-bench-audit-hash-key-01';
 

@@ -2,8 +2,11 @@
  * Rotates encryption keys online (README "Data protection"):
  *   npm run keys:rotate -- --master                 re-wrap every data key under the current MASTER_KEY
  *                                                   (the old one in MASTER_KEYS_RETIRED until this has run)
- *   npm run keys:rotate -- --scope lead [--resume]  a new data key for the scope, and its rows re-encrypted
- *                           [--batch 1000]          in batches; --resume goes on after an interrupted run
+ *   npm run keys:rotate -- --scope customer|holding|lead|customer_erasure [--resume] [--batch 1000]
+ *                                                   a new data key for the scope, and its rows re-encrypted in
+ *                                                   batches (rows stored before encryption are encrypted, and
+ *                                                   their blind indexes filled, too); --resume goes on after an
+ *                                                   interrupted run. Blind-index keys are never rotated here.
  * Servers keep serving throughout. DATABASE_URL, or the embedded database when unset.
  */
 import 'reflect-metadata';

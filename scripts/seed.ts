@@ -14,6 +14,8 @@ import { createDataSource } from '../src/db/data-source';
 import { runMigrations } from '../src/db/migrate';
 import { refreshSegments } from '../src/modules/customer/segmentation.service';
 import { seedDatabase } from '../src/seed/seed';
+import { Keyring } from '../src/privacy/encryption/keyring';
+import { localMasterKeys } from '../src/privacy/encryption/master-keys';
 
 const SEEDED_TABLES = [
   'branch',
@@ -78,7 +80,16 @@ async function main() {
     }
 
     const started = Date.now();
-    await seedDatabase(ds, { customers, seed, referenceDate, concurrency, chunkSize, log: (msg) => console.log(msg) });
+    const keyring = new Keyring(localMasterKeys(config.encryption));
+    await seedDatabase(ds, {
+      customers,
+      seed,
+      referenceDate,
+      concurrency,
+      chunkSize,
+      keyring,
+      log: (msg) => console.log(msg),
+    });
     const segmentStarted = Date.now();
     const { customers: segmented } = await refreshSegments(ds, config);
     const done = Date.now();

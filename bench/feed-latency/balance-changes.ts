@@ -3,10 +3,13 @@ import { ageOn, businessToday } from '../../src/common/business-date';
 import type { Config } from '../../src/config';
 import { AUM_PRODUCT_TYPES } from '../../src/modules/holding/holding.enums';
 import { tierFor } from '../../src/modules/customer/segmentation.rules';
+import { keyringFor } from '../../src/privacy/encryption/keyrings';
 
 /** The holdings columns a `holdings` event carries (src/ingest/kinds/holdings.ts). */
 interface Holding {
   accountNo: string;
+  /** How the database finds the account (holding.account_no_bidx): its number is stored encrypted. */
+  accountNoBidx: string;
   productCode: string;
   balanceCents: bigint;
   openedOn: string;
@@ -27,6 +30,7 @@ export interface BalanceChange {
   eventId: string;
   customerId: string;
   accountNo: string;
+  accountNoBidx: string;
   balance: string;
   /** customer.aum and customer.tier once the refresh has run. */
   aum: string;
@@ -77,19 +81,23 @@ export class BalanceChanges {
       aum: string;
       tier: string;
       accountNo: string;
+      accountNoBidx: string;
       productCode: string;
       balance: string;
       openedOn: string;
       maturityDate: string | null;
     }[] = await ds.query(
       `SELECT c.id, c.customer_no AS "customerNo", c.birth_date::text AS "birthDate", c.aum::text AS aum, c.tier,
-         h.account_no AS "accountNo", p.code AS "productCode", h.balance::text AS balance,
+         h.account_no AS "accountNo", h.account_no_bidx AS "accountNoBidx", p.code AS "productCode", h.balance::text AS balance,
          h.opened_on::text AS "openedOn", h.maturity_date::text AS "maturityDate"
        FROM customer c JOIN holding h ON h.customer_id = c.id JOIN product p ON p.id = h.product_id
        WHERE h.status = 'ACTIVE' AND h.currency = 'CNY' AND p.type = ANY($1::text[])
-       ORDER BY c.id, h.account_no`,
+       ORDER BY c.id`,
       [AUM_PRODUCT_TYPES],
     );
+    // Account numbers are stored encrypted: decrypted here, then ordered as before (per customer, by number).
+    await keyringFor(ds).open(ds, 'holding', rows, { account_no: 'accountNo' });
+    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.accountNo < b.accountNo ? -1 : 1));
     const customers: Customer[] = [];
     for (const row of rows) {
       let customer = customers[customers.length - 1];
@@ -106,6 +114,7 @@ export class BalanceChanges {
       }
       customer.holdings.push({
         accountNo: row.accountNo,
+        accountNoBidx: row.accountNoBidx,
         productCode: row.productCode,
         balanceCents: cents(row.balance),
         openedOn: row.openedOn,
@@ -159,7 +168,17 @@ export class BalanceChanges {
       version: new Date(this.lastVersionMs).toISOString(),
       data,
     });
-    return { eventId, customerId: customer.id, accountNo: holding.accountNo, balance, aum, tier, crossesTier, payload };
+    return {
+      eventId,
+      customerId: customer.id,
+      accountNo: holding.accountNo,
+      accountNoBidx: holding.accountNoBidx,
+      balance,
+      aum,
+      tier,
+      crossesTier,
+      payload,
+    };
   }
 
   /** The tracked change was seen re-derived: its customer may change again. */

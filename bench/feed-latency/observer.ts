@@ -106,17 +106,17 @@ export class Observer {
     const seen: Seen[] = await this.ds.query(
       `SELECT t.n,
          CASE WHEN NOT t.committed THEN
-           (SELECT h.balance = t.balance FROM holding h WHERE h.account_no = t.account_no) ELSE true END AS committed,
+           (SELECT h.balance = t.balance FROM holding h WHERE h.account_no_bidx = t.account_no_bidx) ELSE true END AS committed,
          CASE WHEN NOT t.committed THEN
            (SELECT i.received_at FROM ingest_inbox i WHERE i.source = $8 AND i.event_id = t.event_id) END AS "receivedAt",
          (c.aum = t.aum AND c.tier = t.tier) AS derived, c.segmented_at AS "segmentedAt"
        FROM unnest($1::int[], $2::text[], $3::numeric[], $4::uuid[], $5::numeric[], $6::text[], $7::text[], $9::bool[])
-         AS t(n, account_no, balance, customer_id, aum, tier, event_id, committed)
+         AS t(n, account_no_bidx, balance, customer_id, aum, tier, event_id, committed)
        -- OFFSET 0 keeps this a probe per change: with thousands waiting, a join would scan every customer.
        CROSS JOIN LATERAL (SELECT c.aum, c.tier, c.segmented_at FROM customer c WHERE c.id = t.customer_id OFFSET 0) c`,
       [
         entries.map(([n]) => n),
-        entries.map(([, t]) => t.change.accountNo),
+        entries.map(([, t]) => t.change.accountNoBidx),
         entries.map(([, t]) => t.change.balance),
         entries.map(([, t]) => t.change.customerId),
         entries.map(([, t]) => t.change.aum),

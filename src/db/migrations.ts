@@ -17,6 +17,7 @@ import { LeadRouting1765699200000 } from '../../migrations/1765699200000-LeadRou
 import { AuditedReveal1765785600000 } from '../../migrations/1765785600000-AuditedReveal';
 import { CustomerErasure1766131200000 } from '../../migrations/1766131200000-CustomerErasure';
 import { DataKeys1766217600000 } from '../../migrations/1766217600000-DataKeys';
+import { BlindIndexes1766304000000 } from '../../migrations/1766304000000-BlindIndexes';
 import { AuditPurge1766390400000 } from '../../migrations/1766390400000-AuditPurge';
 import { InteractionCorrected1766476800000 } from '../../migrations/1766476800000-InteractionCorrected';
 import { EncryptedErasureHold1766563200000 } from '../../migrations/1766563200000-EncryptedErasureHold';
@@ -46,6 +47,7 @@ export const migrations = [
   AuditRecordPartitions1765872000001,
   CustomerErasure1766131200000,
   DataKeys1766217600000,
+  BlindIndexes1766304000000,
   AuditPurge1766390400000,
   InteractionCorrected1766476800000,
   EncryptedErasureHold1766563200000,

@@ -1,8 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { KindName, kindSpec } from './kinds';
 import { settleStaged } from './settle';
-import { createStage, dropStage, insertStaged, StagedRow } from './staging';
-import { keyOfValid, ValidRow } from './validate';
+import { createStage, dropStage, insertStaged, readyToStage, StagedRow, stagedRow } from './staging';
+import type { ValidRow } from './validate';
+import { keyringFor } from '../privacy/encryption/keyrings';
 
 export { naturalKeyOf, validateRow } from './validate';
 export type { Validation, ValidRow } from './validate';
@@ -32,8 +33,10 @@ export async function applyRows(em: EntityManager, kind: KindName, rows: readonl
   }
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
   const spec = kindSpec(kind);
+  const keyring = keyringFor(em.connection);
+  await readyToStage(em, spec, keyring);
   await createStage(em, spec);
-  const staged: StagedRow[] = rows.map((row, index) => ({ rowNo: index, key: keyOfValid(spec, row), row }));
+  const staged: StagedRow[] = rows.map((row, index) => stagedRow(spec, keyring, index, row));
   for (let start = 0; start < staged.length; start += STAGE_BATCH) {
     await insertStaged(em, spec, staged.slice(start, start + STAGE_BATCH));
   }

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { z } from 'zod';
+import type { KeyScope } from '../privacy/encryption/keyring';
 
 /** How a column is typed in the staging table (COPY parses the text into it). */
 export type PgType = 'text' | 'date' | 'timestamptz' | 'numeric' | 'boolean' | 'uuid';
@@ -64,6 +65,12 @@ export interface UpsertSpec {
   customersOf?: string;
   /** More aggregates over `written`, handed to afterWrite. */
   summary?: Readonly<Record<string, string>>;
+  /**
+   * Target columns written as ciphertext: left out of the "nothing differs"
+   * comparison (two ciphertexts of one value differ), where the table's
+   * keyed digest, among the values, stands for them.
+   */
+  comparedByDigest?: readonly string[];
 }
 
 export interface KindSpec {
@@ -74,6 +81,18 @@ export interface KindSpec {
   rowRules?: readonly RowRule[];
   checks: readonly StagedCheck[];
   upsert: UpsertSpec;
+  /**
+   * The kind's rows are a table whose personal data is stored encrypted
+   * (privacy/encryption ENCRYPTION[scope]): staged as ciphertext, with the
+   * blind indexes and digest beside them (`<column>_bidx`, `pii_digest`),
+   * all computed in Node before a row reaches the database.
+   */
+  encrypted?: KeyScope;
+  /**
+   * Columns only ever looked up (an account number a daily balance names):
+   * staged as their blind index alone, `<column>_bidx`, under the scope.
+   */
+  blindLookups?: { scope: KeyScope; columns: readonly string[] };
   /** Consequences of the write in the same transaction, from upsert.summary's values. */
   afterWrite?: (em: EntityManager, summary: Record<string, unknown>) => Promise<void>;
 }

@@ -24,8 +24,10 @@ import {
   SourceRecord,
   sourceProblem,
 } from './source';
-import { copyLine, copySql, createStage, insertStaged, StagedRow } from './staging';
-import { keyOfValid, naturalKeyOf, validateRow } from './validate';
+import { copyLine, copySql, createStage, insertStaged, readyToStage, StagedRow, stagedRow } from './staging';
+import { naturalKeyOf, validateRow } from './validate';
+import type { Keyring } from '../privacy/encryption/keyring';
+import { keyringFor } from '../privacy/encryption/keyrings';
 
 export interface LoadFileRequest {
   kind: KindName;
@@ -113,6 +115,7 @@ class RowValidator extends Transform {
     private readonly kind: KindName,
     private readonly spec: KindSpec,
     private readonly report: RejectReport,
+    private readonly keyring: Keyring,
     private readonly progress: (rowsRead: number) => void,
   ) {
     super({ objectMode: true });
@@ -125,7 +128,7 @@ class RowValidator extends Transform {
     } else {
       const result = validateRow(this.kind, record.raw);
       if (result.ok) {
-        this.batch.push({ rowNo: record.rowNo, key: keyOfValid(this.spec, result.row), row: result.row });
+        this.batch.push(stagedRow(this.spec, this.keyring, record.rowNo, result.row));
       } else {
         this.report.add(record.rowNo, naturalKeyOf(this.kind, record.raw), result.reason);
       }
@@ -195,11 +198,15 @@ export async function loadFile(
     const em = runner.manager;
     // Hash joins and aggregates over a million staged rows stay in memory.
     await em.query(`SET LOCAL work_mem = '128MB'`);
+    const keyring = keyringFor(db.ds);
+    await readyToStage(em, load.spec, keyring);
     await createStage(em, load.spec);
 
     const progress = (phase: LoadProgress['phase'], rowsRead: number) =>
       request.onProgress?.({ phase, rowsRead, bytesRead, totalBytes: load.totalBytes });
-    const validator = new RowValidator(load.kind, load.spec, report, (rowsRead) => progress('reading', rowsRead));
+    const validator = new RowValidator(load.kind, load.spec, report, keyring, (rowsRead) =>
+      progress('reading', rowsRead),
+    );
     const records = openRecords(load.file, load.format, load.encoding, (n) => (bytesRead += n));
     try {
       if (staging === 'copy') {

@@ -54,8 +54,10 @@ export function upsertSql(u: UpsertSpec): string {
   const columns = Object.keys(u.values);
   const changing = columns.filter((c) => !u.key.includes(c));
   const values = columns.map((c) => u.values[c]);
-  const changingValues = changing.map((c) => u.values[c]);
-  const row = (alias: string) => `(${changing.map((c) => `${alias}.${c}`).join(', ')})`;
+  // Ciphertexts never compare equal: the digest among the compared columns stands for them.
+  const compared = changing.filter((c) => !u.comparedByDigest?.includes(c));
+  const comparedValues = compared.map((c) => u.values[c]);
+  const row = (alias: string) => `(${compared.map((c) => `${alias}.${c}`).join(', ')})`;
   const extra = Object.entries(u.summary ?? {}).map(
     ([name, aggregate]) => `, (SELECT ${aggregate} FROM written) AS "${name}"`,
   );
@@ -65,7 +67,7 @@ export function upsertSql(u: UpsertSpec): string {
       SELECT ${values.join(', ')}
       FROM ${STAGE} s ${u.joins ?? ''}
       LEFT JOIN ${u.table} cur ON ${u.current}
-      WHERE s.reject IS NULL AND (cur.ctid IS NULL OR ${row('cur')} IS DISTINCT FROM (${changingValues.join(', ')}))
+      WHERE s.reject IS NULL AND (cur.ctid IS NULL OR ${row('cur')} IS DISTINCT FROM (${comparedValues.join(', ')}))
       ON CONFLICT ${u.conflict} DO UPDATE SET ${changing.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
       WHERE ${row('t')} IS DISTINCT FROM ${row('EXCLUDED')}
       RETURNING (xmax = 0) AS inserted${u.returning ? `, ${u.returning}` : ''}

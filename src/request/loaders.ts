@@ -12,6 +12,7 @@ import { createInteractionLoaders } from '../modules/interaction/interaction.loa
 import { createOrganisationCache, createOrganisationLoaders } from '../modules/organisation/organisation.loaders';
 import { createRiskLoaders } from '../modules/risk/risk.loaders';
 import { createTagLoaders } from '../modules/tag/tag.loaders';
+import type { Keyring } from '../privacy/encryption/keyring';
 
 /** Reference rows cached for the whole process (src/db/reference-cache.ts): no customer data in them. */
 export function createReferenceData(ds: DataSource) {
@@ -29,10 +30,16 @@ export type ReferenceData = ReturnType<typeof createReferenceData>;
  * Loaders hand out rows as loaded; the caller's access plan is applied where
  * each object reaches the caller (privacy/enforce.ts), whatever loaded it.
  */
-export function createLoaders(ds: DataSource, config: Config, caller: CallerView, reference: ReferenceData) {
+export function createLoaders(
+  ds: DataSource,
+  config: Config,
+  caller: CallerView,
+  reference: ReferenceData,
+  keyring: Keyring,
+) {
   const organisation = createOrganisationLoaders(reference.organisation);
   return {
-    customer: createCustomerLoaders(ds, config, caller, organisation),
+    customer: createCustomerLoaders(ds, config, caller, organisation, keyring),
     organisation,
     tag: createTagLoaders(ds),
     holding: createHoldingLoaders(ds, reference.products),
@@ -80,6 +87,7 @@ export function perOperationState(
   primary: DataSource,
   config: Config,
   reference: ReferenceData,
+  keyring: Keyring,
 ): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ requestIsBatched }) {
@@ -94,7 +102,7 @@ export function perOperationState(
             });
           }
           const { reads, today, privacy, scope, audit } = contextValue;
-          contextValue.loaders = createLoaders(reads, config, { today, privacy, scope, audit }, reference);
+          contextValue.loaders = createLoaders(reads, config, { today, privacy, scope, audit }, reference, keyring);
         },
       };
     },

@@ -32,9 +32,9 @@ export function createServices(ds: DataSource, config: Config, keyring: Keyring)
   const audit = new AuditService(ds, config.audit.hashKey);
   const idempotency = new IdempotencyService(ds, config.audit.hashKey);
   return {
-    customers: new CustomerService(config),
+    customers: new CustomerService(config, keyring),
     tags: new TagService(),
-    holdings: new HoldingService(),
+    holdings: new HoldingService(keyring),
     interactions: new InteractionService(),
     campaigns: new CampaignService(),
     campaignCommands: new CampaignCommandService(ds, audit, config.campaignContent.forbiddenClaims),
@@ -50,7 +50,7 @@ export function createServices(ds: DataSource, config: Config, keyring: Keyring)
     staff: new StaffDirectory(ds),
     tasks: new TaskService(ds, audit),
     leads: new LeadService(ds, audit, config.leads, keyring),
-    reveals: new RevealService(ds, audit, config.reveal),
+    reveals: new RevealService(ds, audit, config.reveal, keyring),
     churnReport: (ctx: RequestContext, from: string, to: string) => churnReport(ctx, config.businessTimeZone, from, to),
     dataSubjectExport: new DataSubjectExportService(config.segmentation, keyring),
     customerErasure: new CustomerErasureService(ds, audit, keyring, {

@@ -46,6 +46,8 @@ import { getSchema } from './schema';
 import { staffWritesNeedAStaffMember } from './staff-writes';
 import { createServices } from '../request/services';
 import { Keyring } from '../privacy/encryption/keyring';
+import { sealLegacyRows } from '../privacy/encryption/rotation';
+import { registerKeyring } from '../privacy/encryption/keyrings';
 import { localMasterKeys } from '../privacy/encryption/master-keys';
 
 export interface RunningApp {
@@ -89,8 +91,16 @@ export async function startApp(
   const httpServer = http.createServer(app);
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   const keyring = new Keyring(localMasterKeys(config.encryption));
+  // Bulk loads and the change feed on this database encrypt with the same keys.
+  registerKeyring(ds, keyring);
   // A database that is down at start is reported by readiness instead; the first write then makes the keys.
   await keyring.warmUp(ds).catch(() => undefined);
+  // Rows an upgrade left in plaintext, or without their blind index, are sealed before anything looks one up.
+  await sealLegacyRows(ds, keyring, (scope, done) =>
+    logger.info({ scope, done }, 'sealing rows stored before encryption'),
+  ).catch((error: unknown) =>
+    logger.warn({ err: error }, 'sealing rows stored before encryption: will retry at next start'),
+  );
   const services = createServices(ds, config, keyring);
   const reference = createReferenceData(ds);
   const verifyToken = createTokenVerifier(config.auth);
@@ -137,7 +147,7 @@ export async function startApp(
       telemetryPlugin(metrics),
       operationSpans,
       auditPlugin,
-      perOperationState(ds, config, reference),
+      perOperationState(ds, config, reference, keyring),
     ],
   });
   await apollo.start();

@@ -17,6 +17,7 @@ import { Channel } from '../../src/modules/interaction/interaction.enums';
 import { residentIdNumber } from '../../src/seed/id-number';
 import { useTestApp } from '../support/test-app';
 import { withAdmin } from '../support/test-database';
+import { blindIndexOf, decrypted } from '../support/stored';
 
 const { app, make } = useTestApp();
 let dir: string;
@@ -319,10 +320,18 @@ describe('every kind', () => {
     await load('holdings', await csvFile([holding(a, '100.00'), holding(b, '200.00')]));
     const summary = await load('holdings', await csvFile([holding(a, '100'), holding(b, '250.00')]));
     expect(summary).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
-    const rows = await app.ds.query(
-      `SELECT balance, currency FROM holding WHERE account_no = ANY($1) ORDER BY account_no`,
-      [[a.accountNo, b.accountNo]],
+    const stored: { account_no: string; balance: string; currency: string }[] = await app.ds.query(
+      `SELECT account_no, balance, currency FROM holding WHERE account_no_bidx = ANY($1)`,
+      [
+        [
+          await blindIndexOf(app.ds, 'holding', 'account_no', a.accountNo),
+          await blindIndexOf(app.ds, 'holding', 'account_no', b.accountNo),
+        ],
+      ],
     );
+    const rows = (await decrypted(app.ds, 'holding', stored, { account_no: 'account_no' }))
+      .sort((x, y) => (x.account_no < y.account_no ? -1 : 1))
+      .map(({ balance, currency }) => ({ balance, currency }));
     expect(rows).toEqual([
       { balance: '100.00', currency: 'CNY' },
       { balance: '250.00', currency: 'CNY' },
@@ -508,9 +517,14 @@ describe('files', () => {
     );
     const file = await csvFile([customerRow(u, { name: '欧阳娜娜', address_street: '星湖街328号' })], 'gb18030');
     expect(await load('customers', file, { encoding: 'gb18030' })).toMatchObject({ inserted: 1, rejected: 0 });
-    const [row] = await app.ds.query(
-      `SELECT c.name, c.address_street, b.name AS branch FROM customer c JOIN branch b ON b.id = c.branch_id WHERE customer_no = $1`,
-      [u.customerNo],
+    const [row] = await decrypted(
+      app.ds,
+      'customer',
+      await app.ds.query(
+        `SELECT c.name, c.address_street, b.name AS branch FROM customer c JOIN branch b ON b.id = c.branch_id WHERE customer_no = $1`,
+        [u.customerNo],
+      ),
+      { address_street: 'address_street' },
     );
     expect(row).toEqual({ name: '欧阳娜娜', address_street: '星湖街328号', branch: '苏州工业园区支行' });
   });
@@ -745,9 +759,12 @@ describe('applyRows (what the change feed calls)', () => {
       ],
     });
     expect(second).toEqual({ inserted: 0, updated: 1, unchanged: 1, rejected: [] });
-    const balances = await app.ds.query(
-      `SELECT account_no, balance FROM holding WHERE customer_id = $1 ORDER BY account_no`,
+    const stored: { account_no: string; balance: string }[] = await app.ds.query(
+      `SELECT account_no, balance FROM holding WHERE customer_id = $1`,
       [c.id],
+    );
+    const balances = (await decrypted(app.ds, 'holding', stored, { account_no: 'account_no' })).sort((x, y) =>
+      x.account_no < y.account_no ? -1 : 1,
     );
     expect(balances).toEqual([
       { account_no: `${c.accountNo}A`, balance: '1.50' },

@@ -5,10 +5,10 @@ import { useTestApp } from '../support/test-app';
 const { app } = useTestApp();
 
 let sequence = 0;
-const event = (key: string, version: number, source = 'core-banking'): FeedEvent => ({
+const event = (key: string, version: number, source = 'core-banking', kind = 'customers'): FeedEvent => ({
   eventId: `evt-${++sequence}`,
   source,
-  kind: 'customers',
+  kind,
   key,
   version: BigInt(version),
   data: {},
@@ -120,5 +120,27 @@ describe('change feed inbox', () => {
     const fromCore = { ...event('INBOX-G', 1, 'core-banking'), eventId: 'shared-id' };
     const fromCrm = { ...event('INBOX-H', 1, 'crm'), eventId: 'shared-id' };
     expect((await admit([fromCore, fromCrm])).toApply.map(keyOf)).toEqual(['INBOX-G@1', 'INBOX-H@1']);
+  });
+
+  it('keeps the natural key of a holding (its account number, stored encrypted) only as a blind index', async () => {
+    const accountNo = '6222880011223344';
+    const first = await admit([
+      event(accountNo, 1, 'core-banking', 'holdings'),
+      event(`${accountNo}|2026-11-30`, 1, 'core-banking', 'daily_balances'),
+    ]);
+    expect(first.toApply.map(keyOf)).toEqual([`${accountNo}@1`, `${accountNo}|2026-11-30@1`]);
+    await app.ds.transaction((em) =>
+      markDeadLettered(em, [{ event: event(accountNo, 2, 'core-banking', 'holdings'), reason: 'r' }]),
+    );
+    const stored: { natural_key: string }[] = await app.ds.query(
+      `SELECT natural_key FROM ingest_inbox WHERE kind IN ('holdings', 'daily_balances')
+       UNION ALL SELECT natural_key FROM ingest_entity_version WHERE kind IN ('holdings', 'daily_balances')`,
+    );
+    expect(stored.length).toBe(5);
+    for (const { natural_key } of stored) expect(natural_key).not.toContain(accountNo);
+    // The same entity is still one entity: an older version of it is stale.
+    expect((await admit([event(accountNo, 0, 'core-banking', 'holdings')])).stale.map(keyOf)).toEqual([
+      `${accountNo}@0`,
+    ]);
   });
 });

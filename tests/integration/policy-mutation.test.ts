@@ -34,6 +34,7 @@ import {
 } from '../support/policy-walk';
 import { waitForRun } from '../support/enrollment-runs';
 import { startTestApp, TestApp } from '../support/test-app';
+import { decrypted } from '../support/stored';
 
 /**
  * "One policy", proved: for each type and field of the SDL and each role
@@ -721,7 +722,12 @@ describe('reveal cells', () => {
 
   it('decide whether revealField answers: a reveal cell given to a column is answered, one taken away is FORBIDDEN', async () => {
     const agent = { sub: (await make.staff()).id, roles: [Role.CALL_CENTER_AGENT] };
-    const [customer] = await app.ds.query('SELECT id_number, phone FROM customer WHERE id = $1', [world.customerId]);
+    const [customer] = await decrypted(
+      app.ds,
+      'customer',
+      await app.ds.query('SELECT id_number, phone FROM customer WHERE id = $1', [world.customerId]),
+      { id_number: 'id_number', phone: 'phone' },
+    );
     const ask = async (field: string) => app.gql(REVEAL, { c: world.customerId, f: field }, { as: agent });
 
     current = BASE;

@@ -26,6 +26,7 @@ import {
 } from '../support/policy-walk';
 import { startTestApp, TestApp } from '../support/test-app';
 import { staffId } from '../support/staff-ids';
+import { decrypted } from '../support/stored';
 
 /**
  * Generated from the policy: for every role and every field of the types
@@ -91,10 +92,19 @@ describe.each(COLUMNS)('reveals by the %s column', (column) => {
           };
     const [stored] = await app.ds.query(
       `SELECT c.id_number AS "idNumber", c.phone, c.email, h.id AS "holdingId", h.account_no AS "accountNo",
-              c.address_province || c.address_city || c.address_district || c.address_street AS address
+              c.address_province || c.address_city || c.address_district AS address, c.address_street AS street
        FROM customer c JOIN holding h ON h.customer_id = c.id WHERE c.id = $1`,
       [world.customerId],
     );
+    // Stored encrypted: the values to expect are the plaintexts.
+    await decrypted(app.ds, 'customer', [stored], {
+      id_number: 'idNumber',
+      phone: 'phone',
+      email: 'email',
+      address_street: 'street',
+    });
+    await decrypted(app.ds, 'holding', [stored], { account_no: 'accountNo' });
+    stored.address += stored.street;
     const problems: string[] = [];
     let granted = 0;
     for (const [value, { type, field }] of Object.entries(REVEALABLE) as [

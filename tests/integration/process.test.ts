@@ -1,4 +1,7 @@
 import { Client } from 'pg';
+import { loadConfig } from '../../src/config';
+import { Keyring, Queryable } from '../../src/privacy/encryption/keyring';
+import { localMasterKeys } from '../../src/privacy/encryption/master-keys';
 import { signToken, TokenClaims } from '../../src/auth/token-issuer';
 import { createTestDatabase } from '../support/test-database';
 import { staffId } from '../support/staff-ids';
@@ -77,14 +80,17 @@ it('answers the probes and exposes metrics', async () => {
 });
 
 it('logs each request with its id, operation, principal and duration, and no personal data', async () => {
-  const seeded = await withClient(
-    async (client) =>
-      (
-        await client.query<{ customer_no: string; id_number: string; phone: string }>(
-          'SELECT customer_no, id_number, phone FROM customer ORDER BY customer_no LIMIT 10',
-        )
-      ).rows,
-  );
+  const seeded = await withClient(async (client) => {
+    const { rows } = await client.query<{ customer_no: string; id_number: string; phone: string }>(
+      'SELECT customer_no, id_number, phone FROM customer ORDER BY customer_no LIMIT 10',
+    );
+    // Stored encrypted: opened with the key file the server was started with (no MASTER_KEY: the local one).
+    const keyring = new Keyring(localMasterKeys(loadConfig({ NODE_ENV: 'test' }).encryption));
+    const db: Queryable = {
+      query: async <T = any>(text: string, values?: unknown[]) => (await client.query(text, values)).rows as T,
+    };
+    return keyring.open(db, 'customer', rows, { id_number: 'id_number', phone: 'phone' });
+  });
   expect(seeded).toHaveLength(10);
   // Full reads of identity fields, searches and inputs holding them, and refused inputs.
   const full = await gql(

@@ -21,6 +21,11 @@ import { TagCategory, TagSource } from '../../src/modules/tag/tag.enums';
 import { residentIdNumber } from '../../src/seed/id-number';
 import { LeadEntity } from '../../src/modules/lead/lead.entity';
 import { LeadIntent, LeadStatus } from '../../src/modules/lead/lead.enums';
+import { ENCRYPTION, KeyScope } from '../../src/privacy/encryption/keyring';
+import { keyringFor } from '../../src/privacy/encryption/keyrings';
+
+/** `id_number_bidx` → `idNumberBidx`: the entity property of a column the keyring names. */
+const propertyOf = (column: string) => column.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
 
 /**
  * Builders for test data: each call inserts one valid row with sensible
@@ -32,6 +37,32 @@ export class Factory {
 
   /** A data source, or a getter for one that is not open yet (see useTestApp). */
   constructor(private readonly source: DataSource | (() => DataSource)) {}
+
+  /**
+   * Saves an entity whose encrypted columns are given in plaintext: stores
+   * their ciphertexts and blind indexes as the app does, and returns the row
+   * with the plaintext, as a test compares it with what the API answers.
+   */
+  private async saveSealed<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    scope: KeyScope,
+    values: NoInfer<DeepPartial<E>>,
+  ): Promise<E> {
+    // The server's keyring when it runs on this data source (useTestApp): its master key opens these rows.
+    const keyring = keyringFor(this.ds);
+    await keyring.ensure(this.ds, scope);
+    const plain: Record<string, string | null> = {};
+    for (const column of ENCRYPTION[scope].columns) {
+      plain[column] = ((values as Record<string, unknown>)[propertyOf(column)] as string | null | undefined) ?? null;
+    }
+    const stored = Object.fromEntries(
+      Object.entries(keyring.sealRow(scope, plain)).map(([column, value]) => [propertyOf(column), value]),
+    );
+    const saved = await this.save(entity, { ...values, ...stored } as NoInfer<DeepPartial<E>>);
+    for (const column of ENCRYPTION[scope].columns)
+      (saved as Record<string, unknown>)[propertyOf(column)] = plain[column];
+    return saved;
+  }
 
   private get ds(): DataSource {
     return typeof this.source === 'function' ? this.source() : this.source;
@@ -61,7 +92,7 @@ export class Factory {
     const n = this.next();
     const branchId = values.branchId ?? (await this.branch()).id;
     const birthDate = values.birthDate ?? '1985-06-15';
-    return this.save(CustomerEntity, {
+    return this.saveSealed(CustomerEntity, 'customer', {
       customerNo: `C${String(n).padStart(9, '0')}`,
       name: '张三丰',
       gender: Gender.MALE,
@@ -114,7 +145,7 @@ export class Factory {
   async holding(customerId: string, values: Partial<HoldingEntity> = {}) {
     const n = this.next();
     const productId = values.productId ?? (await this.product()).id;
-    return this.save(HoldingEntity, {
+    return this.saveSealed(HoldingEntity, 'holding', {
       customerId,
       accountNo: `6222${String(n).padStart(12, '0')}`,
       balance: '10000.00',
@@ -211,7 +242,7 @@ export class Factory {
   /** A lead with every field set: scored HIGH, routed to the customer's manager, contacted. */
   lead(customer: Pick<CustomerEntity, 'id' | 'branchId' | 'relationshipManagerId'>, values: Partial<LeadEntity> = {}) {
     const n = this.next();
-    return this.save(LeadEntity, {
+    return this.saveSealed(LeadEntity, 'lead', {
       name: '李四',
       phone: `137${String(n).padStart(8, '0')}`,
       productInterest: '稳健理财',

@@ -1,5 +1,38 @@
 import type { EntityManager } from 'typeorm';
+import { ENCRYPTION, KeyScope } from '../../privacy/encryption/keyring';
+import { keyringFor } from '../../privacy/encryption/keyrings';
+import { isKindName, kindSpec } from '../kinds';
 import type { FeedEvent } from './envelope';
+
+/** The scope whose blind-index key stands for a kind's natural key, when the key holds a value stored encrypted. */
+function sealedKeyScope(kind: string): KeyScope | undefined {
+  if (!isKindName(kind)) return undefined;
+  const spec = kindSpec(kind);
+  const sealed = [
+    ...(spec.encrypted ? ENCRYPTION[spec.encrypted].columns : []),
+    ...(spec.blindLookups?.columns ?? []),
+  ] as string[];
+  if (!spec.naturalKey.some((column) => sealed.includes(column))) return undefined;
+  return spec.encrypted ?? spec.blindLookups?.scope;
+}
+
+/**
+ * How the inbox stores each event's natural key: as the event names it,
+ * unless the key holds a value stored encrypted (a holding's account
+ * number), which the inbox keeps only as a blind index, so that the inbox
+ * does not hold in clear what the tables hold encrypted.
+ */
+async function storedKeys(em: EntityManager, events: readonly FeedEvent[]): Promise<(event: FeedEvent) => string> {
+  const keyring = keyringFor(em.connection);
+  const stored = new Map<FeedEvent, string>();
+  for (const event of events) {
+    const scope = sealedKeyScope(event.kind);
+    if (!scope) continue;
+    await keyring.ensure(em, scope);
+    stored.set(event, keyring.blindIndex(scope, 'natural_key', event.key));
+  }
+  return (event) => stored.get(event) ?? event.key;
+}
 
 export type InboxOutcome = 'APPLIED' | 'STALE' | 'DEAD_LETTERED';
 
@@ -30,13 +63,14 @@ export interface Admission {
 export async function admitEvents(em: EntityManager, batch: readonly FeedEvent[]): Promise<Admission> {
   const unique = distinctById(batch);
   if (unique.length === 0) return { toApply: [], stale: [], seen: [] };
+  const keyOf = await storedKeys(em, unique);
 
   const inserted: { source: string; event_id: string }[] = await em.query(
     `INSERT INTO ingest_inbox (source, event_id, kind, natural_key, version, outcome)
      SELECT *, 'STALE' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) ORDER BY 1, 2
      ON CONFLICT (source, event_id) DO NOTHING
      RETURNING source, event_id`,
-    columns(unique, (e) => [e.source, e.eventId, e.kind, e.key, e.version.toString()]),
+    columns(unique, (e) => [e.source, e.eventId, e.kind, keyOf(e), e.version.toString()]),
   );
   const fresh = new Set(inserted.map((row) => idOf(row.source, row.event_id)));
   const freshEvents = unique.filter((e) => fresh.has(idOf(e.source, e.eventId)));
@@ -56,10 +90,10 @@ export async function admitEvents(em: EntityManager, batch: readonly FeedEvent[]
              SET version = EXCLUDED.version, source = EXCLUDED.source, event_id = EXCLUDED.event_id, applied_at = now()
              WHERE v.version < EXCLUDED.version
            RETURNING kind, natural_key`,
-          columns(candidates, (e) => [e.kind, e.key, e.version.toString(), e.source, e.eventId]),
+          columns(candidates, (e) => [e.kind, keyOf(e), e.version.toString(), e.source, e.eventId]),
         );
   const won = new Set(claimed.map((row) => entityOf(row.kind, row.natural_key)));
-  const toApply = candidates.filter((e) => won.has(entityOf(e.kind, e.key)));
+  const toApply = candidates.filter((e) => won.has(entityOf(e.kind, keyOf(e))));
   await setOutcome(em, toApply, 'APPLIED', null);
 
   const applied = new Set(toApply);
@@ -76,6 +110,10 @@ export async function markDeadLettered(
   refused: readonly { event: FeedEvent; reason: string }[],
 ): Promise<void> {
   if (refused.length === 0) return;
+  const keyOf = await storedKeys(
+    em,
+    refused.map(({ event }) => event),
+  );
   await em.query(
     `INSERT INTO ingest_inbox (source, event_id, kind, natural_key, version, outcome, reason)
      SELECT s, id, k, nk, v, 'DEAD_LETTERED', r
@@ -85,7 +123,7 @@ export async function markDeadLettered(
       event.source,
       event.eventId,
       event.kind,
-      event.key,
+      keyOf(event),
       event.version.toString(),
       reason,
     ]),

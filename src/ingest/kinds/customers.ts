@@ -32,6 +32,7 @@ export const customers: KindSpec = {
     required('onboarded_on', 'date', date),
   ],
   naturalKey: ['customer_no'],
+  encrypted: 'customer',
   rowRules: [
     (row) => {
       const id = row.id_number as string;
@@ -58,10 +59,11 @@ export const customers: KindSpec = {
     },
     mustExist('branch_code', 'branch', 'code', 'no branch has this code'),
     mustExist('relationship_manager_employee_no', 'staff', 'employee_no', 'no staff member has this employee number'),
-    repeatedInLoad('id_type, id_number', 'id_number: an earlier row of this load has it for another customer_no'),
+    // ID numbers are compared by blind index: staged and stored encrypted, never in plaintext.
+    repeatedInLoad('id_type, id_number_bidx', 'id_number: an earlier row of this load has it for another customer_no'),
     {
       reason: 'id_number: already belongs to another customer_no',
-      where: `EXISTS (SELECT 1 FROM customer o WHERE o.id_type = s.id_type AND o.id_number = s.id_number
+      where: `EXISTS (SELECT 1 FROM customer o WHERE o.id_type = s.id_type AND o.id_number_bidx = s.id_number_bidx
                       AND o.customer_no <> s.customer_no)`,
     },
   ],
@@ -78,6 +80,7 @@ export const customers: KindSpec = {
       birth_date: 's.birth_date',
       id_type: 's.id_type',
       id_number: 's.id_number',
+      id_number_bidx: 's.id_number_bidx',
       phone: 's.phone',
       email: 's.email',
       address_province: 's.address_province',
@@ -89,8 +92,10 @@ export const customers: KindSpec = {
       relationship_manager_id: 'rm.id',
       kyc_status: 's.kyc_status',
       onboarded_on: 's.onboarded_on',
+      pii_digest: 's.pii_digest',
     },
     key: ['customer_no'],
+    comparedByDigest: ['id_number', 'phone', 'email', 'address_street'],
     returning: 'id AS customer_id',
     customersOf: 'SELECT customer_id FROM written',
   },

@@ -1,5 +1,5 @@
 import { date, identifier, money } from '../fields';
-import { KindSpec, mustExist, required } from '../kind';
+import { KindSpec, required } from '../kind';
 
 /** A holding's end-of-day balance, by account number and day; monthly AUM snapshots are derived from them. */
 export const dailyBalances: KindSpec = {
@@ -10,11 +10,18 @@ export const dailyBalances: KindSpec = {
     required('balance', 'numeric', money),
   ],
   naturalKey: ['account_no', 'balance_date'],
-  checks: [mustExist('account_no', 'holding', 'account_no', 'no holding has this account number')],
+  // Only looked up: staged as its blind index, account_no_bidx.
+  blindLookups: { scope: 'holding', columns: ['account_no'] },
+  checks: [
+    {
+      reason: 'account_no: no holding has this account number',
+      where: `NOT EXISTS (SELECT 1 FROM holding r WHERE r.account_no_bidx = s.account_no_bidx)`,
+    },
+  ],
   upsert: {
     table: 'holding_daily_balance',
     conflict: '(holding_id, balance_date)',
-    joins: 'JOIN holding h ON h.account_no = s.account_no',
+    joins: 'JOIN holding h ON h.account_no_bidx = s.account_no_bidx',
     current: 'cur.holding_id = h.id AND cur.balance_date = s.balance_date',
     values: { holding_id: 'h.id', balance_date: 's.balance_date', balance: 's.balance' },
     key: ['holding_id', 'balance_date'],

@@ -16,6 +16,8 @@ export const holdings: KindSpec = {
     required('status', 'text', oneOf(HoldingStatus)),
   ],
   naturalKey: ['account_no'],
+  // Staged and stored encrypted; found, and kept unique, by its blind index.
+  encrypted: 'holding',
   rowRules: [
     (row) =>
       row.maturity_date !== undefined && (row.maturity_date as string) < (row.opened_on as string)
@@ -29,16 +31,17 @@ export const holdings: KindSpec = {
       // An account does not change hands; a file that says so is wrong, not a transfer.
       reason: 'customer_no: the account is held by another customer',
       where: `EXISTS (SELECT 1 FROM holding h JOIN customer c ON c.id = h.customer_id
-                      WHERE h.account_no = s.account_no AND c.customer_no <> s.customer_no)`,
+                      WHERE h.account_no_bidx = s.account_no_bidx AND c.customer_no <> s.customer_no)`,
     },
   ],
   upsert: {
     table: 'holding',
-    conflict: '(account_no)',
+    conflict: '(account_no_bidx)',
     joins: 'JOIN customer c ON c.customer_no = s.customer_no JOIN product p ON p.code = s.product_code',
-    current: 'cur.account_no = s.account_no',
+    current: 'cur.account_no_bidx = s.account_no_bidx',
     values: {
       account_no: 's.account_no',
+      account_no_bidx: 's.account_no_bidx',
       customer_id: 'c.id',
       product_id: 'p.id',
       balance: 's.balance',
@@ -47,7 +50,8 @@ export const holdings: KindSpec = {
       maturity_date: 's.maturity_date',
       status: 's.status',
     },
-    key: ['account_no'],
+    // An account number never changes: its ciphertext is written once, with its blind index.
+    key: ['account_no', 'account_no_bidx'],
     returning: 'customer_id',
     customersOf: 'SELECT customer_id FROM written',
   },

@@ -21,8 +21,17 @@ export class CustomerEntity {
   @Column('text', { name: 'id_type' })
   idType: IdType;
 
+  /** Stored encrypted (privacy/encryption), as are phone, email and addressStreet: loaders decrypt. */
   @Column('text', { name: 'id_number' })
   idNumber: string;
+
+  /** Keyed blind index of the ID number: unique with idType, and what lookups compare. */
+  @Column('text', { name: 'id_number_bidx', nullable: true })
+  idNumberBidx: string | null;
+
+  /** Keyed fingerprint of the encrypted columns: a bulk load compares it, not random ciphertexts. */
+  @Column('text', { name: 'pii_digest', nullable: true })
+  piiDigest: string | null;
 
   @Column('text')
   phone: string;

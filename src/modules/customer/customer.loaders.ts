@@ -18,6 +18,8 @@ import { CallerView } from '../../privacy/caller-view';
 import { CustomerEntity } from './customer.entity';
 import type { OrganisationLoaders } from '../organisation/organisation.loaders';
 import { toCustomer } from './customer.mapper';
+import { openCustomerRows } from './customer-sealing';
+import type { Keyring } from '../../privacy/encryption/keyring';
 import { Customer } from './customer.type';
 
 export type CustomerKey = 'id' | 'customer_no';
@@ -48,6 +50,7 @@ export function createCustomerLoaders(
   config: Config,
   caller: CallerView,
   organisation: OrganisationLoaders,
+  keyring: Keyring,
 ) {
   const view = customerViewer(config, caller, organisation);
   // Out-of-scope customers are simply not found: indistinguishable from missing ones.
@@ -63,13 +66,14 @@ export function createCustomerLoaders(
     // PostgreSQL keeps the prepared plan instead of planning this statement again on every execution.
     const wanted = keys.length === 1 ? `= ${params.bind(keys[0], type)}` : `= ANY(${params.bind(keys, `${type}[]`)})`;
     const extra = relations.length ? `, ${relationColumns(relations, params)}` : '';
-    return preparedQuery(
+    const rows = preparedQuery<CustomerEntity & Record<string, unknown>>(
       ds,
       `SELECT ${entityColumns(ds, CustomerEntity, 'parent')}${extra} FROM customer parent
        WHERE parent.${column} ${wanted} AND ${scopeSql(caller.scope, 'parent', params.bind)}`,
       params.values,
       prepare,
     );
+    return rows.then((loaded) => openCustomerRows(keyring, ds, loaded));
   };
   const byId = new DataLoader<string, Customer | null>(async (ids) =>
     byKey(ids, (await scopedRows('id', ids)).map(view), (c) => c.id),

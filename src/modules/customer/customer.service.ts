@@ -15,10 +15,15 @@ import { customerViewer } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
 import { segmentConditions } from './segment-criteria';
+import { openCustomerRows } from './customer-sealing';
+import type { Keyring } from '../../privacy/encryption/keyring';
 
 /** Reads only: through the request's loaders and its read source (a replica for queries). */
 export class CustomerService {
-  constructor(private readonly config: Config) {}
+  constructor(
+    private readonly config: Config,
+    private readonly keyring: Keyring,
+  ) {}
 
   async getById(ctx: RequestContext, id: string, lookahead?: CustomerLookahead): Promise<Customer | null> {
     assertId('id', id);
@@ -107,7 +112,7 @@ export class CustomerService {
     const { cohorts } = ctx.privacy;
     if (!cohorts.applies) {
       const rows: CustomerEntity[] = await ctx.reads.query(pageSql(matching(params)), params.values);
-      return { rows, withheld: false };
+      return { rows: await openCustomerRows(this.keyring, ctx.reads, rows), withheld: false };
     }
     const k = params.bind(cohorts.minimum, 'int');
     const cohortSql = `SELECT count(*)::int AS cohort FROM (SELECT 1 FROM customer c WHERE ${matching(params)} LIMIT ${k}) m`;
@@ -120,7 +125,7 @@ export class CustomerService {
     );
     const withheld = cohorts.withholds(result[0].cohort);
     const rows = withheld ? [] : result.filter((row) => row.id !== null).map(({ cohort: _cohort, ...row }) => row);
-    return { rows: rows as CustomerEntity[], withheld };
+    return { rows: await openCustomerRows(this.keyring, ctx.reads, rows as CustomerEntity[]), withheld };
   }
 
   /**

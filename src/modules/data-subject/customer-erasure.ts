@@ -4,7 +4,7 @@ import { assertId } from '../../common/ids';
 import type { Keyring } from '../../privacy/encryption/keyring';
 import type { RequestContext } from '../../request/context';
 import type { AuditService } from '../audit/audit.service';
-import { HELD_RISK_ASSESSMENTS_SQL, HOLDINGS_SQL } from './data-subject-sections';
+import { HELD_RISK_ASSESSMENTS_SQL, HOLDINGS_SQL, SECTIONS } from './data-subject-sections';
 import { ErasureReason } from './data-subject.enums';
 import { ErasedRecordCount, ErasureReceipt } from './data-subject.type';
 import { HeldData, sealHeldData } from './held-records';
@@ -16,10 +16,14 @@ const HELD_KINDS = ['identity', 'holdings', 'dailyBalances', 'riskAssessments'];
  * Everything else, deleted in an order the foreign keys accept (children
  * before their customer; leads, tasks and episodes do not cascade). Deleting
  * consents explicitly, before the customer, lets their trigger update a row
- * that still exists.
+ * that still exists. Each statement takes the customer's id ($1); the
+ * leads' also takes the blind index of the customer's phone as a lead's
+ * ($2), so that leads registered for the same person as a prospect, never
+ * linked to the customer, go too.
  */
+const LEADS_BY_CUSTOMER_OR_PHONE = `DELETE FROM lead WHERE customer_id = $1 OR phone_bidx = $2`;
 const DELETIONS: [kind: string, sql: string][] = [
-  ['leads', `DELETE FROM lead WHERE customer_id = $1`],
+  ['leads', LEADS_BY_CUSTOMER_OR_PHONE],
   ['retentionTasks', `DELETE FROM retention_task WHERE customer_id = $1`],
   ['churnEpisodes', `DELETE FROM churn_episode WHERE customer_id = $1`],
   ['interactions', `DELETE FROM interaction WHERE customer_id = $1`],
@@ -58,16 +62,27 @@ export class CustomerErasureService {
     return this.ds.transaction(async (em) => {
       const [customer] = await em.query(
         `SELECT id, customer_no AS "customerNo", name, gender, birth_date::text AS "birthDate", id_type AS "idType",
-                id_number AS "idNumber", branch_id AS "branchId", relationship_manager_id AS "relationshipManagerId"
+                id_number AS "idNumber", phone, branch_id AS "branchId", relationship_manager_id AS "relationshipManagerId"
            FROM customer WHERE id = $1 FOR UPDATE`,
         [customerId],
       );
       if (!customer) return this.earlierErasure(em, customerId);
-      const { branchId, relationshipManagerId, ...identity } = customer;
+      // The phone is not held: it only finds the prospect's leads.
+      const { branchId, relationshipManagerId, phone, ...identity } = customer;
+      await this.keyring.prepare(em, [phone]);
+      await this.keyring.ensure(em, 'lead');
+      const leadPhone = this.keyring.blindIndex('lead', 'phone', this.keyring.decrypt('customer', 'phone', phone));
+      // Opened here and sealed whole under the hold's own key (sealHeldData): a customer or holding
+      // key rotated or retired later never strands what the law keeps.
       const held: HeldData = {
         ownership: { branchId, relationshipManagerId },
-        identity,
-        holdings: await em.query(HOLDINGS_SQL, [customerId]),
+        identity: (await this.keyring.open(em, 'customer', [identity], { id_number: 'idNumber' }))[0],
+        holdings: await this.keyring.open(
+          em,
+          'holding',
+          await em.query(HOLDINGS_SQL, [customerId]),
+          SECTIONS.holdings.encrypted!.fields,
+        ),
         riskAssessments: await em.query(HELD_RISK_ASSESSMENTS_SQL, [customerId]),
       };
       const [erasure] = await em.query(
@@ -86,7 +101,10 @@ export class CustomerErasureService {
       );
       const removed: ErasedRecordCount[] = [];
       for (const [kind, sql] of DELETIONS) {
-        const [, count] = await em.query(sql, [customerId]);
+        const [, count] = await em.query(
+          sql,
+          sql === LEADS_BY_CUSTOMER_OR_PHONE ? [customerId, leadPhone] : [customerId],
+        );
         if (count > 0) removed.push({ kind, count });
       }
       // Systems the bank passed the customer's data to erase it too (PIPL Art. 47); ids only, like every event.

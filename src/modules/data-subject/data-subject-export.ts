@@ -8,6 +8,7 @@ import type { CustomerOwnership } from '../../privacy/request-privacy';
 import type { RequestContext } from '../../request/context';
 import { CustomerEntity } from '../customer/customer.entity';
 import { toCustomer } from '../customer/customer.mapper';
+import { openCustomerRows } from '../customer/customer-sealing';
 import { EXEMPTIONS, readSection, SECTIONS } from './data-subject-sections';
 import { DataSubjectExport } from './data-subject.type';
 import { HeldRecords } from './held-records';
@@ -51,9 +52,9 @@ export class DataSubjectExportService {
     // One snapshot, so that no section contradicts another (a holding sold between two reads).
     return ctx.reads.transaction('REPEATABLE READ', async (em) => {
       const row = await em.getRepository(CustomerEntity).findOneBy({ id: customerId });
-      if (row) return this.live(ctx, em, row);
+      if (row) return this.live(ctx, em, (await openCustomerRows(this.keyring, em, [row]))[0]);
       const held = await HeldRecords.of(em, this.keyring, customerId);
-      if (held) return this.held(ctx, customerId, held);
+      if (held) return this.held(ctx, em, customerId, held);
       throw appError('NOT_FOUND', 'No such customer');
     });
   }
@@ -100,13 +101,22 @@ export class DataSubjectExportService {
     };
   }
 
-  private held(ctx: RequestContext, customerId: string, held: HeldRecords): DataSubjectExport {
+  private async held(
+    ctx: RequestContext,
+    em: EntityManager,
+    customerId: string,
+    held: HeldRecords,
+  ): Promise<DataSubjectExport> {
     const owner: CustomerOwnership = { id: customerId, personalisedMarketingWithdrawn: false, ...held.ownership };
     const view = new DocumentView(ctx.privacy, owner, ctx.audit);
     const document: Record<string, unknown> = {};
-    if (held.records) {
-      document.profile = view.object('Customer', held.records.identity);
-      document.holdings = held.records.holdings.map((h) =>
+    const records = held.records;
+    if (records) {
+      // A hold written before holds were sealed whole kept these encrypted under their own keys; opening a plaintext is a no-op.
+      await this.keyring.open(em, 'customer', [records.identity], { id_number: 'idNumber' });
+      await this.keyring.open(em, 'holding', records.holdings, SECTIONS.holdings.encrypted!.fields);
+      document.profile = view.object('Customer', records.identity);
+      document.holdings = records.holdings.map((h) =>
         view.object(
           'Holding',
           { ...h, product: view.object('Product', h.product as Record<string, unknown>) },
@@ -115,7 +125,7 @@ export class DataSubjectExportService {
       );
       document.riskAssessments = view.objects(
         'RiskProfile',
-        held.records.riskAssessments.map(({ amlRating: _withheldByLaw, ...assessment }) => assessment),
+        records.riskAssessments.map(({ amlRating: _withheldByLaw, ...assessment }) => assessment),
       );
     }
     return {

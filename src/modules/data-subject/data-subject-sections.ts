@@ -15,8 +15,8 @@ export interface Section {
   nested?: Record<string, string>;
   /** Keys read as another field of the type (see DocumentView.object). */
   readAs?: Record<string, string>;
-  /** Columns stored encrypted, and the data-key scope they are under. */
-  encrypted?: { scope: KeyScope; columns: string[] };
+  /** Values stored encrypted: the data-key scope they are under, and each encrypted column's key in the row. */
+  encrypted?: { scope: KeyScope; fields: Record<string, string> };
 }
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -43,6 +43,7 @@ export const SECTIONS: Record<string, Section> = {
     type: 'Holding',
     sql: HOLDINGS_SQL,
     nested: { product: 'Product' },
+    encrypted: { scope: 'holding', fields: { account_no: 'accountNo' } },
     // A balance over time is the balance: whoever may not read it in full gets neither.
     readAs: { dailyBalances: 'balance' },
   },
@@ -88,7 +89,7 @@ export const SECTIONS: Record<string, Section> = {
   },
   leads: {
     type: 'Lead',
-    encrypted: { scope: 'lead', columns: ['phone'] },
+    encrypted: { scope: 'lead', fields: { phone: 'phone' } },
     sql: `SELECT l.id, l.name, l.phone, l.product_interest AS "productInterest", l.source_channel AS "sourceChannel",
                  l.city, l.intent, l.status, ${iso('l.created_at')} AS "createdAt"
             FROM lead l WHERE l.customer_id = $1 ORDER BY l.created_at, l.id`,
@@ -134,15 +135,5 @@ export const EXEMPTIONS = [
 export async function readSection(em: EntityManager, section: Section, customerId: string, keyring: Keyring) {
   const rows = (await em.query(section.sql, [customerId])) as Record<string, unknown>[];
   const encrypted = section.encrypted;
-  if (!encrypted) return rows;
-  await keyring.prepare(
-    em,
-    rows.flatMap((row) => encrypted.columns.map((column) => row[column] as string | null)),
-  );
-  for (const row of rows) {
-    for (const column of encrypted.columns) {
-      if (row[column] != null) row[column] = keyring.decrypt(encrypted.scope, column, row[column] as string);
-    }
-  }
-  return rows;
+  return encrypted ? keyring.open(em, encrypted.scope, rows, encrypted.fields) : rows;
 }

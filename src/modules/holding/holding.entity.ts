@@ -30,8 +30,13 @@ export class HoldingEntity {
   @Column('uuid', { name: 'product_id' })
   productId: string;
 
-  @Column('text', { name: 'account_no', unique: true })
+  /** Stored encrypted (privacy/encryption): loaders decrypt. */
+  @Column('text', { name: 'account_no' })
   accountNo: string;
+
+  /** Keyed blind index of the account number: unique, the natural key loads and daily balances find it by. */
+  @Column('text', { name: 'account_no_bidx', nullable: true, unique: true })
+  accountNoBidx: string | null;
 
   @Column('numeric', { precision: 18, scale: 2 })
   balance: string;

@@ -91,7 +91,8 @@ export class LeadCommandService {
       );
     }
     return this.idempotency.run(ctx, 'registerLead', input, input.externalRef, async (em) => {
-      const phone = await this.keyring.encrypt(em, 'lead', 'phone', input.phone);
+      await this.keyring.ensure(em, 'lead');
+      const sealed = this.keyring.sealRow('lead', { phone: input.phone });
       const customer = input.customerNo
         ? await writableCustomer(em, ctx, { customerNo: input.customerNo }, 'registerLead')
         : null;
@@ -104,12 +105,12 @@ export class LeadCommandService {
       });
       const route = await this.route(em, customer, input.city ?? null);
       const [row] = await em.query(
-        `INSERT INTO lead (name, phone, product_interest, source_channel, customer_id, registered_by, city,
+        `INSERT INTO lead (name, phone, phone_bidx, product_interest, source_channel, customer_id, registered_by, city,
                            consent_reference, intent, assignee_id, branch_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+         VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
         [
           input.name,
-          phone,
+          sealed.phone,
           input.productInterest ?? null,
           input.sourceChannel,
           customer?.id ?? null,
@@ -119,6 +120,7 @@ export class LeadCommandService {
           intent,
           route.assigneeId,
           route.branchId,
+          sealed.phone_bidx,
         ],
       );
       // The record names the lead and how it was routed, never the prospect's name, phone or city.

@@ -11,8 +11,13 @@ export class LeadEntity {
   @Column('text')
   name: string;
 
+  /** Stored encrypted (privacy/encryption). */
   @Column('text')
   phone: string;
+
+  /** Keyed blind index of the phone: how erasure finds a prospect's leads. */
+  @Column('text', { name: 'phone_bidx', nullable: true })
+  phoneBidx: string | null;
 
   @Column('text', { name: 'product_interest', nullable: true })
   productInterest: string | null;

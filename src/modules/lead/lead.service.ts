@@ -42,13 +42,8 @@ export class LeadService {
   ) {}
 
   /** A lead as it leaves the database: its phone is stored encrypted (privacy/encryption). */
-  private async opened(db: Queryable, rows: Lead[]): Promise<Lead[]> {
-    await this.keyring.prepare(
-      db,
-      rows.map((r) => r.phone),
-    );
-    for (const row of rows) if (row.phone !== null) row.phone = this.keyring.decrypt('lead', 'phone', row.phone);
-    return rows;
+  private opened(db: Queryable, rows: Lead[]): Promise<Lead[]> {
+    return this.keyring.open(db, 'lead', rows, { phone: 'phone' });
   }
 
   /** The caller's leads, newest first. */

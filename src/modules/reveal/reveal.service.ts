@@ -12,6 +12,8 @@ import { CustomerEntity } from '../customer/customer.entity';
 import { scopedCustomers } from '../customer/customer.loaders';
 import { formatAddress } from '../customer/customer.mapper';
 import { HoldingEntity } from '../holding/holding.entity';
+import { openCustomerRows } from '../customer/customer-sealing';
+import type { Keyring } from '../../privacy/encryption/keyring';
 import { REVEALABLE, RevealableField, RevealOutcome, RevealReason } from './reveal.enums';
 import { dailyQuotaOf, quotaDay, takeRevealSlot } from './reveal-quota';
 import { RevealedValue, RevealTarget } from './reveal.type';
@@ -48,6 +50,7 @@ export class RevealService {
     private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly settings: RevealSettings,
+    private readonly keyring: Keyring,
   ) {}
 
   async reveal(ctx: RequestContext, request: RevealRequest): Promise<RevealedValue> {
@@ -64,7 +67,7 @@ export class RevealService {
     target: { customerId: string } | { holdingId: string },
   ): Promise<Decision> {
     const { type, field } = REVEALABLE[request.field];
-    const found = await findTarget(em, ctx, target);
+    const found = await findTarget(em, ctx, target, this.keyring);
     if (!found) {
       const holdingId = 'holdingId' in target ? target.holdingId : null;
       await this.audit.recordReveal(em, ctx, 'customerId' in target ? target.customerId : null, field, {
@@ -167,20 +170,21 @@ async function findTarget(
   em: EntityManager,
   ctx: RequestContext,
   target: { customerId: string } | { holdingId: string },
+  keyring: Keyring,
 ): Promise<{ customer: CustomerEntity; holding?: HoldingEntity } | null> {
   let holding: HoldingEntity | undefined;
   let customerId: string;
   if ('holdingId' in target) {
     const found = await em.getRepository(HoldingEntity).findOneBy({ id: target.holdingId });
     if (!found) return null;
-    holding = found;
+    [holding] = await keyring.open(em, 'holding', [found], { account_no: 'accountNo' });
     customerId = found.customerId;
   } else {
     customerId = target.customerId;
   }
   const scope = rowScopeForOperation(ctx.principal, ctx.privacy, 'Mutation', REVEAL_OPERATION);
   const customer = await scopedCustomers(em, { scope }).andWhere('c.id = :customerId', { customerId }).getOne();
-  return customer ? { customer, holding } : null;
+  return customer ? { customer: (await openCustomerRows(keyring, em, [customer]))[0], holding } : null;
 }
 
 function customerValue(customer: CustomerEntity, field: string): string | null {

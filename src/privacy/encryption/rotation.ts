@@ -1,5 +1,15 @@
 import type { DataSource } from 'typeorm';
-import { ENCRYPTED_COLUMNS, Keyring, KeyScope, ROW_ID_COLUMN, rotateActiveDataKey } from './keyring';
+import {
+  blindIndexColumn,
+  DIGEST_COLUMN,
+  ENCRYPTED_COLUMNS,
+  ENCRYPTION,
+  Keyring,
+  KeyScope,
+  Queryable,
+  ROW_ID_COLUMN,
+  rotateActiveDataKey,
+} from './keyring';
 import type { MasterKeyProvider } from './master-keys';
 
 export interface RotationProgress {
@@ -62,34 +72,11 @@ export async function rotateDataKey(
   const keyring = new Keyring(masterKeys);
   await keyring.refresh(ds);
   const keyId = keyring.activeKeyId(scope);
-  const columns = ENCRYPTED_COLUMNS[scope];
-  const rowId = ROW_ID_COLUMN[scope] ?? 'id';
   const current = `enc1:${keyId}:%`;
-  const stale = columns.map((c) => `(${c} IS NOT NULL AND ${c} NOT LIKE $1)`).join(' OR ');
+  const stale = staleCondition(scope, `NOT LIKE $1`);
   let reencrypted = 0;
   for (;;) {
-    const moved = await ds.transaction(async (em) => {
-      const rows: Record<string, string | null>[] = await em.query(
-        `SELECT ${rowId} AS id, ${columns.join(', ')} FROM ${scope} WHERE ${stale} ORDER BY ${rowId} LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [current, batchSize],
-      );
-      await keyring.prepare(
-        em,
-        rows.flatMap((row) => columns.map((c) => row[c])),
-      );
-      for (const row of rows) {
-        const values = await Promise.all(
-          columns.map(async (c) =>
-            row[c] === null ? null : keyring.encrypt(em, scope, c, keyring.decrypt(scope, c, row[c] as string)),
-          ),
-        );
-        await em.query(
-          `UPDATE ${scope} SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE ${rowId} = $1`,
-          [row.id, ...values],
-        );
-      }
-      return rows.length;
-    });
+    const moved = await resealBatch(ds, keyring, scope, stale, [current], batchSize);
     reencrypted += moved;
     if (moved > 0) {
       const [{ left }] = await ds.query(`SELECT count(*)::int AS left FROM ${scope} WHERE ${stale}`, [current]);
@@ -106,6 +93,91 @@ export async function rotateDataKey(
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
+}
+
+/**
+ * Rows of a scope whose stored values are not what sealRow would store now:
+ * a value not matching `notUnder` (`NOT LIKE $1`: under another key; `NOT
+ * LIKE 'enc1:%'`: not encrypted), or a blind index or digest not filled yet.
+ */
+function staleCondition(scope: KeyScope, notUnder: string): string {
+  const spec = ENCRYPTION[scope];
+  const conditions = spec.columns.map((c) => `(${c} IS NOT NULL AND ${c} ${notUnder})`);
+  for (const c of spec.blindIndexed) conditions.push(`(${c} IS NOT NULL AND ${blindIndexColumn(c)} IS NULL)`);
+  if (spec.digest) conditions.push(`${DIGEST_COLUMN} IS NULL`);
+  return conditions.join(' OR ');
+}
+
+/**
+ * One batch of a scope's stale rows sealed again under the active key, in a
+ * short transaction of its own that skips rows another writer holds.
+ * Returns how many rows it wrote.
+ */
+async function resealBatch(
+  ds: DataSource,
+  keyring: Keyring,
+  scope: KeyScope,
+  stale: string,
+  params: unknown[],
+  batchSize: number,
+): Promise<number> {
+  const columns = ENCRYPTED_COLUMNS[scope];
+  const rowId = ROW_ID_COLUMN[scope] ?? 'id';
+  return ds.transaction(async (em) => {
+    const rows: Record<string, string | null>[] = await em.query(
+      `SELECT ${rowId} AS id, ${columns.join(', ')} FROM ${scope} WHERE ${stale}
+        ORDER BY ${rowId} LIMIT $${params.length + 1} FOR UPDATE SKIP LOCKED`,
+      [...params, batchSize],
+    );
+    await keyring.prepare(
+      em,
+      rows.flatMap((row) => columns.map((c) => row[c])),
+    );
+    await keyring.ensure(em, scope);
+    for (const row of rows) {
+      const plain = Object.fromEntries(
+        columns.map((c) => [c, row[c] === null ? null : keyring.decrypt(scope, c, row[c] as string)]),
+      );
+      await writeSealed(em, scope, row.id as string, keyring.sealRow(scope, plain));
+    }
+    return rows.length;
+  });
+}
+
+async function writeSealed(em: Queryable, scope: KeyScope, id: string, stored: Record<string, string | null>) {
+  const names = Object.keys(stored);
+  const rowId = ROW_ID_COLUMN[scope] ?? 'id';
+  await em.query(`UPDATE ${scope} SET ${names.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE ${rowId} = $1`, [
+    id,
+    ...names.map((c) => stored[c]),
+  ]);
+}
+
+/**
+ * Rows written before their columns were encrypted (or before their blind
+ * index existed), sealed under the active keys: what an upgrade leaves for
+ * the first server start (app.ts) and `npm run ingest`, before any lookup
+ * relies on a blind index. Batches of short transactions, on the caller's
+ * one connection at a time; nothing to do costs one statement per scope.
+ */
+export async function sealLegacyRows(
+  ds: DataSource,
+  keyring: Keyring,
+  onBatch?: (scope: KeyScope, done: number) => void,
+): Promise<number> {
+  let total = 0;
+  for (const scope of Object.keys(ENCRYPTION) as KeyScope[]) {
+    const stale = staleCondition(scope, `NOT LIKE 'enc1:%'`);
+    let done = 0;
+    for (;;) {
+      const moved = await resealBatch(ds, keyring, scope, stale, [], 1_000);
+      if (moved === 0) break;
+      done += moved;
+      onBatch?.(scope, done);
+    }
+    total += done;
+  }
+  return total;
 }
 
 /** How many values of a scope are under each data key ('plaintext': not encrypted yet): what a rotation has to do. */
