@@ -23,8 +23,8 @@ export interface EnrollmentJobSettings {
   chunkSize: number;
   /** Each chunk's statements run under this timeout, not the request pool's. */
   statementTimeoutMs: number;
-  /** A customer whose monthly contact cap is reached is FREQUENCY_CAPPED. */
-  caps: ContactCapSettings;
+  /** A customer whose monthly contact cap is reached is FREQUENCY_CAPPED; null: no caps (the W4 benchmark's comparison). */
+  caps: ContactCapSettings | null;
 }
 
 interface RunForChunk {
