@@ -3,7 +3,7 @@
  * over the whole book takes, every screening rule on, with contact caps
  * beside without, by connections side by side.
  *   npm run bench:enroll -- [--customers 100000] [--connections 1,2,4] [--chunk-size 25000] [--rounds 2]
- *     [--caps on,off] [--business-date YYYY-MM-DD] [--explain] [--database-prefix c360_enroll_bench] [--drop]
+ *     [--caps on,off] [--business-date YYYY-MM-DD] [--explain] [--append] [--database-prefix c360_enroll_bench] [--drop]
  * 100,000 customers: the benchmark's seeded data set (bench-database.ts),
  * seeded once. 1,000,000: that data set copied ten times over (new ids and
  * numbers) in the tables screening reads (customers, consents, risk
@@ -22,11 +22,14 @@
  * start-to-end time (the database's clock), with the machine's load average.
  * --explain first writes EXPLAIN (ANALYZE, BUFFERS) of one range's screening
  * statement with caps (rolled back). --rounds 0 only builds the data set.
- * Writes bench/results/enrollment-run-<customers>.json (after every run); the
+ * Each run records the server's `jit` setting as its connections see it (set
+ * PGOPTIONS='-c jit=off' to compare). Writes
+ * bench/results/enrollment-run-<customers>.json after every run (--append:
+ * after the runs the file holds already, for runs of one sitting); the
  * summary is kept by hand in bench/results/enrollment-run.md.
  */
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -59,6 +62,7 @@ async function main() {
       caps: { type: 'string', default: 'on,off' },
       'business-date': { type: 'string', default: businessToday(config.businessTimeZone) },
       explain: { type: 'boolean', default: false },
+      append: { type: 'boolean', default: false },
       'database-prefix': { type: 'string', default: 'c360_enroll_bench' },
       drop: { type: 'boolean', default: false },
     },
@@ -81,8 +85,10 @@ async function main() {
     writeFileSync(planOut, `${plan}\n`);
     console.log(`wrote ${planOut}`);
   }
-  const results: Record<string, unknown>[] = [];
-  for (let round = 1; round <= Number(values.rounds); round++) {
+  const results: Record<string, unknown>[] =
+    values.append && existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')).results : [];
+  const firstRound = results.reduce((last, r) => Math.max(last, Number(r.round)), 0) + 1;
+  for (let round = firstRound; round < firstRound + Number(values.rounds); round++) {
     for (const connections of values.connections!.split(',').map(Number)) {
       // Caps and no caps one after the other, so both see the same load.
       for (const capsOn of capSettings) {
@@ -343,6 +349,7 @@ async function measure(url: string, m: Measurement) {
   await setup.connect();
   let started: { campaignId: string; runId: string } | undefined;
   try {
+    const [{ jit }] = (await setup.query('SHOW jit')).rows;
     const before = loadavg();
     started = await startRun(setup, m.businessDate);
     const { runId } = started;
@@ -376,6 +383,7 @@ async function measure(url: string, m: Measurement) {
       connections: m.connections,
       chunkSize: m.chunkSize,
       caps: m.caps !== null,
+      jit,
       seconds: Number(Number(rows[0].seconds).toFixed(2)),
       status: rows[0].status,
       customers: rows[0].total,
