@@ -22,8 +22,10 @@
  * start-to-end time (the database's clock), with the machine's load average.
  * --explain first writes EXPLAIN (ANALYZE, BUFFERS) of one range's screening
  * statement with caps (rolled back). --rounds 0 only builds the data set.
- * Each run records the server's `jit` setting as its connections see it (set
- * PGOPTIONS='-c jit=off' to compare). Writes
+ * Each run records the `jit` setting its connections start with
+ * (PGOPTIONS='-c jit=off' changes it); EnrollmentJob now turns JIT off for
+ * each range itself, so it only told apart the runs measured before that
+ * (enrollment-run.md). Writes
  * bench/results/enrollment-run-<customers>.json after every run (--append:
  * after the runs the file holds already, for runs of one sitting); the
  * summary is kept by hand in bench/results/enrollment-run.md.
