@@ -1,28 +1,47 @@
 /**
- * `npm run bench:enroll` (issue 18, W4): how long an enrolment run over the
- * whole book takes, every screening rule on, by connections side by side.
+ * `npm run bench:enroll` (issues 18 and 19, W4): how long an enrolment run
+ * over the whole book takes, every screening rule on, with contact caps
+ * beside without, by connections side by side.
  *   npm run bench:enroll -- [--customers 100000] [--connections 1,2,4] [--chunk-size 25000] [--rounds 2]
- *     [--database-prefix c360_enroll_bench] [--drop]
+ *     [--caps on,off] [--business-date YYYY-MM-DD] [--explain] [--append] [--database-prefix c360_enroll_bench] [--drop]
  * 100,000 customers: the benchmark's seeded data set (bench-database.ts),
  * seeded once. 1,000,000: that data set copied ten times over (new ids and
  * numbers) in the tables screening reads (customers, consents, risk
- * assessments, tags), which takes a minute where seeding takes an hour on a
- * busy machine; holdings and interactions are not copied (screening reads
- * neither). Each round starts a run of a new APPROVED campaign with an R4
- * product (so suitability, assessments and the 65+ rule all apply) and no
- * target criteria (the whole book), through the job runner the server uses
- * (LeasedJobRunner, EnrollmentJob, on a pool of its own), and reports the
- * run's own start-to-end time (the database's clock), with the machine's
- * load average. Writes bench/results/enrollment-run-<customers>.json; the
+ * assessments, tags, and the campaign contacts the FREQUENCY_CAPPED rule
+ * counts), which takes minutes where seeding takes an hour on a busy machine;
+ * holdings and the other interactions are not copied (screening reads
+ * neither). The seed dates nothing on or after its reference day, so a data
+ * set built early in a month holds few of the month's contacts: both sizes
+ * get the same share of customers contacted in the business date's month
+ * (contactsThisMonth below). Each round starts a run of a new APPROVED
+ * campaign with an R4 product (so suitability, assessments and the 65+ rule
+ * all apply) and no target criteria (the whole book), through the job runner
+ * the server uses (LeasedJobRunner, EnrollmentJob, on a pool of its own), once
+ * with caps and once without (the FREQUENCY_CAPPED rule and the contact count
+ * left out of the statement), interleaved, and reports the run's own
+ * start-to-end time (the database's clock), with the machine's load average.
+ * --explain first writes EXPLAIN (ANALYZE, BUFFERS) of one range's screening
+ * statement with caps (rolled back). --rounds 0 only builds the data set.
+ * Each run records the `jit` setting its connections start with
+ * (PGOPTIONS='-c jit=off' changes it); EnrollmentJob now turns JIT off for
+ * each range itself, so it only told apart the runs measured before that
+ * (enrollment-run.md). Writes
+ * bench/results/enrollment-run-<customers>.json after every run (--append:
+ * after the runs the file holds already, for runs of one sitting); the
  * summary is kept by hand in bench/results/enrollment-run.md.
  */
-import { writeFileSync } from 'node:fs';
+import 'reflect-metadata';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../src/config';
+import { businessToday } from '../src/common/business-date';
+import { ContactCapSettings, loadConfig } from '../src/config';
+import { SqlParams } from '../src/db/parent-relations';
+import { screeningSql } from '../src/modules/campaign/enrollment-screening';
+import { businessDateStartSql, capPeriodOf } from '../src/modules/interaction/contact-caps';
 import { createDataSource } from '../src/db/data-source';
 import { runMigrations } from '../src/db/migrate';
 import { LeasedJobRunner } from '../src/jobs/leased-job-runner';
@@ -31,43 +50,72 @@ import { asAdmin, benchDatabaseUrl, reuseOrCreateSeededDatabase } from './bench-
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BASE_CUSTOMERS = 100_000;
+/** The synthetic campaign contacts of contactsThisMonth, told apart from the seed's by their source. */
+const BENCH_SOURCE = 'w4-bench';
 
 async function main() {
+  const config = loadConfig({});
   const { values } = parseArgs({
     options: {
       customers: { type: 'string', default: '100000' },
       connections: { type: 'string', default: '1,2,4' },
       'chunk-size': { type: 'string', default: '25000' },
       rounds: { type: 'string', default: '2' },
+      caps: { type: 'string', default: 'on,off' },
+      'business-date': { type: 'string', default: businessToday(config.businessTimeZone) },
+      explain: { type: 'boolean', default: false },
+      append: { type: 'boolean', default: false },
       'database-prefix': { type: 'string', default: 'c360_enroll_bench' },
       drop: { type: 'boolean', default: false },
     },
   });
   const customers = Number(values.customers);
   const prefix = values['database-prefix']!;
+  const businessDate = values['business-date']!;
+  const chunkSize = Number(values['chunk-size']);
+  const capSettings = values.caps!.split(',').map((v) => {
+    if (v !== 'on' && v !== 'off') throw new Error(`--caps takes on and off, not ${v}`);
+    return v === 'on';
+  });
   const url = await dataSet(prefix, customers);
-  const results: Record<string, unknown>[] = [];
-  for (let round = 1; round <= Number(values.rounds); round++) {
+  const contacted = await contactsThisMonth(url, config.contactCaps, businessDate);
+  console.log(JSON.stringify({ businessDate, contactedThisMonth: contacted }));
+  const out = path.join(__dirname, 'results', `enrollment-run-${customers}.json`);
+  if (values.explain) {
+    const plan = await explainOneRange(url, config.contactCaps, businessDate, chunkSize);
+    const planOut = path.join(__dirname, 'results', `enrollment-run-${customers}-explain.txt`);
+    writeFileSync(planOut, `${plan}\n`);
+    console.log(`wrote ${planOut}`);
+  }
+  const results: Record<string, unknown>[] =
+    values.append && existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')).results : [];
+  const firstRound = results.reduce((last, r) => Math.max(last, Number(r.round)), 0) + 1;
+  for (let round = firstRound; round < firstRound + Number(values.rounds); round++) {
     for (const connections of values.connections!.split(',').map(Number)) {
-      const result = await measure(url, connections, Number(values['chunk-size']));
-      console.log(JSON.stringify({ round, ...result }));
-      results.push({ round, ...result });
+      // Caps and no caps one after the other, so both see the same load.
+      for (const capsOn of capSettings) {
+        const caps = capsOn ? config.contactCaps : null;
+        const result = await measure(url, { connections, chunkSize, caps, businessDate });
+        console.log(JSON.stringify({ round, ...result }));
+        results.push({ round, ...result });
+        writeFileSync(
+          out,
+          `${JSON.stringify(
+            {
+              customers,
+              businessDate,
+              contactedThisMonth: contacted,
+              machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
+              results,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      }
     }
   }
-  const out = path.join(__dirname, 'results', `enrollment-run-${customers}.json`);
-  writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        customers,
-        machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
-        results,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`wrote ${out}`);
+  if (results.length > 0) console.log(`wrote ${out}`);
   if (values.drop) {
     await asAdmin(ADMIN_URL, async (c) => c.query(`DROP DATABASE IF EXISTS ${prefix}_${customers} WITH (FORCE)`));
     if (customers !== BASE_CUSTOMERS)
@@ -142,6 +190,14 @@ async function dataSet(prefix: string, customers: number): Promise<string> {
       INSERT INTO customer_tag (customer_id, tag_id, source, confidence, assigned_at, expires_at)
       SELECT m.new_id, t.tag_id, t.source, t.confidence, t.assigned_at, t.expires_at
       FROM customer_tag t JOIN id_map m ON m.old_id = t.customer_id`);
+    // The campaign contacts the cap counts (the seed's; contactsThisMonth adds the month's share to every copy).
+    await db.query(`
+      INSERT INTO interaction (customer_id, channel, type, occurred_at, summary, staff_id, partner_id, campaign_id,
+        outcome, recorded_at, compliance_flags)
+      SELECT m.new_id, i.channel, i.type, i.occurred_at, i.summary, i.staff_id, i.partner_id, i.campaign_id,
+        i.outcome, i.recorded_at, i.compliance_flags
+      FROM interaction i JOIN id_map m ON m.old_id = i.customer_id
+      WHERE i.type = 'CAMPAIGN_CONTACT' AND i.source_system IS NULL`);
     await db.query(`SET session_replication_role = origin`);
     await db.query(`VACUUM ANALYZE`);
   } finally {
@@ -152,37 +208,165 @@ async function dataSet(prefix: string, customers: number): Promise<string> {
   return url;
 }
 
-/** One run over the whole book, through the job runner the server uses. */
-async function measure(url: string, connections: number, chunkSize: number) {
-  const setup = new Client({ connectionString: url });
-  await setup.connect();
+interface Measurement {
+  connections: number;
+  chunkSize: number;
+  /** Null: the run screens without contact caps. */
+  caps: ContactCapSettings | null;
+  businessDate: string;
+}
+
+/**
+ * The share of customers contacted in the business date's month, the same at
+ * every size, chosen by a hash of the id: 20% once, 10% twice, 5% four
+ * times, 2% six times (37% contacted; the monthly cap is 2 for MASS and
+ * POTENTIAL, 4 for WEALTH, 6 for PRIVATE_BANKING, so 17%, 7% and 2% of
+ * those tiers have used it up). Allowed CAMPAIGN_CONTACTs spread evenly from
+ * the month's start to the business date's (all on the 1st when it is the
+ * 1st): early in a month they break the daily cap, which the monthly count
+ * the run reads does not look at. Made once per month and data set (a
+ * previous month's are removed), without outbox events. Answers the number
+ * of customers contacted this month (the seed's contacts included).
+ */
+async function contactsThisMonth(url: string, caps: ContactCapSettings, businessDate: string): Promise<number> {
+  const period = capPeriodOf(businessDate);
+  // Each statement binds what it uses (an unused placeholder has no type PostgreSQL can infer).
+  const statement = (sql: (at: (date: string) => string, bind: SqlParams['bind']) => string) => {
+    const params = new SqlParams();
+    return {
+      text: sql((date) => businessDateStartSql(params.bind, date, caps.timeZone), params.bind),
+      values: params.values,
+    };
+  };
+  const planned = `
+    SELECT c.id AS customer_id, n FROM customer c,
+      LATERAL (SELECT ((hashtextextended(c.id::text, 19) % 100) + 100) % 100 AS bucket) h,
+      LATERAL (SELECT CASE WHEN bucket < 20 THEN 1 WHEN bucket < 30 THEN 2 WHEN bucket < 35 THEN 4
+                           WHEN bucket < 37 THEN 6 ELSE 0 END AS n) k
+    WHERE n > 0`;
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const [{ expected, present }] = (
+      await db.query(
+        statement(
+          (at, bind) => `SELECT (SELECT coalesce(sum(n), 0)::int FROM (${planned}) p) AS expected,
+             (SELECT count(*)::int FROM interaction i WHERE i.source_system = ${bind(BENCH_SOURCE, 'text')}
+                AND i.occurred_at >= ${at(period.month)} AND i.occurred_at < ${at(period.nextMonth)}) AS present`,
+        ),
+      )
+    ).rows;
+    if (expected !== present) {
+      const started = Date.now();
+      await db.query('BEGIN');
+      await db.query(`SET LOCAL session_replication_role = replica`);
+      await db.query(`DELETE FROM interaction WHERE source_system = $1`, [BENCH_SOURCE]);
+      await db.query(
+        statement(
+          (at, bind) => `INSERT INTO interaction
+             (customer_id, channel, type, occurred_at, summary, compliance_flags, source_system, source_ref)
+           SELECT p.customer_id, 'MOBILE_APP', 'CAMPAIGN_CONTACT',
+             ${at(period.month)} + greatest(${at(businessDate)} - ${at(period.month)}, interval '1 hour') * ((k - 0.5) / p.n),
+             '营销触达（W4 bench）', '{}', ${bind(BENCH_SOURCE, 'text')},
+             p.customer_id || '/' || ${bind(period.month, 'text')} || '/' || k
+           FROM (${planned}) p, generate_series(1, p.n) k`,
+        ),
+      );
+      await db.query('COMMIT');
+      await db.query('ANALYZE interaction');
+      console.log(`made ${expected} campaign contacts this month in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    const { rows } = await db.query(
+      statement(
+        (at) => `SELECT count(DISTINCT customer_id)::int AS n FROM interaction
+         WHERE type = 'CAMPAIGN_CONTACT' AND compliance_flags = '{}'
+           AND occurred_at >= ${at(period.month)} AND occurred_at < ${at(period.nextMonth)}`,
+      ),
+    );
+    return rows[0].n;
+  } finally {
+    await db.end();
+  }
+}
+
+/** A new APPROVED campaign over the whole book with an R4 product, and a RUNNING run of it. */
+async function startRun(db: Client, businessDate: string): Promise<{ campaignId: string; runId: string }> {
   const campaignId = randomUUID();
   const runId = randomUUID();
+  const { rows: staff } = await db.query(`SELECT id FROM staff ORDER BY id LIMIT 1`);
+  const { rows: product } = await db.query(`SELECT id FROM product WHERE risk_level = 'R4' ORDER BY code LIMIT 1`);
+  await db.query(
+    `INSERT INTO campaign (id, code, name, status, target_tiers, target_lifecycle_stages, target_tag_codes, channels,
+       product_id, budget, cost, created_by)
+     VALUES ($1, $2, 'W4 bench', 'APPROVED', '{}', '{}', '{}', '{MOBILE_APP,WECHAT,CALL_CENTER}', $3, 0, 0, $4)`,
+    [campaignId, `W4-${campaignId.slice(0, 8)}`, product[0]?.id ?? null, staff[0].id],
+  );
+  await db.query(
+    `INSERT INTO enrollment_run (id, campaign_id, requested_by, requested_roles, request_id, business_date)
+     VALUES ($1, $2, $3, '{MARKETING_MANAGER}', 'bench', $4)`,
+    [runId, campaignId, staff[0].id, businessDate],
+  );
+  return { campaignId, runId };
+}
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of the screening statement of the book's
+ * second range, with caps, as EnrollmentJob.step runs it (same work_mem),
+ * in a transaction rolled back.
+ */
+async function explainOneRange(url: string, caps: ContactCapSettings, businessDate: string, chunkSize: number) {
+  const db = new Client({ connectionString: url });
+  await db.connect();
   try {
-    const { rows: staff } = await setup.query(`SELECT id FROM staff ORDER BY id LIMIT 1`);
-    const { rows: product } = await setup.query(`SELECT id FROM product WHERE risk_level = 'R4' ORDER BY code LIMIT 1`);
-    await setup.query(
-      `INSERT INTO campaign (id, code, name, status, target_tiers, target_lifecycle_stages, target_tag_codes, channels,
-         product_id, budget, cost, created_by)
-       VALUES ($1, $2, 'W4 bench', 'APPROVED', '{}', '{}', '{}', '{MOBILE_APP,WECHAT,CALL_CENTER}', $3, 0, 0, $4)`,
-      [campaignId, `W4-${campaignId.slice(0, 8)}`, product[0]?.id ?? null, staff[0].id],
+    await db.query('BEGIN');
+    await db.query(`SET LOCAL work_mem = '64MB'`);
+    const { campaignId, runId } = await startRun(db, businessDate);
+    const { rows: bounds } = await db.query(
+      `(SELECT id FROM customer ORDER BY id OFFSET $1 LIMIT 1) UNION ALL (SELECT id FROM customer ORDER BY id OFFSET $2 LIMIT 1)`,
+      [chunkSize - 1, 2 * chunkSize - 1],
     );
+    const { rows: campaign } = await db.query(`SELECT channels, product_id FROM campaign WHERE id = $1`, [campaignId]);
+    const params = new SqlParams();
+    const sql = screeningSql(params.bind, {
+      runId,
+      campaignId,
+      channels: campaign[0].channels,
+      customerIds: null,
+      listedScope: null,
+      segment: {},
+      productId: campaign[0].product_id,
+      today: businessDate,
+      caps,
+      range: { afterId: bounds[0].id, throughId: bounds[1].id },
+    });
+    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params.values);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  } finally {
+    await db.query('ROLLBACK');
+    await db.end();
+  }
+}
+
+/** One run over the whole book, through the job runner the server uses. */
+async function measure(url: string, m: Measurement) {
+  const setup = new Client({ connectionString: url });
+  await setup.connect();
+  let started: { campaignId: string; runId: string } | undefined;
+  try {
+    const [{ jit }] = (await setup.query('SHOW jit')).rows;
     const before = loadavg();
-    await setup.query(
-      `INSERT INTO enrollment_run (id, campaign_id, requested_by, requested_roles, request_id, business_date)
-       VALUES ($1, $2, $3, '{MARKETING_MANAGER}', 'bench', current_date)`,
-      [runId, campaignId, staff[0].id],
-    );
+    started = await startRun(setup, m.businessDate);
+    const { runId } = started;
     const pool = createDataSource(url, {
-      poolSize: connections + 1,
+      poolSize: m.connections + 1,
       applicationName: 'bench-enroll-job',
       preparedStatements: false,
     });
     await pool.initialize();
     const runner = new LeasedJobRunner(
       pool,
-      new EnrollmentJob({ chunkSize, statementTimeoutMs: 600_000, caps: loadConfig({}).contactCaps }),
-      { pollMs: 10, connections, leaseMs: 30_000, maxClaims: 5 },
+      new EnrollmentJob({ chunkSize: m.chunkSize, statementTimeoutMs: 600_000, caps: m.caps }),
+      { pollMs: 10, connections: m.connections, leaseMs: 30_000, maxClaims: 5 },
       { info: () => undefined, error: (details, message) => console.error(message, details) },
     );
     runner.start();
@@ -200,8 +384,10 @@ async function measure(url: string, connections: number, chunkSize: number) {
       [runId],
     );
     return {
-      connections,
-      chunkSize,
+      connections: m.connections,
+      chunkSize: m.chunkSize,
+      caps: m.caps !== null,
+      jit,
       seconds: Number(Number(rows[0].seconds).toFixed(2)),
       status: rows[0].status,
       customers: rows[0].total,
@@ -212,14 +398,18 @@ async function measure(url: string, connections: number, chunkSize: number) {
     };
   } finally {
     // The next round starts from the same data.
-    await setup.query(`SET session_replication_role = replica`);
-    await setup.query(`DELETE FROM enrollment_skip WHERE run_id = $1`, [runId]);
-    await setup.query(`DELETE FROM campaign_enrollment WHERE campaign_id = $1`, [campaignId]);
-    await setup.query(`DELETE FROM outbox_event WHERE payload->>'campaignId' = $1`, [campaignId]);
-    await setup.query(`DELETE FROM audit_record WHERE detail->>'runId' = $1`, [runId]);
-    await setup.query(`DELETE FROM enrollment_run WHERE id = $1`, [runId]);
-    await setup.query(`DELETE FROM campaign WHERE id = $1`, [campaignId]);
-    await setup.query(`SET session_replication_role = origin`);
+    if (started) {
+      const { campaignId, runId } = started;
+      await setup.query(`SET session_replication_role = replica`);
+      await setup.query(`DELETE FROM enrollment_skip WHERE run_id = $1`, [runId]);
+      await setup.query(`DELETE FROM campaign_enrollment WHERE campaign_id = $1`, [campaignId]);
+      await setup.query(`DELETE FROM outbox_event WHERE payload->>'campaignId' = $1`, [campaignId]);
+      await setup.query(`DELETE FROM audit_record WHERE detail->>'runId' = $1`, [runId]);
+      await setup.query(`DELETE FROM enrollment_run_chunk WHERE run_id = $1`, [runId]);
+      await setup.query(`DELETE FROM enrollment_run WHERE id = $1`, [runId]);
+      await setup.query(`DELETE FROM campaign WHERE id = $1`, [campaignId]);
+      await setup.query(`SET session_replication_role = origin`);
+    }
     await setup.end();
   }
 }

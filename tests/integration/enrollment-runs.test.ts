@@ -3,13 +3,14 @@ import { LeasedJobRunner } from '../../src/jobs/leased-job-runner';
 import { CampaignStatus } from '../../src/modules/campaign/campaign.enums';
 import { EnrollmentJob } from '../../src/modules/campaign/enrollment-job';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
-import { KycStatus } from '../../src/modules/customer/customer.enums';
+import { KycStatus, Tier } from '../../src/modules/customer/customer.enums';
 import { RiskLevel } from '../../src/modules/holding/holding.enums';
-import { Channel } from '../../src/modules/interaction/interaction.enums';
+import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
 import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
 import { waitForRun } from '../support/enrollment-runs';
 import { AUDITOR, useTestApp } from '../support/test-app';
 import { loadConfig } from '../../src/config';
+import { businessToday } from '../../src/common/business-date';
 
 /**
  * Enrolment runs as jobs (issue 18, item 4). The app here runs no runner:
@@ -43,9 +44,16 @@ function runner(settings: Partial<{ chunkSize: number; connections: number; leas
 }
 
 async function customer(
-  o: { consent?: boolean; withdrawn?: boolean; aml?: AmlRating; kyc?: KycStatus; tolerance?: RiskTolerance } = {},
+  o: {
+    consent?: boolean;
+    withdrawn?: boolean;
+    aml?: AmlRating;
+    kyc?: KycStatus;
+    tolerance?: RiskTolerance;
+    tier?: Tier;
+  } = {},
 ) {
-  const c = await make.customer({ birthDate: '1980-01-01', kycStatus: o.kyc ?? KycStatus.VERIFIED });
+  const c = await make.customer({ birthDate: '1980-01-01', kycStatus: o.kyc ?? KycStatus.VERIFIED, tier: o.tier });
   if (o.consent !== false) await make.consent(c.id, { purpose: ConsentPurpose.MARKETING, channel: Channel.WECHAT });
   await make.consent(c.id, { purpose: ConsentPurpose.PERSONALISED_MARKETING, channel: null, granted: !o.withdrawn });
   await make.riskAssessment(c.id, {
@@ -267,6 +275,48 @@ describe('an enrolment run', () => {
     await r.stop();
     expect(ended).toMatchObject({ status: 'FAILED', failureReason: 'CAMPAIGN_NOT_ENROLLABLE', enrolled: 1 });
     expect(ended.progress.done).toBeLessThan(ended.progress.total);
+  });
+});
+
+describe("an enrolment run without contact caps (the W4 benchmark's comparison)", () => {
+  /** Screens and ends the run started for `campaignId` with `caps`, step by step; the skip reasons by customer. */
+  async function runWith(caps: typeof CAPS | null, campaignId: string) {
+    const run = await start(campaignId);
+    const job = new EnrollmentJob({ chunkSize: 1000, statementTimeoutMs: 10_000, caps });
+    await job.plan(app.ds, run.id);
+    while (await job.step(app.ds, run.id));
+    expect(await job.finish(app.ds, run.id)).toBe(true);
+    const skips: { customer_id: string; reason: string }[] = await app.ds.query(
+      `SELECT customer_id, reason FROM enrollment_skip WHERE run_id = $1`,
+      [run.id],
+    );
+    return Object.fromEntries(skips.map((s) => [s.customer_id, s.reason]));
+  }
+
+  it("enrols customers whose month's contacts are used up, where the capped run skips them as FREQUENCY_CAPPED", async () => {
+    // The month as the run counts it (Asia/Shanghai); its first minutes are in it whatever the day.
+    const monthStart = new Date(`${businessToday(CAPS.timeZone).slice(0, 8)}01T00:00:00+08:00`);
+    const used = [await customer({ tier: Tier.MASS }), await customer({ tier: Tier.PRIVATE_BANKING })];
+    for (const c of used) {
+      const cap = CAPS.monthly[c.tier as keyof typeof CAPS.monthly];
+      for (let i = 0; i < cap; i++) {
+        await make.interaction(c.id, {
+          type: InteractionType.CAMPAIGN_CONTACT,
+          occurredAt: new Date(monthStart.getTime() + i * 60_000),
+        });
+      }
+    }
+    const capped = await runWith(CAPS, (await campaignFor(used)).id);
+    expect([capped[used[0].id], capped[used[1].id]]).toEqual(['FREQUENCY_CAPPED', 'FREQUENCY_CAPPED']);
+
+    const uncappedCampaign = await campaignFor(used);
+    const uncapped = await runWith(null, uncappedCampaign.id);
+    expect(Object.values(uncapped)).not.toContain('FREQUENCY_CAPPED');
+    const enrolled: { customer_id: string }[] = await app.ds.query(
+      `SELECT customer_id FROM campaign_enrollment WHERE campaign_id = $1`,
+      [uncappedCampaign.id],
+    );
+    expect(enrolled.map((e) => e.customer_id).sort()).toEqual(used.map((c) => c.id).sort());
   });
 });
 

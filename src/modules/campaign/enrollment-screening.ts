@@ -26,23 +26,25 @@ interface RuleSql {
   /** The business date's placeholder. */
   today: string;
   bind: SqlParams['bind'];
-  caps: ContactCapSettings;
+  /** Null: no contact caps (ScreeningChunk.caps). */
+  caps: ContactCapSettings | null;
 }
 
 /**
  * The screening rules, in the order PRODUCT.md §4 lists the skip reasons:
  * each candidate is reported with the first that applies, and enrolled when
  * none does. A new rule is one more entry here (and, if it needs a fact the
- * rules do not read yet, one more column of `facts` below).
+ * rules do not read yet, one more column of `facts` below). A rule whose
+ * `when` is null is not in the statement.
  */
-export const SCREENING_RULES: readonly { reason: SkipReason; when: (sql: RuleSql) => string }[] = [
+export const SCREENING_RULES: readonly { reason: SkipReason; when: (sql: RuleSql) => string | null }[] = [
   { reason: SkipReason.OPTED_OUT, when: () => `f.personalised_marketing_withdrawn` },
   { reason: SkipReason.NO_CONSENT, when: () => `f.channel IS NULL OR NOT f.personalised_allowed` },
   { reason: SkipReason.NOT_ELIGIBLE, when: () => `f.aml_rating = 'HIGH'` },
   { reason: SkipReason.KYC_NOT_CURRENT, when: () => `f.kyc_status <> 'VERIFIED'` },
   {
     reason: SkipReason.FREQUENCY_CAPPED,
-    when: ({ bind, caps }) => `f.contacts_this_month >= ${monthlyCapSql(bind, caps, 'f.tier')}`,
+    when: ({ bind, caps }) => (caps ? `f.contacts_this_month >= ${monthlyCapSql(bind, caps, 'f.tier')}` : null),
   },
   {
     reason: SkipReason.UNSUITABLE,
@@ -84,7 +86,12 @@ export interface ScreeningChunk {
   productId: string | null;
   /** The business date of the request that started the run, for ages, assessment validity and the cap's month. */
   today: string;
-  caps: ContactCapSettings;
+  /**
+   * Null: screened without contact caps, so neither the FREQUENCY_CAPPED rule
+   * nor the count of the month's contacts is in the statement (what the W4
+   * benchmark compares a capped run with).
+   */
+  caps: ContactCapSettings | null;
   range: CustomerRange;
 }
 
@@ -121,13 +128,23 @@ export function screeningSql(bind: SqlParams['bind'], chunk: ScreeningChunk): st
       : segmentConditions(chunk.segment, bind)),
   ].join(' AND ');
   const rule = { today, bind, caps: chunk.caps };
-  const reason = `CASE ${SCREENING_RULES.map((r) => `WHEN ${r.when(rule)} THEN '${r.reason}'`).join(' ')} END`;
+  const reason = `CASE ${SCREENING_RULES.flatMap((r) => {
+    const when = r.when(rule);
+    return when === null ? [] : [`WHEN ${when} THEN '${r.reason}'`];
+  }).join(' ')} END`;
+  const usage = chunk.caps
+    ? {
+        // This month's allowed campaign contacts of the range's candidates (contact-caps.ts, the one count).
+        cte: `contact_usage AS (${contactUsageSql(bind, chunk.caps, capPeriodOf(chunk.today), 'SELECT id FROM candidates')}),`,
+        column: 'coalesce(u.this_month, 0) AS contacts_this_month,',
+        join: 'LEFT JOIN contact_usage u ON u.customer_id = cand.id',
+      }
+    : { cte: '', column: '', join: '' };
   return `
 WITH candidates AS (
   SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn, c.tier FROM customer c WHERE ${candidates}
 ),
--- This month's allowed campaign contacts of the range's candidates (contact-caps.ts, the one count).
-contact_usage AS (${contactUsageSql(bind, chunk.caps, capPeriodOf(chunk.today), 'SELECT id FROM candidates')}),
+${usage.cte}
 consents AS (
   SELECT k.customer_id,
     bool_or(k.purpose = 'PERSONALISED_MARKETING' AND k.granted) AS personalised_allowed,
@@ -145,7 +162,7 @@ enrolled AS (
 ),
 facts AS (
   SELECT cand.id, cand.kyc_status, cand.personalised_marketing_withdrawn, cand.tier,
-    coalesce(u.this_month, 0) AS contacts_this_month,
+    ${usage.column}
     (${channels})[k.channel_position] AS channel,
     coalesce(k.personalised_allowed, false) AS personalised_allowed,
     r.risk_tolerance, r.valid_until, r.aml_rating,
@@ -155,7 +172,7 @@ facts AS (
   LEFT JOIN consents k ON k.customer_id = cand.id
   LEFT JOIN risk r ON r.customer_id = cand.id
   LEFT JOIN enrolled e ON e.customer_id = cand.id
-  LEFT JOIN contact_usage u ON u.customer_id = cand.id
+  ${usage.join}
 ),
 decided AS (
   SELECT f.id, f.channel, ${reason} AS reason, f.aml_rating
