@@ -1,47 +1,28 @@
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../src/db/data-source';
 import { chainHash, GENESIS_HASH } from '../../src/modules/audit/audit-chain';
 import { readDigests, writeDigest } from '../../src/modules/audit/audit-digest';
 import { sealAuditRecords } from '../../src/modules/audit/audit-sealer';
 import { AuditSealer } from '../../src/modules/audit/audit-sealer-loop';
 import { verifyAuditLog } from '../../src/modules/audit/audit-verify';
-import { createTestDatabase } from '../support/test-database';
+import { AuditLogFixture, freshAuditLog } from '../support/audit-log';
 import { useTestApp } from '../support/test-app';
 
 const run = promisify(execFile);
 const { app, make } = useTestApp();
 
 /** Each tampering test breaks its database's chain for good: each gets a database and a digest directory of its own. */
-interface Log {
-  ds: DataSource;
-  url: string;
-  dir: string;
-  key: { privateKey: KeyObject; publicKey: KeyObject };
-}
+type Log = AuditLogFixture;
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function freshLog(): Promise<Log> {
-  const db = await createTestDatabase();
-  const ds = createDataSource(db.url, { poolSize: 3 });
-  await ds.initialize();
-  const dir = await mkdtemp(join(tmpdir(), 'c360-audit-digests-'));
-  cleanups.push(async () => {
-    await ds.destroy();
-    await db.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return { ds, url: db.url, dir, key: generateKeyPairSync('ed25519') };
-}
+const freshLog = () => freshAuditLog(cleanups);
 
 /** Records as the read-audit writer inserts them (one statement), with distinct request ids; their ids, ascending. */
 async function writeRecords(
@@ -284,9 +265,7 @@ describe('the audit chain', () => {
     const log = await freshLog();
     const ids = await sealedWithDigest(log);
     await log.ds.query(`UPDATE audit_record SET detail = '{"n": 99}' WHERE id = ANY($1::bigint[])`, [[ids[1], ids[3]]]);
-    const publicKeyFile = join(log.dir, '..', `${log.dir.split('/').at(-1)}-public.pem`);
-    await writeFile(publicKeyFile, log.key.publicKey.export({ type: 'spki', format: 'pem' }));
-    cleanups.push(() => rm(publicKeyFile, { force: true }));
+    const { publicKeyFile } = log;
     const env = {
       ...process.env,
       NODE_ENV: 'test',

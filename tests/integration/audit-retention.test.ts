@@ -1,11 +1,6 @@
-import { generateKeyPairSync, KeyObject } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config';
-import { createDataSource } from '../../src/db/data-source';
 import { chainHash } from '../../src/modules/audit/audit-chain';
 import { writeDigest } from '../../src/modules/audit/audit-digest';
 import { createAuditPartitions, monthPartition, monthsBefore } from '../../src/modules/audit/audit-partitions';
@@ -14,7 +9,7 @@ import { sealAuditRecords } from '../../src/modules/audit/audit-sealer';
 import { AuditSealer } from '../../src/modules/audit/audit-sealer-loop';
 import { verifyAuditLog } from '../../src/modules/audit/audit-verify';
 import { purgeExpiredRecords } from '../../src/modules/retention/record-retention';
-import { createTestDatabase } from '../support/test-database';
+import { AuditLogFixture, freshAuditLog } from '../support/audit-log';
 
 /**
  * Read-audit retention (issue 20, part 6): whole month partitions past
@@ -22,32 +17,12 @@ import { createTestDatabase } from '../support/test-database';
  * still passes on what remains while still catching tampering. Records and
  * digests are dated years back rather than the minimum lowered.
  */
-interface Log {
-  ds: DataSource;
-  dir: string;
-  key: { privateKey: KeyObject; publicKey: KeyObject };
-  publicKeyFile: string;
-}
+type Log = AuditLogFixture;
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function freshLog(): Promise<Log> {
-  const db = await createTestDatabase();
-  const ds = createDataSource(db.url, { poolSize: 3 });
-  await ds.initialize();
-  const dir = await mkdtemp(join(tmpdir(), 'c360-audit-retention-'));
-  const key = generateKeyPairSync('ed25519');
-  const publicKeyFile = join(dir, 'public.pem');
-  await writeFile(publicKeyFile, key.publicKey.export({ type: 'spki', format: 'pem' }));
-  cleanups.push(async () => {
-    await ds.destroy();
-    await db.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return { ds, dir: join(dir, 'digests'), key, publicKeyFile };
-}
+const freshLog = () => freshAuditLog(cleanups);
 
 const now = new Date();
 /** A month ended 39 months ago: past the 36-month retention. */

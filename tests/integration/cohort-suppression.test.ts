@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/auth/roles';
 import { CampaignStatus, EnrollmentStatus } from '../../src/modules/campaign/campaign.enums';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
@@ -386,29 +385,15 @@ describe('enrolment run counts', () => {
 
   async function endedRun(enrolled: number, skipped: Record<string, number>) {
     const campaign = await make.campaign({ status: CampaignStatus.ACTIVE });
-    const id = randomUUID();
-    const skips: [string, string][] = [];
+    const skips: { customerId: string; reason: string }[] = [];
     for (const [reason, n] of Object.entries(skipped))
-      for (let i = 0; i < n; i++) skips.push([(await make.customer()).id, reason]);
-    await app.ds.query(
-      `INSERT INTO enrollment_run (id, campaign_id, requested_by, requested_roles, request_id, business_date,
-                                   status, total, done, enrolled, skipped, finished_at)
-       VALUES ($1, $2, $3, $4, 'test', '2026-06-01', 'SUCCEEDED', $5, $5, $6, $7, now())`,
-      [
-        id,
-        campaign.id,
-        MANAGER.sub,
-        MANAGER.roles,
-        enrolled + Object.values(skipped).reduce((a, b) => a + b, 0),
-        enrolled,
-        JSON.stringify(skipped),
-      ],
-    );
-    for (const [customerId, reason] of skips)
-      await app.ds.query(
-        `INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason) VALUES ($1, $2, $3, $4)`,
-        [id, customerId, campaign.id, reason],
-      );
+      for (let i = 0; i < n; i++) skips.push({ customerId: (await make.customer()).id, reason });
+    const { id } = await make.finishedRun(campaign.id, skips, {
+      enrolled,
+      requestedBy: MANAGER.sub,
+      requestedRoles: MANAGER.roles,
+      businessDate: '2026-06-01',
+    });
     return id;
   }
 

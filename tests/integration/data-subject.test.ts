@@ -61,18 +61,9 @@ async function customerWithEverything() {
      VALUES ($1, '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z', 'WEALTH', '{AUM_DROP}')`,
     [customer.id],
   );
-  const [run] = await app.ds.query(
-    `INSERT INTO enrollment_run (id, campaign_id, requested_by, requested_roles, request_id, business_date, status,
-                                 total, done, enrolled, skipped, finished_at)
-     VALUES (gen_random_uuid(), $1, 'test', '{}', 'test', current_date, 'SUCCEEDED', 1, 1, 0, '{"NO_CONSENT": 1}', now())
-     RETURNING id`,
-    [campaign.id],
-  );
-  await app.ds.query(
-    `INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason, created_at)
-     VALUES ($1, $2, $3, 'NO_CONSENT', '2026-11-20T08:00:00Z')`,
-    [run.id, customer.id, campaign.id],
-  );
+  await make.finishedRun(campaign.id, [
+    { customerId: customer.id, reason: 'NO_CONSENT', createdAt: '2026-11-20T08:00:00Z' },
+  ]);
   return { branch, rm, customer, holding, campaign };
 }
 

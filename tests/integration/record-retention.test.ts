@@ -37,18 +37,11 @@ it('deletes expired idempotency records across several chunks and keeps live one
 it('deletes enrolment skip lists older than ENROLLMENT_SKIP_RETENTION_DAYS and keeps younger ones', async () => {
   const campaign = await make.campaign();
   const [oldCustomer, recentCustomer] = [await make.customer(), await make.customer()];
-  const [run] = await app.ds.query(
-    `INSERT INTO enrollment_run (id, campaign_id, requested_by, requested_roles, request_id, business_date, status,
-                                 total, done, enrolled, skipped, finished_at)
-     VALUES (gen_random_uuid(), $1, 'test', '{}', 'test', current_date, 'SUCCEEDED', 2, 2, 0, '{"NO_CONSENT": 2}', now())
-     RETURNING id`,
-    [campaign.id],
-  );
-  await app.ds.query(
-    `INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason, created_at)
-     VALUES ($1, $2, $4, 'NO_CONSENT', now() - interval '31 days'), ($1, $3, $4, 'NO_CONSENT', now() - interval '29 days')`,
-    [run.id, oldCustomer.id, recentCustomer.id, campaign.id],
-  );
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+  const run = await make.finishedRun(campaign.id, [
+    { customerId: oldCustomer.id, reason: 'NO_CONSENT', createdAt: daysAgo(31) },
+    { customerId: recentCustomer.id, reason: 'NO_CONSENT', createdAt: daysAgo(29) },
+  ]);
   const outcome = await purgeExpiredRecords(app.ds, config);
   expect(outcome.purged.enrollmentSkips).toBeGreaterThanOrEqual(1);
   const left = await app.ds.query(`SELECT customer_id FROM enrollment_skip WHERE run_id = $1`, [run.id]);

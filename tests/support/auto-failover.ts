@@ -62,7 +62,8 @@ export async function startAutoFailover(database: string): Promise<AutoFailoverC
   ];
   const monitorUrl = `postgres://postgres@127.0.0.1:${monitorPort}/pg_auto_failover`;
   const pgdata = (name: string) => path.join(dir, name);
-  const runs = (args: string[], log: string) => children.push(spawnAsPostgres(PG_AUTOCTL, args, env, path.join(dir, log)));
+  const runs = (args: string[], log: string) =>
+    children.push(spawnAsPostgres(PG_AUTOCTL, args, env, path.join(dir, log)));
   const common = ['--hostname', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--pgctl', path.join(PG_BIN, 'pg_ctl')];
   const states = async () =>
     Object.fromEntries(
@@ -89,7 +90,10 @@ export async function startAutoFailover(database: string): Promise<AutoFailoverC
     },
     async kill(node) {
       await asPostgres(PG_AUTOCTL, ['stop', '--immediate', '--pgdata', pgdata(node.name)], env);
-      await waitUntil(`${node.name} to stop`, async () => !fs.existsSync(path.join(pgdata(node.name), 'postmaster.pid')));
+      await waitUntil(
+        `${node.name} to stop`,
+        async () => !fs.existsSync(path.join(pgdata(node.name), 'postmaster.pid')),
+      );
     },
     async stop() {
       for (const name of ['node2', 'node1', 'monitor']) {
@@ -118,8 +122,18 @@ export async function startAutoFailover(database: string): Promise<AutoFailoverC
     await asPostgres('mkdir', ['-p', env.XDG_CONFIG_HOME, env.XDG_DATA_HOME, env.XDG_RUNTIME_DIR]);
     // pg_autoctl adopts an existing cluster; its own initdb syncs every file, seconds each on this disk.
     for (const name of ['monitor', 'node1'])
-      await asPostgres(path.join(PG_BIN, 'initdb'), ['-D', pgdata(name), '-U', 'postgres', '--auth=trust', '--no-sync']);
-    runs(['create', 'monitor', '--pgdata', pgdata('monitor'), '--pgport', String(monitorPort), ...common, '--run'], 'monitor.log');
+      await asPostgres(path.join(PG_BIN, 'initdb'), [
+        '-D',
+        pgdata(name),
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '--no-sync',
+      ]);
+    runs(
+      ['create', 'monitor', '--pgdata', pgdata('monitor'), '--pgport', String(monitorPort), ...common, '--run'],
+      'monitor.log',
+    );
     await waitUntil('the monitor', async () => (await states()) !== undefined, 90_000, 250);
     for (const [name, value] of Object.entries(MONITOR_SETTINGS))
       await query(monitorUrl, `ALTER SYSTEM SET ${name} = ${value}`);

@@ -261,6 +261,43 @@ export class Factory {
     });
   }
 
+  /**
+   * A run that has ended (SUCCEEDED) with its skip list, written as the job
+   * leaves one: `skips` name the customers skipped, why, and when (default now).
+   */
+  async finishedRun(
+    campaignId: string,
+    skips: readonly { customerId: string; reason: string; createdAt?: string }[],
+    values: { enrolled?: number; requestedBy?: string; requestedRoles?: string[]; businessDate?: string } = {},
+  ): Promise<{ id: string }> {
+    const { enrolled = 0, requestedBy = 'test', requestedRoles = [], businessDate = null } = values;
+    const skipped: Record<string, number> = {};
+    for (const { reason } of skips) skipped[reason] = (skipped[reason] ?? 0) + 1;
+    const [run] = await this.ds.query(
+      `INSERT INTO enrollment_run (id, campaign_id, requested_by, requested_roles, request_id, business_date, status,
+                                   total, done, enrolled, skipped, finished_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, 'test', coalesce($4::date, current_date), 'SUCCEEDED', $5, $5, $6, $7,
+               now())
+       RETURNING id`,
+      [
+        campaignId,
+        requestedBy,
+        requestedRoles,
+        businessDate,
+        enrolled + skips.length,
+        enrolled,
+        JSON.stringify(skipped),
+      ],
+    );
+    for (const skip of skips)
+      await this.ds.query(
+        `INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason, created_at)
+         VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))`,
+        [run.id, skip.customerId, campaignId, skip.reason, skip.createdAt ?? null],
+      );
+    return run;
+  }
+
   async retentionTask(
     customer: Pick<CustomerEntity, 'id' | 'branchId' | 'relationshipManagerId'>,
     values: Partial<RetentionTaskEntity> = {},

@@ -23,7 +23,8 @@ export function missingPrerequisites({ autoFailover = false } = {}): string[] {
   const missing = ['initdb', 'pg_ctl', 'pg_basebackup']
     .map((tool) => path.join(PG_BIN, tool))
     .filter((file) => !fs.existsSync(file));
-  if (autoFailover && !fs.existsSync(PG_AUTOCTL)) missing.push(`${PG_AUTOCTL} (apt-get install postgresql-15-auto-failover)`);
+  if (autoFailover && !fs.existsSync(PG_AUTOCTL))
+    missing.push(`${PG_AUTOCTL} (apt-get install postgresql-15-auto-failover)`);
   if (!fs.existsSync('/usr/sbin/runuser') && !fs.existsSync('/sbin/runuser')) missing.push('runuser');
   return missing;
 }
@@ -77,7 +78,12 @@ export async function asPostgres(command: string, args: string[], env: Record<st
 }
 
 /** A long-running command as `postgres`, in its own process group so that it and its children can be stopped. */
-export function spawnAsPostgres(command: string, args: string[], env: Record<string, string>, log: string): ChildProcess {
+export function spawnAsPostgres(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  log: string,
+): ChildProcess {
   const envArgs = Object.entries(env).map(([key, value]) => `${key}=${value}`);
   const out = fs.openSync(log, 'a');
   const child = spawn('runuser', ['-u', 'postgres', '--', 'env', ...envArgs, command, ...args], {
@@ -167,7 +173,10 @@ export async function startStreamingPair(): Promise<StreamingPair> {
     pauseReplay: async () => void (await query(urlOf(standbyPort, 'postgres'), 'SELECT pg_wal_replay_pause()')),
     resumeReplay: async () => void (await query(urlOf(standbyPort, 'postgres'), 'SELECT pg_wal_replay_resume()')),
     async caughtUp() {
-      const [{ lsn }] = await query<{ lsn: string }>(urlOf(primaryPort, 'postgres'), 'SELECT pg_current_wal_lsn() AS lsn');
+      const [{ lsn }] = await query<{ lsn: string }>(
+        urlOf(primaryPort, 'postgres'),
+        'SELECT pg_current_wal_lsn() AS lsn',
+      );
       await waitUntil('the standby to replay the primary’s WAL', async () => {
         const [{ behind }] = await query<{ behind: boolean }>(
           urlOf(standbyPort, 'postgres'),
