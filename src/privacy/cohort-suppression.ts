@@ -61,8 +61,12 @@ export class CohortSuppression {
    * fewer than K customers, and those withheld to protect them (suppressTable).
    * None for a caller whose small cohorts are not withheld.
    */
-  table(cells: Readonly<Record<string, TableCell>>, margins: readonly Margin[]): ReadonlySet<string> {
-    return this.applies ? suppressTable(cells, margins, this.minimum) : NONE;
+  table(
+    cells: Readonly<Record<string, TableCell>>,
+    margins: readonly Margin[],
+    groups: readonly (readonly string[])[] = [],
+  ): ReadonlySet<string> {
+    return this.applies ? suppressTable(cells, margins, this.minimum, groups) : NONE;
   }
 
   /**
@@ -150,6 +154,12 @@ export interface Margin {
  *      aggregate over fewer than `k` of its own (all zero, it would say no
  *      one is in any of them).
  *
+ * 3. Groups: cells that bound one another beyond the margins (a funnel's
+ *    steps nest: contacted ≤ targeted) are withheld whole once any of them
+ *    is, before the rules above look again. With one step of a channel
+ *    published, the steps around it would pin a withheld one (equal
+ *    neighbours leave it one value) or show a withheld zero.
+ *
  * A part's customers are summed as given: a customer counted in two parts of
  * one margin (in two episodes of different tiers) counts twice, so the
  * second rule can be satisfied by fewer distinct customers than `k`.
@@ -160,6 +170,7 @@ export function suppressTable(
   cells: Readonly<Record<string, TableCell>>,
   margins: readonly Margin[],
   k: number,
+  groups: readonly (readonly string[])[] = [],
 ): Set<string> {
   const ids = Object.keys(cells);
   for (const m of margins)
@@ -181,6 +192,11 @@ export function suppressTable(
   const membersOf = (m: Margin) => [m.total, ...m.parts];
 
   const next = (): string | undefined => {
+    for (const group of groups) {
+      if (!group.some((id) => withheld.has(id))) continue;
+      const rest = group.find((id) => !withheld.has(id) && !cells[id].fixed);
+      if (rest) return rest;
+    }
     for (const id of determinedCells(relations, withheld)) {
       const around = relations.filter((m) => membersOf(m).includes(id)).flatMap(membersOf);
       const pick = smallest(around) ?? smallest(relations.flatMap(membersOf));

@@ -190,3 +190,65 @@ describe('suppressTable on random tables', () => {
     );
   });
 });
+
+describe('suppressTable with groups (a campaign funnel, whose steps nest)', () => {
+  const FUNNEL = ['targeted', 'contacted', 'responded', 'converted'];
+  /** Campaign metrics as metricsForCaller builds them: per step, the total is the sum of the channels. */
+  function funnel(perChannel: number[][]) {
+    const values: Record<string, number> = {};
+    const margins: Margin[] = [];
+    FUNNEL.forEach((step, s) => {
+      values[step] = perChannel.reduce((sum, c) => sum + c[s], 0);
+      perChannel.forEach((c, i) => (values[`${i}.${step}`] = c[s]));
+      margins.push({ total: step, parts: perChannel.map((_, i) => `${i}.${step}`) });
+    });
+    const groups = [FUNNEL, ...perChannel.map((_, i) => FUNNEL.map((step) => `${i}.${step}`))];
+    const cells = cellsOf(values);
+    return { values, margins, groups, withheld: suppressTable(cells, margins, 10, groups) };
+  }
+
+  it('withholds a channel whole once one step is: its published neighbours would pin the withheld one', () => {
+    // Channel 0 contacted 5 customers (withheld); channel 2's targeted and responded are both 14, so its
+    // contacted is 14 too, and contacted − channel 1 − 14 would tell channel 0's 5 were channel 2 published.
+    const { withheld } = funnel([
+      [11, 5, 1, 0],
+      [27, 19, 11, 0],
+      [14, 14, 14, 12],
+    ]);
+    for (let i = 0; i < 3; i++) {
+      const hidden = FUNNEL.filter((step) => withheld.has(`${i}.${step}`));
+      expect([0, FUNNEL.length]).toContain(hidden.length);
+    }
+    expect(withheld.has('0.contacted')).toBe(true);
+    expect(['2.targeted', '2.responded'].some((id) => withheld.has(id)) || withheld.has('contacted')).toBe(true);
+  });
+
+  it('hides a channel nobody was targeted on with its whole funnel, not one step of it', () => {
+    const { withheld } = funnel([
+      [13, 13, 13, 3],
+      [0, 0, 0, 0],
+      [16, 12, 12, 9],
+    ]);
+    expect(FUNNEL.every((step) => withheld.has(`1.${step}`))).toBe(true);
+    // Without groups, targeted − channel 2's targeted − channel 0's contacted (a lower bound of its targeted)
+    // came to 0: channel 1's zero, told by three published figures. One of them is withheld now.
+    expect(['targeted', '2.targeted', '0.contacted'].some((id) => withheld.has(id))).toBe(true);
+  });
+
+  it('on random funnels: each channel and the totals are withheld whole or not at all, and no margin has one withheld member', () => {
+    const nested = fc
+      .array(fc.nat(30), { minLength: 4, maxLength: 4 })
+      .map((steps) => [...steps].sort((a, b) => b - a));
+    fc.assert(
+      fc.property(fc.array(nested, { minLength: 1, maxLength: 4 }), (perChannel) => {
+        const { margins, groups, withheld } = funnel(perChannel);
+        for (const group of groups) expect([0, group.length]).toContain(group.filter((id) => withheld.has(id)).length);
+        for (const m of margins) {
+          const hidden = [m.total, ...m.parts].filter((id) => withheld.has(id)).length;
+          expect(hidden).not.toBe(1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
