@@ -10,8 +10,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * SQL holds no key, so this migration encrypts nothing: rows already stored
  * stay readable as plaintext, with no blind index yet, until the server's
- * start (or `npm run ingest`, or `npm run keys:rotate -- --scope <scope>`)
- * seals them; see sealLegacyRows. The unique indexes allow the NULLs.
+ * start, a bulk load (`npm run load`), the change feed (`npm run ingest`, or
+ * the server's) or `npm run keys:rotate -- --scope <scope>` seals them: each
+ * runs sealLegacyRows before it looks anything up. The unique indexes allow
+ * the NULLs.
  */
 export class BlindIndexes1766304000000 implements MigrationInterface {
   name = 'BlindIndexes1766304000000';

@@ -386,6 +386,84 @@ describe('customers and holdings', () => {
     const [{ n }] = await app.ds.query(`SELECT count(*)::int AS n FROM lead WHERE id = $1`, [res.data.registerLead.id]);
     expect(n).toBe(0);
   });
+
+  it('a bulk load of a holding stored before the upgrade (plaintext, no blind index) updates it, not a second row', async () => {
+    const customer = await make.customer();
+    const product = await make.product();
+    const holding = await make.holding(customer.id, { productId: product.id });
+    const accountNo = holding.accountNo;
+    // What BlindIndexes1766304000000 leaves for a row stored before it: plaintext, no blind index.
+    await app.ds.query(`UPDATE holding SET account_no = $2, account_no_bidx = NULL WHERE id = $1`, [
+      holding.id,
+      accountNo,
+    ]);
+    // A bulk load seals rows an upgrade left before its lookups, so it finds this one by its blind index.
+    const summary = await load('holdings', [
+      {
+        account_no: accountNo,
+        customer_no: customer.customerNo,
+        product_code: product.code,
+        balance: '1000.00',
+        currency: 'CNY',
+        opened_on: '2024-02-02',
+        maturity_date: '',
+        status: 'ACTIVE',
+      },
+    ]);
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int AS n FROM holding WHERE customer_id = $1`, [customer.id]);
+    // Sealing afterwards (the next server start) must still work, and leave no account number in clear.
+    const sealing = await sealLegacyRows(app.ds, keyringFor(app.ds)).then(
+      () => 'sealed',
+      (error: Error) => error.message,
+    );
+    expect({ inserted: summary.inserted, holdings: n, sealing }).toEqual({
+      inserted: 0,
+      holdings: 1,
+      sealing: 'sealed',
+    });
+  });
+
+  it('a bulk load refuses an ID number that a customer stored before the upgrade has; sealing then still succeeds', async () => {
+    const branch = await make.branch();
+    const legacy = await make.customer({ branchId: branch.id });
+    await app.ds.query(`UPDATE customer SET id_number = $2, id_number_bidx = NULL, pii_digest = NULL WHERE id = $1`, [
+      legacy.id,
+      legacy.idNumber,
+    ]);
+    const summary = await load('customers', [
+      {
+        customer_no: `RV${Date.now()}`.slice(0, 20),
+        name: '王冒名',
+        gender: 'MALE',
+        birth_date: '1980-01-01',
+        id_type: 'RESIDENT_ID',
+        id_number: legacy.idNumber,
+        phone: '13900001111',
+        email: 'rv@example.cn',
+        address_province: '广东省',
+        address_city: '深圳市',
+        address_district: '南山区',
+        address_street: '评审路1号',
+        city: '深圳市',
+        branch_code: branch.code,
+        relationship_manager_employee_no: '',
+        kyc_status: 'VERIFIED',
+        onboarded_on: '2021-01-01',
+      },
+    ]);
+    const sealing = await sealLegacyRows(app.ds, keyringFor(app.ds)).then(
+      () => 'sealed',
+      (error: Error) => error.message,
+    );
+    const [{ plain }] = await app.ds.query(`SELECT id_number NOT LIKE 'enc1:%' AS plain FROM customer WHERE id = $1`, [
+      legacy.id,
+    ]);
+    expect({ rejected: summary.rejected, sealing, stillPlaintext: plain }).toEqual({
+      rejected: 1,
+      sealing: 'sealed',
+      stillPlaintext: false,
+    });
+  });
 });
 
 it('seeds (npm run seed, the demo data) customers and holdings encrypted, with their blind indexes', async () => {

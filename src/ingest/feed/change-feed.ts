@@ -5,6 +5,8 @@ import type { Config } from '../../config';
 import type { BackgroundPool } from '../../db/database';
 import { ChangeFeedConsumer } from './consumer';
 import { FeedMetrics } from './feed-metrics';
+import { keyringFor } from '../../privacy/encryption/keyrings';
+import { sealLegacyRows } from '../../privacy/encryption/rotation';
 
 const RECONNECT_DELAY_MS = 5_000;
 
@@ -55,6 +57,8 @@ export class ChangeFeed {
     if (!url || this.stopped) return;
     try {
       await this.pool.open();
+      // As a bulk load does: rows an upgrade left without blind indexes are sealed before any event looks one up.
+      await sealLegacyRows(this.pool.ds, keyringFor(this.pool.ds));
       this.broker = await connectBroker({ url, subjectPrefix }, this.log);
       const consumer = new ChangeFeedConsumer(this.pool.ds, this.broker, this.config.ingest, this.metrics, this.log);
       await consumer.start();
