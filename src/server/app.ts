@@ -29,6 +29,7 @@ import { logger } from '../telemetry/logger';
 import { createReferenceData, LOADERS_NOT_YET_BUILT, perOperationState } from '../request/loaders';
 import { Metrics } from './metrics';
 import { sqlStateOf } from '../db/sql-state';
+import { sealInboxKeys } from '../ingest/feed/inbox';
 import { RevealMetrics } from '../modules/reveal/reveal-metrics';
 import { registerReadAuditMetrics } from '../modules/audit/audit-metrics';
 import {
@@ -99,12 +100,14 @@ export async function startApp(
   // Rows an upgrade left in plaintext, or without their blind index, are sealed before anything looks one up.
   await sealLegacyRows(ds, keyring, (scope, done) =>
     logger.info({ scope, done }, 'sealing rows stored before encryption'),
-  ).catch((error: unknown) => {
-    // Two rows with one blind index (an ID number or account number held twice) need an operator: refuse to start.
-    if (sqlStateOf(error)?.startsWith('23')) throw error;
-    // Unreachable database: readiness reports it; bulk loads and the change feed seal before they look anything up.
-    logger.error({ err: error }, 'sealing rows stored before encryption failed: will retry at next start');
-  });
+  )
+    .then(() => sealInboxKeys(ds))
+    .catch((error: unknown) => {
+      // Two rows with one blind index (an ID number or account number held twice) need an operator: refuse to start.
+      if (sqlStateOf(error)?.startsWith('23')) throw error;
+      // Unreachable database: readiness reports it; bulk loads and the change feed seal before they look anything up.
+      logger.error({ err: error }, 'sealing rows stored before encryption failed: will retry at next start');
+    });
   const services = createServices(ds, config, keyring);
   const reference = createReferenceData(ds);
   const verifyToken = createTokenVerifier(config.auth);

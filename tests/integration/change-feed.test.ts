@@ -386,6 +386,17 @@ describe('the change feed on NATS JetStream', () => {
         );
       expect(letters.every((l) => !('data' in l))).toBe(true);
     });
+
+    it('leaves out of a dead letter a key that holds a value stored encrypted (a holding’s account number)', async () => {
+      const lettersBefore = (await deadLetters()).length;
+      const accountNo = '6222020000009999';
+      await publish('holdings', accountNo, 1, { account_no: accountNo, balance: 'not-a-number' });
+      await drained();
+      const letters = (await deadLetters()).slice(lettersBefore);
+      expect(letters.map((l) => [l.kind, l.key ?? null])).toEqual([['holdings', null]]);
+      expect(letters[0].eventId).toEqual(expect.any(String));
+      expect(JSON.stringify(letters)).not.toContain(accountNo);
+    });
   });
 
   describe('dead letters of a producer that puts personal data where the key goes', () => {

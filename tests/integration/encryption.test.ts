@@ -375,6 +375,19 @@ describe('customers and holdings', () => {
       customer_id: null,
       phone_bidx: await blindIndexOf(app.ds, 'lead', 'phone', customer.phone),
     });
+    // Another customer on the same line (a family phone): their own lead is theirs, neither exported nor erased.
+    const sibling = await make.customer({ phone: customer.phone });
+    const siblingLead = await make.lead(sibling, { name: '张小丰', phone: customer.phone });
+    const auditor = { sub: (await make.staff()).id, roles: [Role.COMPLIANCE_AUDITOR] };
+    const exported = await app.gql(
+      `query ($id: ID!) { dataSubjectExport(customerId: $id) { document } }`,
+      { id: customer.id },
+      { as: auditor },
+    );
+    if (exported.errors) throw new Error(JSON.stringify(exported.errors));
+    expect(exported.data.dataSubjectExport.document.leads.map((l: { id: string }) => l.id)).toEqual([
+      res.data.registerLead.id,
+    ]);
     const erased = await app.gql(
       `mutation ($id: ID!) { eraseCustomer(customerId: $id, reason: DATA_SUBJECT_REQUEST) { removed { kind count } } }`,
       { id: customer.id },
@@ -385,6 +398,8 @@ describe('customers and holdings', () => {
     expect(erased.data.eraseCustomer.removed).toContainEqual({ kind: 'leads', count: 1 });
     const [{ n }] = await app.ds.query(`SELECT count(*)::int AS n FROM lead WHERE id = $1`, [res.data.registerLead.id]);
     expect(n).toBe(0);
+    const [{ kept }] = await app.ds.query(`SELECT count(*)::int AS kept FROM lead WHERE id = $1`, [siblingLead.id]);
+    expect(kept).toBe(1);
   });
 
   it('a bulk load of a holding stored before the upgrade (plaintext, no blind index) updates it, not a second row', async () => {

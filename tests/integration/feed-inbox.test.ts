@@ -1,5 +1,5 @@
 import type { FeedEvent } from '../../src/ingest/feed/envelope';
-import { admitEvents, markDeadLettered } from '../../src/ingest/feed/inbox';
+import { admitEvents, markDeadLettered, sealInboxKeys } from '../../src/ingest/feed/inbox';
 import { useTestApp } from '../support/test-app';
 
 const { app } = useTestApp();
@@ -142,5 +142,50 @@ describe('change feed inbox', () => {
     expect((await admit([event(accountNo, 0, 'core-banking', 'holdings')])).stale.map(keyOf)).toEqual([
       `${accountNo}@0`,
     ]);
+  });
+});
+
+describe('inbox keys an upgrade left in clear', () => {
+  const holding = (key: string, version: bigint, eventId: string): FeedEvent => ({
+    eventId,
+    source: 'core',
+    kind: 'holdings',
+    key,
+    version,
+    data: {},
+  });
+
+  it('seals a holding’s account number to its blind index, so an older event still loses to the version applied before the upgrade', async () => {
+    const account = '6217000000000042';
+    // As the inbox kept it before the upgrade: the account number as it came.
+    await app.ds.query(
+      `INSERT INTO ingest_entity_version (kind, natural_key, version, source, event_id) VALUES ('holdings', $1, 9, 'core', 'up-9')`,
+      [account],
+    );
+    await app.ds.query(
+      `INSERT INTO ingest_inbox (source, event_id, kind, natural_key, version, outcome) VALUES ('core', 'up-9', 'holdings', $1, 9, 'APPLIED')`,
+      [account],
+    );
+    expect(await sealInboxKeys(app.ds)).toBe(2);
+    const clear = await app.ds.query(
+      `SELECT 1 FROM ingest_entity_version WHERE natural_key = $1 UNION ALL SELECT 1 FROM ingest_inbox WHERE natural_key = $1`,
+      [account],
+    );
+    expect(clear).toEqual([]);
+    const admission = await app.ds.transaction((em) => admitEvents(em, [holding(account, 3n, 'up-3')]));
+    expect(admission.toApply).toEqual([]);
+    expect(await sealInboxKeys(app.ds)).toBe(0);
+  });
+
+  it('keeps the newer version where the entity has one under its blind index already', async () => {
+    const account = '6217000000000043';
+    await app.ds.transaction((em) => admitEvents(em, [holding(account, 5n, 'new-5')]));
+    await app.ds.query(
+      `INSERT INTO ingest_entity_version (kind, natural_key, version, source, event_id) VALUES ('holdings', $1, 9, 'core', 'old-9')`,
+      [account],
+    );
+    await sealInboxKeys(app.ds);
+    const admission = await app.ds.transaction((em) => admitEvents(em, [holding(account, 7n, 'new-7')]));
+    expect(admission.toApply).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import type { Config } from '../../config';
 import type { BackgroundPool } from '../../db/database';
 import { ChangeFeedConsumer } from './consumer';
 import { FeedMetrics } from './feed-metrics';
+import { sealInboxKeys } from './inbox';
 import { keyringFor } from '../../privacy/encryption/keyrings';
 import { sealLegacyRows } from '../../privacy/encryption/rotation';
 
@@ -59,6 +60,7 @@ export class ChangeFeed {
       await this.pool.open();
       // As a bulk load does: rows an upgrade left without blind indexes are sealed before any event looks one up.
       await sealLegacyRows(this.pool.ds, keyringFor(this.pool.ds));
+      await sealInboxKeys(this.pool.ds);
       this.broker = await connectBroker({ url, subjectPrefix }, this.log);
       const consumer = new ChangeFeedConsumer(this.pool.ds, this.broker, this.config.ingest, this.metrics, this.log);
       await consumer.start();

@@ -10,7 +10,7 @@ import { isKindName, KIND_NAMES } from '../kinds';
 import { publishDeadLetters, type DeadLetter } from './dead-letters';
 import { isFeedEvent, keyOfData, parseEnvelope, type FeedEvent } from './envelope';
 import { FeedMetrics, type EventOutcome } from './feed-metrics';
-import { admitEvents, markDeadLettered, pruneInbox } from './inbox';
+import { admitEvents, markDeadLettered, pruneInbox, sealedKeyScope } from './inbox';
 
 export interface ChangeFeedSettings {
   batchSize: number;
@@ -32,6 +32,11 @@ const DURABLE = 'c360-ingest';
 const FETCH_EXPIRES_MS = 1_000;
 const RETRY_DELAY_MS = 2_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
+
+/** A dead letter's key, left out where it holds a value stored encrypted (a holding's account number): the event id names it. */
+function deadLetterKey(kind: string, key: string | undefined): string | undefined {
+  return sealedKeyScope(kind) ? undefined : key;
+}
 
 /**
  * Takes change events from JetStream and applies them with the same
@@ -177,7 +182,7 @@ export class ChangeFeedConsumer {
     const refuse = (reason: string, ids: Partial<DeadLetter> = {}): Decoded => ({
       msg,
       kind,
-      refusal: { ...ids, kind, reason, streamSequence: msg.seq },
+      refusal: { ...ids, key: deadLetterKey(kind, ids.key), kind, reason, streamSequence: msg.seq },
     });
     if (!isKindName(kind)) return refuse('subject: no such kind');
     const parsed = parseEnvelope(kind, msg.data);
@@ -283,7 +288,8 @@ export class ChangeFeedConsumer {
 
   private letterFor(d: Decoded, reason: string): DeadLetter {
     const e = d.event!;
-    return { kind: d.kind, reason, eventId: e.eventId, source: e.source, key: e.key, streamSequence: d.msg.seq };
+    const key = deadLetterKey(d.kind, e.key);
+    return { kind: d.kind, reason, eventId: e.eventId, source: e.source, key, streamSequence: d.msg.seq };
   }
 
   private async pruneNowAndThen(): Promise<void> {

@@ -1,11 +1,11 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ENCRYPTION, KeyScope } from '../../privacy/encryption/keyring';
 import { keyringFor } from '../../privacy/encryption/keyrings';
-import { isKindName, kindSpec } from '../kinds';
+import { isKindName, KIND_NAMES, kindSpec } from '../kinds';
 import type { FeedEvent } from './envelope';
 
 /** The scope whose blind-index key stands for a kind's natural key, when the key holds a value stored encrypted. */
-function sealedKeyScope(kind: string): KeyScope | undefined {
+export function sealedKeyScope(kind: string): KeyScope | undefined {
   if (!isKindName(kind)) return undefined;
   const spec = kindSpec(kind);
   const sealed = [
@@ -197,3 +197,56 @@ function columns<T>(items: readonly T[], row: (item: T) => string[]): string[][]
 
 const idOf = (source: string, eventId: string) => `${source}\u0000${eventId}`;
 const entityOf = (kind: string, key: string) => `${kind}\u0000${key}`;
+
+/** A blind index is the base64 of 32 bytes (44 characters, one `=`); a natural key the feed accepts has no `=`. */
+const STORED_AS_BLIND_INDEX = `natural_key ~ '^[A-Za-z0-9+/]{43}=$'`;
+
+/**
+ * Inbox rows an upgrade left with a sealed kind's natural key in clear (a
+ * holding's account number, from before the inbox kept blind indexes) get
+ * the blind index the inbox now looks them up by: otherwise an older event
+ * would pass a newer one applied before the upgrade, and the account
+ * numbers would stay in clear in the database. Where an entity already has a
+ * version under its blind index, the newer of the two is kept. In batches,
+ * each its own transaction; nothing to do costs one statement per table.
+ */
+export async function sealInboxKeys(ds: DataSource, batchSize = 1_000): Promise<number> {
+  const keyring = keyringFor(ds);
+  const kinds = KIND_NAMES.filter((kind) => sealedKeyScope(kind));
+  let sealed = 0;
+  for (const table of ['ingest_entity_version', 'ingest_inbox'] as const) {
+    for (;;) {
+      const moved = await ds.transaction(async (em) => {
+        const rows: { kind: string; naturalKey: string; ctid: string }[] = await em.query(
+          `SELECT kind, natural_key AS "naturalKey", ctid::text AS ctid FROM ${table}
+            WHERE kind = ANY($1) AND NOT ${STORED_AS_BLIND_INDEX} LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [kinds, batchSize],
+        );
+        for (const row of rows) {
+          const scope = sealedKeyScope(row.kind)!;
+          await keyring.ensure(em, scope);
+          const blind = keyring.blindIndex(scope, 'natural_key', row.naturalKey);
+          if (table === 'ingest_entity_version') {
+            // The newer version of the entity wins, whichever key it was kept under.
+            await em.query(
+              `INSERT INTO ingest_entity_version (kind, natural_key, version, source, event_id, applied_at)
+               SELECT kind, $2, version, source, event_id, applied_at FROM ingest_entity_version WHERE ctid = $1::tid
+               ON CONFLICT (kind, natural_key) DO UPDATE
+                 SET version = EXCLUDED.version, source = EXCLUDED.source, event_id = EXCLUDED.event_id,
+                     applied_at = EXCLUDED.applied_at
+                 WHERE ingest_entity_version.version < EXCLUDED.version`,
+              [row.ctid, blind],
+            );
+            await em.query(`DELETE FROM ingest_entity_version WHERE ctid = $1::tid`, [row.ctid]);
+          } else {
+            await em.query(`UPDATE ingest_inbox SET natural_key = $2 WHERE ctid = $1::tid`, [row.ctid, blind]);
+          }
+        }
+        return rows.length;
+      });
+      sealed += moved;
+      if (moved < batchSize) break;
+    }
+  }
+  return sealed;
+}

@@ -21,7 +21,8 @@ const HELD_KINDS = ['identity', 'holdings', 'dailyBalances', 'riskAssessments'];
  * ($2), so that leads registered for the same person as a prospect, never
  * linked to the customer, go too.
  */
-const LEADS_BY_CUSTOMER_OR_PHONE = `DELETE FROM lead WHERE customer_id = $1 OR phone_bidx = $2`;
+// A lead linked to another customer who shares the phone (a family line) is theirs, not this customer's.
+const LEADS_BY_CUSTOMER_OR_PHONE = `DELETE FROM lead WHERE customer_id = $1 OR (customer_id IS NULL AND phone_bidx = $2)`;
 const DELETIONS: [kind: string, sql: string][] = [
   ['leads', LEADS_BY_CUSTOMER_OR_PHONE],
   ['retentionTasks', `DELETE FROM retention_task WHERE customer_id = $1`],

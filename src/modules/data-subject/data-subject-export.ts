@@ -81,7 +81,7 @@ export class DataSubjectExportService {
       ),
     };
     for (const [name, section] of Object.entries(SECTIONS)) {
-      const rows = await readSection(em, section, row.id, this.keyring);
+      const rows = await readSection(em, section, row, this.keyring);
       document[name] = rows.map((r) => {
         const nested = Object.entries(section.nested ?? {}).map(([key, type]) => [
           key,

@@ -17,6 +17,12 @@ export interface Section {
   readAs?: Record<string, string>;
   /** Values stored encrypted: the data-key scope they are under, and each encrypted column's key in the row. */
   encrypted?: { scope: KeyScope; fields: Record<string, string> };
+  /**
+   * Also rows of no customer whose phone's blind index ($2) is the
+   * customer's: a prospect's leads registered before they were linked (the
+   * ones erasure deletes with the customer's).
+   */
+  alsoByPhone?: boolean;
 }
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -92,7 +98,9 @@ export const SECTIONS: Record<string, Section> = {
     encrypted: { scope: 'lead', fields: { phone: 'phone' } },
     sql: `SELECT l.id, l.name, l.phone, l.product_interest AS "productInterest", l.source_channel AS "sourceChannel",
                  l.city, l.intent, l.status, ${iso('l.created_at')} AS "createdAt"
-            FROM lead l WHERE l.customer_id = $1 ORDER BY l.created_at, l.id`,
+            FROM lead l WHERE l.customer_id = $1 OR (l.customer_id IS NULL AND l.phone_bidx = $2)
+           ORDER BY l.created_at, l.id`,
+    alsoByPhone: true,
   },
   retentionTasks: {
     type: 'RetentionTask',
@@ -132,8 +140,18 @@ export const EXEMPTIONS = [
     'law, no tipping off; PIPL Art. 18 and 44 exemptions)',
 ];
 
-export async function readSection(em: EntityManager, section: Section, customerId: string, keyring: Keyring) {
-  const rows = (await em.query(section.sql, [customerId])) as Record<string, unknown>[];
+export async function readSection(
+  em: EntityManager,
+  section: Section,
+  customer: { id: string; phone: string | null },
+  keyring: Keyring,
+) {
+  const params: unknown[] = [customer.id];
+  if (section.alsoByPhone) {
+    await keyring.ensure(em, 'lead');
+    params.push(customer.phone === null ? null : keyring.blindIndex('lead', 'phone', customer.phone));
+  }
+  const rows = (await em.query(section.sql, params)) as Record<string, unknown>[];
   const encrypted = section.encrypted;
   return encrypted ? keyring.open(em, encrypted.scope, rows, encrypted.fields) : rows;
 }
