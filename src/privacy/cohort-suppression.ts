@@ -64,9 +64,9 @@ export class CohortSuppression {
   table(
     cells: Readonly<Record<string, TableCell>>,
     margins: readonly Margin[],
-    groups: readonly (readonly string[])[] = [],
+    chains: readonly (readonly string[])[] = [],
   ): ReadonlySet<string> {
-    return this.applies ? suppressTable(cells, margins, this.minimum, groups) : NONE;
+    return this.applies ? suppressTable(cells, margins, this.minimum, chains) : NONE;
   }
 
   /**
@@ -154,11 +154,13 @@ export interface Margin {
  *      aggregate over fewer than `k` of its own (all zero, it would say no
  *      one is in any of them).
  *
- * 3. Groups: cells that bound one another beyond the margins (a funnel's
- *    steps nest: contacted ≤ targeted) are withheld whole once any of them
- *    is, before the rules above look again. With one step of a channel
- *    published, the steps around it would pin a withheld one (equal
- *    neighbours leave it one value) or show a withheld zero.
+ * 3. Chains: cells that bound one another beyond the margins (a funnel's
+ *    steps nest: each ≤ the one before) give every withheld cell an
+ *    interval, narrowed with the margins until nothing moves (pinnedCells).
+ *    A withheld cell pinned to one value (equal neighbours, a zero above it,
+ *    or a margin's sum met by its parts' bounds) has the rest of its chain
+ *    withheld, and, once that is all withheld, the smallest published cell
+ *    of its margins.
  *
  * A part's customers are summed as given: a customer counted in two parts of
  * one margin (in two episodes of different tiers) counts twice, so the
@@ -170,7 +172,7 @@ export function suppressTable(
   cells: Readonly<Record<string, TableCell>>,
   margins: readonly Margin[],
   k: number,
-  groups: readonly (readonly string[])[] = [],
+  chains: readonly (readonly string[])[] = [],
 ): Set<string> {
   const ids = Object.keys(cells);
   for (const m of margins)
@@ -192,11 +194,6 @@ export function suppressTable(
   const membersOf = (m: Margin) => [m.total, ...m.parts];
 
   const next = (): string | undefined => {
-    for (const group of groups) {
-      if (!group.some((id) => withheld.has(id))) continue;
-      const rest = group.find((id) => !withheld.has(id) && !cells[id].fixed);
-      if (rest) return rest;
-    }
     for (const id of determinedCells(relations, withheld)) {
       const around = relations.filter((m) => membersOf(m).includes(id)).flatMap(membersOf);
       const pick = smallest(around) ?? smallest(relations.flatMap(membersOf));
@@ -209,10 +206,69 @@ export function suppressTable(
       const pick = smallest(m.parts) ?? smallest([m.total]);
       if (pick) return pick;
     }
+    // Last: the margins' own rules settle first, so a bound that they would undo anyway withholds nothing.
+    for (const id of pinnedCells(cells, relations, chains, withheld)) {
+      const rest = chains.find((g) => g.includes(id))?.find((other) => !withheld.has(other) && !cells[other].fixed);
+      if (rest) return rest;
+      const around = relations.filter((m) => membersOf(m).includes(id)).flatMap(membersOf);
+      const pick = smallest(around) ?? smallest(relations.flatMap(membersOf));
+      if (pick) return pick;
+    }
     return undefined;
   };
   for (let pick = next(); pick !== undefined; pick = next()) withheld.add(pick);
   return withheld;
+}
+
+/**
+ * The withheld cells a client can pin to one value from what is published,
+ * by bounds: each chain's cells nest (each ≤ the one before it), each
+ * margin's total is the sum of its parts, a count is never negative. Every
+ * cell starts at its value if published, else at [0, ∞), and the bounds are
+ * narrowed by both rules until nothing moves.
+ */
+export function pinnedCells(
+  cells: Readonly<Record<string, TableCell>>,
+  margins: readonly Margin[],
+  chains: readonly (readonly string[])[],
+  withheld: ReadonlySet<string>,
+): string[] {
+  const lo = new Map<string, number>();
+  const hi = new Map<string, number>();
+  for (const [id, cell] of Object.entries(cells)) {
+    lo.set(id, withheld.has(id) ? 0 : cell.customers);
+    hi.set(id, withheld.has(id) ? Infinity : cell.customers);
+  }
+  const raise = (id: string, value: number) => {
+    if (value <= lo.get(id)!) return false;
+    lo.set(id, value);
+    return true;
+  };
+  const lower = (id: string, value: number) => {
+    if (value >= hi.get(id)!) return false;
+    hi.set(id, value);
+    return true;
+  };
+  const sum = (ids: readonly string[], of: Map<string, number>) => ids.reduce((total, id) => total + of.get(id)!, 0);
+  // Each pass moves some bound of a table of a few dozen cells; the cap only guards against a bug.
+  for (let pass = 0, moved = true; moved && pass < 100; pass++) {
+    moved = false;
+    for (const chain of chains)
+      for (let i = 1; i < chain.length; i++) {
+        moved = raise(chain[i - 1], lo.get(chain[i])!) || moved;
+        moved = lower(chain[i], hi.get(chain[i - 1])!) || moved;
+      }
+    for (const m of margins) {
+      moved = raise(m.total, sum(m.parts, lo)) || moved;
+      moved = lower(m.total, sum(m.parts, hi)) || moved;
+      for (const part of m.parts) {
+        const others = m.parts.filter((p) => p !== part);
+        moved = raise(part, lo.get(m.total)! - sum(others, hi)) || moved;
+        moved = lower(part, hi.get(m.total)! - sum(others, lo)) || moved;
+      }
+    }
+  }
+  return [...withheld].filter((id) => lo.get(id) === hi.get(id));
 }
 
 /**

@@ -25,9 +25,9 @@ const CHANNEL_DERIVED: Partial<Record<keyof CampaignChannelMetrics, string[]>> =
  * one table, each count withheld by the customers it covers, and, since the
  * channels add up to the campaign's totals, withheld in pairs within each
  * funnel step (suppressTable): a total minus the other channels would
- * otherwise tell a withheld channel. A channel's funnel (and the totals')
- * is withheld whole once one step of it is: the steps nest, so published
- * neighbours would bound a withheld step to one value.
+ * otherwise tell a withheld channel. A channel's steps (and the totals')
+ * nest, so published neighbours bound a withheld step: more is withheld
+ * wherever those bounds, with the margins, would pin one to a value.
  */
 export function metricsForCaller(cohorts: CohortSuppression, m: CampaignMetrics): CampaignMetrics {
   if (!cohorts.applies) return m;
@@ -39,9 +39,9 @@ export function metricsForCaller(cohorts: CohortSuppression, m: CampaignMetrics)
     m.byChannel.forEach((c, i) => (cells[channelCell(i, step)] = { customers: c[step] }));
     margins.push({ total: step, parts: m.byChannel.map((_, i) => channelCell(i, step)) });
   }
-  // A channel's steps nest (and so do the totals'): bounds from its published steps would pin a withheld one.
-  const groups = [[...FUNNEL], ...m.byChannel.map((_, i) => FUNNEL.map((step) => channelCell(i, step)))];
-  const withheld = cohorts.table(cells, margins, groups);
+  // A channel's steps nest (and so do the totals'): bounds from its published steps could pin a withheld one.
+  const chains = [[...FUNNEL], ...m.byChannel.map((_, i) => FUNNEL.map((step) => channelCell(i, step)))];
+  const withheld = cohorts.table(cells, margins, chains);
   return cohorts.withhold(
     {
       ...m,
