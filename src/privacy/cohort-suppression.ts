@@ -192,11 +192,14 @@ export function suppressTable(
           order.get(a)! - order.get(b)!,
       )[0] as string | undefined;
   const membersOf = (m: Margin) => [m.total, ...m.parts];
+  /** The cell to withhold beside one that could be worked out: the smallest published one of its margins, else of any. */
+  const protectorOf = (id: string) =>
+    smallest(relations.filter((m) => membersOf(m).includes(id)).flatMap(membersOf)) ??
+    smallest(relations.flatMap(membersOf));
 
   const next = (): string | undefined => {
     for (const id of determinedCells(relations, withheld)) {
-      const around = relations.filter((m) => membersOf(m).includes(id)).flatMap(membersOf);
-      const pick = smallest(around) ?? smallest(relations.flatMap(membersOf));
+      const pick = protectorOf(id);
       if (pick) return pick;
     }
     for (const m of relations) {
@@ -210,8 +213,7 @@ export function suppressTable(
     for (const id of pinnedCells(cells, relations, chains, withheld)) {
       const rest = chains.find((g) => g.includes(id))?.find((other) => !withheld.has(other) && !cells[other].fixed);
       if (rest) return rest;
-      const around = relations.filter((m) => membersOf(m).includes(id)).flatMap(membersOf);
-      const pick = smallest(around) ?? smallest(relations.flatMap(membersOf));
+      const pick = protectorOf(id);
       if (pick) return pick;
     }
     return undefined;
