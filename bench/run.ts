@@ -2,7 +2,7 @@
  * `npm run bench` (issues 6 and 18): the gateway against the honest limit.
  *   npm run bench -- [--customers 100000] [--seconds 10] [--connections 32] [--rounds 3]
  *     [--workloads W1,W2,W3] [--skip-build] [--skip-statement-count] [--database-prefix c360_bench]
- *     [--variant LABEL=DIR ...] [--cpu-prof DIR] [--out FILE]
+ *     [--variant 'LABEL=DIR [node flags]' ...] [--cpu-prof DIR] [--out FILE]
  * Seeds (once) a template database per scale and copies it for every run, so
  * each run starts from the same data; builds and starts the gateway in
  * production mode and two raw servers (baseline-server.ts: PostgreSQL
@@ -97,8 +97,10 @@ async function main() {
   try {
     servers.push(await startGateway('gateway', ROOT, data.url, values['cpu-prof']));
     for (const variant of values.variant!) {
-      const [label, dir] = variant.split('=');
-      servers.push(await startGateway(`gateway ${label}`, path.resolve(dir), data.url));
+      // 'LABEL=DIR' or 'LABEL=DIR --node-flag ...': the same build under other V8 flags is a variant too.
+      const [label, spec] = [variant.slice(0, variant.indexOf('=')), variant.slice(variant.indexOf('=') + 1)];
+      const [dir, ...nodeFlags] = spec.trim().split(/\s+/);
+      servers.push(await startGateway(`gateway ${label}`, path.resolve(dir), data.url, undefined, nodeFlags));
     }
     for (const name of BASELINES) servers.push(await startBaseline(name, data.url));
     const gateway = servers[0];
@@ -370,12 +372,18 @@ async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
 }
 
 /** A compiled gateway (`dir`/dist) as production runs it; its logs go to bench/results/<name>.log. */
-async function startGateway(name: string, dir: string, databaseUrl: string, cpuProfDir?: string): Promise<Server> {
+async function startGateway(
+  name: string,
+  dir: string,
+  databaseUrl: string,
+  cpuProfDir?: string,
+  nodeFlags: string[] = [],
+): Promise<Server> {
   const port = await freePort();
   const log = openSync(path.join(RESULTS, `${name.replace(/\W+/g, '-')}.log`), 'w');
   const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], {
+  const child = spawn(process.execPath, [...nodeFlags, ...profile, 'dist/src/main.js'], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,

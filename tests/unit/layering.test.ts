@@ -42,3 +42,10 @@ it('has nothing below src/server import from it', () => {
 it('finds the imports it checks (a file known to import from src/server does)', () => {
   expect(importsOf(join(SRC, 'main.ts')).some((target) => target.startsWith('server/'))).toBe(true);
 });
+
+it('has field resolvers take their parent with @Parent(), never type-graphql’s copying @Root()', () => {
+  const offenders = sourceFiles(SRC)
+    .filter((file) => /@Root\(/.test(readFileSync(file, 'utf8').replace(/`@Root\(\)`/g, '')))
+    .map((file) => relative(SRC, file));
+  expect(offenders).toEqual([]);
+});

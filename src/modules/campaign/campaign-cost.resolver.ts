@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import { DecimalScalar } from '../../common/scalars';
 import type { RequestContext } from '../../request/context';
 import { Channel } from '../interaction/interaction.enums';
@@ -24,7 +25,7 @@ export class CampaignCostResolver {
 
   /** Loaded fresh, on a replayed answer too: its metrics include the cost. */
   @FieldResolver(() => Campaign)
-  campaign(@Root() cost: CampaignCost, @Ctx() ctx: RequestContext) {
+  campaign(@Parent() cost: CampaignCost, @Ctx() ctx: RequestContext) {
     return ctx.loaders.campaign.byId.load(cost.campaignId);
   }
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
@@ -27,12 +28,12 @@ export class CampaignResolver {
     nullable: true,
     description: 'Marketing roles, risk officers and auditors only.',
   })
-  async metrics(@Root() campaign: Campaign, @Ctx() ctx: RequestContext) {
+  async metrics(@Parent() campaign: Campaign, @Ctx() ctx: RequestContext) {
     return metricsForCaller(ctx.privacy.cohorts, await ctx.loaders.campaign.metrics.load(campaign.id));
   }
 
   @FieldResolver(() => Product, { nullable: true, description: 'The product the campaign promotes, if any.' })
-  product(@Root() campaign: Campaign, @Ctx() ctx: RequestContext) {
+  product(@Parent() campaign: Campaign, @Ctx() ctx: RequestContext) {
     return campaign.productId ? ctx.loaders.holding.product.load(campaign.productId) : null;
   }
 }
@@ -40,7 +41,7 @@ export class CampaignResolver {
 @Resolver(() => Customer)
 export class CustomerCampaignsResolver {
   @FieldResolver(() => [CampaignEnrollment])
-  campaignEnrollments(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+  campaignEnrollments(@Parent() customer: Customer, @Ctx() ctx: RequestContext) {
     return ctx.loaders.campaign.enrollmentsByCustomer.load(customer.id);
   }
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
 import { EnrollmentRun, SkippedCustomerConnection } from './enrollment.type';
@@ -28,7 +29,7 @@ export class EnrollmentResolver {
   @FieldResolver(() => SkippedCustomerConnection, {
     description: 'Ordered by customer number; a running run lists the ranges it has done.',
   })
-  skippedCustomers(@Root() run: EnrollmentRun, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
+  skippedCustomers(@Parent() run: EnrollmentRun, @Ctx() ctx: RequestContext, @Args() page: PageArgs) {
     return ctx.services.enrollments.skippedCustomers(ctx, run.id, page);
   }
 }

@@ -1,4 +1,5 @@
-import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Query, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
@@ -17,7 +18,7 @@ export class CustomerHoldingsResolver {
   // Runs once per customer of a page: PageArgs carries no class-validator rules
   // (toPageRequest checks it), so type-graphql's validation pass is skipped.
   @FieldResolver(() => HoldingConnection, { description: 'Newest first.' })
-  holdings(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args({ validate: false }) page: PageArgs) {
+  holdings(@Parent() customer: Customer, @Ctx() ctx: RequestContext, @Args({ validate: false }) page: PageArgs) {
     return ctx.services.holdings.pageForCustomer(ctx, customer.id, page);
   }
 }

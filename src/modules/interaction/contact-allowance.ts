@@ -1,4 +1,5 @@
-import { Ctx, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
+import { Ctx, Field, FieldResolver, Int, ObjectType, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import { DateTimeScalar } from '../../common/scalars';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
@@ -29,7 +30,7 @@ export class CustomerContactAllowanceResolver {
     description:
       'Campaign contacts the customer may still receive under the contact caps; check contactCheck before one.',
   })
-  contactAllowance(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+  contactAllowance(@Parent() customer: Customer, @Ctx() ctx: RequestContext) {
     return ctx.loaders.interaction.allowanceByCustomer.load(customer.id);
   }
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
@@ -12,7 +13,7 @@ export class CustomerInteractionsResolver {
   // Runs once per customer of a page: PageArgs carries no class-validator rules
   // (toPageRequest checks it), so type-graphql's validation pass is skipped.
   @FieldResolver(() => InteractionConnection, { nullable: true, description: 'Newest first.' })
-  interactions(@Root() customer: Customer, @Ctx() ctx: RequestContext, @Args({ validate: false }) page: PageArgs) {
+  interactions(@Parent() customer: Customer, @Ctx() ctx: RequestContext, @Args({ validate: false }) page: PageArgs) {
     return ctx.services.interactions.pageForCustomer(ctx, customer.id, page);
   }
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import { PageArgs } from '../../common/pagination';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
@@ -36,7 +37,7 @@ export class LeadResolver {
     nullable: true,
     description: 'The existing customer it names; null for a prospect, or when the customer is outside your scope.',
   })
-  customer(@Root() lead: Lead, @Ctx() ctx: RequestContext) {
+  customer(@Parent() lead: Lead, @Ctx() ctx: RequestContext) {
     return lead.customerId === null ? null : ctx.loaders.customer.byId.load(lead.customerId);
   }
 
@@ -44,12 +45,12 @@ export class LeadResolver {
     nullable: true,
     description: "The relationship manager it is routed to; null when it is the branch's, or unrouted.",
   })
-  assignee(@Root() lead: Lead, @Ctx() ctx: RequestContext) {
+  assignee(@Parent() lead: Lead, @Ctx() ctx: RequestContext) {
     return lead.assigneeId === null ? null : ctx.loaders.organisation.staff.load(lead.assigneeId);
   }
 
   @FieldResolver(() => Branch, { nullable: true, description: 'The branch it is routed to; null when unrouted.' })
-  branch(@Root() lead: Lead, @Ctx() ctx: RequestContext) {
+  branch(@Parent() lead: Lead, @Ctx() ctx: RequestContext) {
     return lead.branchId === null ? null : ctx.loaders.organisation.branch.load(lead.branchId);
   }
 }

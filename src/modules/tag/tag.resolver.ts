@@ -1,4 +1,5 @@
-import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Ctx, FieldResolver, Query, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
 import { CustomerTag, Tag } from './tag.type';
@@ -14,7 +15,7 @@ export class TagCatalogueResolver {
 @Resolver(() => Customer)
 export class CustomerTagsResolver {
   @FieldResolver(() => [CustomerTag])
-  tags(@Root() customer: Customer, @Ctx() ctx: RequestContext) {
+  tags(@Parent() customer: Customer, @Ctx() ctx: RequestContext) {
     return ctx.loaders.tag.byCustomer.load(customer.id);
   }
 }

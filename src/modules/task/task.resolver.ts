@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Parent } from '../../common/parent';
 import { PageArgs } from '../../common/pagination';
 import { DateScalar } from '../../common/scalars';
 import type { RequestContext } from '../../request/context';
@@ -48,7 +49,7 @@ export class TaskResolver {
     nullable: true,
     description: 'Null when the customer is outside your scope (their relationship manager has changed, say).',
   })
-  customer(@Root() task: RetentionTask, @Ctx() ctx: RequestContext) {
+  customer(@Parent() task: RetentionTask, @Ctx() ctx: RequestContext) {
     return ctx.loaders.customer.byId.load(task.customerId);
   }
 
@@ -56,12 +57,12 @@ export class TaskResolver {
     nullable: true,
     description: "The relationship manager it is assigned to; null when it is the branch's.",
   })
-  assignee(@Root() task: RetentionTask, @Ctx() ctx: RequestContext) {
+  assignee(@Parent() task: RetentionTask, @Ctx() ctx: RequestContext) {
     return task.assigneeId === null ? null : ctx.loaders.organisation.staff.load(task.assigneeId);
   }
 
   @FieldResolver(() => Branch, { description: "The customer's branch when the task opened." })
-  branch(@Root() task: RetentionTask, @Ctx() ctx: RequestContext) {
+  branch(@Parent() task: RetentionTask, @Ctx() ctx: RequestContext) {
     return ctx.loaders.organisation.branch.load(task.branchId);
   }
 }
