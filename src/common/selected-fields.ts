@@ -31,3 +31,17 @@ export function collectSelectedFields(
   for (const node of nodes) collect(node.selectionSet);
   return { fields, conditional };
 }
+
+/**
+ * The names of the fields selected at `path` below the field being resolved
+ * (['edges', 'node'] for a connection's nodes): aliases merged, fragments
+ * followed, @skip/@include applied.
+ */
+export function selectedNamesAt(
+  info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments' | 'variableValues'>,
+  path: readonly string[],
+): Set<string> {
+  let nodes: readonly FieldNode[] = info.fieldNodes;
+  for (const name of path) nodes = collectSelectedFields(nodes, info).fields.filter((node) => node.name.value === name);
+  return new Set(collectSelectedFields(nodes, info).fields.map((node) => node.name.value));
+}

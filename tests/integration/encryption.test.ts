@@ -11,6 +11,7 @@ import { KindName } from '../../src/ingest/kinds';
 import { loadFile } from '../../src/ingest/load-file';
 import { Keyring } from '../../src/privacy/encryption/keyring';
 import { keyringFor } from '../../src/privacy/encryption/keyrings';
+import { openCustomerRows } from '../../src/modules/customer/customer-sealing';
 import { LocalMasterKeys, localMasterKeys } from '../../src/privacy/encryption/master-keys';
 import { keyUsage, rewrapDataKeys, rotateDataKey, sealLegacyRows } from '../../src/privacy/encryption/rotation';
 import { residentIdNumber } from '../../src/seed/id-number';
@@ -278,6 +279,47 @@ describe('customers and holdings', () => {
       [taken.customer_no, twiceB.customer_no],
     ]);
     expect(n).toBe(0);
+  });
+
+  it('answers on a page the encrypted fields it selects as the 360° view does, and holdings aliased with and without account numbers agree', async () => {
+    const { branch, ids } = await loadedBook(2, 2);
+    const single = await readThroughApi(ids);
+    const PAGE = `query ($branch: ID!) {
+      full: customers(first: 10, filter: { branchIds: [$branch] }) { edges { node { id idNumber phone email address
+        plain: holdings(first: 20) { edges { node { id } } }
+        numbered: holdings(first: 20) { edges { node { id accountNo } } } } } }
+      bare: customers(first: 10, filter: { branchIds: [$branch] }) { edges { node { id name
+        holdings(first: 20) { edges { node { id status } } } } } } }`;
+    const res = await app.gql(PAGE, { branch: branch.id });
+    expect(res.errors).toBeUndefined();
+    const full = res.data.full.edges.map((e: any) => e.node);
+    expect(full.map((c: any) => c.id).sort()).toEqual([...ids].sort());
+    for (const c of full) {
+      const { accountNos, ...fields } = single[c.id];
+      expect({ idNumber: c.idNumber, phone: c.phone, email: c.email, address: c.address }).toEqual(fields);
+      expect(c.numbered.edges.map((e: any) => e.node.accountNo)).toEqual(accountNos);
+      expect(c.plain.edges.map((e: any) => e.node.id)).toEqual(c.numbered.edges.map((e: any) => e.node.id));
+    }
+    const bare = res.data.bare.edges.map((e: any) => e.node);
+    expect(bare.map((c: any) => Object.keys(c).sort())).toEqual(ids.map(() => ['holdings', 'id', 'name']));
+    expect(bare.flatMap((c: any) => c.holdings.edges.map((e: any) => e.node.status))).toHaveLength(4);
+  });
+
+  it('opens, of a page of customer rows, only the columns of the fields it shows; the others become null, never ciphertext', async () => {
+    const { ids } = await loadedBook(2);
+    const single = await readThroughApi(ids);
+    const rowsOf = () =>
+      app.ds.query(`SELECT id, id_number AS "idNumber", phone, email, address_street AS "addressStreet"
+                    FROM customer WHERE id = ANY($1) ORDER BY id`, [ids]);
+    const keyring = new Keyring(localMasterKeys(config.encryption));
+    const opened = await openCustomerRows(keyring, app.ds, await rowsOf(), new Set(['id', 'phone', 'address']));
+    expect(opened.map((r: any) => [r.id, r.phone, r.idNumber, r.email])).toEqual(
+      [...ids].sort().map((id) => [id, single[id].phone, null, null]),
+    );
+    for (const r of opened) expect(single[r.id].address.endsWith(r.addressStreet)).toBe(true);
+    // Without a selection (a single customer, primed for every path of the request): every column.
+    const all = await openCustomerRows(keyring, app.ds, await rowsOf());
+    expect(all.map((r: any) => r.idNumber)).toEqual([...ids].sort().map((id) => single[id].idNumber));
   });
 
   it('leaves none of the ID numbers, phones, emails, streets or account numbers read through the API in a pg_dump', async () => {

@@ -36,7 +36,11 @@ const PREFETCHABLE: Record<string, (loaders: Loaders, field: SelectedField) => A
  * relation denied to the caller for a customer is not fetched for it.
  */
 export class CustomerLookahead {
-  private constructor(private readonly fields: SelectedField[]) {}
+  private constructor(
+    private readonly fields: SelectedField[],
+    /** Every Customer field selected, relation or not (a page decrypts only those it shows). */
+    readonly selectedNames: ReadonlySet<string>,
+  ) {}
 
   /**
    * `pathToCustomer` leads from the root field to its Customer objects:
@@ -46,10 +50,10 @@ export class CustomerLookahead {
     let nodes: readonly FieldNode[] = info.fieldNodes;
     for (const name of pathToCustomer) nodes = selectedFields(nodes, info).filter((node) => node.name.value === name);
     const customer = info.schema.getType('Customer') as GraphQLObjectType;
+    const selected = selectedFields(nodes, info);
     return new CustomerLookahead(
-      selectedFields(nodes, info)
-        .filter((node) => node.name.value in PREFETCHABLE)
-        .map((node) => new SelectedField(node, customer, info)),
+      selected.filter((node) => node.name.value in PREFETCHABLE).map((node) => new SelectedField(node, customer, info)),
+      new Set(selected.map((node) => node.name.value)),
     );
   }
 

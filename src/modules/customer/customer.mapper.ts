@@ -28,7 +28,8 @@ export function toCustomer(
     idNumber: row.idNumber,
     phone: row.phone,
     email: row.email,
-    address: formatAddress(row),
+    // Null when the street was not decrypted (openCustomerRows: a page that does not select the address).
+    address: row.addressStreet === null ? null : formatAddress(row),
     city: row.city,
     tier: row.tier,
     lifecycleStage: row.lifecycleStage,

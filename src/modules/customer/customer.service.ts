@@ -57,7 +57,7 @@ export class CustomerService {
     const matching = this.conditions(ctx, filter ?? {});
 
     // Unnamed statements: PostgreSQL plans each for its values, which matters for filters as skewed as tags.
-    const { rows, withheld } = await this.pageRows(ctx, matching, page);
+    const { rows, withheld } = await this.pageRows(ctx, matching, page, lookahead?.selectedNames);
 
     // One count per request however often it is asked for: totalCount (aliases included) and the filter's audit record.
     let counted: Promise<number> | undefined;
@@ -101,6 +101,7 @@ export class CustomerService {
     ctx: RequestContext,
     matching: (params: SqlParams) => string,
     page: PageRequest<string>,
+    selected?: ReadonlySet<string>,
   ): Promise<{ rows: CustomerEntity[]; withheld: boolean }> {
     const params = new SqlParams();
     const columns = entityColumns(ctx.reads, CustomerEntity, 'c');
@@ -112,7 +113,7 @@ export class CustomerService {
     const { cohorts } = ctx.privacy;
     if (!cohorts.applies) {
       const rows: CustomerEntity[] = await ctx.reads.query(pageSql(matching(params)), params.values);
-      return { rows: await openCustomerRows(this.keyring, ctx.reads, rows), withheld: false };
+      return { rows: await openCustomerRows(this.keyring, ctx.reads, rows, selected), withheld: false };
     }
     const k = params.bind(cohorts.minimum, 'int');
     const cohortSql = `SELECT count(*)::int AS cohort FROM (SELECT 1 FROM customer c WHERE ${matching(params)} LIMIT ${k}) m`;
@@ -125,7 +126,7 @@ export class CustomerService {
     );
     const withheld = cohorts.withholds(result[0].cohort);
     const rows = withheld ? [] : result.filter((row) => row.id !== null).map(({ cohort: _cohort, ...row }) => row);
-    return { rows: await openCustomerRows(this.keyring, ctx.reads, rows as CustomerEntity[]), withheld };
+    return { rows: await openCustomerRows(this.keyring, ctx.reads, rows as CustomerEntity[], selected), withheld };
   }
 
   /**

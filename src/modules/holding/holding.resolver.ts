@@ -1,6 +1,8 @@
-import { Args, Ctx, FieldResolver, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, Ctx, FieldResolver, Info, Query, Resolver } from 'type-graphql';
 import { Parent } from '../../common/parent';
 import { PageArgs } from '../../common/pagination';
+import { selectedNamesAt } from '../../common/selected-fields';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
 import { HoldingConnection, Product } from './holding.type';
@@ -18,7 +20,13 @@ export class CustomerHoldingsResolver {
   // Runs once per customer of a page: PageArgs carries no class-validator rules
   // (toPageRequest checks it), so type-graphql's validation pass is skipped.
   @FieldResolver(() => HoldingConnection, { description: 'Newest first.' })
-  holdings(@Parent() customer: Customer, @Ctx() ctx: RequestContext, @Args({ validate: false }) page: PageArgs) {
-    return ctx.services.holdings.pageForCustomer(ctx, customer.id, page);
+  holdings(
+    @Parent() customer: Customer,
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @Args({ validate: false }) page: PageArgs,
+  ) {
+    const showsAccountNo = selectedNamesAt(info, ['edges', 'node']).has('accountNo');
+    return ctx.services.holdings.pageForCustomer(ctx, customer.id, page, showsAccountNo);
   }
 }
