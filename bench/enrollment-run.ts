@@ -311,8 +311,8 @@ async function startRun(db: Client, businessDate: string): Promise<{ campaignId:
 
 /**
  * EXPLAIN (ANALYZE, BUFFERS) of the screening statement of the book's
- * second range, with caps, as EnrollmentJob.step runs it (same work_mem),
- * in a transaction rolled back.
+ * second range of heap pages, with caps, as EnrollmentJob.step runs it
+ * (same work_mem and jit), in a transaction rolled back.
  */
 async function explainOneRange(url: string, caps: ContactCapSettings, businessDate: string, chunkSize: number) {
   const db = new Client({ connectionString: url });
@@ -320,10 +320,14 @@ async function explainOneRange(url: string, caps: ContactCapSettings, businessDa
   try {
     await db.query('BEGIN');
     await db.query(`SET LOCAL work_mem = '64MB'`);
+    await db.query(`SET LOCAL jit = off`);
     const { campaignId, runId } = await startRun(db, businessDate);
+    // The second range of heap pages, cut as EnrollmentJob.plan cuts them (here from the statistics).
     const { rows: bounds } = await db.query(
-      `(SELECT id FROM customer ORDER BY id OFFSET $1 LIMIT 1) UNION ALL (SELECT id FROM customer ORDER BY id OFFSET $2 LIMIT 1)`,
-      [chunkSize - 1, 2 * chunkSize - 1],
+      `SELECT ceil($1::numeric * relpages / greatest(reltuples, 1))::int AS pages,
+         pg_snapshot_xmin(pg_current_snapshot())::text AS planned_at
+       FROM pg_class WHERE oid = 'customer'::regclass`,
+      [chunkSize],
     );
     const { rows: campaign } = await db.query(`SELECT channels, product_id FROM campaign WHERE id = $1`, [campaignId]);
     const params = new SqlParams();
@@ -337,7 +341,7 @@ async function explainOneRange(url: string, caps: ContactCapSettings, businessDa
       productId: campaign[0].product_id,
       today: businessDate,
       caps,
-      range: { afterId: bounds[0].id, throughId: bounds[1].id },
+      part: { kind: 'pages', fromPage: bounds[0].pages, toPage: 2 * bounds[0].pages, plannedAt: bounds[0].planned_at },
     });
     const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params.values);
     return rows.map((r) => r['QUERY PLAN']).join('\n');

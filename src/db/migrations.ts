@@ -21,6 +21,7 @@ import { BlindIndexes1766304000000 } from '../../migrations/1766304000000-BlindI
 import { AuditPurge1766390400000 } from '../../migrations/1766390400000-AuditPurge';
 import { InteractionCorrected1766476800000 } from '../../migrations/1766476800000-InteractionCorrected';
 import { EncryptedErasureHold1766563200000 } from '../../migrations/1766563200000-EncryptedErasureHold';
+import { EnrollmentByHeapPages1766736000000 } from '../../migrations/1766736000000-EnrollmentByHeapPages';
 import { AuditChain1765872000000 } from '../../migrations/1765872000000-AuditChain';
 import { AuditRecordPartitions1765872000001 } from '../../migrations/1765872000001-AuditRecordPartitions';
 
@@ -51,4 +52,5 @@ export const migrations = [
   AuditPurge1766390400000,
   InteractionCorrected1766476800000,
   EncryptedErasureHold1766563200000,
+  EnrollmentByHeapPages1766736000000,
 ];

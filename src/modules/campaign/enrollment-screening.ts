@@ -62,11 +62,22 @@ export const SCREENING_RULES: readonly { reason: SkipReason; when: (sql: RuleSql
   { reason: SkipReason.ALREADY_ENROLLED, when: () => `f.already_enrolled` },
 ];
 
-/** Customers whose id is after `afterId` (exclusive) and up to `throughId` (inclusive); null: no bound. */
-export interface CustomerRange {
-  afterId: string | null;
-  throughId: string | null;
-}
+/**
+ * Which part of the book a chunk screens (EnrollmentJob.plan). `plannedAt`
+ * is the oldest transaction the run's plan could not see (its snapshot's
+ * xmin): a customer row written by an older one has not moved since, so it
+ * is still in the heap page it was in when the book was cut into pages.
+ * - pages: the rows of heap pages [fromPage, toPage) of `customer` (toPage
+ *   null: to the end) older than the plan; each such row is in exactly one
+ *   range, whenever the range runs.
+ * - sweep: the rows newer than the plan (customers updated or added since,
+ *   perhaps into a range already done) whose customer this run has not
+ *   screened yet (no skip row of the run, no enrolment made by it). It runs
+ *   once every range is done.
+ */
+export type BookPart =
+  | { kind: 'pages'; fromPage: number; toPage: number | null; plannedAt: string }
+  | { kind: 'sweep'; plannedAt: string };
 
 export interface ScreeningChunk {
   runId: string;
@@ -92,37 +103,31 @@ export interface ScreeningChunk {
    * benchmark compares a capped run with).
    */
   caps: ContactCapSettings | null;
-  range: CustomerRange;
+  /** Null for listed customers (customerIds), screened all at once. */
+  part: BookPart | null;
 }
 
 /**
- * One statement for one range of customers: the candidates, the first skip
- * reason that applies to each (SCREENING_RULES), the inserted enrolments
- * (ON CONFLICT DO NOTHING, so nobody is enrolled twice) and the recorded
- * skips, returning the counts per reason and per NOT_ELIGIBLE cause.
+ * One statement for one part of the book (or the listed customers): the
+ * candidates, the first skip reason that applies to each (SCREENING_RULES),
+ * the inserted enrolments (ON CONFLICT DO NOTHING, so nobody is enrolled
+ * twice; each names the run) and the recorded skips, returning the counts
+ * per reason and per NOT_ELIGIBLE cause.
  *
- * Set-based per range: the facts are read by range scans of each table's
- * customer index, joined to the candidates, rather than probed customer by
- * customer, so a range of 50,000 costs a few scans, not 250,000 lookups.
+ * A range's candidates are read by a TID range scan of their heap pages
+ * only; their facts are probed by customer index, and since consents and
+ * assessments are mostly written with their customer, those probes hit a
+ * few neighbouring heap pages rather than pages all over each heap
+ * (bench/results/enrollment-run.md, 2026-12-02).
  */
 export function screeningSql(bind: SqlParams['bind'], chunk: ScreeningChunk): string {
   const campaign = bind(chunk.campaignId, 'uuid');
+  const run = bind(chunk.runId, 'uuid');
   const today = bind(chunk.today, 'date');
   const channels = bind(chunk.channels, 'text[]');
-  const ids = chunk.customerIds ? bind(chunk.customerIds, 'uuid[]') : undefined;
-  const after = chunk.range.afterId === null ? undefined : bind(chunk.range.afterId, 'uuid');
-  const through = chunk.range.throughId === null ? undefined : bind(chunk.range.throughId, 'uuid');
-  // The same bounds on every table's customer column, so each is read by a range scan of its index.
-  const inChunk = (column: string) =>
-    [
-      ids ? `${column} = ANY(${ids})` : undefined,
-      after ? `${column} > ${after}` : undefined,
-      through ? `${column} <= ${through}` : undefined,
-    ]
-      .filter(Boolean)
-      .join(' AND ') || 'true';
   const candidates = [
-    inChunk('c.id'),
+    ...(chunk.customerIds ? [`c.id = ANY(${bind(chunk.customerIds, 'uuid[]')})`] : []),
+    ...(chunk.part ? partSql(bind, chunk.part, run, campaign) : []),
     ...(chunk.customerIds
       ? [scopeSql(chunk.listedScope ?? { all: true }, 'c', bind)]
       : segmentConditions(chunk.segment, bind)),
@@ -145,21 +150,8 @@ WITH candidates AS (
   SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn, c.tier FROM customer c WHERE ${candidates}
 ),
 ${usage.cte}
-consents AS (
-  SELECT k.customer_id,
-    bool_or(k.purpose = 'PERSONALISED_MARKETING' AND k.granted) AS personalised_allowed,
-    min(array_position(${channels}, k.channel)) FILTER (WHERE k.purpose = 'MARKETING' AND k.granted) AS channel_position
-  FROM consent k WHERE ${inChunk('k.customer_id')} GROUP BY k.customer_id
-),
--- The current assessment is the latest, as in the customer's riskProfile.
-risk AS (
-  SELECT DISTINCT ON (ra.customer_id) ra.customer_id, ra.risk_tolerance, ra.valid_until, ra.aml_rating
-  FROM risk_assessment ra WHERE ${inChunk('ra.customer_id')}
-  ORDER BY ra.customer_id, ra.assessed_at DESC, ra.id DESC
-),
-enrolled AS (
-  SELECT e.customer_id FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND ${inChunk('e.customer_id')}
-),
+-- Per candidate, through each table's customer index: a range's candidates share heap pages, and so
+-- (mostly) do their consents and assessments; the latest assessment is the index's first entry.
 facts AS (
   SELECT cand.id, cand.kyc_status, cand.personalised_marketing_withdrawn, cand.tier,
     ${usage.column}
@@ -167,11 +159,19 @@ facts AS (
     coalesce(k.personalised_allowed, false) AS personalised_allowed,
     r.risk_tolerance, r.valid_until, r.aml_rating,
     extract(year FROM age(${today}, cand.birth_date)) AS age,
-    e.customer_id IS NOT NULL AS already_enrolled
+    EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND e.customer_id = cand.id)
+      AS already_enrolled
   FROM candidates cand
-  LEFT JOIN consents k ON k.customer_id = cand.id
-  LEFT JOIN risk r ON r.customer_id = cand.id
-  LEFT JOIN enrolled e ON e.customer_id = cand.id
+  LEFT JOIN LATERAL (
+    SELECT bool_or(k.purpose = 'PERSONALISED_MARKETING' AND k.granted) AS personalised_allowed,
+      min(array_position(${channels}, k.channel)) FILTER (WHERE k.purpose = 'MARKETING' AND k.granted) AS channel_position
+    FROM consent k WHERE k.customer_id = cand.id
+  ) k ON true
+  -- The current assessment is the latest, as in the customer's riskProfile.
+  LEFT JOIN LATERAL (
+    SELECT ra.risk_tolerance, ra.valid_until, ra.aml_rating FROM risk_assessment ra
+    WHERE ra.customer_id = cand.id ORDER BY ra.assessed_at DESC, ra.id DESC LIMIT 1
+  ) r ON true
   ${usage.join}
 ),
 decided AS (
@@ -179,14 +179,14 @@ decided AS (
   FROM facts f LEFT JOIN product p ON p.id = ${bind(chunk.productId, 'uuid')}
 ),
 inserted AS (
-  INSERT INTO campaign_enrollment (campaign_id, customer_id, channel)
-  SELECT ${campaign}, d.id, d.channel FROM decided d WHERE d.reason IS NULL
+  INSERT INTO campaign_enrollment (campaign_id, customer_id, channel, run_id)
+  SELECT ${campaign}, d.id, d.channel, ${run} FROM decided d WHERE d.reason IS NULL
   ON CONFLICT (campaign_id, customer_id) DO NOTHING
   RETURNING 1
 ),
 skipped AS (
   INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason)
-  SELECT ${bind(chunk.runId, 'uuid')}, d.id, ${campaign}, d.reason FROM decided d WHERE d.reason IS NOT NULL
+  SELECT ${run}, d.id, ${campaign}, d.reason FROM decided d WHERE d.reason IS NOT NULL
   RETURNING reason
 )
 SELECT (SELECT count(*) FROM inserted)::int AS enrolled,
@@ -194,4 +194,24 @@ SELECT (SELECT count(*) FROM inserted)::int AS enrolled,
        (SELECT coalesce(json_object_agg(cause, n), '{}') FROM (
           SELECT CASE WHEN d.aml_rating = 'HIGH' THEN '${NotEligibleCause.AML_HIGH}' END AS cause, count(*) AS n
           FROM decided d WHERE d.reason = 'NOT_ELIGIBLE' GROUP BY 1) x) AS causes`;
+}
+
+/** The conditions on `c` (customer) that select a part of the book (BookPart). */
+function partSql(bind: SqlParams['bind'], part: BookPart, run: string, campaign: string): string[] {
+  // age() counts back from the current transaction, so an older xmin has the greater age (frozen rows the greatest).
+  const olderThanPlan = `age(c.xmin) > age(${bind(part.plannedAt, 'xid8')}::xid)`;
+  if (part.kind === 'pages') {
+    // Bounds a TID range scan reads: only the range's pages.
+    const page = (n: number) => `format('(%s,0)', ${bind(n, 'int')})::tid`;
+    return [
+      `c.ctid >= ${page(part.fromPage)}`,
+      ...(part.toPage === null ? [] : [`c.ctid < ${page(part.toPage)}`]),
+      olderThanPlan,
+    ];
+  }
+  return [
+    `NOT (${olderThanPlan})`,
+    `NOT EXISTS (SELECT 1 FROM enrollment_skip s WHERE s.run_id = ${run} AND s.customer_id = c.id)`,
+    `NOT EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND e.customer_id = c.id AND e.run_id = ${run})`,
+  ];
 }

@@ -61,6 +61,10 @@ export class CustomerErasureService {
   async erase(ctx: RequestContext, customerId: string, reason: ErasureReason): Promise<ErasureReceipt> {
     assertId('customerId', customerId);
     return this.ds.transaction(async (em) => {
+      // Waits for the enrolment parts screening now, whose skip rows it deletes, and holds off new ones (they
+      // have no foreign key to the customer). Taken before the customer's row: a part enrolling this customer
+      // waits for that row, so taking it after would deadlock.
+      await em.query(`SELECT enrollment_screening_lock(true)`);
       const [customer] = await em.query(
         `SELECT id, customer_no AS "customerNo", name, gender, birth_date::text AS "birthDate", id_type AS "idType",
                 id_number AS "idNumber", phone, branch_id AS "branchId", relationship_manager_id AS "relationshipManagerId"

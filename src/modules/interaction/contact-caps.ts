@@ -79,7 +79,8 @@ export function businessDateStartSql(bind: SqlParams['bind'], date: string, time
  * (customer_id, today, this_month), none for a customer without contacts.
  * `customerIds` (an SQL expression usable in `IN (...)`: one id, or a
  * subquery yielding few) restricts it, and each customer's contacts are then
- * read through interaction_customer_type_idx. Without it, it is every
+ * read from interaction_campaign_contact_customer_idx alone (its predicate is
+ * the one below). Without it, it is every
  * customer contacted in the month, read in one range of
  * interaction_campaign_contact_idx (the predicate below is the index's): for
  * many candidates at once, join it to them rather than restricting it, since
