@@ -308,18 +308,22 @@ describe('customers and holdings', () => {
   it('opens, of a page of customer rows, only the columns of the fields it shows; the others become null, never ciphertext', async () => {
     const { ids } = await loadedBook(2);
     const single = await readThroughApi(ids);
-    const rowsOf = () =>
-      app.ds.query(`SELECT id, id_number AS "idNumber", phone, email, address_street AS "addressStreet"
-                    FROM customer WHERE id = ANY($1) ORDER BY id`, [ids]);
+    type Row = { id: string; idNumber: string; phone: string; email: string | null; addressStreet: string };
+    const rowsOf = (): Promise<Row[]> =>
+      app.ds.query(
+        `SELECT id, id_number AS "idNumber", phone, email, address_street AS "addressStreet"
+         FROM customer WHERE id = ANY($1) ORDER BY id`,
+        [ids],
+      );
     const keyring = new Keyring(localMasterKeys(config.encryption));
     const opened = await openCustomerRows(keyring, app.ds, await rowsOf(), new Set(['id', 'phone', 'address']));
-    expect(opened.map((r: any) => [r.id, r.phone, r.idNumber, r.email])).toEqual(
+    expect(opened.map((r) => [r.id, r.phone, r.idNumber, r.email])).toEqual(
       [...ids].sort().map((id) => [id, single[id].phone, null, null]),
     );
     for (const r of opened) expect(single[r.id].address.endsWith(r.addressStreet)).toBe(true);
     // Without a selection (a single customer, primed for every path of the request): every column.
     const all = await openCustomerRows(keyring, app.ds, await rowsOf());
-    expect(all.map((r: any) => r.idNumber)).toEqual([...ids].sort().map((id) => single[id].idNumber));
+    expect(all.map((r) => r.idNumber)).toEqual([...ids].sort().map((id) => single[id].idNumber));
   });
 
   it('leaves none of the ID numbers, phones, emails, streets or account numbers read through the API in a pg_dump', async () => {
