@@ -49,27 +49,39 @@ export function graphqlHttp(apollo: ApolloServer<RequestContext>, options: Graph
   const readBody = jsonBodyReader(options.bodyBytes);
   return (req, res, requestId) => {
     const trace = traceRequest(res, requestId, options.metrics);
-    readBody(req, res, (refused, body) => {
-      if (refused) return answerRefused(res, refused, requestId);
-      const tooMany = batchRefusal(body, options.batchOperations);
-      if (tooMany) return sendJson(res, 400, errorBody('BAD_REQUEST', tooMany, requestId));
-      expandRegisteredOperations(options.registry, body);
-      const request = (): GraphQLHttpRequest => ({
-        req,
-        requestId,
-        trace,
-        ip: proxyAddr(req, options.trustProxy),
-        operations: Array.isArray(body)
-          ? body
-          : [req.method === 'GET' ? parseQueryString(searchOf(req.url ?? '').slice(1)) : body],
-      });
-      // Last before Apollo: the body parser's callbacks run outside any context entered earlier.
-      operationScope(res, () => {
-        execute(apollo, req, res, body, () => options.context(request())).catch((error: Error) =>
-          answerRefused(res, error, requestId),
-        );
-      });
-    });
+    // Express's router answered what a handler threw with a 500; here it would end the process.
+    const guarded = (step: () => void) => {
+      try {
+        step();
+      } catch (error) {
+        answerRefused(res, error as Error, requestId);
+      }
+    };
+    guarded(() =>
+      readBody(req, res, (refused, body) =>
+        guarded(() => {
+          if (refused) return answerRefused(res, refused, requestId);
+          const tooMany = batchRefusal(body, options.batchOperations);
+          if (tooMany) return sendJson(res, 400, errorBody('BAD_REQUEST', tooMany, requestId));
+          expandRegisteredOperations(options.registry, body);
+          const request = (): GraphQLHttpRequest => ({
+            req,
+            requestId,
+            trace,
+            ip: proxyAddr(req, options.trustProxy),
+            operations: Array.isArray(body)
+              ? body
+              : [req.method === 'GET' ? parseQueryString(searchOf(req.url ?? '').slice(1)) : body],
+          });
+          // Last before Apollo: the body parser's callbacks run outside any context entered earlier.
+          operationScope(res, () => {
+            execute(apollo, req, res, body, () => options.context(request())).catch((error: Error) =>
+              answerRefused(res, error, requestId),
+            );
+          });
+        }),
+      ),
+    );
   };
 }
 
