@@ -21,7 +21,6 @@ import type { Config } from '../config';
 import { directiveFloodCheck, queryCostPlugin, queryLimitRules } from './abuse/query-limits';
 import { createRateLimits } from './abuse/rate-limit';
 import type { RequestContext } from '../request/context';
-import { apolloMiddleware } from './apollo-middleware';
 import { errorBody, formatError, refusal, unavailableStatus, withheldListErrors } from './errors';
 import { explorerRoutes } from './explorer';
 import { Health } from './health';
@@ -32,17 +31,13 @@ import { sqlStateOf } from '../db/sql-state';
 import { sealInboxKeys } from '../ingest/feed/inbox';
 import { RevealMetrics } from '../modules/reveal/reveal-metrics';
 import { registerReadAuditMetrics } from '../modules/audit/audit-metrics';
-import {
-  partnerSafelist,
-  expandRegisteredOperations,
-  OperationRegistry,
-  persistedQueryCache,
-} from './persisted-queries';
+import { partnerSafelist, OperationRegistry, persistedQueryCache } from './persisted-queries';
 import { connectRedis, disconnectRedis } from './redis';
-import { assignRequestId } from './request-scope';
-import type { RequestTrace } from '../request/trace';
-import { telemetryPlugin, traceRequests } from './request-telemetry';
-import { operationScope, operationSpans } from '../telemetry/operation-spans';
+import { assignRequestId, withRequestId } from './request-scope';
+import { telemetryPlugin } from './request-telemetry';
+import { operationSpans } from '../telemetry/operation-spans';
+import { graphqlHttp, isGraphQLPost } from './graphql-http';
+import { answerRefused } from './http-refusals';
 import { jitExecutor } from './executor';
 import { getSchema } from './schema';
 import { staffWritesNeedAStaffMember } from './staff-writes';
@@ -90,7 +85,8 @@ export async function startApp(
   // Express would hash every response for an ETag: answers depend on the caller and are never revalidated.
   app.disable('etag');
   app.set('trust proxy', config.trustProxy);
-  const httpServer = http.createServer(app);
+  // Its request listener is set once Apollo has started: Apollo's drain plugin needs the server first.
+  const httpServer = http.createServer();
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   const keyring = new Keyring(localMasterKeys(config.encryption));
   // Bulk loads and the change feed on this database encrypt with the same keys.
@@ -170,48 +166,26 @@ export async function startApp(
 
   if (config.explorerEnabled) app.use(explorerRoutes());
 
-  app.use(
-    '/graphql',
-    traceRequests(metrics),
-    express.json({
-      limit: config.limits.bodyBytes,
-      // PostgreSQL text cannot hold NUL; a request carrying one is refused whole.
-      verify: (_req, _res, body) => {
-        if (body.includes('\\u0000') || body.includes(0))
-          throw Object.assign(new Error('NUL in body'), { status: 400 });
-      },
-    }),
-    (req, _res, next) => {
-      // The same refusal for a GET's query string (%00 decodes to NUL).
-      next(/%00/.test(req.originalUrl) ? Object.assign(new Error('NUL in URL'), { status: 400 }) : undefined);
-    },
-    (req, _res, next) => {
-      // A lone UTF-16 surrogate (JSON "\ud800") is not text: jsonb refuses it (22P02) and a text
-      // column silently stores U+FFFD instead. Refused whole like NUL, naming where it was.
-      const where = illFormedStringAt(req.body, '');
-      next(where ? Object.assign(new Error('Lone surrogate in body'), { status: 400, field: where }) : undefined);
-    },
-    limitBatchSize(config.limits.batchOperations),
-    expandRegisteredOperations(partnerOperations),
-    // Last before Apollo: the body parser's callbacks run outside any context entered earlier.
-    operationScope,
-    apolloMiddleware(apollo, async ({ req, res }): Promise<RequestContext> => {
-      const requestId = res.locals.requestId as string;
-      const trace = res.locals.trace as RequestTrace;
+  const graphql = graphqlHttp(apollo, {
+    bodyBytes: config.limits.bodyBytes,
+    batchOperations: config.limits.batchOperations,
+    registry: partnerOperations,
+    metrics,
+    trustProxy: app.get('trust proxy fn'),
+    context: async ({ req, requestId, trace, ip, operations }): Promise<RequestContext> => {
       try {
         // Authentication comes first: without a valid token nothing else runs.
-        const address = req.ip ?? 'unknown';
+        const address = ip ?? 'unknown';
         await rateLimits.failedAuthentication.check(address);
-        const principal = await verifyToken(req.header('authorization')).catch(async (error: unknown) => {
+        const principal = await verifyToken(req.headers.authorization).catch(async (error: unknown) => {
           await rateLimits.failedAuthentication.recordFailure(address);
           throw error;
         });
         trace.principalId = principal.id;
-        await rateLimits.perPrincipal(principal, Array.isArray(req.body) ? req.body.length : 1);
+        await rateLimits.perPrincipal(principal, operations.length);
         // Apollo creates the context before it parses. Later is too late for one error: a hook that throws
         // before validation answers 500, and a validation rule runs beside graphql's, which report each copy.
-        for (const operation of Array.isArray(req.body) ? req.body : [req.method === 'GET' ? req.query : req.body])
-          refuseDirectiveFlood((operation as { query?: unknown } | undefined)?.query);
+        for (const operation of operations) refuseDirectiveFlood((operation as { query?: unknown } | undefined)?.query);
         const today = businessToday(config.businessTimeZone);
         const audit = new AuditTrail();
         const privacy = new RequestPrivacy(principal, privacyPolicy(), config.privacy.kAnonymityMin, shadow);
@@ -223,7 +197,8 @@ export async function startApp(
           privacy,
           scope,
           audit,
-          idempotencyKey: idempotencyKeyOf(req.header('idempotency-key')),
+          // Node joins a repeated header of this kind into one string, as Express's req.header() read it.
+          idempotencyKey: idempotencyKeyOf(req.headers['idempotency-key'] as string | undefined),
           today,
           services,
           reads,
@@ -233,14 +208,20 @@ export async function startApp(
       } catch (error) {
         throw refusal(error);
       }
-    }),
-  );
+    },
+  });
+  // What isGraphQLPost leaves to Express (a GET the explorer may answer, other methods, other spellings of the path) reaches the same handler.
+  app.use('/graphql', (req, res) => graphql(req, res, res.locals.requestId as string));
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (isGraphQLPost(req)) withRequestId(res, (requestId) => graphql(req, res, requestId));
+    else app(req, res);
+  });
 
   app.use((_req, res) => {
     res.status(404).json(errorBody('NOT_FOUND', 'Not found', res.locals.requestId));
   });
 
-  // Bodies refused before Apollo (malformed JSON, too large, NUL) answer in GraphQL's shape, not Express's HTML.
+  // Errors of Express's routes answer in GraphQL's shape, not Express's HTML.
   app.use(
     (
       error: { status?: number; type?: string; field?: unknown },
@@ -249,20 +230,7 @@ export async function startApp(
       next: express.NextFunction,
     ) => {
       if (res.headersSent) return next(error);
-      const tooLarge = error.type === 'entity.too.large';
-      const status = tooLarge ? 413 : error.status && error.status < 500 ? 400 : 500;
-      const field = typeof error.field === 'string' ? { field: error.field } : {};
-      if (status === 500) logger.error({ errorType: (error as Error).name }, 'request failed before GraphQL');
-      const body =
-        status === 500
-          ? errorBody('INTERNAL_SERVER_ERROR', 'Internal server error', res.locals.requestId, field)
-          : errorBody(
-              'BAD_REQUEST',
-              tooLarge ? 'The request body is too large' : 'The request body is not valid',
-              res.locals.requestId,
-              field,
-            );
-      res.status(status).json(body);
+      answerRefused(res, error, res.locals.requestId);
     },
   );
 
@@ -284,16 +252,6 @@ export async function startApp(
   };
 }
 
-/** Batched requests (a JSON array of operations) may hold at most this many; batching is off at 1. */
-function limitBatchSize(maximum: number): express.RequestHandler {
-  return (req, res, next) => {
-    if (!Array.isArray(req.body) || (maximum > 1 && req.body.length <= maximum)) return next();
-    const message =
-      maximum > 1 ? `A batch may hold at most ${maximum} operations` : 'Batched requests are not accepted';
-    res.status(400).json(errorBody('BAD_REQUEST', message, res.locals.requestId));
-  };
-}
-
 /** An Idempotency-Key must be 1 to 200 visible ASCII characters; a malformed one is refused, not ignored. */
 function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -301,31 +259,4 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   throw appError('BAD_REQUEST', 'Idempotency-Key must be 1 to 200 visible ASCII characters', {
     http: { status: 400 },
   });
-}
-
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * The path (such as `variables.input.summary`) of the first string or key
- * holding a lone surrogate, if any. Walked with a stack, not recursion: a
- * body nested thousands deep (a few kilobytes of brackets) would overflow
- * the call stack before any limit is checked.
- */
-function illFormedStringAt(body: unknown, root: string): string | undefined {
-  const pending: [value: unknown, path: string][] = [[body, root]];
-  while (pending.length) {
-    const [value, path] = pending.pop()!;
-    if (typeof value === 'string') {
-      if (LONE_SURROGATE.test(value)) return path || '(body)';
-      continue;
-    }
-    if (!value || typeof value !== 'object') continue;
-    const entries = Object.entries(value);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, item] = entries[i];
-      if (LONE_SURROGATE.test(key)) return path || '(body)';
-      pending.push([item, path ? `${path}.${key}` : key]);
-    }
-  }
-  return undefined;
 }

@@ -2,7 +2,6 @@ import { isPartner } from '../auth/principal';
 import { createHash } from 'node:crypto';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import KeyvRedis from '@keyv/redis';
-import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../request/context';
@@ -58,17 +57,14 @@ interface GraphQLRequestBody {
  * automatic-persisted-query round trip: its text is filled in here, and
  * Apollo then checks the hash against it as for any persisted query.
  */
-export function expandRegisteredOperations(registry: OperationRegistry): RequestHandler {
-  return (req, _res, next) => {
-    const requests: GraphQLRequestBody[] = Array.isArray(req.body) ? req.body : [req.body];
-    for (const request of requests) {
-      if (request && typeof request === 'object' && request.query === undefined) {
-        const body = registry.bodyOf(request.extensions?.persistedQuery?.sha256Hash);
-        if (body) request.query = body;
-      }
+export function expandRegisteredOperations(registry: OperationRegistry, body: unknown): void {
+  const requests = (Array.isArray(body) ? body : [body]) as GraphQLRequestBody[];
+  for (const request of requests) {
+    if (request && typeof request === 'object' && request.query === undefined) {
+      const text = registry.bodyOf(request.extensions?.persistedQuery?.sha256Hash);
+      if (text) request.query = text;
     }
-    next();
-  };
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
+import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestHandler } from 'express';
 import type { RequestContext } from '../request/context';
 import type { RequestTrace } from '../request/trace';
 import { currentTraceparent } from '../telemetry/operation-spans';
@@ -21,43 +21,40 @@ const STATUS_OUTCOMES: Record<number, string> = {
  * has been sent: request id, operation, principal id, status, outcome and
  * duration, and the trace id when traces are exported. Never variables, arguments or results: they hold personal data.
  */
-export function traceRequests(metrics?: Metrics): RequestHandler {
-  return (_req, res, next) => {
-    const started = process.hrtime.bigint();
-    const trace: RequestTrace = { requestId: res.locals.requestId as string };
-    res.locals.trace = trace;
-    // Read now: the HTTP server span is the active one only until the body is parsed.
-    const traced = currentTraceparent();
-    if (traced) res.setHeader('traceparent', traced.traceparent);
-    // 'close' also fires for a request the client abandoned, which 'finish' never reports.
-    res.on('close', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      // A response replaced after GraphQL ran (the audit write failing) or refused before it has only its status.
-      const outcome =
-        res.statusCode < 400 || (trace.outcome && trace.outcome !== 'success')
-          ? (trace.outcome ?? 'success')
-          : (STATUS_OUTCOMES[res.statusCode] ?? 'INTERNAL_SERVER_ERROR');
-      // Only operations that resolved for a verified caller name a series: anyone else could invent names.
-      const operation = trace.operation ? (metrics?.operationLabel(trace.operation) ?? trace.operation) : 'unknown';
-      logger.info(
-        {
-          requestId: trace.requestId,
-          traceId: traced?.traceId,
-          operation,
-          principalId: trace.principalId,
-          status: res.statusCode,
-          outcome,
-          durationMs: Math.round(seconds * 1000),
-        },
-        'request',
-      );
-      if (metrics) {
-        metrics.requests.inc({ operation, outcome, status: String(res.statusCode) });
-        metrics.duration.observe({ operation, outcome }, seconds);
-      }
-    });
-    next();
-  };
+export function traceRequest(res: ServerResponse, requestId: string, metrics?: Metrics): RequestTrace {
+  const started = process.hrtime.bigint();
+  const trace: RequestTrace = { requestId };
+  // Read now: the HTTP server span is the active one only until the body is parsed.
+  const traced = currentTraceparent();
+  if (traced) res.setHeader('traceparent', traced.traceparent);
+  // 'close' also fires for a request the client abandoned, which 'finish' never reports.
+  res.on('close', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // A response replaced after GraphQL ran (the audit write failing) or refused before it has only its status.
+    const outcome =
+      res.statusCode < 400 || (trace.outcome && trace.outcome !== 'success')
+        ? (trace.outcome ?? 'success')
+        : (STATUS_OUTCOMES[res.statusCode] ?? 'INTERNAL_SERVER_ERROR');
+    // Only operations that resolved for a verified caller name a series: anyone else could invent names.
+    const operation = trace.operation ? (metrics?.operationLabel(trace.operation) ?? trace.operation) : 'unknown';
+    logger.info(
+      {
+        requestId: trace.requestId,
+        traceId: traced?.traceId,
+        operation,
+        principalId: trace.principalId,
+        status: res.statusCode,
+        outcome,
+        durationMs: Math.round(seconds * 1000),
+      },
+      'request',
+    );
+    if (metrics) {
+      metrics.requests.inc({ operation, outcome, status: String(res.statusCode) });
+      metrics.duration.observe({ operation, outcome }, seconds);
+    }
+  });
+  return trace;
 }
 
 /** Tells the trace which operation ran and how it ended; counts errors by code. */

@@ -14,7 +14,7 @@ import {
   TimeInput,
   trace,
 } from '@opentelemetry/api';
-import type { RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 
 const tracer = trace.getTracer('customer360-gateway');
 const SLOT = createContextKey('customer360 operation slot');
@@ -97,7 +97,7 @@ class OperationSlot implements Span {
 }
 
 /** Runs the rest of the request inside its operation slot. Nothing happens when traces are off. */
-export const operationScope: RequestHandler = (_req, res, next) => {
+export function operationScope(res: ServerResponse, next: () => void): void {
   const request = trace.getActiveSpan();
   if (!request?.isRecording()) return next();
   const slot = new OperationSlot(request);
@@ -106,7 +106,7 @@ export const operationScope: RequestHandler = (_req, res, next) => {
   res.once('finish', () => slot.finishAll());
   res.once('close', () => slot.finishAll());
   context.with(trace.setSpan(context.active(), slot).setValue(SLOT, slot), next);
-};
+}
 
 /**
  * A span per GraphQL operation, named `query Customer360` as the semantic

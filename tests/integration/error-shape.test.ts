@@ -5,17 +5,23 @@ import { auditSigningKeyFile } from '../support/audit-signing-key';
 
 const { app, make } = useTestApp();
 
-async function post(body: string) {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function post(
+  body: string,
+  { url = app.url, headers = {} }: { url?: string; headers?: Record<string, string> } = {},
+) {
   const token = await app.token({ sub: staffId('a'), roles: ['COMPLIANCE_AUDITOR'] });
-  const res = await fetch(app.url, {
+  const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body,
   });
   return {
     status: res.status,
     requestId: res.headers.get('x-request-id'),
     etag: res.headers.get('etag'),
+    contentType: res.headers.get('content-type'),
     text: await res.text(),
   };
 }
@@ -33,7 +39,13 @@ describe('requests refused before GraphQL runs', () => {
   it('answer an oversized body with 413', async () => {
     const res = await post(JSON.stringify({ query: `{ me { id } }`, variables: { pad: 'x'.repeat(200_000) } }));
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.text).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(res.requestId).toMatch(UUID);
+    expect(res.contentType).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(res.text)).toEqual({
+      errors: [
+        { message: 'The request body is too large', extensions: { code: 'BAD_REQUEST', requestId: res.requestId } },
+      ],
+    });
   });
 
   it('refuse a NUL character in a GET query string', async () => {
@@ -48,6 +60,38 @@ describe('requests refused before GraphQL runs', () => {
   it('refuse a NUL character anywhere in the body', async () => {
     const res = await post(JSON.stringify({ query: `{ customerByNumber(customerNo: "C\\u0000") { id } }` }));
     expect(res.status).toBe(400);
+    expect(res.requestId).toMatch(UUID);
+    expect(JSON.parse(res.text)).toEqual({
+      errors: [
+        { message: 'The request body is not valid', extensions: { code: 'BAD_REQUEST', requestId: res.requestId } },
+      ],
+    });
+  });
+
+  it('name the server’s own request id, never one the client sent', async () => {
+    const res = await post('{"query": ', { headers: { 'x-request-id': 'chosen-by-the-client' } });
+    expect(res.status).toBe(400);
+    expect(res.requestId).toMatch(UUID);
+    expect(JSON.parse(res.text).errors[0].extensions.requestId).toBe(res.requestId);
+  });
+});
+
+describe('the GraphQL path spelled otherwise (Express hands it to the same handler)', () => {
+  it.each([
+    ['with a trailing slash', '/graphql/'],
+    ['in other letter case', '/GraphQL'],
+  ])('%s answers operations and refusals as /graphql does', async (_case, path) => {
+    const url = app.url.replace('/graphql', path);
+    const ok = await post(JSON.stringify({ query: '{ me { id } }' }), { url });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.text)).toEqual({ data: { me: { id: staffId('a') } } });
+    const malformed = await post('{"query": ', { url });
+    expect(malformed.status).toBe(400);
+    expect(malformed.requestId).toMatch(UUID);
+    expect(JSON.parse(malformed.text).errors[0].extensions).toEqual({
+      code: 'BAD_REQUEST',
+      requestId: malformed.requestId,
+    });
   });
 });
 
