@@ -4,7 +4,7 @@
  * load generator's own CPU) and how busy the machine was. A response carrying
  * GraphQL errors counts as an error, however its HTTP status reads.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
@@ -15,7 +15,7 @@ export interface Measure {
   p99: number;
   /** Non-2xx, socket errors, timeouts and 200s whose body carries GraphQL errors. */
   errors: number;
-  /** CPU of the server process per answered request. */
+  /** CPU of the server process (and of its worker processes, for a cluster) per answered request. */
   serverCpuMs?: number;
   /** CPU of the PostgreSQL backends serving the run's database, per answered request. */
   postgresCpuMs?: number;
@@ -47,6 +47,31 @@ function cpuMsOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A process and its descendants (a cluster's primary and its workers), read from /proc. */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) tree.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return tree;
+}
+
+/**
+ * CPU of a process and its live descendants, in ms; undefined once the process has gone. Read before and after
+ * a measurement, with the same workers alive at both ends (a worker that exited meanwhile would drop out).
+ */
+function treeCpuMsOf(pid: number): number | undefined {
+  if (cpuMsOf(pid) === undefined) return undefined;
+  return processTree(pid).reduce((sum, member) => sum + (cpuMsOf(member) ?? 0), 0);
 }
 
 /** The CPU of a database's backends between two readings; backends started meanwhile count from zero. */
@@ -114,14 +139,14 @@ export class Meter {
     // finish, or the first requests measured queue behind up to `connections` abandoned ones (seen as a
     // W2 p99 three times the gateway's own logged p99).
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const serverBefore = cpuMsOf(serverPid) ?? NaN;
+    const serverBefore = treeCpuMsOf(serverPid) ?? NaN;
     await this.backends.start();
     const benchBefore = process.cpuUsage();
     const started = process.hrtime.bigint();
     const result = await autocannon({ ...options, duration: seconds });
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const bench = process.cpuUsage(benchBefore);
-    const serverMs = (cpuMsOf(serverPid) ?? NaN) - serverBefore;
+    const serverMs = (treeCpuMsOf(serverPid) ?? NaN) - serverBefore;
     const postgresMs = await this.backends.elapsedMs();
     const answered = result.requests.total;
     const perRequest = (ms: number) => (answered > 0 ? round3(ms / answered) : undefined);

@@ -2,7 +2,7 @@
  * `npm run bench` (issues 6 and 18): the gateway against the honest limit.
  *   npm run bench -- [--customers 100000] [--seconds 10] [--connections 32] [--rounds 3]
  *     [--workloads W1,W2,W3] [--skip-build] [--skip-statement-count] [--database-prefix c360_bench]
- *     [--variant 'LABEL=DIR [node flags]' ...] [--cpu-prof DIR] [--out FILE]
+ *     [--variant 'LABEL=DIR [node flags]' ...] [--gateway-processes N[,M...]] [--cpu-prof DIR] [--out FILE]
  * Seeds (once) a template database per scale and copies it for every run, so
  * each run starts from the same data; builds and starts the gateway in
  * production mode and two raw servers (baseline-server.ts: PostgreSQL
@@ -16,6 +16,9 @@
  * profiles, levers). --variant adds another compiled gateway (DIR holds its
  * dist/, inside this checkout so that node_modules resolve) measured in the
  * same rounds; --cpu-prof writes the gateway's V8 CPU profile into DIR.
+ * --gateway-processes runs the gateway as a cluster of N worker processes
+ * (GATEWAY_PROCESSES, with Redis for the shared rate limits when N > 1); a
+ * list (1,2) adds a gateway per further count, measured in the same rounds.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -38,7 +41,7 @@ import {
 } from './workloads';
 import { countGatewayStatements } from './statement-count';
 import { RefreshDelayProbe } from './refresh-delay';
-import { median, Measure, Meter, Target } from './measure';
+import { median, Measure, Meter, processTree, Target } from './measure';
 import { Limit, Report, RESULTS, writeReport } from './report';
 
 const ROOT = path.join(__dirname, '..');
@@ -72,6 +75,7 @@ async function main() {
       'skip-build': { type: 'boolean', default: false },
       'skip-statement-count': { type: 'boolean', default: false },
       variant: { type: 'string', multiple: true, default: [] },
+      'gateway-processes': { type: 'string', default: '1' },
       'cpu-prof': { type: 'string' },
       out: { type: 'string' },
     },
@@ -81,6 +85,9 @@ async function main() {
   const connections = Number(values.connections);
   const rounds = Number(values.rounds);
   const workloads = new Set(values.workloads!.split(','));
+  const processCounts = values['gateway-processes']!.split(',').map(Number);
+  if (processCounts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error('--gateway-processes takes whole numbers of at least 1, comma-separated');
 
   const data = await ensureDataSet(values['database-prefix']!, customers);
   if (!values['skip-build']) {
@@ -95,12 +102,17 @@ async function main() {
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    servers.push(await startGateway('gateway', ROOT, data.url, values['cpu-prof']));
+    const [processes, ...moreCounts] = processCounts;
+    servers.push(await startGateway('gateway', ROOT, data.url, processes, values['cpu-prof']));
+    for (const count of moreCounts)
+      servers.push(await startGateway(`gateway ${count} processes`, ROOT, data.url, count));
     for (const variant of values.variant!) {
       // 'LABEL=DIR' or 'LABEL=DIR --node-flag ...': the same build under other V8 flags is a variant too.
       const [label, spec] = [variant.slice(0, variant.indexOf('=')), variant.slice(variant.indexOf('=') + 1)];
       const [dir, ...nodeFlags] = spec.trim().split(/\s+/);
-      servers.push(await startGateway(`gateway ${label}`, path.resolve(dir), data.url, undefined, nodeFlags));
+      servers.push(
+        await startGateway(`gateway ${label}`, path.resolve(dir), data.url, processes, undefined, nodeFlags),
+      );
     }
     for (const name of BASELINES) servers.push(await startBaseline(name, data.url));
     const gateway = servers[0];
@@ -195,7 +207,7 @@ async function main() {
       connections,
       seconds,
       rounds,
-      settings: SETTINGS,
+      settings: SETTINGS + processesSetting(processCounts),
       medians,
       limits,
       ratios,
@@ -239,8 +251,27 @@ const SETTINGS =
   'the stored response; no segment refresh request). SQL per request leaves out BEGIN and COMMIT. ' +
   'Every run starts from a fresh copy of the seeded template database. Each measurement follows a 5 s warm-up ' +
   'and a 2 s pause. A 200 carrying GraphQL errors counts as an error. Medians of the rounds; every round is in runs. ' +
-  'CPU per request: the server process, and the PostgreSQL backends connected to the run database; ' +
+  'CPU per request: the server process (with its worker processes), and the PostgreSQL backends connected to the run database; ' +
   'load generator: autocannon in the bench process.';
+
+/** What the settings text adds about the gateway's worker processes. */
+function processesSetting(counts: number[]): string {
+  const label = (n: number, i: number) => (i === 0 ? `gateway` : `gateway ${n} processes`);
+  const clusters = counts.map((n, i) => [n, label(n, i)] as const).filter(([n]) => n > 1);
+  if (clusters.length === 0) return ' The gateway runs as one process.';
+  return (
+    ' ' +
+    clusters
+      .map(
+        ([n, name]) =>
+          `"${name}": a cluster of ${n} worker processes (GATEWAY_PROCESSES=${n}, node:cluster sharing the port, ` +
+          `pool ${GATEWAY_POOL_SIZE} each), rate limits and persisted queries in Redis (REDIS_URL ${CLUSTER_REDIS_URL}, ` +
+          'one Redis round trip per request for the rate limit); its CPU per request sums the primary and its workers.',
+      )
+      .join(' ') +
+    (counts[0] === 1 ? ' "gateway" runs as one process.' : '')
+  );
+}
 
 /**
  * The seeded template of a scale, `<prefix>_<customers>` (seeded once, reseeded if its size differs, never
@@ -371,16 +402,25 @@ async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** A compiled gateway (`dir`/dist) as production runs it; its logs go to bench/results/<name>.log. */
+const GATEWAY_POOL_SIZE = 10;
+/** Where a gateway of several processes keeps its rate limits (production refuses a cluster without one). */
+const CLUSTER_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * A compiled gateway (`dir`/dist) as production runs it, as `processes` worker processes (1: no cluster); its logs
+ * go to bench/results/<name>.log.
+ */
 async function startGateway(
   name: string,
   dir: string,
   databaseUrl: string,
+  processes: number,
   cpuProfDir?: string,
   nodeFlags: string[] = [],
 ): Promise<Server> {
   const port = await freePort();
-  const log = openSync(path.join(RESULTS, `${name.replace(/\W+/g, '-')}.log`), 'w');
+  const logFile = path.join(RESULTS, `${name.replace(/\W+/g, '-')}.log`);
+  const log = openSync(logFile, 'w');
   const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, [...nodeFlags, ...profile, 'dist/src/main.js'], {
@@ -394,7 +434,9 @@ async function startGateway(
       JWT_SECRET: SECRET,
       AUDIT_HASH_KEY: BENCH_AUDIT_HASH_KEY,
       AUDIT_SIGNING_KEY_FILE: benchAuditSigningKeyFile(),
-      DB_POOL_SIZE: '10',
+      DB_POOL_SIZE: String(GATEWAY_POOL_SIZE),
+      GATEWAY_PROCESSES: String(processes),
+      ...(processes > 1 ? { REDIS_URL: CLUSTER_REDIS_URL } : {}),
       RATE_LIMIT_STAFF: '1000000000',
       RATE_LIMIT_PARTNER: '1000000000',
       SHUTDOWN_DELAY_MS: '0',
@@ -406,6 +448,11 @@ async function startGateway(
     stdio: ['ignore', log, log],
   });
   await waitUntilUp(`http://127.0.0.1:${port}/readyz`, child);
+  // One worker answers /readyz as soon as it listens; the instance is ready once its ready line is out.
+  for (let i = 0; !readFileSync(logFile, 'utf8').includes('Gateway ready at'); i++) {
+    if (i === 600 || child.exitCode !== null) throw new Error(`${name} did not get ready (${logFile})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return { name, url: `http://127.0.0.1:${port}/graphql`, process: child, spawnedAt };
 }
 
@@ -418,7 +465,7 @@ async function startBaseline(name: (typeof BASELINES)[number], databaseUrl: stri
       PATH: process.env.PATH,
       DATABASE_URL: databaseUrl,
       PORT: String(port),
-      DB_POOL_SIZE: '10',
+      DB_POOL_SIZE: String(GATEWAY_POOL_SIZE),
       BASELINE_JSON: BASELINE_JSON[name],
       // The raw baselines decrypt in Node what the gateway decrypts: the same work for the same answer.
       MASTER_KEY: BENCH_MASTER_KEY,
@@ -552,14 +599,17 @@ async function checkSameW3Answers(gatewayUrl: string, baselineUrl: string, sampl
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/** The peak resident memory of a server, its worker processes' added (each at its own peak). */
 function peakRssMb(child: ChildProcess): number | null {
-  try {
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
-    return Math.round(kb / 1024);
-  } catch {
-    return null;
+  let kb = 0;
+  for (const pid of processTree(child.pid!)) {
+    try {
+      kb += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
   }
+  return kb > 0 ? Math.round(kb / 1024) : null;
 }
 
 function machineSummary(): string {

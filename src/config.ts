@@ -58,6 +58,11 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /**
+   * Worker processes serving the port together (node:cluster), each a whole gateway: a Node process uses one core
+   * for requests. 1: no cluster, the process is the server. Needs DATABASE_URL, and REDIS_URL in production.
+   */
+  GATEWAY_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
 
   /**
    * A PostgreSQL URL; with several hosts (libpq's `host1:port,host2:port`), writes go to whichever is the
@@ -382,6 +387,22 @@ export const DEVELOPMENT_AUDIT_SIGNING_KEY_FILE = '.data/audit-signing-key.pem';
 const MIN_SECRET_LENGTH = 32;
 
 const validated = schema.superRefine((env, ctx) => {
+  if (env.GATEWAY_PROCESSES > 1 && !env.DATABASE_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GATEWAY_PROCESSES'],
+      message: 'must be 1 with the embedded database (no DATABASE_URL): only one process can open it',
+    });
+  }
+  if (env.GATEWAY_PROCESSES > 1 && env.NODE_ENV === 'production' && !env.REDIS_URL) {
+    // Each worker would keep its own counts: a caller would get GATEWAY_PROCESSES times the configured budget.
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GATEWAY_PROCESSES'],
+      message:
+        'above 1 needs REDIS_URL in production: rate limits and persisted queries would otherwise be kept per process',
+    });
+  }
   if (env.INGEST_ENABLED && !env.NATS_URL) {
     ctx.addIssue({
       code: 'custom',
@@ -436,6 +457,7 @@ function toConfig(env: z.infer<typeof schema>) {
     env: env.NODE_ENV,
     production,
     http: { host: env.HOST, port: env.PORT },
+    processes: env.GATEWAY_PROCESSES,
     db: {
       url: env.DATABASE_URL,
       embeddedDir: env.EMBEDDED_DB_DIR === 'memory' ? undefined : env.EMBEDDED_DB_DIR,

@@ -1,8 +1,9 @@
 // First: the tracing instrumentations patch `http` and `pg` as they are required.
 import { tracing } from './telemetry/register';
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { Registry } from 'prom-client';
-import { loadConfig } from './config';
+import { type Config, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { sqlStateOf } from './db/sql-state';
 import { loadSigningKey } from './modules/audit/audit-digest';
@@ -12,6 +13,14 @@ import { startBackgroundWork } from './server/background';
 import { describeSafely } from './server/errors';
 import { flushLogs, logger } from './telemetry/logger';
 import { watchParent } from './server/parent-watch';
+import { runClusterPrimary } from './server/cluster-primary';
+import {
+  answerMetricsRequests,
+  isClusterWorker,
+  onPrimaryGone,
+  scrapeCluster,
+  tellPrimary,
+} from './server/cluster-worker';
 
 /** Past the drain delay and the grace period, how long closing the pools and Redis may take. */
 const SHUTDOWN_CLOSE_MS = 5_000;
@@ -19,14 +28,25 @@ const SHUTDOWN_CLOSE_MS = 5_000;
 async function main() {
   const config = loadConfig();
   logger.level = config.logLevel;
+  // GATEWAY_PROCESSES > 1: this process becomes the cluster's primary, once it has done what must be done once.
+  const primary = config.processes > 1 && cluster.isPrimary;
+  const metricsForPrimary = isClusterWorker ? answerMetricsRequests() : undefined;
   // A signing key that cannot be read (or made, outside production) stops the start, not the first digest.
   if (config.audit.sealer.enabled) await loadSigningKey(config.audit.sealer);
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, { migrate: !isClusterWorker });
   logger.info({ embedded: db.embedded }, db.embedded ? 'embedded PostgreSQL ready' : 'PostgreSQL ready');
-  if (config.demo.enabled) await loadDemoDataIfEmpty(db.ds, config);
+  if (config.demo.enabled && !isClusterWorker) await loadDemoDataIfEmpty(db.ds, config);
+  if (primary) {
+    await db.close();
+    return runClusterPrimary(config, shutdownDeadlineMs(config));
+  }
 
-  const app = await startApp(config, db.ds, db.reads);
-  logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
+  const app = await startApp(config, db.ds, db.reads, isClusterWorker ? { scrape: scrapeCluster } : {});
+  if (app.metrics) metricsForPrimary?.serveRegistry(app.metrics.registry);
+  if (isClusterWorker) {
+    logger.info({ url: app.url, pid: process.pid }, 'worker ready');
+    void tellPrimary({ c360: 'ready', url: app.url });
+  } else logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
   const background = startBackgroundWork(config, db.ds, app.metrics?.registry ?? new Registry(), logger);
 
   let stopping = false;
@@ -35,7 +55,7 @@ async function main() {
     stopping = true;
     // Armed before anything can hang or throw; kept referenced so that the process waits for it rather than
     // leaving with code 0 should the work below stall with nothing left open.
-    const deadlineMs = config.shutdownDelayMs + config.shutdownGraceMs + SHUTDOWN_CLOSE_MS;
+    const deadlineMs = shutdownDeadlineMs(config);
     setTimeout(() => {
       logger.error(
         { deadlineMs, stillOpen: process.getActiveResourcesInfo() },
@@ -63,12 +83,24 @@ async function main() {
     await flushLogs();
     process.exit(failed ? 1 : 0);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+  // A signal to one worker (a terminal's reaches the whole process group) stops the instance: the primary is told.
+  const onSignal = (signal: string) => {
+    if (isClusterWorker && !stopping) void tellPrimary({ c360: 'stopping', trigger: signal });
+    void shutdown(signal);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => onSignal(signal));
   if (config.stopWithParent) {
     // A closed terminal, or the tool or npm that started the development server gone.
-    process.on('SIGHUP', () => void shutdown('SIGHUP'));
-    watchParent((reason) => void shutdown(reason));
+    process.on('SIGHUP', () => onSignal('SIGHUP'));
+    // A worker's parent is the primary, which watches its own; a worker follows it through the IPC channel.
+    if (!isClusterWorker) watchParent((reason) => void shutdown(reason));
   }
+  if (isClusterWorker) onPrimaryGone(() => void shutdown('the cluster primary exited'));
+}
+
+/** How long a stop may take at most: the drain delay, the grace period, then closing the pools and Redis. */
+function shutdownDeadlineMs(config: Config): number {
+  return config.shutdownDelayMs + config.shutdownGraceMs + SHUTDOWN_CLOSE_MS;
 }
 
 /**
@@ -99,5 +131,6 @@ main().catch((error) => {
     configuration ? { reason } : { reason, ...describeSafely(error) },
     reason ? `failed to start: ${reason}` : 'failed to start',
   );
-  void flushLogs().then(() => process.exit(1));
+  const told = isClusterWorker ? tellPrimary({ c360: 'start-failed', reason: reason ?? 'unknown error' }) : undefined;
+  void Promise.all([told, flushLogs()]).then(() => process.exit(1));
 });

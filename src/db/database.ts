@@ -28,8 +28,11 @@ const EMBEDDED_POOL = { poolSize: 1, preparedStatements: false };
 /** The pool's connection, and the migrator's two (its advisory lock holds one). */
 const EMBEDDED_MAX_CONNECTIONS = 3;
 
-/** The configured PostgreSQL, or an embedded one when no DATABASE_URL is set; migrated and ready. */
-export async function openDatabase(config: Config): Promise<Database> {
+/**
+ * The configured PostgreSQL, or an embedded one when no DATABASE_URL is set; migrated and ready. A cluster's
+ * workers pass `migrate: false`: their primary migrated before starting them.
+ */
+export async function openDatabase(config: Config, { migrate: migrating = true } = {}): Promise<Database> {
   const embedded = config.db.url
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.db.embeddedDir, maxConnections: EMBEDDED_MAX_CONNECTIONS });
@@ -50,7 +53,7 @@ export async function openDatabase(config: Config): Promise<Database> {
       })
     : ds;
   try {
-    await migrate(url);
+    if (migrating) await migrate(url);
     await ds.initialize();
     if (reads !== ds) await reads.initialize();
   } catch (error) {

@@ -23,6 +23,7 @@ export class OutboxMetrics {
     };
     new Gauge({
       name: 'outbox_events_waiting',
+      aggregator: 'max',
       help: 'Events in the outbox not yet published to the broker.',
       registers: [registry],
       async collect() {
@@ -32,6 +33,7 @@ export class OutboxMetrics {
     });
     new Gauge({
       name: 'outbox_oldest_waiting_event_age_seconds',
+      aggregator: 'max',
       help: 'Age of the oldest event not yet published (0 when none wait).',
       registers: [registry],
       async collect() {

@@ -5,6 +5,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express from 'express';
+import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { createTokenVerifier } from '../auth/token-verifier';
 import { inputBoundsRule } from '../common/input-bounds.rule';
@@ -68,13 +69,18 @@ export interface AppOptions {
    * of a running server and see the response follow.
    */
   privacyPolicy?: () => PrivacyPolicy;
+  /**
+   * What /metrics answers, given this process's registry (default: that registry's metrics). A cluster's
+   * worker answers for the whole cluster (cluster-worker.ts).
+   */
+  scrape?: (local: Registry) => Promise<string>;
 }
 
 export async function startApp(
   config: Config,
   ds: DataSource,
   reads: DataSource = ds,
-  { privacyPolicy = () => LIVE_POLICY }: AppOptions = {},
+  { privacyPolicy = () => LIVE_POLICY, scrape = (local) => local.metrics() }: AppOptions = {},
 ): Promise<RunningApp> {
   logger.level = config.logLevel;
   // First: a candidate policy that does not load stops the start, naming where in its file.
@@ -160,7 +166,12 @@ export async function startApp(
   app.use(health.routes());
   if (metrics) {
     app.get('/metrics', async (_req, res) => {
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      try {
+        res.type(metrics.registry.contentType).send(await scrape(metrics.registry));
+      } catch (error) {
+        logger.error({ reason: (error as Error).message }, 'metrics scrape failed');
+        res.status(503).type('text/plain').send('metrics unavailable\n');
+      }
     });
   }
 

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import pino, { DestinationStream } from 'pino';
 import SonicBoom from 'sonic-boom';
 import { prettyFactory } from 'pino-pretty';
@@ -6,6 +7,11 @@ import { prettyFactory } from 'pino-pretty';
 const STALLED_WRITE_LIMIT_MS = 1_000;
 /** Lines waiting for a slow reader, at most; later ones are dropped. */
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/**
+ * A cluster's workers share one stdout: a pipe writes at most PIPE_BUF (4096 on Linux) bytes whole, so each
+ * write of a worker holds whole lines within that, and lines of two workers never interleave.
+ */
+const PIPE_BUF = 4096;
 
 /**
  * stdout, written in the background: a slow log reader never slows a request
@@ -22,7 +28,11 @@ const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 const destination = new SonicBoom({
   fd: 1,
   sync: false,
+  // Written at once all the same (lines are longer than a byte); with 0, flush() would not wait for the write in
+  // flight, and shutdown's last lines ("stopped") were lost as the process exited.
+  minLength: 1,
   maxLength: MAX_PENDING_BYTES,
+  ...(cluster.isWorker ? { maxWrite: PIPE_BUF } : {}),
   retryEAGAIN: (() => {
     let stalledSince: number | undefined;
     return () => {
@@ -72,7 +82,8 @@ export const logger = pino(
   {
     // startApp sets the configured level (config.ts LOG_LEVEL); scripts and tests before it stay quiet in tests.
     level: process.env.NODE_ENV === 'test' ? 'silent' : 'info',
-    base: { service: 'customer360-gateway' },
+    // In a cluster (GATEWAY_PROCESSES), which worker wrote the line.
+    base: { service: 'customer360-gateway', ...(cluster.isWorker ? { worker: cluster.worker!.id } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
   },
   process.stdout.isTTY ? readable(destination) : destination,

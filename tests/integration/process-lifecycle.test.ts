@@ -293,3 +293,152 @@ describe('shutdown has a deadline', () => {
     expect(await exitWithin(server, 20_000)).toBe(0);
   }, 90_000);
 });
+
+describe('a cluster of worker processes (GATEWAY_PROCESSES)', () => {
+  /** Two workers, each compiling the sources as it starts, on a busy machine. */
+  const CLUSTER_START_MS = 180_000;
+  const cluster = (env: Record<string, string> = {}) =>
+    start(process.execPath, ENTRY, { DATABASE_URL: db.url, GATEWAY_PROCESSES: '2', ...env });
+
+  const lines = (server: Started) =>
+    server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, any>);
+  /** Worker id to pid, from the primary's "started worker" lines. */
+  const workerPids = (server: Started) =>
+    new Map(
+      lines(server)
+        .filter((l) => /^started worker/.test(l.msg))
+        .map((l) => [l.worker as number, l.pid as number]),
+    );
+  /** Running: a zombie (exited, not yet reaped by whoever adopted it) is not. */
+  const running = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  async function goneWithin(pids: number[], ms: number): Promise<number[]> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline && pids.some(running)) await sleep(200);
+    return pids.filter(running);
+  }
+
+  it('is refused with the embedded database (no DATABASE_URL), naming GATEWAY_PROCESSES', async () => {
+    const server = start(process.execPath, ENTRY, { GATEWAY_PROCESSES: '2', EMBEDDED_DB_DIR: 'memory' });
+    expect(await exitWithin(server, 30_000)).toBe(1);
+    expect(fatal(server).reason).toBe(
+      'Invalid configuration:\n  GATEWAY_PROCESSES: must be 1 with the embedded database (no DATABASE_URL): only one process can open it',
+    );
+  });
+
+  it('is refused in production without REDIS_URL', async () => {
+    const server = cluster({
+      NODE_ENV: 'production',
+      MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      AUDIT_HASH_KEY: 'cluster-lifecycle-audit-hash-key-of-32-chars',
+      AUDIT_SIGNING_KEY_FILE: path.join(scratch, 'never-read.pem'),
+    });
+    expect(await exitWithin(server, 30_000)).toBe(1);
+    expect(fatal(server).reason).toBe(
+      'Invalid configuration:\n  GATEWAY_PROCESSES: above 1 needs REDIS_URL in production: rate limits and persisted queries would otherwise be kept per process',
+    );
+  });
+
+  it(
+    'a worker that cannot start (its port taken): the primary exits 1 and says why',
+    async () => {
+      const taken: Server = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (taken.address() as { port: number }).port;
+        const server = cluster({ PORT: String(port) });
+        expect(await exitWithin(server, CLUSTER_START_MS)).toBe(1);
+        const failed = lines(server).find((l) => l.level === 60 && /^failed to start: worker \d/.test(l.msg));
+        expect(failed?.msg).toMatch(
+          // The primary binds the port for its workers: a worker reports the primary's error.
+          new RegExp(`^failed to start: worker \\d: bind EADDRINUSE 127.0.0.1:${port}$`),
+        );
+        expect(server.output()).not.toContain('Gateway ready at');
+      } finally {
+        taken.close();
+      }
+    },
+    CLUSTER_START_MS + 10_000,
+  );
+
+  it(
+    'a worker killed: the primary logs it, stops the other worker gracefully and exits 1',
+    async () => {
+      const server = cluster();
+      await readyUrl(server, CLUSTER_START_MS);
+      const pids = workerPids(server);
+      process.kill(pids.get(1)!, 'SIGKILL');
+      expect(await exitWithin(server, 30_000)).toBe(1);
+      const log = lines(server);
+      expect(log).toContainEqual(
+        expect.objectContaining({
+          level: 50,
+          worker: 1,
+          signal: 'SIGKILL',
+          msg: expect.stringMatching(/^worker 1 exited unexpectedly/),
+        }),
+      );
+      expect(log).toContainEqual(expect.objectContaining({ worker: 2, msg: 'stopped' }));
+      expect(log).toContainEqual(
+        expect.objectContaining({ worker: 2, code: 0, msg: 'worker 2 stopped (exit code 0)' }),
+      );
+    },
+    CLUSTER_START_MS + 40_000,
+  );
+
+  it(
+    'Ctrl-C (SIGINT to the whole process group) stops every worker and the primary exits 0',
+    async () => {
+      const server = cluster();
+      await readyUrl(server, CLUSTER_START_MS);
+      process.kill(-server.child.pid!, 'SIGINT');
+      expect(await exitWithin(server, 30_000)).toBe(0);
+      expect(
+        lines(server)
+          .filter((l) => l.msg === 'stopped')
+          .map((l) => l.worker ?? 'primary'),
+      ).toEqual(expect.arrayContaining([1, 2, 'primary']));
+    },
+    CLUSTER_START_MS + 40_000,
+  );
+
+  it(
+    'the primary killed: its workers drain and exit by themselves',
+    async () => {
+      const server = cluster();
+      const url = await readyUrl(server, CLUSTER_START_MS);
+      const pids = [...workerPids(server).values()];
+      expect(pids).toHaveLength(2);
+      server.child.kill('SIGKILL');
+      expect(await goneWithin(pids, 20_000)).toEqual([]);
+      expect(await closedWithin(url, 5_000)).toBe(true);
+      expect(
+        lines(server)
+          .filter((l) => l.msg === 'stopped')
+          .map((l) => l.worker),
+      ).toEqual(expect.arrayContaining([1, 2]));
+    },
+    CLUSTER_START_MS + 40_000,
+  );
+
+  it(
+    '`npm start` killed with SIGKILL: the primary follows its parent and the port closes within 10 s',
+    async () => {
+      const npm = start('npm', ['start'], { DATABASE_URL: db.url, GATEWAY_PROCESSES: '2' });
+      const url = await readyUrl(npm, CLUSTER_START_MS);
+      process.kill(npm.child.pid!, 'SIGKILL');
+      expect(await closedWithin(url, 10_000)).toBe(true);
+    },
+    CLUSTER_START_MS + 20_000,
+  );
+});

@@ -20,7 +20,7 @@ export interface ServerProcess {
  * port, this test run's executor), and resolves once it is ready. A server
  * that never gets ready is killed and the failure carries what it printed.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, readyTimeoutMs?: number): Promise<ServerProcess> {
   let output = '';
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
     cwd: ROOT,
@@ -39,7 +39,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    const url = await readyUrl(child, () => output);
+    const url = await readyUrl(child, () => output, readyTimeoutMs);
     return { child, url, output: () => output, exited };
   } catch (error) {
     child.kill('SIGKILL');

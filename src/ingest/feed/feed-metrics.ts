@@ -25,17 +25,20 @@ export class FeedMetrics {
     });
     this.lagSeconds = new Gauge({
       name: 'ingest_feed_lag_seconds',
+      aggregator: 'max',
       help: 'Per feed (kind): seconds between the broker storing the last processed event and its commit here.',
       labelNames: ['kind'] as const,
       registers,
     });
     this.running = new Gauge({
       name: 'ingest_consumer_running',
+      aggregator: 'min',
       help: '1 while the change-feed consumer is taking events; 0 when stopped or when its last fetch or batch failed.',
       registers,
     });
     this.lastBatchAt = new Gauge({
       name: 'ingest_consumer_last_success_timestamp_seconds',
+      aggregator: 'min',
       help: 'When the consumer last fetched successfully (with or without events): a stalled consumer stops moving it.',
       registers,
     });
@@ -46,6 +49,7 @@ export class FeedMetrics {
     });
     new Gauge({
       name: 'ingest_feed_pending_messages',
+      aggregator: 'max',
       help: 'Events on the broker not yet acknowledged by this consumer (waiting plus in flight); NaN while the broker cannot tell.',
       registers,
       async collect() {

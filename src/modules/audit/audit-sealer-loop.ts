@@ -60,6 +60,7 @@ export class AuditSealer {
     const state = sharedReading(async () => (pool.ds.isInitialized ? unsealedState(pool.ds) : undefined));
     new Gauge({
       name: 'audit_unsealed_records',
+      aggregator: 'max',
       help: 'Audit records past the chain head (committed or still in their transaction).',
       registers: [registry],
       async collect() {
@@ -69,6 +70,7 @@ export class AuditSealer {
     });
     new Gauge({
       name: 'audit_unsealed_oldest_age_seconds',
+      aggregator: 'max',
       help: 'Age of the oldest audit record past the chain head (0 when none).',
       registers: [registry],
       async collect() {

@@ -33,6 +33,7 @@ export class SegmentRefreshMetrics {
     const queueState = () => this.readQueue();
     new Gauge({
       name: 'segment_refresh_queue_waiting',
+      aggregator: 'max',
       help: 'Customers waiting for their segments to be recomputed.',
       registers: [registry],
       async collect() {
@@ -42,6 +43,7 @@ export class SegmentRefreshMetrics {
     });
     new Gauge({
       name: 'segment_refresh_queue_oldest_age_seconds',
+      aggregator: 'max',
       help: 'How long the oldest waiting request has waited (0 when none is waiting).',
       registers: [registry],
       async collect() {

@@ -29,6 +29,7 @@ export class RevealMetrics {
     const state = () => this.read();
     new Gauge({
       name: 'privacy_reveals_today_by_caller',
+      aggregator: 'max',
       help: "Reveals (revealField, granted) today by each of today's heaviest callers, by staff id.",
       labelNames: ['caller'] as const,
       registers: [registry],
@@ -41,6 +42,7 @@ export class RevealMetrics {
     });
     new Gauge({
       name: 'privacy_reveals_today',
+      aggregator: 'max',
       help: 'Reveals (revealField, granted) today, all callers together.',
       registers: [registry],
       async collect() {
@@ -50,6 +52,7 @@ export class RevealMetrics {
     });
     new Gauge({
       name: 'privacy_reveal_callers_today',
+      aggregator: 'max',
       help: 'Callers who revealed at least one value today.',
       registers: [registry],
       async collect() {
