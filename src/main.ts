@@ -43,10 +43,6 @@ async function main() {
 
   const app = await startApp(config, db.ds, db.reads, isClusterWorker ? { scrape: scrapeCluster } : {});
   if (app.metrics) metricsForPrimary?.serveRegistry(app.metrics.registry);
-  if (isClusterWorker) {
-    logger.info({ url: app.url, pid: process.pid }, 'worker ready');
-    void tellPrimary({ c360: 'ready', url: app.url });
-  } else logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
   const background = startBackgroundWork(config, db.ds, app.metrics?.registry ?? new Registry(), logger);
 
   let stopping = false;
@@ -96,6 +92,12 @@ async function main() {
     if (!isClusterWorker) watchParent((reason) => void shutdown(reason));
   }
   if (isClusterWorker) onPrimaryGone(() => void shutdown('the cluster primary exited'));
+  // Ready only once a signal would stop it gracefully: a Ctrl-C that reached a worker before its handlers
+  // were in place killed it outright, and the instance then exited 1 (seen in CI, under load).
+  if (isClusterWorker) {
+    logger.info({ url: app.url, pid: process.pid }, 'worker ready');
+    void tellPrimary({ c360: 'ready', url: app.url });
+  } else logger.info({ url: app.url }, `Customer360 Gateway ready at ${app.url}`);
 }
 
 /** How long a stop may take at most: the drain delay, the grace period, then closing the pools and Redis. */
