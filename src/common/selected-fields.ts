@@ -33,15 +33,23 @@ export function collectSelectedFields(
 }
 
 /**
- * The names of the fields selected at `path` below the field being resolved
- * (['edges', 'node'] for a connection's nodes): aliases merged, fragments
- * followed, @skip/@include applied.
+ * The fields selected at `path` below the field being resolved (['edges',
+ * 'node'] for a connection's nodes): aliases merged, fragments followed,
+ * @skip/@include applied.
  */
+export function selectedFieldsAt(
+  info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments' | 'variableValues'>,
+  path: readonly string[],
+): FieldNode[] {
+  let nodes: readonly FieldNode[] = info.fieldNodes;
+  for (const name of path) nodes = collectSelectedFields(nodes, info).fields.filter((node) => node.name.value === name);
+  return collectSelectedFields(nodes, info).fields;
+}
+
+/** The names of the fields selected at `path` (selectedFieldsAt). */
 export function selectedNamesAt(
   info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments' | 'variableValues'>,
   path: readonly string[],
 ): Set<string> {
-  let nodes: readonly FieldNode[] = info.fieldNodes;
-  for (const name of path) nodes = collectSelectedFields(nodes, info).fields.filter((node) => node.name.value === name);
-  return new Set(collectSelectedFields(nodes, info).fields.map((node) => node.name.value));
+  return new Set(selectedFieldsAt(info, path).map((node) => node.name.value));
 }

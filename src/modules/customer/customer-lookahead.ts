@@ -1,6 +1,6 @@
 import { FieldNode, getArgumentValues, GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
 import { dateAndId, instantAndId } from '../../common/cursor-keys';
-import { collectSelectedFields } from '../../common/selected-fields';
+import { collectSelectedFields, selectedFieldsAt } from '../../common/selected-fields';
 import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
 import { prefetch, RelationLoader } from '../../db/parent-relations';
 import type { RequestContext } from '../../request/context';
@@ -47,10 +47,8 @@ export class CustomerLookahead {
    * [] for `customer`, ['edges', 'node'] for a connection.
    */
   static of(info: GraphQLResolveInfo, pathToCustomer: string[] = []): CustomerLookahead {
-    let nodes: readonly FieldNode[] = info.fieldNodes;
-    for (const name of pathToCustomer) nodes = selectedFields(nodes, info).filter((node) => node.name.value === name);
     const customer = info.schema.getType('Customer') as GraphQLObjectType;
-    const selected = selectedFields(nodes, info);
+    const selected = selectedFieldsAt(info, pathToCustomer);
     return new CustomerLookahead(
       selected.filter((node) => node.name.value in PREFETCHABLE).map((node) => new SelectedField(node, customer, info)),
       new Set(selected.map((node) => node.name.value)),
