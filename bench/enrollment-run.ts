@@ -45,7 +45,7 @@ import { businessDateStartSql, capPeriodOf } from '../src/modules/interaction/co
 import { createDataSource } from '../src/db/data-source';
 import { runMigrations } from '../src/db/migrate';
 import { LeasedJobRunner } from '../src/jobs/leased-job-runner';
-import { EnrollmentJob } from '../src/modules/campaign/enrollment-job';
+import { EnrollmentJob, idRanges } from '../src/modules/campaign/enrollment-job';
 import { asAdmin, benchDatabaseUrl, reuseOrCreateSeededDatabase } from './bench-database';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -311,7 +311,7 @@ async function startRun(db: Client, businessDate: string): Promise<{ campaignId:
 
 /**
  * EXPLAIN (ANALYZE, BUFFERS) of the screening statement of the book's
- * second range of heap pages, with caps, as EnrollmentJob.step runs it
+ * second range of ids, with caps, as EnrollmentJob.step runs it
  * (same work_mem and jit), in a transaction rolled back.
  */
 async function explainOneRange(url: string, caps: ContactCapSettings, businessDate: string, chunkSize: number) {
@@ -322,13 +322,11 @@ async function explainOneRange(url: string, caps: ContactCapSettings, businessDa
     await db.query(`SET LOCAL work_mem = '64MB'`);
     await db.query(`SET LOCAL jit = off`);
     const { campaignId, runId } = await startRun(db, businessDate);
-    // The second range of heap pages, cut as EnrollmentJob.plan cuts them (here from the statistics).
-    const { rows: bounds } = await db.query(
-      `SELECT ceil($1::numeric * relpages / greatest(reltuples, 1))::int AS pages,
-         pg_snapshot_xmin(pg_current_snapshot())::text AS planned_at
-       FROM pg_class WHERE oid = 'customer'::regclass`,
-      [chunkSize],
+    // The second range of ids, cut as EnrollmentJob.plan cuts them.
+    const { rows: book } = await db.query(
+      `SELECT count(*)::int AS total, pg_snapshot_xmin(pg_current_snapshot())::text AS planned_at FROM customer`,
     );
+    const range = idRanges(book[0].total, chunkSize)[1] ?? idRanges(book[0].total, chunkSize)[0];
     const { rows: campaign } = await db.query(`SELECT channels, product_id FROM campaign WHERE id = $1`, [campaignId]);
     const params = new SqlParams();
     const sql = screeningSql(params.bind, {
@@ -341,7 +339,7 @@ async function explainOneRange(url: string, caps: ContactCapSettings, businessDa
       productId: campaign[0].product_id,
       today: businessDate,
       caps,
-      part: { kind: 'pages', fromPage: bounds[0].pages, toPage: 2 * bounds[0].pages, plannedAt: bounds[0].planned_at },
+      part: { kind: 'ids', fromId: range.fromId, toId: range.toId, plannedAt: book[0].planned_at },
     });
     const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params.values);
     return rows.map((r) => r['QUERY PLAN']).join('\n');

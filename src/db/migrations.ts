@@ -22,6 +22,7 @@ import { AuditPurge1766390400000 } from '../../migrations/1766390400000-AuditPur
 import { InteractionCorrected1766476800000 } from '../../migrations/1766476800000-InteractionCorrected';
 import { EncryptedErasureHold1766563200000 } from '../../migrations/1766563200000-EncryptedErasureHold';
 import { EnrollmentByHeapPages1766736000000 } from '../../migrations/1766736000000-EnrollmentByHeapPages';
+import { EnrollmentByIdRanges1766822404000 } from '../../migrations/1766822404000-EnrollmentByIdRanges';
 import { AuditChain1765872000000 } from '../../migrations/1765872000000-AuditChain';
 import { AuditRecordPartitions1765872000001 } from '../../migrations/1765872000001-AuditRecordPartitions';
 
@@ -53,4 +54,5 @@ export const migrations = [
   InteractionCorrected1766476800000,
   EncryptedErasureHold1766563200000,
   EnrollmentByHeapPages1766736000000,
+  EnrollmentByIdRanges1766822404000,
 ];

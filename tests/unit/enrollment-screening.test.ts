@@ -13,7 +13,7 @@ const chunk = (caps: ScreeningChunk['caps']): ScreeningChunk => ({
   productId: null,
   today: '2026-12-02',
   caps,
-  part: { kind: 'pages', fromPage: 0, toPage: null, plannedAt: '1000' },
+  part: { kind: 'ids', fromId: null, toId: null, plannedAt: '1000' },
 });
 
 const sqlOf = (caps: ScreeningChunk['caps']) => screeningSql(new SqlParams().bind, chunk(caps));

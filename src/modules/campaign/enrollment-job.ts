@@ -37,8 +37,8 @@ interface RunForChunk {
 
 interface Chunk {
   seq: number;
-  from_page: number | null;
-  to_page: number | null;
+  from_id: string | null;
+  to_id: string | null;
   sweep: boolean;
   size: number;
 }
@@ -48,7 +48,7 @@ function partOf(chunk: Chunk, run: RunForChunk): BookPart | null {
   if (run.customer_ids !== null) return null;
   const plannedAt = run.screened_since!;
   if (chunk.sweep) return { kind: 'sweep', plannedAt };
-  return { kind: 'pages', fromPage: chunk.from_page!, toPage: chunk.to_page, plannedAt };
+  return { kind: 'ids', fromId: chunk.from_id, toId: chunk.to_id, plannedAt };
 }
 
 /**
@@ -65,13 +65,11 @@ export class EnrollmentJob {
 
   /**
    * Splits the run into parts, once (a run taken over keeps the plan it has).
-   * Listed customers are one part. The whole book is cut into ranges of
-   * `customer`'s heap pages, as many pages each as hold chunkSize customers
-   * on average (the first from page 0, the last open, so every row is in
-   * one), and a last part, the sweep, for the customers written after the
-   * plan (BookPart). A range's size is its pages' share of the customers
-   * counted at the plan; the sweep's is 0, so the run's progress counts the
-   * book as planned.
+   * Listed customers are one part. The whole book is cut into ranges of ids
+   * of chunkSize customers on average (idRanges), and a last part, the
+   * sweep, for the customers added after the plan (BookPart). A range's size
+   * is its share of the customers counted at the plan; the sweep's is 0, so
+   * the run's progress counts the book as planned.
    */
   async plan(ds: DataSource, runId: string): Promise<void> {
     await ds.transaction(async (em) => {
@@ -86,36 +84,19 @@ export class EnrollmentJob {
         return;
       }
       await em.query(`SET LOCAL statement_timeout = ${Math.floor(this.settings.statementTimeoutMs)}`);
-      // The run's cut in time (BookPart): rows written since are the sweep's.
+      // The run's cut in time (BookPart): customers added since are the sweep's.
       await em.query(
         `UPDATE enrollment_run SET screened_since = pg_snapshot_xmin(pg_current_snapshot()) WHERE id = $1`,
         [runId],
       );
-      // Cut by the heap's size and the count of customers, not by reading which page each row is in: that took
-      // 3.4 s of a run at 1,000,000 customers, before any range could start.
-      const [{ total }] = await em.query(
-        `WITH book AS (
-           SELECT (SELECT count(*) FROM customer) AS total,
-             greatest(pg_relation_size('customer') / current_setting('block_size')::int, 1) AS pages
-         ),
-         cut AS (
-           SELECT total, pages, greatest(ceil($2::numeric * pages / greatest(total, 1)), 1)::bigint AS per FROM book
-         ),
-         ranges AS (
-           INSERT INTO enrollment_run_chunk (run_id, seq, from_page, to_page, size)
-           SELECT $1::uuid, s, s * per, CASE WHEN (s + 1) * per < pages THEN (s + 1) * per END,
-             -- A range's share of the book by its pages; the shares add up to the count.
-             (floor(total * least((s + 1) * per, pages)::numeric / pages)
-               - floor(total * (s * per)::numeric / pages))::int
-           FROM cut, generate_series(0, ceil(pages::numeric / per)::bigint - 1) s
-           RETURNING seq, size
-         ),
-         sweep AS (
-           INSERT INTO enrollment_run_chunk (run_id, seq, size, sweep)
-           SELECT $1::uuid, max(seq) + 1, 0, true FROM ranges
-         )
-         SELECT coalesce(sum(size), 0)::int AS total FROM ranges`,
-        [runId, this.settings.chunkSize],
+      const [{ total }] = await em.query(`SELECT count(*)::int AS total FROM customer`);
+      const ranges = idRanges(total, this.settings.chunkSize);
+      await em.query(
+        `INSERT INTO enrollment_run_chunk (run_id, seq, from_id, to_id, size, sweep)
+         SELECT $1::uuid, r.seq - 1, r.from_id, r.to_id, r.size, false
+         FROM unnest($2::uuid[], $3::uuid[], $4::int[]) WITH ORDINALITY r(from_id, to_id, size, seq)
+         UNION ALL SELECT $1::uuid, $5::int, NULL, NULL, 0, true`,
+        [runId, ranges.map((r) => r.fromId), ranges.map((r) => r.toId), ranges.map((r) => r.size), ranges.length],
       );
       await em.query(`UPDATE enrollment_run SET total = $2 WHERE id = $1`, [runId, total]);
     });
@@ -137,7 +118,7 @@ export class EnrollmentJob {
       // so each range paid about 3 s of JIT inlining and optimisation for 25,000 rows (bench/results/enrollment-run.md).
       await em.query(`SET LOCAL jit = off`);
       const [chunk]: Chunk[] = await em.query(
-        `SELECT seq, from_page, to_page, sweep, size FROM enrollment_run_chunk ch
+        `SELECT seq, from_id, to_id, sweep, size FROM enrollment_run_chunk ch
          WHERE run_id = $1 AND NOT done
            AND (NOT sweep OR NOT EXISTS (
              SELECT 1 FROM enrollment_run_chunk r WHERE r.run_id = $1 AND NOT r.done AND NOT r.sweep))
@@ -222,6 +203,27 @@ export class EnrollmentJob {
       if (await lockRunning(em, runId)) await end(em, runId, 'FAILED', EnrollmentRunFailure.ABANDONED);
     });
   }
+}
+
+/**
+ * The book's ids cut into ranges of `chunkSize` customers on average (the
+ * first unbounded below, the last above, so every id is in one), each with
+ * its share of `total`; the shares add up to it. Equal slices of the id
+ * space hold about as many customers each because ids are random UUIDs
+ * (version 4): ids made in order would only make ranges uneven, not miss
+ * anyone.
+ */
+export function idRanges(total: number, chunkSize: number): { fromId: string | null; toId: string | null; size: number }[] {
+  const n = Math.max(1, Math.ceil(total / Math.max(1, chunkSize)));
+  const bound = (i: number) => {
+    const hex = ((BigInt(i) << 128n) / BigInt(n)).toString(16).padStart(32, '0');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+  return Array.from({ length: n }, (_, i) => ({
+    fromId: i === 0 ? null : bound(i),
+    toId: i === n - 1 ? null : bound(i + 1),
+    size: Math.floor((total * (i + 1)) / n) - Math.floor((total * i) / n),
+  }));
 }
 
 export function failureReasonOf(error: unknown): EnrollmentRunFailure {

@@ -65,18 +65,18 @@ export const SCREENING_RULES: readonly { reason: SkipReason; when: (sql: RuleSql
 /**
  * Which part of the book a chunk screens (EnrollmentJob.plan). `plannedAt`
  * is the oldest transaction the run's plan could not see (its snapshot's
- * xmin): a customer row written by an older one has not moved since, so it
- * is still in the heap page it was in when the book was cut into pages.
- * - pages: the rows of heap pages [fromPage, toPage) of `customer` (toPage
- *   null: to the end) older than the plan; each such row is in exactly one
- *   range, whenever the range runs.
- * - sweep: the rows newer than the plan (customers updated or added since,
- *   perhaps into a range already done) whose customer this run has not
- *   screened yet (no skip row of the run, no enrolment made by it). It runs
- *   once every range is done.
+ * xmin): a customer row written by an older one existed at the plan.
+ * - ids: the customers whose id is in [fromId, toId) (null: unbounded), as
+ *   they are when the range runs. An id never changes, so each customer of
+ *   the book is in exactly one range, whenever it runs and however often the
+ *   row is rewritten.
+ * - sweep: the rows newer than the plan whose customer this run has not
+ *   screened yet (no skip row of the run, no enrolment made by it): the
+ *   customers added, since the plan, to a range already done. It runs once
+ *   every range is done.
  */
 export type BookPart =
-  | { kind: 'pages'; fromPage: number; toPage: number | null; plannedAt: string }
+  | { kind: 'ids'; fromId: string | null; toId: string | null; plannedAt: string }
   | { kind: 'sweep'; plannedAt: string };
 
 export interface ScreeningChunk {
@@ -114,11 +114,12 @@ export interface ScreeningChunk {
  * twice; each names the run) and the recorded skips, returning the counts
  * per reason and per NOT_ELIGIBLE cause.
  *
- * A range's candidates are read by a TID range scan of their heap pages
- * only; their facts are probed by customer index, and since consents and
- * assessments are mostly written with their customer, those probes hit a
- * few neighbouring heap pages rather than pages all over each heap
- * (bench/results/enrollment-run.md, 2026-12-02).
+ * A range of ids reads each table's part of it in one walk of a covering
+ * index (customer, consent, risk_assessment, the month's contacts): ids are
+ * random UUIDs, so probing each candidate's facts read about one index leaf
+ * page per candidate and index, and every range read each index whole
+ * (bench/results/enrollment-run.md, 2026-12-02). Listed customers and the
+ * sweep, few, are probed (= ANY of their ids).
  */
 export function screeningSql(bind: SqlParams['bind'], chunk: ScreeningChunk): string {
   const campaign = bind(chunk.campaignId, 'uuid');
@@ -137,10 +138,15 @@ export function screeningSql(bind: SqlParams['bind'], chunk: ScreeningChunk): st
     const when = r.when(rule);
     return when === null ? [] : [`WHEN ${when} THEN '${r.reason}'`];
   }).join(' ')} END`;
+  // Which customers' facts the statement reads, as a condition on a table's customer column.
+  const ofCandidates = (column: string) =>
+    chunk.part?.kind === 'ids'
+      ? idRangeSql(bind, chunk.part, column).join(' AND ') || 'true'
+      : `${column} = ANY(ARRAY(SELECT id FROM candidates))`;
   const usage = chunk.caps
     ? {
         // This month's allowed campaign contacts of the range's candidates (contact-caps.ts, the one count).
-        cte: `contact_usage AS (${contactUsageSql(bind, chunk.caps, capPeriodOf(chunk.today), 'SELECT id FROM candidates')}),`,
+        cte: `contact_usage AS (${contactUsageSql(bind, chunk.caps, capPeriodOf(chunk.today), ofCandidates('i.customer_id'))}),`,
         column: 'coalesce(u.this_month, 0) AS contacts_this_month,',
         join: 'LEFT JOIN contact_usage u ON u.customer_id = cand.id',
       }
@@ -150,8 +156,19 @@ WITH candidates AS (
   SELECT c.id, c.birth_date, c.kyc_status, c.personalised_marketing_withdrawn, c.tier FROM customer c WHERE ${candidates}
 ),
 ${usage.cte}
--- Per candidate, through each table's customer index: a range's candidates share heap pages, and so
--- (mostly) do their consents and assessments; the latest assessment is the index's first entry.
+-- Only granted consents count (consent_granted_customer_idx holds them).
+consents AS (
+  SELECT k.customer_id, bool_or(k.purpose = 'PERSONALISED_MARKETING') AS personalised_allowed,
+    min(array_position(${channels}, k.channel)) FILTER (WHERE k.purpose = 'MARKETING') AS channel_position
+  FROM consent k WHERE k.granted AND ${ofCandidates('k.customer_id')}
+  GROUP BY k.customer_id
+),
+-- The current assessment is the latest, as in the customer's riskProfile.
+latest AS (
+  SELECT DISTINCT ON (ra.customer_id) ra.customer_id, ra.risk_tolerance, ra.valid_until, ra.aml_rating
+  FROM risk_assessment ra WHERE ${ofCandidates('ra.customer_id')}
+  ORDER BY ra.customer_id, ra.assessed_at DESC, ra.id DESC
+),
 facts AS (
   SELECT cand.id, cand.kyc_status, cand.personalised_marketing_withdrawn, cand.tier,
     ${usage.column}
@@ -162,16 +179,8 @@ facts AS (
     EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND e.customer_id = cand.id)
       AS already_enrolled
   FROM candidates cand
-  LEFT JOIN LATERAL (
-    SELECT bool_or(k.purpose = 'PERSONALISED_MARKETING' AND k.granted) AS personalised_allowed,
-      min(array_position(${channels}, k.channel)) FILTER (WHERE k.purpose = 'MARKETING' AND k.granted) AS channel_position
-    FROM consent k WHERE k.customer_id = cand.id
-  ) k ON true
-  -- The current assessment is the latest, as in the customer's riskProfile.
-  LEFT JOIN LATERAL (
-    SELECT ra.risk_tolerance, ra.valid_until, ra.aml_rating FROM risk_assessment ra
-    WHERE ra.customer_id = cand.id ORDER BY ra.assessed_at DESC, ra.id DESC LIMIT 1
-  ) r ON true
+  LEFT JOIN consents k ON k.customer_id = cand.id
+  LEFT JOIN latest r ON r.customer_id = cand.id
   ${usage.join}
 ),
 decided AS (
@@ -198,20 +207,19 @@ SELECT (SELECT count(*) FROM inserted)::int AS enrolled,
 
 /** The conditions on `c` (customer) that select a part of the book (BookPart). */
 function partSql(bind: SqlParams['bind'], part: BookPart, run: string, campaign: string): string[] {
+  if (part.kind === 'ids') return idRangeSql(bind, part, 'c.id');
   // age() counts back from the current transaction, so an older xmin has the greater age (frozen rows the greatest).
-  const olderThanPlan = `age(c.xmin) > age(${bind(part.plannedAt, 'xid8')}::xid)`;
-  if (part.kind === 'pages') {
-    // Bounds a TID range scan reads: only the range's pages.
-    const page = (n: number) => `format('(%s,0)', ${bind(n, 'int')})::tid`;
-    return [
-      `c.ctid >= ${page(part.fromPage)}`,
-      ...(part.toPage === null ? [] : [`c.ctid < ${page(part.toPage)}`]),
-      olderThanPlan,
-    ];
-  }
   return [
-    `NOT (${olderThanPlan})`,
+    `NOT (age(c.xmin) > age(${bind(part.plannedAt, 'xid8')}::xid))`,
     `NOT EXISTS (SELECT 1 FROM enrollment_skip s WHERE s.run_id = ${run} AND s.customer_id = c.id)`,
     `NOT EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND e.customer_id = c.id AND e.run_id = ${run})`,
+  ];
+}
+
+/** A range of ids as bounds on `column`, which an index on it walks in one range. */
+function idRangeSql(bind: SqlParams['bind'], part: { fromId: string | null; toId: string | null }, column: string) {
+  return [
+    ...(part.fromId === null ? [] : [`${column} >= ${bind(part.fromId, 'uuid')}`]),
+    ...(part.toId === null ? [] : [`${column} < ${bind(part.toId, 'uuid')}`]),
   ];
 }

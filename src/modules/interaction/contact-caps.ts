@@ -77,10 +77,10 @@ export function businessDateStartSql(bind: SqlParams['bind'], date: string, time
 /**
  * Allowed campaign contacts per customer in the period's day and month: rows
  * (customer_id, today, this_month), none for a customer without contacts.
- * `customerIds` (an SQL expression usable in `IN (...)`: one id, or a
- * subquery yielding few) restricts it, and each customer's contacts are then
- * read from interaction_campaign_contact_customer_idx alone (its predicate is
- * the one below). Without it, it is every
+ * `customers` (a condition on `i.customer_id`: some ids, or a range of them)
+ * restricts it, and the customers' contacts are then read from
+ * interaction_campaign_contact_customer_idx alone (its predicate is the one
+ * below). Without it, it is every
  * customer contacted in the month, read in one range of
  * interaction_campaign_contact_idx (the predicate below is the index's): for
  * many candidates at once, join it to them rather than restricting it, since
@@ -90,10 +90,10 @@ export function contactUsageSql(
   bind: SqlParams['bind'],
   caps: ContactCapSettings,
   period: CapPeriod,
-  customerIds?: string,
+  customers?: string,
 ): string {
   const start = (date: string) => businessDateStartSql(bind, date, caps.timeZone);
-  const restricted = customerIds ? `AND i.customer_id IN (${customerIds})` : '';
+  const restricted = customers ? `AND ${customers}` : '';
   return `SELECT i.customer_id,
       count(*) FILTER (WHERE i.occurred_at >= ${start(period.day)} AND i.occurred_at < ${start(period.nextDay)})::int AS today,
       count(*)::int AS this_month
@@ -124,7 +124,7 @@ export function customerUsageSql(
   customerId: string,
 ): string {
   return `SELECT cu.tier, coalesce(u.today, 0) AS today, coalesce(u.this_month, 0) AS "thisMonth"
-    FROM customer cu LEFT JOIN (${contactUsageSql(bind, caps, period, customerId)}) u ON true
+    FROM customer cu LEFT JOIN (${contactUsageSql(bind, caps, period, `i.customer_id = ${customerId}`)}) u ON true
     WHERE cu.id = ${customerId}`;
 }
 
