@@ -4,10 +4,9 @@ import { assertId } from '../../common/ids';
 import { Connection, PageArgs, PageRequest, toConnection, toPageRequest } from '../../common/pagination';
 import type { Config } from '../../config';
 import type { RequestContext } from '../../request/context';
-import { entityColumns } from '../../db/entity-columns';
 import { SqlParams } from '../../db/parent-relations';
 import { scopeSql } from '../../privacy/row-scope';
-import { CustomerEntity } from './customer.entity';
+import type { CustomerViewRow } from './customer.mapper';
 import { CustomerFilter } from './customer-filter.input';
 import { sensitiveFilterRead } from './customer-filter-reads';
 import type { CustomerLookahead } from './customer-lookahead';
@@ -15,7 +14,7 @@ import { customerViewer } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
 import { segmentConditions } from './segment-criteria';
-import { openCustomerRows } from './customer-sealing';
+import { customerColumns, openCustomerRows } from './customer-sealing';
 import type { Keyring } from '../../privacy/encryption/keyring';
 
 /** Reads only: through the request's loaders and its read source (a replica for queries). */
@@ -102,9 +101,9 @@ export class CustomerService {
     matching: (params: SqlParams) => string,
     page: PageRequest<string>,
     selected?: ReadonlySet<string>,
-  ): Promise<{ rows: CustomerEntity[]; withheld: boolean }> {
+  ): Promise<{ rows: CustomerViewRow[]; withheld: boolean }> {
     const params = new SqlParams();
-    const columns = entityColumns(ctx.reads, CustomerEntity, 'c');
+    const columns = customerColumns(ctx.reads, 'c', selected);
     const pageSql = (where: string) => {
       const after = page.after === undefined ? '' : `AND c.customer_no > ${params.bind(page.after, 'text')}`;
       return `SELECT ${columns} FROM customer c WHERE ${where} ${after}
@@ -112,13 +111,13 @@ export class CustomerService {
     };
     const { cohorts } = ctx.privacy;
     if (!cohorts.applies) {
-      const rows: CustomerEntity[] = await ctx.reads.query(pageSql(matching(params)), params.values);
+      const rows: CustomerViewRow[] = await ctx.reads.query(pageSql(matching(params)), params.values);
       return { rows: await openCustomerRows(this.keyring, ctx.reads, rows, selected), withheld: false };
     }
     const k = params.bind(cohorts.minimum, 'int');
     const cohortSql = `SELECT count(*)::int AS cohort FROM (SELECT 1 FROM customer c WHERE ${matching(params)} LIMIT ${k}) m`;
     // The cohort's row comes back alone (its page columns null) when the page is withheld or empty.
-    const result: (CustomerEntity & { cohort: number })[] = await ctx.reads.query(
+    const result: (CustomerViewRow & { cohort: number })[] = await ctx.reads.query(
       `SELECT k.cohort, p.* FROM (${cohortSql}) k
        LEFT JOIN LATERAL (${pageSql(`k.cohort >= ${k} AND ${matching(params)}`)}) p ON true
        ORDER BY p."customerNo"`,
@@ -126,7 +125,7 @@ export class CustomerService {
     );
     const withheld = cohorts.withholds(result[0].cohort);
     const rows = withheld ? [] : result.filter((row) => row.id !== null).map(({ cohort: _cohort, ...row }) => row);
-    return { rows: await openCustomerRows(this.keyring, ctx.reads, rows as CustomerEntity[], selected), withheld };
+    return { rows: await openCustomerRows(this.keyring, ctx.reads, rows as CustomerViewRow[], selected), withheld };
   }
 
   /**
