@@ -115,6 +115,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   /** What executes operations: graphql-jit (compiled once per document) or graphql-js. Both pass the same tests. */
   GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
+  /**
+   * Answer the queries it covers with one statement in which PostgreSQL builds
+   * the JSON, the privacy policy compiled in (server/direct-reads.ts). Off: the executor answers every query.
+   */
+  DIRECT_READS: bool.default(true),
   /** Serve Prometheus metrics at /metrics. */
   METRICS_ENABLED: bool.default(true),
   /** Serve the GraphiQL explorer to a browser opening /graphql. Default: on, except in production. */
@@ -487,6 +492,7 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     explorerEnabled: env.EXPLORER_ENABLED ?? !production,
     executor: env.GRAPHQL_EXECUTOR,
+    directReads: env.DIRECT_READS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (production ? 5_000 : 0),
     stopWithParent: env.STOP_WITH_PARENT ?? !production,

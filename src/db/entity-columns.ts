@@ -10,12 +10,28 @@ const selectLists = new Map<string, string>();
  * Date; arrays as arrays), without the query builder and hydration, which
  * were about 8% of the CPU of a 360° view (W1 profile, issue 6).
  */
-export function entityColumns(ds: DataSource, entity: EntityTarget<ObjectLiteral>, alias: string): string {
+export function entityColumns(
+  ds: DataSource,
+  entity: EntityTarget<ObjectLiteral>,
+  alias: string,
+  /** Only these properties (default: every column); a read that uses a few pays to parse and carry only those. */
+  properties?: readonly string[],
+  /** Of those, properties read as NULL: a column too costly to carry when the caller will not see it. */
+  nulled: readonly string[] = [],
+): string {
   const metadata = ds.getMetadata(entity);
-  const key = `${metadata.tableName}:${alias}`;
+  const key = `${metadata.tableName}:${alias}:${properties?.join() ?? '*'}:${nulled.join()}`;
   let list = selectLists.get(key);
   if (list === undefined) {
-    list = metadata.columns.map((c) => `${alias}.${c.databaseName} AS "${c.propertyName}"`).join(', ');
+    const wanted = properties && new Set(properties);
+    list = metadata.columns
+      .filter((c) => !wanted || wanted.has(c.propertyName))
+      .map((c) =>
+        nulled.includes(c.propertyName)
+          ? `NULL AS "${c.propertyName}"`
+          : `${alias}.${c.databaseName} AS "${c.propertyName}"`,
+      )
+      .join(', ');
     selectLists.set(key, list);
   }
   return list;

@@ -53,6 +53,12 @@ export class AccessPlan {
     return this.fullSensitiveByType.get(type) ?? [];
   }
 
+  /** The mask this plan puts on a field it reads masked (undefined for any other field). */
+  maskOf(type: string, field: string): Mask | undefined {
+    const op = this.opsByType.get(type)?.find((candidate) => candidate.field === field);
+    return op && 'mask' in op ? op.mask : undefined;
+  }
+
   /** Whether an object of this type needs anything done before it reaches the caller. */
   hasWork(type: string): boolean {
     return (this.opsByType.get(type)?.length ?? 0) > 0 || (this.fullSensitiveByType.get(type)?.length ?? 0) > 0;

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { RoleColumn } from './policy';
 import type { PrivacyPolicy } from './privacy-policy';
 
@@ -109,8 +109,8 @@ export class CohortSuppression {
    * arrives), and this error at its path, added to the response's errors,
    * says why it is empty.
    */
-  noteWithheldList(info: GraphQLResolveInfo): void {
-    this.withheldLists.push(responsePathAsArray(info.path));
+  noteWithheldList(path: readonly (string | number)[]): void {
+    this.withheldLists.push([...path]);
   }
 
   /** The errors of the lists withheld in this request, for the response. */

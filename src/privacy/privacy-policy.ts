@@ -1,7 +1,16 @@
 import { isPartner, Principal } from '../auth/principal';
 import { Role } from '../auth/roles';
 import { AccessPlan, leastOpen } from './access-plan';
-import { Access, COLUMNS, RoleColumn, LIVE_POLICY_DATA, PolicyData, RevealReason, RowScopeRule } from './policy';
+import {
+  Access,
+  COLUMNS,
+  isWrapperType,
+  RoleColumn,
+  LIVE_POLICY_DATA,
+  PolicyData,
+  RevealReason,
+  RowScopeRule,
+} from './policy';
 import { revealGaps, revealingColumns } from './reveal-cells';
 
 /**
@@ -33,10 +42,14 @@ export class PrivacyPolicy {
     return plan;
   }
 
-  /** The least open cell of a field among some columns (D when there are none or the field has no row). */
+  /**
+   * The least open cell of a field among some columns (D when there are none
+   * or the field has no row, but for a wrapper type's, which AccessPlan passes through too).
+   */
   leastOpenAccess(columns: readonly RoleColumn[], type: string, field: string): Access {
     const rule = this.data.fields[type]?.[field];
-    if (!rule || columns.length === 0) return 'D';
+    if (columns.length === 0) return 'D';
+    if (!rule) return isWrapperType(type) ? 'F' : 'D';
     return leastOpen(columns.map((c) => rule.access[c]));
   }
 

@@ -125,7 +125,7 @@ export async function startApp(
   const refuseDirectiveFlood = directiveFloodCheck(config.limits, schema);
 
   const apollo = new ApolloServer<RequestContext>({
-    ...(config.executor === 'jit' ? { gateway: jitExecutor(schema) } : { schema }),
+    gateway: jitExecutor(schema, { compile: config.executor === 'jit', directReads: config.directReads }),
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown: Apollo's own signal handler would race it.

@@ -45,6 +45,8 @@ export function traceRequest(res: ServerResponse, requestId: string, metrics?: M
         principalId: trace.principalId,
         status: res.statusCode,
         outcome,
+        reader: trace.reader,
+        directReadFailed: trace.directReadFailed,
         durationMs: Math.round(seconds * 1000),
       },
       'request',

@@ -23,6 +23,7 @@ import { dropRevealOffMask } from '../support/policy-edit';
 import {
   buildPolicyWorld,
   CUSTOMER_PATHS,
+  DIRECT_READ_TYPES,
   fullRead,
   isNonNullField,
   NOT_UNDER_A_CUSTOMER,
@@ -153,6 +154,12 @@ describe('types reached from a customer', () => {
           const fields = changed(column, [...open, ...cells]);
           use(fields);
           problems.push(...(await typeFollowsPolicy(app, schema, world, fields, column, typeName, full, only)));
+          if (DIRECT_READ_TYPES.includes(typeName))
+            problems.push(
+              ...(await typeFollowsPolicy(app, schema, world, fields, column, typeName, full, only, 'page')).map(
+                (problem) => `by page: ${problem}`,
+              ),
+            );
         };
         const nullable = names.filter((f) => !isNonNullField(schema, typeName, f));
         // Denied together where each denial stays at its own path; a non-null field alone, since its

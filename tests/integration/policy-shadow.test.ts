@@ -176,6 +176,19 @@ describe('policy shadow mode', () => {
     expect(added).toEqual({ 'Customer.(row) MKT FULL->DENIED': 1, 'Customer.customerNo MKT FULL->DENIED': 1 });
   });
 
+  it('counts the customers of a page that selects nothing but __typename (no direct read in shadow mode)', async () => {
+    // Ten customers: fewer would be a withheld cohort for marketing, with no customer to count.
+    const { branchId } = await branchOf(shadowOn.make, 10);
+    const added = await countedBy(() =>
+      shadowOn.app.gql(
+        `query ($b: [ID!]) { customers(first: 5, filter: { branchIds: $b }) { edges { node { __typename } } } }`,
+        { b: [branchId] },
+        { as: MARKETING },
+      ),
+    );
+    expect(added).toEqual({ 'Customer.(row) MKT FULL->DENIED': 5 });
+  });
+
   it('sends the same statements with shadow mode on as with it off', async () => {
     const on = await branchOf(shadowOn.make, 3);
     const off = await branchOf(shadowOff.make, 3);

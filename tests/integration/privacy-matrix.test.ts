@@ -18,6 +18,7 @@ import {
   buildPolicyWorld,
   claimsFor,
   CUSTOMER_PATHS,
+  DIRECT_READ_TYPES,
   fullRead,
   NOT_UNDER_A_CUSTOMER,
   PolicyWorld,
@@ -70,6 +71,12 @@ describe.each(COLUMNS)('the %s column of the privacy matrix', (column) => {
   it.each(Object.keys(CUSTOMER_PATHS))('holds for every field of %s', async (typeName) => {
     const full = await fullRead(app, schema, world, typeName);
     expect(await typeFollowsPolicy(app, schema, world, FIELD_POLICY, column, typeName, full)).toEqual([]);
+  });
+  it.each(DIRECT_READ_TYPES)('holds for every field of %s read through a page (direct reads)', async (typeName) => {
+    const full = await fullRead(app, schema, world, typeName);
+    expect(
+      await typeFollowsPolicy(app, schema, world, FIELD_POLICY, column, typeName, full, undefined, 'page'),
+    ).toEqual([]);
   });
 });
 

@@ -134,6 +134,37 @@ describe('look-ahead from the root resolver', () => {
     expect(campaign.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
+  it('carries no ciphertext a page does not show, and prefetches the holdings its resolver then reads', async () => {
+    const page = (holdingFields: string) =>
+      counted(() =>
+        app.gql(
+          `query ($branchIds: [ID!]) { customers(first: 50, filter: { branchIds: $branchIds }) {
+            edges { cursor node { id name holdings(first: 10) { edges { node { ${holdingFields} } } } } } } }`,
+          { branchIds: [branchId] },
+        ),
+      );
+    // Cursors keep this page on the executor's path (a direct read would build it in one statement).
+    const without = await page('id currency');
+    expect(without.result.errors).toBeUndefined();
+    expect(without.result.data.customers.edges.every((e: any) => e.node.holdings.edges.length === 2)).toBe(true);
+    // The page and one statement for every customer's holdings: neither reads an encrypted column.
+    expect(without.statements).toHaveLength(2);
+    expect(
+      without.statements.filter((sql) => /account_no|\.id_number|\.phone|\.email|address_street/.test(sql)),
+    ).toEqual([]);
+
+    const withAccountNo = await page('id accountNo');
+    expect(withAccountNo.result.errors).toBeUndefined();
+    const accountNos = withAccountNo.result.data.customers.edges.flatMap((e: any) =>
+      e.node.holdings.edges.map((h: any) => h.node.accountNo),
+    );
+    expect(accountNos).toHaveLength(100);
+    expect(accountNos.every((accountNo: string) => /^\*+\d{4}$|^\d+$/.test(accountNo))).toBe(true);
+    // The look-ahead fetched the page with account numbers, the one the field resolver asks for (+ the audit insert).
+    expect(withAccountNo.statements.filter((sql) => sql.includes('h.account_no'))).toHaveLength(1);
+    expect(withAccountNo.statements.filter((sql) => !sql.includes('INSERT INTO audit_record'))).toHaveLength(2);
+  });
+
   it('reads aliases of customer with the same relations in one statement', async () => {
     const { result, statements } = await counted(() =>
       app.gql(

@@ -129,6 +129,16 @@ export function isNonNullField(schema: GraphQLSchema, typeName: string, field: s
 }
 
 /**
+ * How a walk reaches the world's customer: `customer(id)`, or the first of a
+ * page of its branch (where it is the first customer), which direct reads
+ * answer (server/direct-reads.ts) for the types they cover.
+ */
+export type Route = 'customer' | 'page';
+
+/** The types a direct read's walk covers whole (tag, holding and product projections): walked by page too. */
+export const DIRECT_READ_TYPES = ['CustomerTag', 'Tag', 'Product', 'PageInfo'];
+
+/**
  * The 360° read of one type's fields as the column's role, checked against
  * `fields` (the policy the server is answering under) and against `full`
  * (the same fields read by an auditor under the live policy, where every
@@ -143,12 +153,13 @@ export async function typeFollowsPolicy(
   typeName: string,
   full: any,
   only?: readonly string[],
+  route: Route = 'customer',
 ): Promise<string[]> {
   const type = schema.getType(typeName) as GraphQLObjectType;
   const names = only ?? Object.keys(type.getFields());
   const res = await app.gql(
-    customerQuery(type, typeName, names),
-    { id: world.customerId },
+    customerQuery(type, typeName, names, route),
+    route === 'customer' ? { id: world.customerId } : { branchIds: [world.branchId] },
     { as: claimsFor(world, column) },
   );
   const problems: string[] = [];
@@ -158,7 +169,7 @@ export async function typeFollowsPolicy(
   });
   const path = CUSTOMER_PATHS[typeName];
   const fullObject = path.pick(full);
-  const seen = path.pick(res.data?.customer);
+  const seen = path.pick(route === 'customer' ? res.data?.customer : res.data?.customers?.edges[0]?.node);
   if (seen === undefined || seen === null) {
     // Hidden whole: by a relation this column is denied above it, or (a non-null field denied) by null bubbling up.
     const deniedNonNull = names.filter(
@@ -196,9 +207,16 @@ export async function typeFollowsPolicy(
   return problems;
 }
 
-export function customerQuery(type: GraphQLObjectType, typeName: string, names: readonly string[]): string {
+export function customerQuery(
+  type: GraphQLObjectType,
+  typeName: string,
+  names: readonly string[],
+  route: Route = 'customer',
+): string {
   const selection = CUSTOMER_PATHS[typeName].select(names.map((f) => selectionOf(type, f)).join(' '));
-  return `query ($id: ID!) { customer(id: $id) { ${selection} } }`;
+  if (route === 'customer') return `query ($id: ID!) { customer(id: $id) { ${selection} } }`;
+  return `query ($branchIds: [ID!]) { customers(first: 1, filter: { branchIds: $branchIds }) {
+    edges { node { ${selection} } } } }`;
 }
 
 /** Every field of a type read by an auditor under the live policy (every AUDITOR cell is F). */

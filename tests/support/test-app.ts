@@ -48,13 +48,15 @@ export interface TestAppOptions {
   privacyPolicy?: () => PrivacyPolicy;
   /** Run enrolment runs in the app's process, as a server does (src/server/background.ts). Default: no runner. */
   enrollmentRuns?: boolean;
+  /** A second server on this app's database (another configuration, the same data), which its close leaves in place. */
+  beside?: Pick<TestApp, 'databaseUrl'>;
 }
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  { connectVia = async (url: string) => url, privacyPolicy, enrollmentRuns = false }: TestAppOptions = {},
+  { connectVia = async (url: string) => url, privacyPolicy, enrollmentRuns = false, beside }: TestAppOptions = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = beside ? { url: beside.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const url = await connectVia(db.url);
   const config = loadConfig({
     NODE_ENV: 'test',

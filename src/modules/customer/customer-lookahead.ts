@@ -5,6 +5,7 @@ import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
 import { prefetch, RelationLoader } from '../../db/parent-relations';
 import type { RequestContext } from '../../request/context';
 import type { Loaders } from '../../request/loaders';
+import { showsAccountNo } from '../holding/holding.loaders';
 import type { CustomerKey } from './customer.loaders';
 import { Customer } from './customer.type';
 
@@ -18,7 +19,13 @@ type AnyRelationLoader = RelationLoader<unknown>;
  */
 const PREFETCHABLE: Record<string, (loaders: Loaders, field: SelectedField) => AnyRelationLoader[]> = {
   tags: (l) => [l.tag.byCustomer],
-  holdings: (l, field) => pageOf(field, dateAndId, l.holding.pageByCustomer, l.holding.countByCustomer),
+  holdings: (l, field) =>
+    pageOf(
+      field,
+      dateAndId,
+      (page) => l.holding.pageByCustomer({ page, withAccountNo: showsAccountNo(field.selection) }),
+      l.holding.countByCustomer,
+    ),
   interactions: (l, field) => pageOf(field, instantAndId, l.interaction.pageByCustomer, l.interaction.countByCustomer),
   campaignEnrollments: (l) => [l.campaign.enrollmentsByCustomer],
   riskProfile: (l) => [l.risk.latestByCustomer],
@@ -135,6 +142,11 @@ class SelectedField {
   /** Its arguments as graphql-js will give them to its resolver; throws on values it would refuse. */
   args(): Record<string, unknown> {
     return getArgumentValues(this.parentType.getFields()[this.name], this.node, this.info.variableValues);
+  }
+
+  /** This field alone, as a resolver's info would name it: for the checks its resolver makes on its own selection. */
+  get selection(): Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments' | 'variableValues'> {
+    return { fieldNodes: [this.node], fragments: this.info.fragments, variableValues: this.info.variableValues };
   }
 
   selects(subfield: string): boolean {

@@ -3,7 +3,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../../config';
 import { byKey } from '../../db/batch';
 import { loadersByArgs } from '../../db/loaders-by-args';
-import { entityColumns } from '../../db/entity-columns';
 import { preparedQuery } from '../../db/prepared-statements';
 import {
   canonicalOrder,
@@ -17,8 +16,8 @@ import { scopeCondition, scopeSql } from '../../privacy/row-scope';
 import { CallerView } from '../../privacy/caller-view';
 import { CustomerEntity } from './customer.entity';
 import type { OrganisationLoaders } from '../organisation/organisation.loaders';
-import { toCustomer } from './customer.mapper';
-import { openCustomerRows } from './customer-sealing';
+import { CustomerViewRow, toCustomer } from './customer.mapper';
+import { customerColumns, openCustomerRows } from './customer-sealing';
 import type { Keyring } from '../../privacy/encryption/keyring';
 import { Customer } from './customer.type';
 
@@ -36,7 +35,7 @@ export function scopedCustomers(db: DataSource | EntityManager, caller: Pick<Cal
  * the plan itself is applied where the customer reaches the caller (privacy/enforce.ts).
  */
 export function customerViewer(config: Config, caller: CallerView, organisation: OrganisationLoaders) {
-  return (row: CustomerEntity): Customer => {
+  return (row: CustomerViewRow): Customer => {
     const customer = toCustomer(row, caller.today, config.segmentation) as Customer;
     customer.branch = organisation.branchOf(row.branchId);
     customer.relationshipManager = organisation.managerOf(row.relationshipManagerId);
@@ -59,16 +58,16 @@ export function createCustomerLoaders(
     keys: readonly string[],
     relations: readonly ParentRelation<unknown>[] = [],
     prepare = true,
-  ): Promise<(CustomerEntity & Record<string, unknown>)[]> => {
+  ): Promise<(CustomerViewRow & Record<string, unknown>)[]> => {
     const params = new SqlParams();
     const type = column === 'id' ? 'uuid' : 'text';
     // One key compares with `=`: the generic plan is then estimated at one row, as a custom plan is, so
     // PostgreSQL keeps the prepared plan instead of planning this statement again on every execution.
     const wanted = keys.length === 1 ? `= ${params.bind(keys[0], type)}` : `= ANY(${params.bind(keys, `${type}[]`)})`;
     const extra = relations.length ? `, ${relationColumns(relations, params)}` : '';
-    const rows = preparedQuery<CustomerEntity & Record<string, unknown>>(
+    const rows = preparedQuery<CustomerViewRow & Record<string, unknown>>(
       ds,
-      `SELECT ${entityColumns(ds, CustomerEntity, 'parent')}${extra} FROM customer parent
+      `SELECT ${customerColumns(ds, 'parent')}${extra} FROM customer parent
        WHERE parent.${column} ${wanted} AND ${scopeSql(caller.scope, 'parent', params.bind)}`,
       params.values,
       prepare,

@@ -10,9 +10,40 @@ export function formatAddress(
   return `${row.addressProvince}${row.addressCity}${row.addressDistrict}${row.addressStreet}`;
 }
 
+/**
+ * The columns toCustomer reads, and all a customer read selects: the rest
+ * (blind index, digest, audit timestamps) never reach the API, and a page of
+ * 50 paid to carry and parse them.
+ */
+export const CUSTOMER_VIEW_PROPERTIES = [
+  'id',
+  'customerNo',
+  'name',
+  'gender',
+  'birthDate',
+  'idNumber',
+  'phone',
+  'email',
+  'addressProvince',
+  'addressCity',
+  'addressDistrict',
+  'addressStreet',
+  'city',
+  'tier',
+  'lifecycleStage',
+  'aum',
+  'kycStatus',
+  'churnSignals',
+  'branchId',
+  'relationshipManagerId',
+  'personalisedMarketingWithdrawn',
+] as const satisfies readonly (keyof CustomerEntity)[];
+
+export type CustomerViewRow = Pick<CustomerEntity, (typeof CUSTOMER_VIEW_PROPERTIES)[number]>;
+
 /** The full-value view of a customer row; privacy is applied to this object, never to the row. */
 export function toCustomer(
-  row: CustomerEntity,
+  row: CustomerViewRow,
   today: string,
   t: SegmentationThresholds,
 ): Omit<Customer, 'branch' | 'relationshipManager'> {

@@ -1,13 +1,12 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import { GraphQLResolveInfo, responsePathAsArray } from 'graphql';
 import { badUserInput } from '../../common/errors';
 import { assertId } from '../../common/ids';
 import { Connection, PageArgs, PageRequest, toConnection, toPageRequest } from '../../common/pagination';
 import type { Config } from '../../config';
 import type { RequestContext } from '../../request/context';
-import { entityColumns } from '../../db/entity-columns';
 import { SqlParams } from '../../db/parent-relations';
 import { scopeSql } from '../../privacy/row-scope';
-import { CustomerEntity } from './customer.entity';
+import type { CustomerViewRow } from './customer.mapper';
 import { CustomerFilter } from './customer-filter.input';
 import { sensitiveFilterRead } from './customer-filter-reads';
 import type { CustomerLookahead } from './customer-lookahead';
@@ -15,8 +14,11 @@ import { customerViewer } from './customer.loaders';
 import { Customer } from './customer.type';
 import { aumRangeOf } from './segmentation.rules';
 import { segmentConditions } from './segment-criteria';
-import { openCustomerRows } from './customer-sealing';
+import { customerColumns, openCustomerRows } from './customer-sealing';
 import type { Keyring } from '../../privacy/encryption/keyring';
+
+/** A page's cursor: the last customer number. */
+export const customerNoKey = ([customerNo]: unknown[]) => (typeof customerNo === 'string' ? customerNo : undefined);
 
 /** Reads only: through the request's loaders and its read source (a replica for queries). */
 export class CustomerService {
@@ -46,7 +48,7 @@ export class CustomerService {
     lookahead?: CustomerLookahead,
     info?: GraphQLResolveInfo,
   ): Promise<Connection<Customer>> {
-    const page = toPageRequest(args, ([customerNo]) => (typeof customerNo === 'string' ? customerNo : undefined));
+    const page = toPageRequest(args, customerNoKey);
     // Checked (and refused) before anything is read: a filter on a field the caller may not read in full is FORBIDDEN.
     const sensitive = sensitiveFilterRead(
       filter ?? {},
@@ -79,7 +81,7 @@ export class CustomerService {
     }
     // A withheld list's count is withheld without counting; otherwise the cohort is at least K, and so is the count.
     const totalCount = withheld ? () => Promise.reject(ctx.privacy.cohorts.error()) : countAll;
-    if (withheld && info) ctx.privacy.cohorts.noteWithheldList(info);
+    if (withheld && info) ctx.privacy.cohorts.noteWithheldList(responsePathAsArray(info.path));
 
     const view = customerViewer(this.config, ctx, ctx.loaders.organisation);
     const connection = toConnection(rows, page.limit, (row) => [row.customerNo], view, totalCount);
@@ -102,23 +104,43 @@ export class CustomerService {
     matching: (params: SqlParams) => string,
     page: PageRequest<string>,
     selected?: ReadonlySet<string>,
-  ): Promise<{ rows: CustomerEntity[]; withheld: boolean }> {
+  ): Promise<{ rows: CustomerViewRow[]; withheld: boolean }> {
+    const { rows, withheld } = await this.pageStatement<CustomerViewRow>(
+      ctx,
+      matching,
+      page,
+      customerColumns(ctx.reads, 'c', selected),
+    );
+    return { rows: await openCustomerRows(this.keyring, ctx.reads, rows, selected), withheld };
+  }
+
+  /**
+   * Runs the page's statement: `columns` of the matching customers of `c`
+   * after the cursor, by number, `limit + 1` of them (the columns must name
+   * `id` and `customerNo`). For a caller whose small cohorts are withheld, the
+   * bounded cohort count comes first, in the same statement. The direct read
+   * (customer-direct.ts) runs it with the page's JSON as its columns.
+   */
+  async pageStatement<R extends { id: string }>(
+    ctx: RequestContext,
+    matching: (params: SqlParams) => string,
+    page: PageRequest<string>,
+    columns: string | ((params: SqlParams) => string),
+  ): Promise<{ rows: R[]; withheld: boolean }> {
     const params = new SqlParams();
-    const columns = entityColumns(ctx.reads, CustomerEntity, 'c');
     const pageSql = (where: string) => {
+      const select = typeof columns === 'string' ? columns : columns(params);
       const after = page.after === undefined ? '' : `AND c.customer_no > ${params.bind(page.after, 'text')}`;
-      return `SELECT ${columns} FROM customer c WHERE ${where} ${after}
+      return `SELECT ${select} FROM customer c WHERE ${where} ${after}
               ORDER BY c.customer_no LIMIT ${params.bind(page.limit + 1, 'int')}`;
     };
     const { cohorts } = ctx.privacy;
-    if (!cohorts.applies) {
-      const rows: CustomerEntity[] = await ctx.reads.query(pageSql(matching(params)), params.values);
-      return { rows: await openCustomerRows(this.keyring, ctx.reads, rows, selected), withheld: false };
-    }
+    if (!cohorts.applies)
+      return { rows: await ctx.reads.query(pageSql(matching(params)), params.values), withheld: false };
     const k = params.bind(cohorts.minimum, 'int');
     const cohortSql = `SELECT count(*)::int AS cohort FROM (SELECT 1 FROM customer c WHERE ${matching(params)} LIMIT ${k}) m`;
     // The cohort's row comes back alone (its page columns null) when the page is withheld or empty.
-    const result: (CustomerEntity & { cohort: number })[] = await ctx.reads.query(
+    const result: (R & { cohort: number })[] = await ctx.reads.query(
       `SELECT k.cohort, p.* FROM (${cohortSql}) k
        LEFT JOIN LATERAL (${pageSql(`k.cohort >= ${k} AND ${matching(params)}`)}) p ON true
        ORDER BY p."customerNo"`,
@@ -126,7 +148,7 @@ export class CustomerService {
     );
     const withheld = cohorts.withholds(result[0].cohort);
     const rows = withheld ? [] : result.filter((row) => row.id !== null).map(({ cohort: _cohort, ...row }) => row);
-    return { rows: await openCustomerRows(this.keyring, ctx.reads, rows as CustomerEntity[], selected), withheld };
+    return { rows: rows as unknown as R[], withheld };
   }
 
   /**
@@ -136,7 +158,7 @@ export class CustomerService {
    * filter on a field the caller does not read in full, and search matches
    * names only for callers who read names in full.
    */
-  private conditions(ctx: RequestContext, filter: CustomerFilter): (params: SqlParams) => string {
+  conditions(ctx: RequestContext, filter: CustomerFilter): (params: SqlParams) => string {
     filter.branchIds?.forEach((id) => assertId('filter.branchIds', id));
     if ((filter.aumMin != null || filter.aumMax != null) && filter.aumBands?.length) {
       throw badUserInput('filter.aumBands', 'filter by aumMin/aumMax or by aumBands, not both');

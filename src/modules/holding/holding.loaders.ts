@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
+import type { GraphQLResolveInfo } from 'graphql';
 import { DataSource, In } from 'typeorm';
 import type { PageRequest } from '../../common/pagination';
+import { selectedNamesAt } from '../../common/selected-fields';
 import { loadersByArgs } from '../../db/loaders-by-args';
 import { RelationLoader } from '../../db/parent-relations';
 import { ReferenceCache } from '../../db/reference-cache';
@@ -14,9 +16,32 @@ export interface HoldingRow extends Holding {
   customerId: string;
 }
 
-// Money as text: a JSON number would lose digits and trailing zeros.
-const HOLDING_JSON = `'id', h.id, 'productId', h.product_id, 'accountNo', h.account_no, 'balance', h.balance::text,
-  'currency', h.currency, 'openedAt', h.opened_on, 'maturityDate', h.maturity_date, 'status', h.status`;
+/**
+ * A holding as its relation's JSON carries it: positional (keys were a third
+ * of its bytes), money as text (a JSON number would lose digits and trailing zeros).
+ */
+type HoldingTuple = [
+  id: string,
+  productId: string,
+  accountNo: string | null,
+  balance: string | null,
+  currency: string,
+  openedAt: string,
+  maturityDate: string | null,
+  status: Holding['status'],
+];
+
+/** One page of a customer's holdings, and whether it carries their (encrypted) account numbers. */
+export interface HoldingPageRequest {
+  page: PageRequest<HoldingKey>;
+  /** Only when the selection shows them: the ciphertext was the largest part of a marketing page's holdings. */
+  withAccountNo: boolean;
+}
+
+/** Whether a holdings connection's selection shows account numbers: its resolver and the look-ahead ask alike. */
+export function showsAccountNo(selection: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments' | 'variableValues'>) {
+  return selectedNamesAt(selection, ['edges', 'node']).has('accountNo');
+}
 
 /** The product catalogue changes rarely: one cache per process, shared by every request's loaders. */
 export function createProductCache(ds: DataSource) {
@@ -39,23 +64,33 @@ export function createHoldingLoaders(ds: DataSource, products: ReferenceCache<Pr
      * the page size, not by how many holdings a customer has.
      */
     pageByCustomer: loadersByArgs(
-      (page: PageRequest<HoldingKey>) =>
+      ({ page, withAccountNo }: HoldingPageRequest) =>
         new RelationLoader<HoldingRow[]>(ds, {
           subquery: (params) => {
             const after = page.after
               ? `AND (h.opened_on, h.id) < (${params.bind(page.after[0], 'date')}, ${params.bind(page.after[1], 'uuid')})`
               : '';
-            return `SELECT coalesce(json_agg(json_build_object(${HOLDING_JSON}) ORDER BY h.opened_on DESC, h.id DESC), '[]')
+            const holding = `h.id, h.product_id, ${withAccountNo ? 'h.account_no' : 'NULL'}, h.balance::text,
+              h.currency, h.opened_on, h.maturity_date, h.status`;
+            return `SELECT coalesce(json_agg(json_build_array(${holding}) ORDER BY h.opened_on DESC, h.id DESC), '[]')
               FROM (SELECT * FROM holding h WHERE h.customer_id = parent.id ${after}
                     ORDER BY h.opened_on DESC, h.id DESC LIMIT ${params.bind(page.limit + 1, 'int')}) h`;
           },
           decode: (rows, customerId) =>
-            // In place: the parsed JSON is this request's own, and a page holds hundreds of them.
-            (rows as HoldingRow[]).map((row) => {
-              row.customerId = customerId;
-              row.product = productOf(row.productId);
-              return row;
-            }),
+            (rows as HoldingTuple[]).map(
+              ([id, productId, accountNo, balance, currency, openedAt, maturityDate, status]): HoldingRow => ({
+                id,
+                accountNo,
+                balance,
+                currency,
+                openedAt,
+                maturityDate,
+                status,
+                productId,
+                product: productOf(productId),
+                customerId,
+              }),
+            ),
         }),
     ),
 

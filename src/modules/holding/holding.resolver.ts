@@ -2,9 +2,9 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Args, Ctx, FieldResolver, Info, Query, Resolver } from 'type-graphql';
 import { Parent } from '../../common/parent';
 import { PageArgs } from '../../common/pagination';
-import { selectedNamesAt } from '../../common/selected-fields';
 import type { RequestContext } from '../../request/context';
 import { Customer } from '../customer/customer.type';
+import { showsAccountNo } from './holding.loaders';
 import { HoldingConnection, Product } from './holding.type';
 
 @Resolver(() => Product)
@@ -26,7 +26,6 @@ export class CustomerHoldingsResolver {
     @Info() info: GraphQLResolveInfo,
     @Args({ validate: false }) page: PageArgs,
   ) {
-    const showsAccountNo = selectedNamesAt(info, ['edges', 'node']).has('accountNo');
-    return ctx.services.holdings.pageForCustomer(ctx, customer.id, page, showsAccountNo);
+    return ctx.services.holdings.pageForCustomer(ctx, customer.id, page, showsAccountNo(info));
   }
 }

@@ -26,9 +26,10 @@ export class HoldingService {
     withAccountNo = true,
   ): Promise<Connection<Holding>> {
     const page = toPageRequest(args, dateAndId);
-    const loaded = await ctx.loaders.holding.pageByCustomer(page).load(customerId);
-    // The page is built as JSON in SQL (holding.loaders.ts): its account numbers are decrypted here, where
-    // rows become API objects. In place and idempotent (a decrypted value has no prefix), so aliases may share it.
+    // Without account numbers the page is another loader, whose rows carry none (holding.loaders.ts).
+    const loaded = await ctx.loaders.holding.pageByCustomer({ page, withAccountNo }).load(customerId);
+    // The page is built as JSON in SQL: its account numbers are decrypted here, where rows become API
+    // objects. In place and idempotent (a decrypted value has no prefix), so aliases may share it.
     const rows = withAccountNo
       ? await this.keyring.open(ctx.reads, 'holding', loaded, { account_no: 'accountNo' })
       : loaded;
@@ -36,8 +37,7 @@ export class HoldingService {
       rows,
       page.limit,
       (h) => [h.openedAt, h.id],
-      // Never ciphertext in an object headed for the client; the loaded rows stay as they are for an alias that shows it.
-      withAccountNo ? (h) => h : (h) => ({ ...h, accountNo: null as never }),
+      (h) => h,
       () => ctx.loaders.holding.countByCustomer.load(customerId),
     );
   }
