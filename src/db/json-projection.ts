@@ -122,8 +122,13 @@ export const decimal =
   (_selected: SelectedKey, row: string): string =>
     `${row}.${name}::text`;
 
-/** A timestamptz column as the DateTime scalar writes it: UTC, milliseconds, Z. */
+/** A timestamptz expression as the DateTime scalar writes it: UTC, milliseconds, Z. */
+export function isoInstantSql(expression: string): string {
+  return `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** A timestamptz column, written as the DateTime scalar writes it. */
 export const instant =
   (name: string) =>
   (_selected: SelectedKey, row: string): string =>
-    `to_char(${row}.${name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    isoInstantSql(`${row}.${name}`);

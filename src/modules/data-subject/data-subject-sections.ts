@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Keyring, KeyScope } from '../../privacy/encryption/keyring';
+import { isoInstantSql } from '../../db/json-projection';
 
 /**
  * The SQL behind each section of a customer's export, keyed and shaped as
@@ -25,8 +26,6 @@ export interface Section {
   alsoByPhone?: boolean;
 }
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /** Holdings with their daily balances: what a legal hold keeps, so erasure builds its `held` from it too. */
 export const HOLDINGS_SQL = `
   SELECT h.id, h.account_no AS "accountNo", h.balance::text AS balance, h.currency,
@@ -40,7 +39,7 @@ export const HOLDINGS_SQL = `
 
 /** Risk assessments with the AML rating, for the legal hold only. */
 export const HELD_RISK_ASSESSMENTS_SQL = `
-  SELECT r.risk_tolerance AS "riskTolerance", ${iso('r.assessed_at')} AS "assessedAt",
+  SELECT r.risk_tolerance AS "riskTolerance", ${isoInstantSql('r.assessed_at')} AS "assessedAt",
          r.valid_until::text AS "validUntil", r.credit_grade AS "creditGrade", r.aml_rating AS "amlRating"
     FROM risk_assessment r WHERE r.customer_id = $1 ORDER BY r.assessed_at`;
 
@@ -55,26 +54,26 @@ export const SECTIONS: Record<string, Section> = {
   },
   interactions: {
     type: 'Interaction',
-    sql: `SELECT i.id, i.channel, i.type, ${iso('i.occurred_at')} AS "occurredAt", i.summary, i.outcome,
+    sql: `SELECT i.id, i.channel, i.type, ${isoInstantSql('i.occurred_at')} AS "occurredAt", i.summary, i.outcome,
                  i.compliance_flags AS "complianceFlags"
             FROM interaction i WHERE i.customer_id = $1 ORDER BY i.occurred_at, i.id`,
   },
   consents: {
     type: 'Consent',
-    sql: `SELECT c.channel, c.purpose, c.granted, ${iso('c.updated_at')} AS "updatedAt"
+    sql: `SELECT c.channel, c.purpose, c.granted, ${isoInstantSql('c.updated_at')} AS "updatedAt"
             FROM consent c WHERE c.customer_id = $1 ORDER BY c.purpose, c.channel`,
   },
   tags: {
     type: 'CustomerTag',
     sql: `SELECT json_build_object('code', t.code, 'name', t.name, 'category', t.category) AS tag, ct.source,
-                 ct.confidence::float8 AS confidence, ${iso('ct.assigned_at')} AS "assignedAt",
-                 ${iso('ct.expires_at')} AS "expiresAt"
+                 ct.confidence::float8 AS confidence, ${isoInstantSql('ct.assigned_at')} AS "assignedAt",
+                 ${isoInstantSql('ct.expires_at')} AS "expiresAt"
             FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id WHERE ct.customer_id = $1 ORDER BY t.code`,
     nested: { tag: 'Tag' },
   },
   campaignEnrollments: {
     type: 'CampaignEnrollment',
-    sql: `SELECT e.status, e.channel, ${iso('e.enrolled_at')} AS "enrolledAt",
+    sql: `SELECT e.status, e.channel, ${isoInstantSql('e.enrolled_at')} AS "enrolledAt",
                  json_build_object('code', c.code, 'name', c.name) AS campaign
             FROM campaign_enrollment e JOIN campaign c ON c.id = e.campaign_id
            WHERE e.customer_id = $1 ORDER BY e.enrolled_at, e.id`,
@@ -82,7 +81,7 @@ export const SECTIONS: Record<string, Section> = {
   },
   riskAssessments: {
     type: 'RiskProfile',
-    sql: `SELECT r.risk_tolerance AS "riskTolerance", ${iso('r.assessed_at')} AS "assessedAt",
+    sql: `SELECT r.risk_tolerance AS "riskTolerance", ${isoInstantSql('r.assessed_at')} AS "assessedAt",
                  r.valid_until::text AS "validUntil", r.credit_grade AS "creditGrade"
             FROM risk_assessment r WHERE r.customer_id = $1 ORDER BY r.assessed_at`,
   },
@@ -97,16 +96,16 @@ export const SECTIONS: Record<string, Section> = {
     type: 'Lead',
     encrypted: { scope: 'lead', fields: { phone: 'phone' } },
     sql: `SELECT l.id, l.name, l.phone, l.product_interest AS "productInterest", l.source_channel AS "sourceChannel",
-                 l.city, l.intent, l.status, ${iso('l.created_at')} AS "createdAt"
+                 l.city, l.intent, l.status, ${isoInstantSql('l.created_at')} AS "createdAt"
             FROM lead l WHERE l.customer_id = $1 OR (l.customer_id IS NULL AND l.phone_bidx = $2)
            ORDER BY l.created_at, l.id`,
     alsoByPhone: true,
   },
   retentionTasks: {
     type: 'RetentionTask',
-    sql: `SELECT t.id, t.status, e.signals, e.tier, ${iso('t.opened_at')} AS "openedAt",
-                 ${iso('e.ended_at')} AS "signalsClearedAt", t.due_on::text AS "dueOn",
-                 t.outcome, t.reason, t.note, ${iso('t.completed_at')} AS "completedAt"
+    sql: `SELECT t.id, t.status, e.signals, e.tier, ${isoInstantSql('t.opened_at')} AS "openedAt",
+                 ${isoInstantSql('e.ended_at')} AS "signalsClearedAt", t.due_on::text AS "dueOn",
+                 t.outcome, t.reason, t.note, ${isoInstantSql('t.completed_at')} AS "completedAt"
             FROM retention_task t JOIN churn_episode e ON e.id = t.episode_id
            WHERE t.customer_id = $1 ORDER BY t.opened_at, t.id`,
   },
@@ -115,7 +114,7 @@ export const SECTIONS: Record<string, Section> = {
   // the customer. Its signals, tier and dates are the customer's churn signals over time: read as those fields.
   churnEpisodes: {
     type: 'Customer',
-    sql: `SELECT e.signals, e.tier, ${iso('e.started_at')} AS "startedAt", ${iso('e.ended_at')} AS "endedAt"
+    sql: `SELECT e.signals, e.tier, ${isoInstantSql('e.started_at')} AS "startedAt", ${isoInstantSql('e.ended_at')} AS "endedAt"
             FROM churn_episode e
            WHERE e.customer_id = $1 AND NOT EXISTS (SELECT 1 FROM retention_task t WHERE t.episode_id = e.id)
            ORDER BY e.started_at, e.id`,
@@ -126,7 +125,7 @@ export const SECTIONS: Record<string, Section> = {
   enrollmentSkips: {
     type: 'SkippedCustomer',
     sql: `SELECT s.reason, json_build_object('code', c.code, 'name', c.name) AS campaign,
-                 ${iso('s.created_at')} AS "skippedAt"
+                 ${isoInstantSql('s.created_at')} AS "skippedAt"
             FROM enrollment_skip s JOIN campaign c ON c.id = s.campaign_id
            WHERE s.customer_id = $1 ORDER BY s.created_at, c.code`,
     nested: { campaign: 'Campaign' },
