@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { entityColumns } from '../../db/entity-columns';
 import type { Keyring, Queryable } from '../../privacy/encryption/keyring';
 import { CustomerEntity } from './customer.entity';
@@ -35,8 +35,7 @@ function sealedNotShown(selected: ReadonlySet<string>): SealedProperty[] {
  * the Customer fields a page selects, its unselected ciphertext read as NULL
  * (a marketing page of 50 carried some 13 KB of it, to throw away).
  */
-export function customerColumns(db: DataSource | EntityManager, alias: string, selected?: ReadonlySet<string>): string {
-  const ds = 'connection' in db ? db.connection : db;
+export function customerColumns(ds: DataSource, alias: string, selected?: ReadonlySet<string>): string {
   return entityColumns(ds, CustomerEntity, alias, CUSTOMER_VIEW_PROPERTIES, selected ? sealedNotShown(selected) : []);
 }
 
