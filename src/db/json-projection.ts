@@ -1,6 +1,7 @@
 import { FieldNode, getArgumentValues, GraphQLObjectType, GraphQLSchema } from 'graphql';
 import type { FragmentDefinitionNode } from 'graphql';
 import { collectSelectedFields } from '../common/selected-fields';
+import type { KeyScope } from '../privacy/encryption/keyring';
 import type { JsonPlan } from '../privacy/json-plan';
 import type { RequestPrivacy } from '../privacy/request-privacy';
 import type { SqlParams } from './parent-relations';
@@ -132,3 +133,17 @@ export const instant =
   (name: string) =>
   (_selected: SelectedKey, row: string): string =>
     isoInstantSql(`${row}.${name}`);
+
+/** A column stored encrypted: its ciphertext travels, and Node opens it before any mask (JsonPlan.open). */
+export const sealed =
+  (scope: KeyScope, name: string) =>
+  (selected: SelectedKey, row: string): string => {
+    selected.plan.seal(selected.key, scope, name);
+    return `${row}.${name}`;
+  };
+
+/** A row of `table` by its id in the column `reference` of `row` (a reference that may be null answers null). */
+export const referenced =
+  (projection: TypeProjection, table: string, reference: string) =>
+  (selected: SelectedKey, row: string): string =>
+    `(SELECT ${selected.object(projection, 'r')} FROM ${table} r WHERE r.id = ${row}.${reference})`;

@@ -3,13 +3,15 @@ import type { ExecutionResult, FragmentDefinitionNode } from 'graphql';
 import { NotDirect, SelectedKey, selectedKeys } from '../db/json-projection';
 import { SqlParams } from '../db/parent-relations';
 import { sqlStateOf } from '../db/sql-state';
-import { customersDirect, DirectAnswer } from '../modules/customer/customer-direct';
+import { customerByNumberDirect, customerDirect, customersDirect, DirectAnswer } from '../modules/customer/customer-direct';
 import { JsonPlan } from '../privacy/json-plan';
 import type { RequestContext } from '../request/context';
 
 /** The root fields a direct read answers (db/json-projection.ts). */
 const DIRECT_ROOTS: Record<string, (ctx: RequestContext, selected: SelectedKey) => Promise<DirectAnswer>> = {
   customers: customersDirect,
+  customer: customerDirect,
+  customerByNumber: customerByNumberDirect,
 };
 
 /**

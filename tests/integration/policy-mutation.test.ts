@@ -1,3 +1,4 @@
+import { DIRECT_CUSTOMER_FIELDS } from '../../src/modules/customer/customer-direct';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +161,20 @@ describe('types reached from a customer', () => {
                 (problem) => `by page: ${problem}`,
               ),
             );
+          if (typeName === 'Customer') {
+            // The fields direct reads project, alone, so that the walk reads them directly where the policy lets it.
+            const projected = (only ?? names).filter((f) => DIRECT_CUSTOMER_FIELDS.includes(f));
+            // The page route filters by branch, which a column that may not read branches in full may not do.
+            const routes =
+              fields.Customer.branch.access[column] === 'F' ? (['customer', 'page'] as const) : ['customer' as const];
+            for (const route of routes)
+              if (projected.length)
+                problems.push(
+                  ...(
+                    await typeFollowsPolicy(app, schema, world, fields, column, typeName, full, projected, route)
+                  ).map((problem) => `projected fields by ${route}: ${problem}`),
+                );
+          }
         };
         const nullable = names.filter((f) => !isNonNullField(schema, typeName, f));
         // Denied together where each denial stays at its own path; a non-null field alone, since its

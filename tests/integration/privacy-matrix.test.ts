@@ -1,3 +1,4 @@
+import { DIRECT_CUSTOMER_FIELDS } from '../../src/modules/customer/customer-direct';
 import { GraphQLSchema } from 'graphql';
 import { Role } from '../../src/auth/roles';
 import { REVEALABLE, RevealableField } from '../../src/modules/reveal/reveal.enums';
@@ -72,6 +73,25 @@ describe.each(COLUMNS)('the %s column of the privacy matrix', (column) => {
     const full = await fullRead(app, schema, world, typeName);
     expect(await typeFollowsPolicy(app, schema, world, FIELD_POLICY, column, typeName, full)).toEqual([]);
   });
+  it.each(['customer', 'page'] as const)(
+    'holds for the fields of Customer that direct reads project, read through %s',
+    async (route) => {
+      const full = await fullRead(app, schema, world, 'Customer');
+      expect(
+        await typeFollowsPolicy(
+          app,
+          schema,
+          world,
+          FIELD_POLICY,
+          column,
+          'Customer',
+          full,
+          DIRECT_CUSTOMER_FIELDS,
+          route,
+        ),
+      ).toEqual([]);
+    },
+  );
   it.each(DIRECT_READ_TYPES)('holds for every field of %s read through a page (direct reads)', async (typeName) => {
     const full = await fullRead(app, schema, world, typeName);
     expect(

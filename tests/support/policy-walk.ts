@@ -135,8 +135,25 @@ export function isNonNullField(schema: GraphQLSchema, typeName: string, field: s
  */
 export type Route = 'customer' | 'page';
 
-/** The types a direct read's walk covers whole (tag, holding and product projections): walked by page too. */
-export const DIRECT_READ_TYPES = ['CustomerTag', 'Tag', 'Product', 'PageInfo'];
+/**
+ * The types whose every field a direct read projects: their walks through
+ * `customer(id)` are direct reads wherever the policy lets one be, and they
+ * are walked by page too. Customer itself is walked whole (its derived fields
+ * go through the executor) and through the fields direct reads project
+ * (DIRECT_CUSTOMER_FIELDS).
+ */
+export const DIRECT_READ_TYPES = [
+  'CustomerTag',
+  'Tag',
+  'Product',
+  'PageInfo',
+  'Holding',
+  'Interaction',
+  'RiskProfile',
+  'Branch',
+  'RelationshipManager',
+  'CampaignEnrollment',
+];
 
 /**
  * The 360° read of one type's fields as the column's role, checked against

@@ -1,26 +1,36 @@
 import type { FieldNode } from 'graphql';
+import { assertId } from '../../common/ids';
 import { PageArgs, PageRequest, toPageRequest } from '../../common/pagination';
 import {
   column,
   decimal,
   NotDirect,
   objectJson,
+  sealed,
   SelectedKey,
   selectedKeys,
   TypeProjection,
 } from '../../db/json-projection';
+import { SqlParams } from '../../db/parent-relations';
+import { preparedQuery } from '../../db/prepared-statements';
 import { JsonPlan } from '../../privacy/json-plan';
+import { scopeSql } from '../../privacy/row-scope';
 import type { RequestContext } from '../../request/context';
+import { customerEnrollmentsJson } from '../campaign/enrollment.projection';
 import { customerHoldingsJson } from '../holding/holding.projection';
+import { customerInteractionsJson } from '../interaction/interaction.projection';
+import { customerBranchJson, customerManagerJson } from '../organisation/organisation.projection';
+import { customerRiskProfileJson } from '../risk/risk.projection';
 import { customerTagsJson } from '../tag/tag.projection';
+import type { CustomerKey } from './customer.loaders';
 import { sensitiveFilterRead } from './customer-filter-reads';
 import type { CustomerFilter } from './customer-filter.input';
 import { customerNoKey } from './customer.service';
 
 /**
- * Customer row `c`, for a direct read (db/json-projection.ts). Stored values
- * only: what is encrypted (ID number, phone, email, address) or derived in
- * Node (age and AUM bands, risk warnings...) is read through the executor.
+ * Customer row `c`, for a direct read (db/json-projection.ts): stored values,
+ * encrypted ones opened in Node. What is derived in Node (age and AUM bands,
+ * risk warnings, contact allowance...) is read through the executor.
  */
 const CUSTOMER_PROJECTION: TypeProjection = {
   type: 'Customer',
@@ -30,16 +40,32 @@ const CUSTOMER_PROJECTION: TypeProjection = {
     name: column('name'),
     gender: column('gender'),
     birthDate: column('birth_date'),
+    idNumber: sealed('customer', 'id_number'),
+    phone: sealed('customer', 'phone'),
+    email: sealed('customer', 'email'),
+    // Province, city and district are stored plain; the street is opened and appended (formatAddress).
+    address: (selected, row) => {
+      selected.plan.seal(selected.key, 'customer', 'address_street', true);
+      return `json_build_array(${row}.address_province || ${row}.address_city || ${row}.address_district, ${row}.address_street)`;
+    },
     city: column('city'),
     tier: column('tier'),
     lifecycleStage: column('lifecycle_stage'),
     aum: decimal('aum'),
     kycStatus: column('kyc_status'),
     churnSignals: column('churn_signals'),
+    branch: customerBranchJson,
+    relationshipManager: customerManagerJson,
     tags: customerTagsJson,
     holdings: customerHoldingsJson,
+    interactions: customerInteractionsJson,
+    campaignEnrollments: customerEnrollmentsJson,
+    riskProfile: customerRiskProfileJson,
   },
 };
+
+/** The Customer fields a direct read answers. */
+export const DIRECT_CUSTOMER_FIELDS: readonly string[] = Object.keys(CUSTOMER_PROJECTION.fields);
 
 /** What a direct root answers, and the policy's masks and audit notes, applied once every root has answered. */
 export interface DirectAnswer {
@@ -103,6 +129,11 @@ export async function customersDirect(ctx: RequestContext, selected: SelectedKey
     },
   );
   const shown = rows.slice(0, page.limit);
+  await nodePlan.open(
+    shown.map((row) => row.node),
+    ctx.services.customers.keyring,
+    ctx.reads,
+  );
   // Own properties whatever the alias (`__proto__` too), as graphql-js builds its results.
   const value: Record<string, unknown> = Object.fromEntries(
     [...connection.keys()].map((key, i) => [key, answer[i](shown, rows.length > page.limit)]),
@@ -118,6 +149,40 @@ export async function customersDirect(ctx: RequestContext, selected: SelectedKey
     },
   };
 }
+
+/**
+ * `customer(id)` or `customerByNumber(customerNo)` as one statement: the
+ * customer if the caller's row scope holds it (else null, as a missing one),
+ * its selection built as JSON. Prepared: one query's text is the same on
+ * every call, so PostgreSQL plans it once per connection.
+ */
+function oneCustomerDirect(column: CustomerKey, argument: string) {
+  return async (ctx: RequestContext, selected: SelectedKey): Promise<DirectAnswer> => {
+    const key = selected.args()[argument];
+    // The executor refuses a malformed id with the field named; a direct read leaves that to it.
+    try {
+      if (typeof key !== 'string') throw new TypeError(argument);
+      if (column === 'id') assertId(argument, key);
+    } catch {
+      throw new NotDirect(argument);
+    }
+    const params = new SqlParams();
+    const plan = new JsonPlan();
+    const node = objectJson({ ...selected.build, params }, CUSTOMER_PROJECTION, selected.nodes, 'c', plan);
+    const [row] = await preparedQuery<{ id: string; node: unknown }>(
+      ctx.reads,
+      `SELECT c.id AS id, ${node} AS node FROM customer c
+       WHERE c.${column} = ${params.bind(column === 'id' ? key.toLowerCase() : key, column === 'id' ? 'uuid' : 'text')}
+         AND ${scopeSql(ctx.scope, 'c', params.bind)}`,
+      params.values,
+    );
+    if (row) await plan.open(row.node, ctx.services.customers.keyring, ctx.reads);
+    return { value: row?.node ?? null, finish: () => row && plan.apply(row.node, ctx.audit, row.id) };
+  };
+}
+
+export const customerDirect = oneCustomerDirect('id', 'id');
+export const customerByNumberDirect = oneCustomerDirect('customer_no', 'customerNo');
 
 /** The one response key of `name` in a selection (none: undefined); two or more are left to the executor. */
 function onlyOne(keys: Map<string, FieldNode[]>, name: string): { key: string; nodes: FieldNode[] } | undefined {

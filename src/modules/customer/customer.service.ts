@@ -24,7 +24,8 @@ export const customerNoKey = ([customerNo]: unknown[]) => (typeof customerNo ===
 export class CustomerService {
   constructor(
     private readonly config: Config,
-    private readonly keyring: Keyring,
+    /** Opens what customer reads hold encrypted (the direct reads too). */
+    readonly keyring: Keyring,
   ) {}
 
   async getById(ctx: RequestContext, id: string, lookahead?: CustomerLookahead): Promise<Customer | null> {
