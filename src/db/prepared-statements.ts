@@ -21,21 +21,28 @@ const isStalePlan = (error: unknown) =>
  * subqueries) against 0.2 ms running it. A named statement skips both after
  * its first run on a connection, and sends a few bytes instead of its text.
  *
- * Only statements whose text is fixed by the query's shape (values always
- * bound, relations in canonical order) belong here: each name lives on every
- * pooled connection until it closes. The number of names is capped; beyond
- * it, statements run unnamed.
+ * Each name lives on every pooled connection until it closes, so the number
+ * of names is capped; beyond it, statements run unnamed. Statements whose
+ * text is fixed by the code (values always bound, relations in canonical
+ * order) draw on one budget. A direct read's text follows the client's
+ * selection (its keys, their order, aliases): those draw on a small budget
+ * of their own, so that a client varying its selections can neither take
+ * the names the fixed statements need nor make every connection hold
+ * hundreds of plans.
  */
 class StatementNames {
   private readonly names = new Map<string, string>();
   private generation = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly prefix: string,
+  ) {}
 
   nameOf(text: string): string | undefined {
     let name = this.names.get(text);
     if (name === undefined && this.names.size < this.capacity) {
-      name = `c360_${this.generation}_${this.names.size}`;
+      name = `${this.prefix}_${this.generation}_${this.names.size}`;
       this.names.set(text, name);
     }
     return name;
@@ -47,17 +54,23 @@ class StatementNames {
    * requests meet the stale plan at the same moment.
    */
   renew(staleName: string): void {
-    if (!staleName.startsWith(`c360_${this.generation}_`)) return;
+    if (!staleName.startsWith(`${this.prefix}_${this.generation}_`)) return;
     this.names.clear();
     this.generation++;
   }
 }
 
-const registries = new WeakMap<DataSource, StatementNames>();
+/** Whose text a statement has: fixed by the code, or shaped by a client's selection (a direct read). */
+export type StatementText = 'fixed' | 'client-shaped';
+
+const registries = new WeakMap<DataSource, Record<StatementText, StatementNames>>();
 
 /** Lets `preparedQuery` name this data source's statements (off for PgBouncer in transaction mode). */
-export function usePreparedStatements(ds: DataSource, capacity = 500): void {
-  registries.set(ds, new StatementNames(capacity));
+export function usePreparedStatements(ds: DataSource, capacity = 500, clientShapedCapacity = 50): void {
+  registries.set(ds, {
+    fixed: new StatementNames(capacity, 'c360'),
+    'client-shaped': new StatementNames(clientShapedCapacity, 'c360s'),
+  });
 }
 
 /**
@@ -69,9 +82,9 @@ export async function preparedQuery<T = Record<string, unknown>>(
   ds: DataSource,
   text: string,
   values: unknown[],
-  prepare = true,
+  prepare: boolean | StatementText = true,
 ): Promise<T[]> {
-  const names = prepare ? registries.get(ds) : undefined;
+  const names = prepare ? registries.get(ds)?.[prepare === true ? 'fixed' : prepare] : undefined;
   const name = names?.nameOf(text);
   if (!names || name === undefined) return ds.query(text, values);
   const pool = (ds.driver as PostgresDriver).master as Pool;

@@ -3,7 +3,12 @@ import type { ExecutionResult, FragmentDefinitionNode } from 'graphql';
 import { NotDirect, SelectedKey, selectedKeys } from '../db/json-projection';
 import { SqlParams } from '../db/parent-relations';
 import { sqlStateOf } from '../db/sql-state';
-import { customerByNumberDirect, customerDirect, customersDirect, DirectAnswer } from '../modules/customer/customer-direct';
+import {
+  customerByNumberDirect,
+  customerDirect,
+  customersDirect,
+  DirectAnswer,
+} from '../modules/customer/customer-direct';
 import { JsonPlan } from '../privacy/json-plan';
 import type { RequestContext } from '../request/context';
 
@@ -13,6 +18,13 @@ const DIRECT_ROOTS: Record<string, (ctx: RequestContext, selected: SelectedKey) 
   customer: customerDirect,
   customerByNumber: customerByNumberDirect,
 };
+
+/**
+ * Roots the executor's loaders batch across aliases (two customers by id: one
+ * statement), where direct reads would run one statement each: a query with
+ * two or more of them is left to the executor.
+ */
+const BATCHED_BY_LOADERS = new Set(['customer', 'customerByNumber']);
 
 /**
  * A query answered by direct reads alone, or undefined for the executor to
@@ -35,6 +47,7 @@ export async function directRead(
   const build = { privacy: ctx.privacy, schema, fragments, variableValues };
   const roots = [...selectedKeys(build, [operation as unknown as FieldNode])];
   // Every root is checked before any statement starts: one handed back leaves none running beside the executor.
+  if (roots.filter(([, nodes]) => BATCHED_BY_LOADERS.has(nodes[0].name.value)).length > 1) return undefined;
   for (const [, nodes] of roots) {
     const name = nodes[0].name.value;
     if (

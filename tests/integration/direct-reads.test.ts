@@ -331,6 +331,12 @@ const ONE_CUSTOMER: [string, string, Record<string, unknown>, readonly string[]]
 const ONE_CUSTOMER_LEFT: [string, string, Record<string, unknown>][] = [
   ['a malformed id', `query { customer(id: "not-an-id") { id name } }`, {}],
   ['a derived field', `query ($id: ID!) { customer(id: $id) { id ageBand riskWarnings { code } } }`, { id: 'IN_BOOK' }],
+  // The executor's loaders read both in one statement; direct reads would run two.
+  [
+    'two customers by alias',
+    `query ($id: ID!) { a: customer(id: $id) { id name } b: customerByNumber(customerNo: "none") { id } }`,
+    { id: 'IN_BOOK' },
+  ],
   [
     'an interactions cursor',
     `query ($id: ID!) { customer(id: $id) { interactions(first: 2) { edges { cursor } } } }`,

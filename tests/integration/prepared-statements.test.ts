@@ -66,7 +66,8 @@ describe('prepared statements', () => {
   });
 
   it('names one statement for the same relations selected in any order, and none for aliases of one relation', async () => {
-    app = await startTestApp();
+    // The loaders' statement: a direct read (on by default) would answer these selections itself.
+    app = await startTestApp({ DIRECT_READS: 'false' });
     const id = await customerWithRelations(new Factory(app.ds));
     const statementOf = async (selection: string) => {
       await app.gql(`query ($id: ID!) { customer(id: $id) { ${selection} } }`, { id }); // reference caches
@@ -93,6 +94,37 @@ describe('prepared statements', () => {
     const aliased = await statementOf('id a: holdings(first: 1) { totalCount } b: holdings(first: 2) { totalCount }');
     expect(aliased.text).toBeDefined();
     expect(aliased.name).toBeUndefined();
+  });
+
+  it("names direct reads from a budget of their own: a client's variations beyond it run unnamed, the fixed statements keep theirs", async () => {
+    app = await startTestApp();
+    const id = await customerWithRelations(new Factory(app.ds));
+    const named = async (selection: string) => {
+      const counter = countStatements();
+      try {
+        const res = await app.gql(`query ($id: ID!) { customer(id: $id) { ${selection} } }`, { id });
+        expect(res.errors).toBeUndefined();
+        const i = counter.statements.findIndex((text) => text.includes(' AS node'));
+        expect(i).toBeGreaterThanOrEqual(0);
+        return counter.names[i];
+      } finally {
+        counter.restore();
+      }
+    };
+    // The same selection twice: one name.
+    const first = await named('id tags { source }');
+    expect(first).toMatch(/^c360s_/);
+    expect(await named('id tags { source }')).toBe(first);
+    // Fifty selections that differ only by an alias: the budget (50) runs out and the rest go unnamed.
+    const names = [];
+    for (let n = 0; n < 55; n++) names.push(await named(`alias${n}: id`));
+    expect(names.slice(0, 49).every((name) => /^c360s_/.test(name ?? ''))).toBe(true);
+    expect(names.slice(49)).toEqual(Array(6).fill(undefined));
+    // A statement the code fixes still gets its name: the 360° view through the loaders (the first
+    // view fills the reference caches).
+    await viewStatements(app, id);
+    const fixed = await viewStatements(app, id);
+    expect(fixed.map((s) => s.name)).toEqual([expect.stringMatching(/^c360_/), expect.stringMatching(/^c360_/)]);
   });
 
   it('sends every statement unnamed when DB_PREPARED_STATEMENTS is false (for PgBouncer in transaction mode)', async () => {

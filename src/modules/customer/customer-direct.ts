@@ -153,8 +153,9 @@ export async function customersDirect(ctx: RequestContext, selected: SelectedKey
 /**
  * `customer(id)` or `customerByNumber(customerNo)` as one statement: the
  * customer if the caller's row scope holds it (else null, as a missing one),
- * its selection built as JSON. Prepared: one query's text is the same on
- * every call, so PostgreSQL plans it once per connection.
+ * its selection built as JSON. Prepared (from the budget of client-shaped
+ * statements): one query's text is the same on every call, so PostgreSQL
+ * plans it once per connection.
  */
 function oneCustomerDirect(column: CustomerKey, argument: string) {
   return async (ctx: RequestContext, selected: SelectedKey): Promise<DirectAnswer> => {
@@ -175,6 +176,7 @@ function oneCustomerDirect(column: CustomerKey, argument: string) {
        WHERE c.${column} = ${params.bind(column === 'id' ? key.toLowerCase() : key, column === 'id' ? 'uuid' : 'text')}
          AND ${scopeSql(ctx.scope, 'c', params.bind)}`,
       params.values,
+      'client-shaped',
     );
     if (row) await plan.open(row.node, ctx.services.customers.keyring, ctx.reads);
     return { value: row?.node ?? null, finish: () => row && plan.apply(row.node, ctx.audit, row.id) };
