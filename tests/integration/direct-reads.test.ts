@@ -473,22 +473,23 @@ describe('direct reads of one customer at the edges of its data', () => {
   beforeAll(async () => {
     bare = (await make.customer({ branchId, relationshipManagerId: null, email: null } as never)).id;
     precise = (await make.customer({ branchId })).id;
-    for (let n = 0; n < 3; n++)
-      await make.interaction(precise, { occurredAt: new Date(Date.UTC(2026, 0, 2, 9, 0, 0, 999)) });
     await make.riskAssessment(precise, { assessedAt: new Date('2026-03-01T08:00:00.999Z'), validUntil: '2027-03-01' });
-    // PostgreSQL keeps microseconds; the DateTime scalar writes milliseconds, cut, not rounded.
+    const campaign = await make.campaign({ code: 'DIRECT_PRECISE' });
+    await make.enrollment(campaign.id, precise, { enrolledAt: new Date('2026-04-01T08:00:00.999Z') });
+    // Assessments and enrolments keep microseconds (enrolment runs stamp now()); the DateTime scalar
+    // writes milliseconds, cut, not rounded. (Interactions are stored to the millisecond.)
     await direct.ds.query(
-      `UPDATE interaction SET occurred_at = occurred_at + interval '999 microseconds' WHERE customer_id = $1`,
+      `UPDATE risk_assessment SET assessed_at = assessed_at + interval '999 microseconds' WHERE customer_id = $1`,
       [precise],
     );
     await direct.ds.query(
-      `UPDATE risk_assessment SET assessed_at = assessed_at + interval '999 microseconds' WHERE customer_id = $1`,
+      `UPDATE campaign_enrollment SET enrolled_at = enrolled_at + interval '999 microseconds' WHERE customer_id = $1`,
       [precise],
     );
   });
 
   const VIEW = `query ($id: ID!) { customer(id: $id) { id email relationshipManager { id } riskProfile { assessedAt }
-    campaignEnrollments { status } tags { source }
+    campaignEnrollments { status enrolledAt campaign { createdAt } } tags { source }
     none: holdings(first: 0) { totalCount edges { node { id } } pageInfo { hasNextPage } }
     interactions(first: 2) { totalCount edges { node { id occurredAt } } pageInfo { hasNextPage } } } }`;
 
