@@ -127,6 +127,59 @@ describe('prepared statements', () => {
     expect(fixed.map((s) => s.name)).toEqual([expect.stringMatching(/^c360_/), expect.stringMatching(/^c360_/)]);
   });
 
+  /**
+   * The look-ahead's single-customer statement (customer.loaders.ts withRelations) carries the
+   * relations a selection asks for, so its text is shaped by the client too, yet it draws on the
+   * fixed budget: some 800 selections of one customer that differ in which relations they ask for
+   * (a derived field keeps them on the executor) take all 500 names, and a statement the code fixes,
+   * first sent after them, runs unnamed for the life of the process. Marked failing until those
+   * statements draw on a budget of their own.
+   */
+  it.failing("keeps the fixed statements' names whatever relations clients' executor reads select", async () => {
+    app = await startTestApp({ RATE_LIMIT_STAFF: '100000' });
+    const make = new Factory(app.ds);
+    const id = await customerWithRelations(make);
+    const campaign = await make.campaign();
+    const relations = [
+      'tags { source }',
+      'interactions(first: 1) { edges { node { id } } }',
+      'interactions(first: 1) { totalCount }',
+      'campaignEnrollments { status }',
+      'riskProfile { riskTolerance }',
+      'consents { granted }',
+      'contactAllowance { remainingToday }',
+      'holdings(first: 1) { totalCount }',
+    ];
+    const holdings = [
+      '',
+      'holdings(first: 1) { edges { node { id } } }',
+      'holdings(first: 1) { edges { node { accountNo } } }',
+    ];
+    const selections: string[] = [];
+    for (let subset = 0; subset < 1 << relations.length; subset++)
+      for (const page of holdings)
+        selections.push(`id ageBand ${relations.filter((_, i) => subset & (1 << i)).join(' ')} ${page}`);
+    const queries = [
+      ...selections.map((selection) => `query ($id: ID!) { customer(id: $id) { ${selection} } }`),
+      ...selections
+        .slice(0, 48)
+        .map((selection) => `query ($no: String!) { customerByNumber(customerNo: $no) { ${selection} } }`),
+    ];
+    const [{ customer_no: no }] = await app.ds.query(`SELECT customer_no FROM customer WHERE id = $1`, [id]);
+    for (let i = 0; i < queries.length; i += 10)
+      await Promise.all(queries.slice(i, i + 10).map((query) => app.gql(query, { id, no })));
+
+    const counter = countStatements();
+    try {
+      const res = await app.gql(`query ($id: ID!) { campaign(id: $id) { id name } }`, { id: campaign.id });
+      expect(res.errors).toBeUndefined();
+      const i = counter.statements.findIndex((text) => text.includes('FROM campaign c WHERE c.id = ANY'));
+      expect(counter.names[i]).toMatch(/^c360_/);
+    } finally {
+      counter.restore();
+    }
+  });
+
   it('sends every statement unnamed when DB_PREPARED_STATEMENTS is false (for PgBouncer in transaction mode)', async () => {
     app = await startTestApp({ DB_PREPARED_STATEMENTS: 'false' });
     const id = await customerWithRelations(new Factory(app.ds));
