@@ -92,7 +92,8 @@ export async function fetchRelations(
      FROM unnest(${parents}) WITH ORDINALITY AS parent(id, position)
      ORDER BY parent.position`,
     params.values,
-    prepare,
+    // Which relations a page reads together follows the client's selection.
+    prepare && (relations.length > 1 ? 'client-shaped' : true),
   );
   const decoded = rows.map((row, j) => decodeRelations(relations, row, parentIds[j]));
   return relations.map((_, i) => decoded.map((values) => values[i]));

@@ -24,11 +24,13 @@ const isStalePlan = (error: unknown) =>
  * Each name lives on every pooled connection until it closes, so the number
  * of names is capped; beyond it, statements run unnamed. Statements whose
  * text is fixed by the code (values always bound, relations in canonical
- * order) draw on one budget. A direct read's text follows the client's
- * selection (its keys, their order, aliases): those draw on a small budget
- * of their own, so that a client varying its selections can neither take
- * the names the fixed statements need nor make every connection hold
- * hundreds of plans.
+ * order) draw on one budget. A statement whose text follows the client's
+ * selection (a direct read: its keys, their order, aliases; the look-ahead:
+ * which relations it reads together) draws on a smaller budget of its own,
+ * so that a client varying its selections can neither take the names the
+ * fixed statements need nor make every connection hold hundreds of plans.
+ * That budget goes first come, first served: the shapes a deployment's
+ * front ends send in its first minutes keep their names until it restarts.
  */
 class StatementNames {
   private readonly names = new Map<string, string>();
@@ -65,8 +67,15 @@ export type StatementText = 'fixed' | 'client-shaped';
 
 const registries = new WeakMap<DataSource, Record<StatementText, StatementNames>>();
 
+/** How many client-shaped statements get a name (on every pooled connection). */
+export const CLIENT_SHAPED_NAMES = 100;
+
 /** Lets `preparedQuery` name this data source's statements (off for PgBouncer in transaction mode). */
-export function usePreparedStatements(ds: DataSource, capacity = 500, clientShapedCapacity = 50): void {
+export function usePreparedStatements(
+  ds: DataSource,
+  capacity = 500,
+  clientShapedCapacity = CLIENT_SHAPED_NAMES,
+): void {
   registries.set(ds, {
     fixed: new StatementNames(capacity, 'c360'),
     'client-shaped': new StatementNames(clientShapedCapacity, 'c360s'),

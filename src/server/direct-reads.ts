@@ -22,7 +22,7 @@ const DIRECT_ROOTS: Record<string, (ctx: RequestContext, selected: SelectedKey) 
 /**
  * Roots the executor's loaders batch across aliases (two customers by id: one
  * statement), where direct reads would run one statement each: a query with
- * two or more of them is left to the executor.
+ * the same one twice or more is left to the executor.
  */
 const BATCHED_BY_LOADERS = new Set(['customer', 'customerByNumber']);
 
@@ -47,7 +47,8 @@ export async function directRead(
   const build = { privacy: ctx.privacy, schema, fragments, variableValues };
   const roots = [...selectedKeys(build, [operation as unknown as FieldNode])];
   // Every root is checked before any statement starts: one handed back leaves none running beside the executor.
-  if (roots.filter(([, nodes]) => BATCHED_BY_LOADERS.has(nodes[0].name.value)).length > 1) return undefined;
+  const batched = roots.map(([, nodes]) => nodes[0].name.value).filter((name) => BATCHED_BY_LOADERS.has(name));
+  if (new Set(batched).size < batched.length) return undefined;
   for (const [, nodes] of roots) {
     const name = nodes[0].name.value;
     if (

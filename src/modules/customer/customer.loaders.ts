@@ -70,7 +70,8 @@ export function createCustomerLoaders(
       `SELECT ${customerColumns(ds, 'parent')}${extra} FROM customer parent
        WHERE parent.${column} ${wanted} AND ${scopeSql(caller.scope, 'parent', params.bind)}`,
       params.values,
-      prepare,
+      // Which relations are read with the customer follows the client's selection.
+      prepare && (relations.length > 0 ? 'client-shaped' : true),
     );
     return rows.then((loaded) => openCustomerRows(keyring, ds, loaded));
   };
