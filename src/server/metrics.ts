@@ -32,6 +32,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Queries direct reads answered, and those they handed back to the executor after their statement
+   * failed (a timeout, an exhausted pool): the executor runs such a query again, so a rise in
+   * `failed` is load doubled on a database already in trouble.
+   */
+  readonly directReads = new Counter({
+    name: 'graphql_direct_reads_total',
+    help: 'Queries answered by a direct read (outcome="direct"), or handed to the executor after its statement failed (outcome="failed", by SQLSTATE).',
+    labelNames: ['outcome', 'sqlstate'] as const,
+    registers: [this.registry],
+  });
+
   private readonly operations = new Set<string>();
 
   constructor(private readonly maxOperationNames = 200) {

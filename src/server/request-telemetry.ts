@@ -54,6 +54,9 @@ export function traceRequest(res: ServerResponse, requestId: string, metrics?: M
     if (metrics) {
       metrics.requests.inc({ operation, outcome, status: String(res.statusCode) });
       metrics.duration.observe({ operation, outcome }, seconds);
+      if (trace.reader === 'direct') metrics.directReads.inc({ outcome: 'direct', sqlstate: '' });
+      // A SQLSTATE is five characters of a fixed alphabet (or 'error'): a bounded label.
+      if (trace.directReadFailed) metrics.directReads.inc({ outcome: 'failed', sqlstate: trace.directReadFailed });
     }
   });
   return trace;

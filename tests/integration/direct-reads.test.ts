@@ -501,6 +501,33 @@ describe('direct reads of one customer at the edges of its data', () => {
   });
 });
 
+describe('a direct read whose statement fails', () => {
+  it('hands the query to the executor, which answers it, and counts the failure by SQLSTATE', async () => {
+    const query = `query ($id: ID!) { customer(id: $id) { id relationshipManager { name } } }`;
+    // The executor reads managers' names through the process cache: warmed here, so that only the
+    // direct read's statement (which reads the staff table itself) meets the missing table below.
+    await direct.gql(
+      `query ($id: ID!) { customer(id: $id) { ageBand relationshipManager { name } } }`,
+      { id: ids.IN_BOOK },
+      { as: rm },
+    );
+    await direct.ds.query('ALTER TABLE staff RENAME TO staff_hidden');
+    let res;
+    try {
+      res = await direct.gql(query, { id: ids.IN_BOOK }, { as: rm });
+    } finally {
+      await direct.ds.query('ALTER TABLE staff_hidden RENAME TO staff');
+    }
+    expect(res.errors).toBeUndefined();
+    expect(res.data.customer.relationshipManager.name).toEqual(expect.any(String));
+    // With its table back, the same query is a direct read again.
+    expect((await direct.gql(query, { id: ids.IN_BOOK }, { as: rm })).data).toEqual(res.data);
+    const scrape = await (await fetch(direct.url.replace('/graphql', '/metrics'))).text();
+    expect(scrape).toMatch(/graphql_direct_reads_total\{outcome="failed",sqlstate="42P01"\} 1\n/);
+    expect(scrape).toMatch(/graphql_direct_reads_total\{outcome="direct",sqlstate=""\} [1-9]\d*\n/);
+  });
+});
+
 describe('direct reads of one customer whose stored ciphertext does not open', () => {
   /**
    * A known divergence, kept on purpose: the executor's single-customer loaders open every encrypted
