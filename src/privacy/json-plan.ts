@@ -1,6 +1,6 @@
 import type { AuditTrail } from '../modules/audit/audit-trail';
 import type { Keyring, KeyScope, Queryable } from './encryption/keyring';
-import { Mask, MASKS } from './masks';
+import type { Mask } from './masks';
 import type { RequestPrivacy } from './request-privacy';
 
 /**
@@ -18,6 +18,8 @@ import type { RequestPrivacy } from './request-privacy';
 export class JsonPlan {
   private readonly masks: { key: string; mask: Mask }[] = [];
   private readonly sealed: SealedKey[] = [];
+  /** Per object, what the masks of its composite values read (an address mask reads the address's parts). */
+  private readonly maskSubjects = new WeakMap<object, Record<string, unknown>>();
   private readonly audited: string[] = [];
   private readonly children: { key: string; plan: JsonPlan }[] = [];
 
@@ -29,19 +31,20 @@ export class JsonPlan {
     const plan = privacy.rootOwner.plan;
     if (access === 'M') {
       const mask = plan.maskOf(type, field);
-      // The address mask works on the address's parts, which an answer built as JSON does not carry.
-      if (!mask || mask === MASKS.address) return false;
+      if (!mask) return false;
       this.masks.push({ key, mask });
     } else if (plan.fullSensitiveFields(type).includes(field)) this.audited.push(field);
     return true;
   }
 
   /**
-   * The value under `key` is the ciphertext of `scope`'s `column`, or (with
-   * `prefixed`) a pair [plain prefix, ciphertext] opened into their concatenation (an address and its street).
+   * The value under `key` is the ciphertext of `scope`'s `column`, or, for a
+   * composite value, `[...plain parts, ciphertext]` opened into their
+   * concatenation, whose mask reads the parts (an address: province, city
+   * and district stored plain, the street sealed).
    */
-  seal(key: string, scope: KeyScope, column: string, prefixed = false): void {
-    this.sealed.push({ key, scope, column, prefixed });
+  seal(key: string, scope: KeyScope, column: string, composite?: CompositeValue): void {
+    this.sealed.push({ key, scope, column, composite });
   }
 
   /**
@@ -65,12 +68,19 @@ export class JsonPlan {
       return;
     }
     const object = value as Record<string, unknown>;
-    for (const { key, scope, column, prefixed } of this.sealed) {
+    for (const { key, scope, column, composite } of this.sealed) {
       const stored = object[key];
       if (stored == null) continue;
       const group = `${scope}.${column}`;
       if (!found.has(group)) found.set(group, { scope, column, cells: [] });
-      const [prefix, ciphertext] = prefixed ? (stored as [string, string | null]) : ['', stored as string];
+      let [prefix, ciphertext] = ['', stored as string | null];
+      if (composite) {
+        const parts = (stored as (string | null)[]).slice(0, -1);
+        [prefix, ciphertext] = [parts.join(''), (stored as (string | null)[]).at(-1)!];
+        const subject = this.maskSubjects.get(object) ?? {};
+        subject[composite.maskReads] = Object.fromEntries(composite.parts.map((part, i) => [part, parts[i]]));
+        this.maskSubjects.set(object, subject);
+      }
       found.get(group)!.cells.push({
         value: ciphertext,
         write: (plain) => (object[key] = plain === null ? null : prefix + plain),
@@ -97,17 +107,24 @@ export class JsonPlan {
       return;
     }
     const object = value as Record<string, unknown>;
-    for (const { key, mask } of this.masks) if (object[key] != null) object[key] = mask(object[key], object);
+    const subject = this.maskSubjects.get(object) ?? object;
+    for (const { key, mask } of this.masks) if (object[key] != null) object[key] = mask(object[key], subject);
     if (customerId !== undefined) for (const field of this.audited) audit.noteRead(customerId, field);
     for (const { key, plan } of this.children) plan.apply(object[key], audit, customerId);
   }
+}
+
+/** A value made of plain parts and a sealed tail: the parts' names, and the property its mask reads them under. */
+export interface CompositeValue {
+  parts: readonly string[];
+  maskReads: string;
 }
 
 interface SealedKey {
   key: string;
   scope: KeyScope;
   column: string;
-  prefixed: boolean;
+  composite?: CompositeValue;
 }
 
 /** One stored value to decrypt (keyring.open decrypts `value` in place), and where its plain value goes. */

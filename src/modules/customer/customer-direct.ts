@@ -13,7 +13,7 @@ import {
 } from '../../db/json-projection';
 import { SqlParams } from '../../db/parent-relations';
 import { preparedQuery } from '../../db/prepared-statements';
-import { JsonPlan } from '../../privacy/json-plan';
+import { CompositeValue, JsonPlan } from '../../privacy/json-plan';
 import { scopeSql } from '../../privacy/row-scope';
 import type { RequestContext } from '../../request/context';
 import { customerEnrollmentsJson } from '../campaign/enrollment.projection';
@@ -26,6 +26,8 @@ import type { CustomerKey } from './customer.loaders';
 import { sensitiveFilterRead } from './customer-filter-reads';
 import type { CustomerFilter } from './customer-filter.input';
 import { customerNoKey } from './customer.service';
+
+const ADDRESS: CompositeValue = { parts: ['province', 'city', 'district'], maskReads: 'addressParts' };
 
 /**
  * Customer row `c`, for a direct read (db/json-projection.ts): stored values,
@@ -43,10 +45,11 @@ const CUSTOMER_PROJECTION: TypeProjection = {
     idNumber: sealed('customer', 'id_number'),
     phone: sealed('customer', 'phone'),
     email: sealed('customer', 'email'),
-    // Province, city and district are stored plain; the street is opened and appended (formatAddress).
+    // Province, city and district are stored plain; the street is opened and appended (formatAddress),
+    // and the address mask reads the parts as it does on a loaded customer (toCustomer's addressParts).
     address: (selected, row) => {
-      selected.plan.seal(selected.key, 'customer', 'address_street', true);
-      return `json_build_array(${row}.address_province || ${row}.address_city || ${row}.address_district, ${row}.address_street)`;
+      selected.plan.seal(selected.key, 'customer', 'address_street', ADDRESS);
+      return `json_build_array(${row}.address_province, ${row}.address_city, ${row}.address_district, ${row}.address_street)`;
     },
     city: column('city'),
     tier: column('tier'),
