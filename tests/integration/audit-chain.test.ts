@@ -68,6 +68,17 @@ async function sealedWithDigest(log: Log): Promise<string[]> {
 const verify = (log: Log) => verifyAuditLog(log.ds, { digestDir: log.dir, verifyKey: log.key.publicKey });
 
 describe('the audit chain', () => {
+  it('keeps sealing past its tenth link: the head is the highest number, not the highest text', async () => {
+    const log = await freshLog();
+    const first = await writeRecords(log.ds, 12);
+    await sealUntilChained(log.ds, first);
+    const second = await writeRecords(log.ds, 3, 's');
+    await sealUntilChained(log.ds, second);
+    expect(await chained(log.ds)).toEqual([...first, ...second]);
+    expect(await writeDigest(log.ds, log.dir, log.key.privateKey)).toMatchObject({ headSeq: '15' });
+    expect((await verify(log)).ok).toBe(true);
+  });
+
   it('chains every committed record once, numbered from 1, and an untouched log with its digests verifies', async () => {
     const log = await freshLog();
     const first = await sealedWithDigest(log);

@@ -212,8 +212,9 @@ async function advanceAnchor(ds: DataSource): Promise<number> {
       if (!checkpoint || !head) return undefined;
       const last = [BigInt(checkpoint.purgedThrough), BigInt(head.seq) - 1n].reduce((a, b) => (a < b ? a : b));
       const links: { seq: string; recordId: string; chainHash: string }[] = await tx.query(
-        `SELECT seq::text AS seq, record_id::text AS "recordId", chain_hash AS "chainHash" FROM audit_chain
-         WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT ${LINK_BATCH}`,
+        // c.seq in ORDER BY: the bare name would be the output column, text, which sorts '9' above '10'.
+        `SELECT c.seq::text AS seq, c.record_id::text AS "recordId", c.chain_hash AS "chainHash" FROM audit_chain c
+         WHERE c.seq >= $1 AND c.seq <= $2 ORDER BY c.seq LIMIT ${LINK_BATCH}`,
         [checkpoint.anchorSeq, last.toString()],
       );
       if (links.length === 0) return undefined;

@@ -14,9 +14,10 @@ export interface ChainHead {
 
 export async function chainHead(db: DataSource | EntityManager): Promise<ChainHead | undefined> {
   const [head] = await db.query(
-    `SELECT seq::text AS "seq", chain_hash AS "chainHash", record_xid::text AS "recordXid",
-            record_id::text AS "recordId"
-     FROM audit_chain ORDER BY seq DESC LIMIT 1`,
+    // c.seq, not seq: a bare name in ORDER BY is the output column (seq::text), which sorts '9' above '10'.
+    `SELECT c.seq::text AS "seq", c.chain_hash AS "chainHash", c.record_xid::text AS "recordXid",
+            c.record_id::text AS "recordId"
+     FROM audit_chain c ORDER BY c.seq DESC LIMIT 1`,
   );
   return head;
 }

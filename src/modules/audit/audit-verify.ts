@@ -91,7 +91,7 @@ export async function verifyAuditLog(
   // The partitioned table's key is (id, occurred_at): nothing stops a row forged with a sealed record's id at
   // another time, which the walk (by id) would take for the sealed one.
   const [twin] = await ds.query(
-    `SELECT id::text AS id FROM audit_record GROUP BY id HAVING count(*) > 1 ORDER BY id LIMIT 1`,
+    `SELECT r.id::text AS id FROM audit_record r GROUP BY r.id HAVING count(*) > 1 ORDER BY r.id LIMIT 1`,
   );
   if (twin) {
     problems.push({
