@@ -49,10 +49,11 @@ export function messageOf(event: OutboxEvent): EventMessage {
  */
 export async function claimUnpublished(em: EntityManager, limit: number): Promise<OutboxEvent[]> {
   return em.query(
-    `SELECT id::text AS id, event_id AS "eventId", type, payload,
-       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt"
-     FROM outbox_event WHERE published_at IS NULL
-     ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    // o.id, not id: a bare name in ORDER BY is the output column (id::text), which sorts '100' before '99'.
+    `SELECT o.id::text AS id, o.event_id AS "eventId", o.type, o.payload,
+       to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt"
+     FROM outbox_event o WHERE o.published_at IS NULL
+     ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [limit],
   );
 }

@@ -6,7 +6,7 @@ import { eventsOutStream } from '../../src/broker/streams';
 import { CampaignStatus } from '../../src/modules/campaign/campaign.enums';
 import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
-import { suppressEventsInTransaction } from '../../src/events/outbox';
+import { claimUnpublished, suppressEventsInTransaction } from '../../src/events/outbox';
 import { OutboxRelay } from '../../src/events/outbox-relay';
 import { applyRows, validateRow } from '../../src/ingest/apply';
 import { createDataSource } from '../../src/db/data-source';
@@ -60,6 +60,21 @@ afterAll(async () => {
 beforeEach(async () => {
   await app.ds.query(`DELETE FROM outbox_event`);
   await broker.manager.streams.purge(STREAM).catch(() => undefined);
+});
+
+it('claims unpublished events oldest first by number, across a power of ten (not by their text)', async () => {
+  // Ids that cross the next power of ten: as text, '100' sorts before '96'.
+  const [{ last }] = await app.ds.query(
+    `SELECT last_value::bigint AS last FROM pg_sequences WHERE sequencename = 'outbox_event_id_seq'`,
+  );
+  const boundary = 10 ** String(Number(last ?? 1) + 10).length;
+  await app.ds.query(`SELECT setval('outbox_event_id_seq', $1::bigint)`, [boundary - 5]);
+  await app.ds.query(
+    `INSERT INTO outbox_event (type, aggregate_id, payload)
+     SELECT 'test.ordered', gen_random_uuid(), jsonb_build_object('n', n) FROM generate_series(1, 10) AS n`,
+  );
+  const claimed = await app.ds.transaction((em) => claimUnpublished(em, 5));
+  expect(claimed.map((event) => Number(event.id))).toEqual([-4, -3, -2, -1, 0].map((d) => boundary + d));
 });
 
 interface Published {
