@@ -1,6 +1,7 @@
-import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 
 /**
  * PostgreSQL's answer when a prepared statement's result columns changed
@@ -83,19 +84,34 @@ export function usePreparedStatements(
 }
 
 /**
- * `ds.query(text, values)` as a named prepared statement where the data
+ * `db.query(text, values)` as a named prepared statement where the data
  * source allows it. Errors are the driver's own (isDatabaseUnavailable reads
  * both), and run on the same pool as TypeORM's, so timeouts apply alike.
+ * Given a transaction's EntityManager, the statement runs on that
+ * transaction's connection. There a stale plan cannot be retried (the
+ * failed statement has aborted the transaction): the names are renewed for
+ * the next request and the error goes to the caller.
  */
 export async function preparedQuery<T = Record<string, unknown>>(
-  ds: DataSource,
+  db: DataSource | EntityManager,
   text: string,
   values: unknown[],
   prepare: boolean | StatementText = true,
 ): Promise<T[]> {
+  const ds = db instanceof EntityManager ? db.connection : db;
   const names = prepare ? registries.get(ds)?.[prepare === true ? 'fixed' : prepare] : undefined;
   const name = names?.nameOf(text);
-  if (!names || name === undefined) return ds.query(text, values);
+  if (!names || name === undefined) return db.query(text, values);
+  const runner = db instanceof EntityManager ? (db.queryRunner as PostgresQueryRunner | undefined) : undefined;
+  if (runner) {
+    const client = (await runner.connect()) as PoolClient;
+    try {
+      return (await client.query({ name, text, values })).rows;
+    } catch (error) {
+      if (isStalePlan(error)) names.renew(name);
+      throw error;
+    }
+  }
   const pool = (ds.driver as PostgresDriver).master as Pool;
   try {
     return (await pool.query({ name, text, values })).rows;

@@ -1,5 +1,8 @@
+import { Role, Scope } from '../../src/auth/roles';
 import { createDataSource } from '../../src/db/data-source';
 import { CLIENT_SHAPED_NAMES, preparedQuery } from '../../src/db/prepared-statements';
+import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
+import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
 import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
 import { countStatements } from '../support/sql-counter';
@@ -7,6 +10,7 @@ import { createTestDatabase } from '../support/test-database';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const VIEW = `query ($id: ID!) { customer(id: $id) { ${CUSTOMER_360_FIELDS} } }`;
+const RECORD = `mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }`;
 
 /** The statements one 360° view sends, with the name each went under (undefined: unnamed). */
 async function viewStatements(app: TestApp, id: string) {
@@ -181,6 +185,46 @@ describe('prepared statements', () => {
     } finally {
       counter.restore();
     }
+  });
+
+  it("sends a partner's recordInteraction as named statements inside its transaction, the same names on every write", async () => {
+    app = await startTestApp();
+    const make = new Factory(app.ds);
+    const partner = { sub: 'partner-named', roles: [Role.PARTNER], scopes: [Scope.INTERACTIONS_WRITE] };
+    const record = async () => {
+      const customer = await make.customer();
+      await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+      const input = {
+        customerNo: customer.customerNo,
+        channel: Channel.PARTNER,
+        type: InteractionType.INQUIRY,
+        occurredAt: new Date().toISOString(),
+      };
+      const counter = countStatements();
+      try {
+        const res = await app.gql(RECORD, { input }, { as: partner, headers: { 'idempotency-key': customer.id } });
+        expect(res.errors).toBeUndefined();
+        const [interaction] = await app.ds.query(`SELECT id FROM interaction WHERE customer_id = $1`, [customer.id]);
+        expect(res.data.recordInteraction.id).toBe(interaction.id);
+        return counter.statements.map((text, i) => ({ text, name: counter.names[i] }));
+      } finally {
+        counter.restore();
+      }
+    };
+    await record();
+    const sent = await record();
+
+    // BEGIN, the claim, the write, the stored response, COMMIT: all but the transaction's control named.
+    expect(sent.map((s) => s.name)).toEqual([
+      undefined,
+      expect.stringMatching(/^c360_/),
+      expect.stringMatching(/^c360_/),
+      expect.stringMatching(/^c360_/),
+      undefined,
+    ]);
+    expect(sent[0].text).toMatch(/^START TRANSACTION/);
+    expect(sent[4].text).toMatch(/^COMMIT/);
+    expect((await record()).map((s) => s.name)).toEqual(sent.map((s) => s.name));
   });
 
   it('sends every statement unnamed when DB_PREPARED_STATEMENTS is false (for PgBouncer in transaction mode)', async () => {

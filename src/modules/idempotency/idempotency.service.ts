@@ -2,6 +2,7 @@ import { isPartner } from '../../auth/principal';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { appError, badUserInput } from '../../common/errors';
+import { preparedQuery } from '../../db/prepared-statements';
 import { keyedHash } from '../../privacy/keyed-hash';
 import type { RequestContext } from '../../request/context';
 
@@ -40,7 +41,9 @@ export class IdempotencyService {
     }
     const requestHash = requestHashOf(this.hashKey, operation, input);
     return this.ds.transaction(async (em) => {
-      const claimed = await em.query(
+      // Named: every idempotent write sends these two, so each connection plans them once.
+      const claimed = await preparedQuery(
+        em,
         `INSERT INTO idempotency_record (principal_id, key, operation, request_hash, expires_at)
          VALUES ($1, $2, $3, $4, now() + interval '${KEEP}')
          ON CONFLICT (principal_id, key) DO NOTHING RETURNING key`,
@@ -57,7 +60,7 @@ export class IdempotencyService {
         return prior.response as T;
       }
       const result = await work(em);
-      await em.query(`UPDATE idempotency_record SET response = $3 WHERE principal_id = $1 AND key = $2`, [
+      await preparedQuery(em, `UPDATE idempotency_record SET response = $3 WHERE principal_id = $1 AND key = $2`, [
         ctx.principal.id,
         key,
         JSON.stringify(result),
