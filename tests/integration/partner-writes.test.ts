@@ -266,6 +266,40 @@ describe('segments after a write', () => {
   });
 });
 
+describe('which writes ask for a segment refresh', () => {
+  it('queues the customer for a login, a transaction or a complaint, and not for what the segment facts never read', async () => {
+    const rm = await make.staff();
+    const as = { sub: rm.id, roles: [Role.RELATIONSHIP_MANAGER] };
+    const queuedAfter = async (type: string, channel: string) => {
+      const customer = await make.customer({ branchId: rm.branchId, relationshipManagerId: rm.id });
+      const res = await app.gql(
+        RECORD,
+        { input: input(customer.customerNo, { type, channel, occurredAt: new Date().toISOString() }) },
+        { as },
+      );
+      expect(res.errors).toBeUndefined();
+      return (await queuedCustomerIds(app.ds)).includes(customer.id);
+    };
+    expect(await queuedAfter('LOGIN', 'MOBILE_APP')).toBe(true);
+    expect(await queuedAfter('TRANSACTION', 'BRANCH')).toBe(true);
+    expect(await queuedAfter('COMPLAINT', 'CALL_CENTER')).toBe(true);
+    expect(await queuedAfter('INQUIRY', 'BRANCH')).toBe(false);
+    expect(await queuedAfter('PRODUCT_VIEW', 'WEB')).toBe(false);
+    expect(await queuedAfter('VISIT', 'BRANCH')).toBe(false);
+  });
+
+  it("leaves a partner's inquiry out of the queue: it cannot change the customer's segments", async () => {
+    const customer = await consenting();
+    const res = await app.gql(
+      RECORD,
+      { input: input(customer.customerNo) },
+      { as: partner, headers: { 'idempotency-key': `no-refresh-${customer.id}` } },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(await queuedCustomerIds(app.ds)).not.toContain(customer.id);
+  });
+});
+
 describe('a malformed Idempotency-Key', () => {
   it('is refused as BAD_REQUEST rather than ignored', async () => {
     const customer = await consenting();

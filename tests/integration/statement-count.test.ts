@@ -294,12 +294,12 @@ describe('recordInteraction on the request path', () => {
 
     const { id, sent } = await recordCounted(input, partner, { 'idempotency-key': `count-${customer.id}` });
 
-    // The idempotency claim; the customer, the interaction, the audit record and the refresh request in one
-    // statement; the stored response.
+    // The idempotency claim; the customer, the interaction and the audit record in one statement; the stored
+    // response. An inquiry is no segment fact: no refresh is queued.
     expect(sent).toHaveLength(3);
     const [audit] = await app.ds.query(`SELECT detail FROM audit_record WHERE customer_id = $1`, [customer.id]);
     expect(audit.detail).toEqual({ interactionId: id, type: InteractionType.INQUIRY });
-    expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
+    expect(await queuedCustomerIds(app.ds)).not.toContain(customer.id);
     // A replay: the claim, then the stored response.
     const replay = await recordCounted(input, partner, { 'idempotency-key': `count-${customer.id}` });
     expect(replay.id).toBe(id);
@@ -347,14 +347,15 @@ describe('recordInteraction on the request path', () => {
     );
 
     // The staff directory (a write names its author); the customer in scope with their enrolment; the consent
-    // facts; the interaction, the enrolment moved, the audit record and the refresh request in one statement.
+    // facts; the interaction, the enrolment moved and the audit record in one statement.
     expect(sent).toHaveLength(4);
     const [enrolment] = await app.ds.query(
       `SELECT status FROM campaign_enrollment WHERE campaign_id = $1 AND customer_id = $2`,
       [campaign.id, customer.id],
     );
     expect(enrolment.status).toBe(EnrollmentStatus.CONTACTED);
-    expect(await queuedCustomerIds(app.ds)).toContain(customer.id);
+    // A campaign contact is no segment fact: no refresh is queued.
+    expect(await queuedCustomerIds(app.ds)).not.toContain(customer.id);
   });
 });
 

@@ -2,12 +2,28 @@ import { DataSource, EntityManager } from 'typeorm';
 import { addDays, ageOn, businessToday } from '../../common/business-date';
 import type { Config } from '../../config';
 import { AUM_PRODUCT_TYPES } from '../holding/holding.enums';
+import { InteractionType } from '../interaction/interaction.enums';
 import { applyTagRules } from '../tag/tag-rules';
 import { churnEpisodeCounts, churnEpisodeCtes } from '../task/churn-episodes';
 import { AUM_CAP } from './aum-snapshots';
 import { churnSignalsFor, lifecycleStageFor, tierFor } from './segmentation.rules';
 
 const CHUNK = 5000;
+
+/** Interactions that make a customer active (the lifecycle stage), and those the churn signals count. */
+const ACTIVITY_TYPES = [InteractionType.LOGIN, InteractionType.TRANSACTION];
+const CHURN_TYPES = [InteractionType.LOGIN, InteractionType.COMPLAINT];
+const sqlList = (types: readonly InteractionType[]) => types.map((type) => `'${type}'`).join(', ');
+
+/**
+ * The only interactions the segment facts read: recording one of another
+ * type cannot change a customer's tier, lifecycle stage, churn signals or
+ * rule tags, so it asks for no refresh.
+ */
+export const SEGMENT_FACT_INTERACTION_TYPES: ReadonlySet<InteractionType> = new Set([
+  ...ACTIVITY_TYPES,
+  ...CHURN_TYPES,
+]);
 
 interface SegmentFacts {
   id: string;
@@ -82,7 +98,7 @@ export async function refreshSegments(
            WHERE h.customer_id = c.id AND h.status = 'ACTIVE' AND p.type = ANY($4::text[])
          ), 0), ${AUM_CAP})::numeric(18,2)::text AS aum,
          (SELECT (max(i.occurred_at) AT TIME ZONE $5)::date::text FROM interaction i
-           WHERE i.customer_id = c.id AND i.type IN ('LOGIN', 'TRANSACTION')) AS "lastActiveOn",
+           WHERE i.customer_id = c.id AND i.type IN (${sqlList(ACTIVITY_TYPES)})) AS "lastActiveOn",
          act."loginsRecent", act."loginsPrior", act."complaintsRecent", act."complaintsPrior",
          (SELECT s.aum::text FROM customer_aum_snapshot s
            WHERE s.customer_id = c.id AND s.month = date_trunc('month', $6::date)::date) AS "aumWindowAgo"
@@ -94,7 +110,7 @@ export async function refreshSegments(
            count(*) FILTER (WHERE i.type = 'COMPLAINT' AND i.occurred_at >= $6::date::timestamp AT TIME ZONE $5)::int AS "complaintsRecent",
            count(*) FILTER (WHERE i.type = 'COMPLAINT' AND i.occurred_at < $6::date::timestamp AT TIME ZONE $5)::int AS "complaintsPrior"
          FROM interaction i
-         WHERE i.customer_id = c.id AND i.type IN ('LOGIN', 'COMPLAINT')
+         WHERE i.customer_id = c.id AND i.type IN (${sqlList(CHURN_TYPES)})
            AND i.occurred_at >= $7::date::timestamp AT TIME ZONE $5
        ) act
        ORDER BY c.id`,

@@ -11,6 +11,7 @@ import { preparedQuery } from '../../db/prepared-statements';
 import { mutationRecordSql } from '../audit/mutation-record';
 import { customerNotFound, notFoundForPartner, writableCustomerSql } from '../customer/customer-access';
 import { segmentRefreshRequestSql } from '../customer/segment-refresh-request';
+import { SEGMENT_FACT_INTERACTION_TYPES } from '../customer/segmentation.service';
 import { EnrollmentStatus } from '../campaign/campaign.enums';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import type { ContactCapSettings } from '../../config';
@@ -86,8 +87,9 @@ const OPERATION = 'recordInteraction';
  * at most 5 statements besides BEGIN and COMMIT), in its transaction:
  *   1. the idempotency claim (IdempotencyService.run);
  *   2. one statement that finds the customer the caller may write to, inserts
- *      the interaction, writes the audit record and queues the customer's
- *      segment refresh (writeInteraction);
+ *      the interaction, writes the audit record and, for an interaction the
+ *      segment facts read, queues the customer's segment refresh
+ *      (writeInteraction);
  *   3. the stored response (IdempotencyService.run).
  * An interaction that names a campaign first reads the customer with their
  * enrolment (one more; a CAMPAIGN_CONTACT takes the customer's contact-cap
@@ -170,9 +172,9 @@ async function recordForCampaign(
  * row written, undefined returned), with what the write entails, each a part
  * of the same statement so that it costs no round trip of its own: a
  * compliant campaign contact moves the enrolment to CONTACTED (later stages
- * and opt-outs are left as they are); the mutation's audit record; the
- * customer queued for the segment refresh, since logins and transactions
- * decide the lifecycle stage (it runs after commit, see
+ * and opt-outs are left as they are); the mutation's audit record; for an
+ * interaction the segment facts read (a login, a transaction, a complaint),
+ * the customer queued for the segment refresh (it runs after commit, see
  * requestSegmentRefresh for why the request is taken in this transaction).
  */
 async function writeInteraction(
@@ -198,6 +200,9 @@ async function writeInteraction(
            FROM recorded r WHERE e.campaign_id = r.campaign_id AND e.customer_id = r.customer_id AND e.status = 'TARGETED'
          ),`
       : '';
+  const queued = SEGMENT_FACT_INTERACTION_TYPES.has(input.type)
+    ? `, queued AS (${segmentRefreshRequestSql('SELECT customer_id FROM recorded')})`
+    : '';
   // Named: its text is fixed by the caller's kind and the interaction's, every value bound. Planned once per
   // connection with the claim and the stored response, W3's PostgreSQL CPU per write fell from 1.7-1.8 ms to 1.0-1.3.
   const [row] = await preparedQuery<{ id: string }>(
@@ -217,8 +222,7 @@ async function writeInteraction(
        customerId: 'r.customer_id',
        detail: `jsonb_build_object('interactionId', r.id) || ${bind(JSON.stringify(detail), 'jsonb')}`,
        from: 'recorded r',
-     })}),
-     queued AS (${segmentRefreshRequestSql('SELECT customer_id FROM recorded')})
+     })})${queued}
      SELECT id FROM recorded`,
     params.values,
   );
