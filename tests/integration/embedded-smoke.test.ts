@@ -90,6 +90,13 @@ describe('the server on the embedded database', () => {
     }
     expect((await fetch(site('/readyz'))).status).toBe(200);
   });
+  it('logs no error while it serves them: the background loops (the audit sealer chaining every read) keep up', async () => {
+    await Promise.all((await someIds(15)).map(read360));
+    // The sealer polls every second; give it a few rounds over the records of every read above.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(entry.errorLines).toEqual([]);
+  });
+
   it('reports ready, and stops cleanly on SIGTERM', async () => {
     const ready = await fetch(url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(200);

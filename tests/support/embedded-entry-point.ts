@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 export interface EntryPoint {
   url: string;
   process: ChildProcess;
+  /** The log lines at level error or above (pino's 50, 60) so far, as printed. */
+  errorLines: string[];
   stop(): Promise<void>;
 }
 
@@ -29,11 +31,13 @@ export async function startEmbeddedEntryPoint(env: Record<string, string> = {}):
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const errorLines: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     createInterface({ input: server.stdout! }).on('line', (line) => {
       try {
-        const entry = JSON.parse(line) as { url?: string };
+        const entry = JSON.parse(line) as { url?: string; level?: number };
+        if ((entry.level ?? 0) >= 50) errorLines.push(line);
         if (entry.url) resolve(entry.url);
       } catch {
         // not a JSON log line
@@ -43,6 +47,7 @@ export async function startEmbeddedEntryPoint(env: Record<string, string> = {}):
   return {
     url,
     process: server,
+    errorLines,
     async stop() {
       if (server.exitCode !== null) return;
       server.kill('SIGTERM');
