@@ -281,7 +281,7 @@ async function recordCounted(input: Record<string, unknown>, as: TokenClaims, he
 describe('recordInteraction on the request path', () => {
   const partner: TokenClaims = { sub: 'partner-count', roles: [Role.PARTNER], scopes: [Scope.INTERACTIONS_WRITE] };
 
-  it("runs a partner's INQUIRY in 3 statements, the segment refresh queued for after commit", async () => {
+  it("runs a partner's INQUIRY in 3 statements, and queues no segment refresh (an inquiry is no segment fact)", async () => {
     const customer = await make.customer();
     await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
     const input = {
