@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { Role } from '../../src/auth/roles';
-import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { signToken } from '../../src/auth/token-issuer';
 import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/database';
@@ -90,8 +89,7 @@ describeWithServers('failover of the primary under pg_auto_failover', { autoFail
     const [node1, node2] = cluster!.nodes;
     expect(await cluster!.primary()).toEqual(node1);
     const make = new Factory(db!.ds);
-    const customer = await make.customer({ name: '故障切换' });
-    await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    const customer = await make.partnerSharedCustomer({ name: '故障切换' });
     await waitUntil('the customer on the standby', async () => {
       const rows = await query(cluster!.nodeUrl(node2, 'c360'), 'SELECT 1 FROM customer WHERE id = $1', [customer.id]);
       return rows.length === 1;
@@ -133,11 +131,21 @@ describeWithServers('failover of the primary under pg_auto_failover', { autoFail
     const reader = async () => {
       while (running) {
         outcomes.push(
-          await send('read', 'query ($id: ID!) { customer(id: $id) { customerNo name } }', { id: customer.id }, AUDITOR),
+          await send(
+            'read',
+            'query ($id: ID!) { customer(id: $id) { customerNo name } }',
+            { id: customer.id },
+            AUDITOR,
+          ),
         );
         // The auditor reads the phone in full: a read that must leave an audit record, on the primary.
         outcomes.push(
-          await send('audited read', 'query ($id: ID!) { customer(id: $id) { name phone } }', { id: customer.id }, AUDITOR),
+          await send(
+            'audited read',
+            'query ($id: ID!) { customer(id: $id) { name phone } }',
+            { id: customer.id },
+            AUDITOR,
+          ),
         );
         await pause(20);
       }
@@ -147,7 +155,10 @@ describeWithServers('failover of the primary under pg_auto_failover', { autoFail
     let stoppedAt = 0;
     const after = (kind: Outcome['kind']) => outcomes.filter((o) => o.kind === kind && o.startedAt > stoppedAt);
     const firstSuccess = (kind: Outcome['kind']) =>
-      after(kind).find((o) => o.status === 200 && o.codes.length === 0 && o.data?.[kind === 'write' ? 'recordInteraction' : 'customer']);
+      after(kind).find(
+        (o) =>
+          o.status === 200 && o.codes.length === 0 && o.data?.[kind === 'write' ? 'recordInteraction' : 'customer'],
+      );
     try {
       await waitUntil('writes before the failover', async () => acknowledged.size >= 5);
       await cluster!.kill(node1);
@@ -185,7 +196,10 @@ describeWithServers('failover of the primary under pg_auto_failover', { autoFail
     for (const outcome of [...after('write'), ...after('audited read')]) {
       if (outcome.status === 200) expect(outcome.codes).toEqual([]);
       else {
-        expect({ status: outcome.status, codes: outcome.codes }).toEqual({ status: 503, codes: ['SERVICE_UNAVAILABLE'] });
+        expect({ status: outcome.status, codes: outcome.codes }).toEqual({
+          status: 503,
+          codes: ['SERVICE_UNAVAILABLE'],
+        });
         expect(outcome.retryAfter).toBeTruthy();
       }
     }

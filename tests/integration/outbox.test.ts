@@ -327,8 +327,7 @@ describe('what emits an event', () => {
   });
 
   it('gives two changes of one consent occurredAt in the order they were written, though the later one’s transaction began first', async () => {
-    const customer = await make.customer();
-    await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    const customer = await make.partnerSharedCustomer();
     await app.ds.query(`DELETE FROM outbox_event`);
     const decide = `UPDATE consent SET granted = $2 WHERE customer_id = $1 AND purpose = 'PARTNER_SHARING'`;
     const slow = app.ds.createQueryRunner();
@@ -487,8 +486,7 @@ describe('the server process', () => {
       const { child, url, output, exited } = server;
       // Not the API: a write straight to the database (as the bulk loader or the change feed would) emits too.
       const writer = new Factory(() => ds);
-      const customer = await writer.customer();
-      await writer.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+      const customer = await writer.partnerSharedCustomer();
 
       const stream = eventsOutStream(prefix).name;
       await eventually(

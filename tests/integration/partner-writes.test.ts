@@ -12,8 +12,7 @@ const RECORD = `mutation ($input: RecordInteractionInput!) { recordInteraction(i
 const partner = { sub: 'partner-bank-a', roles: [Role.PARTNER], scopes: [Scope.INTERACTIONS_WRITE] };
 
 async function consenting() {
-  const customer = await make.customer();
-  await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+  const customer = await make.partnerSharedCustomer();
   return customer;
 }
 

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Role, Scope } from '../../src/auth/roles';
-import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { OperationRegistry } from '../../src/server/persisted-queries';
 import { startTestApp, TestApp, useTestApp } from '../support/test-app';
 import manifest from '../../persisted-queries/partner.json';
@@ -35,8 +34,7 @@ describe('safelist mode', () => {
   const { app, make } = useTestApp({ OPERATION_SAFELIST: 'partner' });
 
   it('runs a registered operation sent by its id alone, or with its text', async () => {
-    const customer = await make.customer();
-    await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    const customer = await make.partnerSharedCustomer();
     const op = registered('RecordInteraction');
     const input = (externalRef: string) => ({
       customerNo: customer.customerNo,

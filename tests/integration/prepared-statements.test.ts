@@ -1,7 +1,6 @@
 import { Role, Scope } from '../../src/auth/roles';
 import { createDataSource } from '../../src/db/data-source';
 import { CLIENT_SHAPED_NAMES, preparedQuery } from '../../src/db/prepared-statements';
-import { ConsentPurpose } from '../../src/modules/consent/consent.enums';
 import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
 import { Factory } from '../support/factories';
 import { CUSTOMER_360_FIELDS } from '../support/queries';
@@ -192,8 +191,7 @@ describe('prepared statements', () => {
     const make = new Factory(app.ds);
     const partner = { sub: 'partner-named', roles: [Role.PARTNER], scopes: [Scope.INTERACTIONS_WRITE] };
     const record = async () => {
-      const customer = await make.customer();
-      await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+      const customer = await make.partnerSharedCustomer();
       const input = {
         customerNo: customer.customerNo,
         channel: Channel.PARTNER,

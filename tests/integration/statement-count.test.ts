@@ -282,8 +282,7 @@ describe('recordInteraction on the request path', () => {
   const partner: TokenClaims = { sub: 'partner-count', roles: [Role.PARTNER], scopes: [Scope.INTERACTIONS_WRITE] };
 
   it("runs a partner's INQUIRY in 3 statements, and queues no segment refresh (an inquiry is no segment fact)", async () => {
-    const customer = await make.customer();
-    await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    const customer = await make.partnerSharedCustomer();
     const input = {
       customerNo: customer.customerNo,
       channel: Channel.PARTNER,
@@ -307,8 +306,7 @@ describe('recordInteraction on the request path', () => {
   });
 
   it("runs a partner's interaction that names a campaign in 4 statements: the enrolment is read first", async () => {
-    const customer = await make.customer();
-    await make.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    const customer = await make.partnerSharedCustomer();
     const campaign = await make.campaign({ status: CampaignStatus.ACTIVE });
     await make.enrollment(campaign.id, customer.id);
 

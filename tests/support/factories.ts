@@ -219,6 +219,13 @@ export class Factory {
     });
   }
 
+  /** A customer a partner may write to: partner-sharing consent granted (PRODUCT.md §2). */
+  async partnerSharedCustomer(values: Partial<CustomerEntity> = {}) {
+    const customer = await this.customer(values);
+    await this.consent(customer.id, { purpose: ConsentPurpose.PARTNER_SHARING, channel: null, granted: true });
+    return customer;
+  }
+
   consent(customerId: string, values: Partial<ConsentEntity> = {}) {
     const purpose = values.purpose ?? ConsentPurpose.MARKETING;
     return this.save(ConsentEntity, {
