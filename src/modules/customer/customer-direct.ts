@@ -176,7 +176,7 @@ function oneCustomerDirect(column: CustomerKey, argument: string) {
     const [row] = await preparedQuery<{ id: string; node: unknown }>(
       ctx.reads,
       `SELECT c.id AS id, ${node} AS node FROM customer c
-       WHERE c.${column} = ${params.bind(column === 'id' ? key.toLowerCase() : key, column === 'id' ? 'uuid' : 'text')}
+       WHERE c.${column} = ${params.bind(key, column === 'id' ? 'uuid' : 'text')}
          AND ${scopeSql(ctx.scope, 'c', params.bind)}`,
       params.values,
       'client-shaped',
