@@ -20,7 +20,7 @@
  * with caps and once without (the FREQUENCY_CAPPED rule and the contact count
  * left out of the statement), interleaved, and reports the run's own
  * start-to-end time (the database's clock), with the machine's load average.
- * --explain first writes EXPLAIN (ANALYZE, BUFFERS) of one range's screening
+ * --explain first writes EXPLAIN (ANALYZE, BUFFERS, WAL) of one range's screening
  * statement with caps (rolled back). --rounds 0 only builds the data set.
  * Each run records the `jit` setting its connections start with
  * (PGOPTIONS='-c jit=off' changes it); EnrollmentJob now turns JIT off for
@@ -310,7 +310,7 @@ async function startRun(db: Client, businessDate: string): Promise<{ campaignId:
 }
 
 /**
- * EXPLAIN (ANALYZE, BUFFERS) of the screening statement of the book's
+ * EXPLAIN (ANALYZE, BUFFERS, WAL) of the screening statement of the book's
  * second range of ids, with caps, as EnrollmentJob.step runs it
  * (same work_mem and jit), in a transaction rolled back.
  */
@@ -340,8 +340,9 @@ async function explainOneRange(url: string, caps: ContactCapSettings, businessDa
       today: businessDate,
       caps,
       part: { kind: 'ids', fromId: range.fromId, toId: range.toId, plannedAt: book[0].planned_at },
+      partSeq: 1,
     });
-    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params.values);
+    const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS, WAL) ${sql}`, params.values);
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   } finally {
     await db.query('ROLLBACK');
@@ -357,6 +358,8 @@ async function measure(url: string, m: Measurement) {
   try {
     const [{ jit }] = (await setup.query('SHOW jit')).rows;
     const before = loadavg();
+    // The whole server's WAL while the run runs: on a quiet machine, the run's (checkpoints add their own).
+    const [{ lsn: walBefore }] = (await setup.query('SELECT pg_current_wal_insert_lsn() AS lsn')).rows;
     started = await startRun(setup, m.businessDate);
     const { runId } = started;
     const pool = createDataSource(url, {
@@ -380,6 +383,9 @@ async function measure(url: string, m: Measurement) {
     await runner.stop();
     await pool.destroy();
     const after = loadavg();
+    const [{ bytes: walBytes }] = (
+      await setup.query('SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1) AS bytes', [walBefore])
+    ).rows;
     const { rows } = await setup.query(
       `SELECT status, total, enrolled, skipped, extract(epoch FROM finished_at - started_at) AS seconds
        FROM enrollment_run WHERE id = $1`,
@@ -397,6 +403,7 @@ async function measure(url: string, m: Measurement) {
       skipped: rows[0].skipped,
       loadAverage1mBefore: Number(before[0].toFixed(2)),
       loadAverage1mAfter: Number(after[0].toFixed(2)),
+      walMB: Math.round(Number(walBytes) / 1e6),
     };
   } finally {
     // The next round starts from the same data.

@@ -23,6 +23,7 @@ import { InteractionCorrected1766476800000 } from '../../migrations/176647680000
 import { EncryptedErasureHold1766563200000 } from '../../migrations/1766563200000-EncryptedErasureHold';
 import { EnrollmentByHeapPages1766736000000 } from '../../migrations/1766736000000-EnrollmentByHeapPages';
 import { EnrollmentByIdRanges1766822404000 } from '../../migrations/1766822404000-EnrollmentByIdRanges';
+import { EnrollmentWritesWithoutPageTouches1766908800000 } from '../../migrations/1766908800000-EnrollmentWritesWithoutPageTouches';
 import { AuditChain1765872000000 } from '../../migrations/1765872000000-AuditChain';
 import { AuditRecordPartitions1765872000001 } from '../../migrations/1765872000001-AuditRecordPartitions';
 
@@ -55,4 +56,5 @@ export const migrations = [
   EncryptedErasureHold1766563200000,
   EnrollmentByHeapPages1766736000000,
   EnrollmentByIdRanges1766822404000,
+  EnrollmentWritesWithoutPageTouches1766908800000,
 ];

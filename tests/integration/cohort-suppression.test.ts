@@ -442,7 +442,7 @@ describe('enrolment run counts', () => {
     // One of UNSUITABLE's K withdrew personalised marketing: out of marketing's sight, so K − 1 are left to list.
     await app.ds.query(
       `UPDATE customer SET personalised_marketing_withdrawn = true
-       WHERE id = (SELECT customer_id FROM enrollment_skip WHERE run_id = $1 AND reason = 'UNSUITABLE' LIMIT 1)`,
+       WHERE id = (SELECT customer_id FROM enrollment_skip_row WHERE run_id = $1 AND reason = 'UNSUITABLE' LIMIT 1)`,
       [id],
     );
     const LIST = `query ($id: ID!) {

@@ -241,7 +241,7 @@ describe('an enrolment run', () => {
     });
     await app.ds.query(`
       CREATE FUNCTION refuse_poisoned_skip() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.customer_id = '${poisoned}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
+      BEGIN IF NEW.customer_ids @> ARRAY['${poisoned}'::uuid] THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
     await app.ds.query(
       `CREATE TRIGGER refuse_poisoned_skip BEFORE INSERT ON enrollment_skip FOR EACH ROW EXECUTE FUNCTION refuse_poisoned_skip()`,
     );
@@ -260,7 +260,7 @@ describe('an enrolment run', () => {
       campaign.id,
     ]);
     expect(n).toBe(0);
-    const [{ skips }] = await app.ds.query(`SELECT count(*)::int AS skips FROM enrollment_skip WHERE run_id = $1`, [
+    const [{ skips }] = await app.ds.query(`SELECT count(*)::int AS skips FROM enrollment_skip_row WHERE run_id = $1`, [
       run.id,
     ]);
     expect(skips).toBe(0);
@@ -345,7 +345,7 @@ describe('an enrolment run over customers who change while it runs', () => {
     const everyone = [...ids, ...added.map((c) => c.id)];
     const outcomes: { customer_id: string; n: number }[] = await app.ds.query(
       `SELECT customer_id, count(*)::int AS n FROM (
-         SELECT customer_id FROM enrollment_skip WHERE run_id = $1
+         SELECT customer_id FROM enrollment_skip_row WHERE run_id = $1
          UNION ALL SELECT customer_id FROM campaign_enrollment WHERE run_id = $1) o
        WHERE customer_id = ANY($2) GROUP BY customer_id`,
       [run.id, everyone],
@@ -383,7 +383,7 @@ describe('skip rows without foreign keys', () => {
       await range.startTransaction();
       await range.query(`SELECT enrollment_screening_lock(false)`);
       await range.query(
-        `INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason) VALUES ($1, $2, $3, 'NO_CONSENT')`,
+        `INSERT INTO enrollment_skip (run_id, part, customer_ids, campaign_id, reason) VALUES ($1, 0, ARRAY[$2::uuid], $3, 'NO_CONSENT')`,
         [run.id, c.id, campaign.id],
       );
       erasure = app.gql(ERASE, { id: c.id }, { as: eraser });
@@ -406,7 +406,7 @@ describe('skip rows without foreign keys', () => {
     const erased = await erasure!;
     expect(erased.errors).toBeUndefined();
     expect(erased.data.eraseCustomer.removed).toContainEqual({ kind: 'enrollmentScreenings', count: 1 });
-    const [{ n }] = await app.ds.query(`SELECT count(*)::int AS n FROM enrollment_skip WHERE customer_id = $1`, [c.id]);
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int AS n FROM enrollment_skip_row WHERE customer_id = $1`, [c.id]);
     expect(n).toBe(0);
   });
 
@@ -419,7 +419,7 @@ describe('skip rows without foreign keys', () => {
     await job.plan(app.ds, run.id);
     while (await job.step(app.ds, run.id));
     const skips = async (where: string, id: string) =>
-      (await app.ds.query(`SELECT count(*)::int AS n FROM enrollment_skip WHERE ${where} = $1`, [id]))[0].n;
+      (await app.ds.query(`SELECT count(*)::int AS n FROM enrollment_skip_row WHERE ${where} = $1`, [id]))[0].n;
     expect(await skips('run_id', run.id)).toBe(1);
     expect(await skips('customer_id', gone.id)).toBe(0);
 
@@ -442,6 +442,121 @@ describe('skip rows without foreign keys', () => {
   });
 });
 
+describe('enrolments without row-locking foreign keys', () => {
+  const SQLSTATE_FOREIGN_KEY = '23503';
+  const codeOf = (p: Promise<unknown>) => p.then(() => 'none', (e: { code?: string }) => e.code);
+  it('refuses an enrolment naming a customer or campaign that does not exist, or changing either', async () => {
+    const c = await make.customer();
+    const campaign = await make.campaign();
+    const insert = (campaignId: string, customerId: string) =>
+      app.ds.query(`INSERT INTO campaign_enrollment (campaign_id, customer_id, channel) VALUES ($1, $2, 'WEB')`, [
+        campaignId,
+        customerId,
+      ]);
+    const nobody = '00000000-0000-4000-8000-00000000dead';
+    expect(await codeOf(insert(campaign.id, nobody))).toBe(SQLSTATE_FOREIGN_KEY);
+    expect(await codeOf(insert(nobody, c.id))).toBe(SQLSTATE_FOREIGN_KEY);
+    await insert(campaign.id, c.id);
+    const other = await make.customer();
+    expect(
+      await codeOf(app.ds.query(`UPDATE campaign_enrollment SET customer_id = $2 WHERE customer_id = $1`, [c.id, other.id])),
+    ).toBe(SQLSTATE_FOREIGN_KEY);
+    expect(await codeOf(app.ds.query(`UPDATE customer SET id = $2 WHERE id = $1`, [c.id, nobody]))).toBe(
+      SQLSTATE_FOREIGN_KEY,
+    );
+    // A status change, which every partner write of an outcome is, passes.
+    await app.ds.query(`UPDATE campaign_enrollment SET status = 'CONTACTED' WHERE customer_id = $1`, [c.id]);
+  });
+
+  it('deleting a customer or a campaign deletes their enrolments, as the foreign keys cascaded', async () => {
+    const [gone, kept] = [await make.customer(), await make.customer()];
+    const [campaign, campaign2] = [await make.campaign(), await make.campaign()];
+    for (const c of [gone, kept]) {
+      await make.enrollment(campaign.id, c.id);
+      await make.enrollment(campaign2.id, c.id);
+    }
+    const enrolments = async (where: string, id: string) =>
+      (await app.ds.query(`SELECT count(*)::int AS n FROM campaign_enrollment WHERE ${where} = $1`, [id]))[0].n;
+    await app.ds.query(`DELETE FROM customer WHERE id = $1`, [gone.id]);
+    expect(await enrolments('customer_id', gone.id)).toBe(0);
+    expect(await enrolments('customer_id', kept.id)).toBe(2);
+    await app.ds.query(`DELETE FROM campaign WHERE id = $1`, [campaign2.id]);
+    expect(await enrolments('campaign_id', campaign2.id)).toBe(0);
+    expect(await enrolments('customer_id', kept.id)).toBe(1);
+  });
+
+  it('a customer deleted while an enrolment of theirs is being written waits for it, then deletes it', async () => {
+    const c = await make.customer();
+    const campaign = await make.campaign();
+    const writer = app.ds.createQueryRunner();
+    await writer.connect();
+    let deletion: Promise<unknown> | undefined;
+    try {
+      await writer.startTransaction();
+      await writer.query(`INSERT INTO campaign_enrollment (campaign_id, customer_id, channel) VALUES ($1, $2, 'WEB')`, [
+        campaign.id,
+        c.id,
+      ]);
+      let settled = false;
+      deletion = app.ds.query(`DELETE FROM customer WHERE id = $1`, [c.id]).finally(() => (settled = true));
+      // Until the deletion waits for the advisory lock, ends, or 5 s have passed.
+      for (let tries = 0; tries < 250; tries++) {
+        const [{ waiting }] = await app.ds.query(
+          `SELECT count(*)::int AS waiting FROM pg_locks
+           WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        if (waiting > 0 || settled) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(settled).toBe(false);
+      await writer.commitTransaction();
+    } finally {
+      await writer.release();
+    }
+    await deletion;
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int AS n FROM campaign_enrollment WHERE customer_id = $1`, [
+      c.id,
+    ]);
+    expect(n).toBe(0);
+  });
+
+  it('an enrolment written after its customer was deleted is refused', async () => {
+    const c = await make.customer();
+    const campaign = await make.campaign();
+    await app.ds.query(`DELETE FROM customer WHERE id = $1`, [c.id]);
+    expect(
+      await codeOf(
+        app.ds.query(`INSERT INTO campaign_enrollment (campaign_id, customer_id, channel) VALUES ($1, $2, 'WEB')`, [
+          campaign.id,
+          c.id,
+        ]),
+      ),
+    ).toBe(SQLSTATE_FOREIGN_KEY);
+  });
+
+  it('new enrolment and event ids are version 7 UUIDs, in the order they were made', async () => {
+    const c = await make.customer();
+    const [first, second] = [await make.campaign(), await make.campaign()];
+    await make.enrollment(first.id, c.id);
+    await app.ds.query(`SELECT pg_sleep(0.002)`);
+    await make.enrollment(second.id, c.id);
+    const rows: { id: string }[] = await app.ds.query(
+      `SELECT id::text FROM campaign_enrollment WHERE customer_id = $1 ORDER BY enrolled_at`,
+      [c.id],
+    );
+    const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(rows.map((r) => r.id)).toEqual([expect.stringMatching(V7), expect.stringMatching(V7)]);
+    expect(rows[0].id < rows[1].id).toBe(true);
+    const events: { event_id: string }[] = await app.ds.query(
+      `SELECT event_id::text FROM outbox_event WHERE payload->>'customerId' = $1 ORDER BY id`,
+      [c.id],
+    );
+    expect(events.length).toBe(2);
+    expect(events.every((e) => V7.test(e.event_id))).toBe(true);
+    expect(events[0].event_id < events[1].event_id).toBe(true);
+  });
+});
+
 describe("an enrolment run without contact caps (the W4 benchmark's comparison)", () => {
   /** Screens and ends the run started for `campaignId` with `caps`, step by step; the skip reasons by customer. */
   async function runWith(caps: typeof CAPS | null, campaignId: string) {
@@ -451,7 +566,7 @@ describe("an enrolment run without contact caps (the W4 benchmark's comparison)"
     while (await job.step(app.ds, run.id));
     expect(await job.finish(app.ds, run.id)).toBe(true);
     const skips: { customer_id: string; reason: string }[] = await app.ds.query(
-      `SELECT customer_id, reason FROM enrollment_skip WHERE run_id = $1`,
+      `SELECT customer_id, reason FROM enrollment_skip_row WHERE run_id = $1`,
       [run.id],
     );
     return Object.fromEntries(skips.map((s) => [s.customer_id, s.reason]));

@@ -44,7 +44,7 @@ it('deletes enrolment skip lists older than ENROLLMENT_SKIP_RETENTION_DAYS and k
   ]);
   const outcome = await purgeExpiredRecords(app.ds, config);
   expect(outcome.purged.enrollmentSkips).toBeGreaterThanOrEqual(1);
-  const left = await app.ds.query(`SELECT customer_id FROM enrollment_skip WHERE run_id = $1`, [run.id]);
+  const left = await app.ds.query(`SELECT customer_id FROM enrollment_skip_row WHERE run_id = $1`, [run.id]);
   expect(left).toEqual([{ customer_id: recentCustomer.id }]);
 });
 

@@ -296,11 +296,12 @@ export class Factory {
         JSON.stringify(skipped),
       ],
     );
-    for (const skip of skips)
+    // One row (part) per skip, so each keeps its own time.
+    for (const [part, skip] of skips.entries())
       await this.ds.query(
-        `INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason, created_at)
-         VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))`,
-        [run.id, skip.customerId, campaignId, skip.reason, skip.createdAt ?? null],
+        `INSERT INTO enrollment_skip (run_id, part, customer_ids, campaign_id, reason, created_at)
+         VALUES ($1, $2, ARRAY[$3::uuid], $4, $5, coalesce($6::timestamptz, now()))`,
+        [run.id, part, skip.customerId, campaignId, skip.reason, skip.createdAt ?? null],
       );
     return run;
   }

@@ -14,6 +14,7 @@ const chunk = (caps: ScreeningChunk['caps']): ScreeningChunk => ({
   today: '2026-12-02',
   caps,
   part: { kind: 'ids', fromId: null, toId: null, plannedAt: '1000' },
+  partSeq: 0,
 });
 
 const sqlOf = (caps: ScreeningChunk['caps']) => screeningSql(new SqlParams().bind, chunk(caps));

@@ -163,6 +163,7 @@ export class EnrollmentJob {
         today: run.business_date,
         caps: this.settings.caps,
         part: partOf(chunk, run),
+        partSeq: chunk.seq,
       });
       const [{ enrolled, skipped, causes }] = await em.query(sql, params.values);
       await em.query(

@@ -105,14 +105,16 @@ export interface ScreeningChunk {
   caps: ContactCapSettings | null;
   /** Null for listed customers (customerIds), screened all at once. */
   part: BookPart | null;
+  /** The run's part (enrollment_run_chunk.seq) the skips are recorded under. */
+  partSeq: number;
 }
 
 /**
  * One statement for one part of the book (or the listed customers): the
  * candidates, the first skip reason that applies to each (SCREENING_RULES),
  * the inserted enrolments (ON CONFLICT DO NOTHING, so nobody is enrolled
- * twice; each names the run) and the recorded skips, returning the counts
- * per reason and per NOT_ELIGIBLE cause.
+ * twice; each names the run) and the recorded skips (one row per reason),
+ * returning the counts per reason and per NOT_ELIGIBLE cause.
  *
  * A range of ids reads each table's part of it in one walk of a covering
  * index (customer, consent, risk_assessment, the month's contacts): ids are
@@ -193,13 +195,15 @@ inserted AS (
   ON CONFLICT (campaign_id, customer_id) DO NOTHING
   RETURNING 1
 ),
+-- One row per reason: a row per customer wrote ~9 times the rows a range enrols, each with its index entries.
 skipped AS (
-  INSERT INTO enrollment_skip (run_id, customer_id, campaign_id, reason)
-  SELECT ${run}, d.id, ${campaign}, d.reason FROM decided d WHERE d.reason IS NOT NULL
-  RETURNING reason
+  INSERT INTO enrollment_skip (run_id, part, campaign_id, reason, customer_ids)
+  SELECT ${run}, ${bind(chunk.partSeq, 'int')}, ${campaign}, d.reason, array_agg(d.id ORDER BY d.id)
+  FROM decided d WHERE d.reason IS NOT NULL GROUP BY d.reason
+  RETURNING reason, cardinality(customer_ids) AS n
 )
 SELECT (SELECT count(*) FROM inserted)::int AS enrolled,
-       (SELECT coalesce(json_object_agg(reason, n), '{}') FROM (SELECT reason, count(*) AS n FROM skipped GROUP BY reason) s) AS skipped,
+       (SELECT coalesce(json_object_agg(reason, n), '{}') FROM skipped) AS skipped,
        (SELECT coalesce(json_object_agg(cause, n), '{}') FROM (
           SELECT CASE WHEN d.aml_rating = 'HIGH' THEN '${NotEligibleCause.AML_HIGH}' END AS cause, count(*) AS n
           FROM decided d WHERE d.reason = 'NOT_ELIGIBLE' GROUP BY 1) x) AS causes`;
@@ -211,7 +215,7 @@ function partSql(bind: SqlParams['bind'], part: BookPart, run: string, campaign:
   // age() counts back from the current transaction, so an older xmin has the greater age (frozen rows the greatest).
   return [
     `NOT (age(c.xmin) > age(${bind(part.plannedAt, 'xid8')}::xid))`,
-    `NOT EXISTS (SELECT 1 FROM enrollment_skip s WHERE s.run_id = ${run} AND s.customer_id = c.id)`,
+    `NOT EXISTS (SELECT 1 FROM enrollment_skip_row s WHERE s.run_id = ${run} AND s.customer_id = c.id)`,
     `NOT EXISTS (SELECT 1 FROM campaign_enrollment e WHERE e.campaign_id = ${campaign} AND e.customer_id = c.id AND e.run_id = ${run})`,
   ];
 }

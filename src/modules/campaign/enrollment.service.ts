@@ -112,7 +112,7 @@ export class EnrollmentService {
       ${largeReasons(ctx, runId, shown, params.bind)}`;
     const rows: SkippedCustomer[] = await ctx.reads.query(
       `SELECT s.customer_id AS "customerId", c.customer_no AS "customerNo", s.reason
-       FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
+       FROM enrollment_skip_row s JOIN customer c ON c.id = s.customer_id
        WHERE ${where} AND (${params.bind(page.after ?? null, 'text')} IS NULL OR c.customer_no > ${params.bind(page.after ?? null, 'text')})
        ORDER BY c.customer_no LIMIT ${params.bind(page.limit + 1, 'int')}`,
       params.values,
@@ -125,7 +125,7 @@ export class EnrollmentService {
       async () => {
         const count = new SqlParams();
         const [{ n }] = await ctx.reads.query(
-          `SELECT count(*)::int AS n FROM enrollment_skip s JOIN customer c ON c.id = s.customer_id
+          `SELECT count(*)::int AS n FROM enrollment_skip_row s JOIN customer c ON c.id = s.customer_id
            WHERE s.run_id = ${count.bind(runId, 'uuid')} AND ${visibleSkips(ctx, 's', 'c', count.bind)}
              ${largeReasons(ctx, runId, shown, count.bind)}`,
           count.values,
@@ -172,7 +172,7 @@ function largeReasons(
   if (!cohorts.applies) return '';
   const counted = shown === null ? '' : `AND s.reason = ANY(${bind(shown, 'text[]')})`;
   // Uncorrelated (the run by its parameter), so it is computed once, not per row.
-  return `${counted} AND s.reason IN (SELECT r.reason FROM enrollment_skip r JOIN customer rc ON rc.id = r.customer_id
+  return `${counted} AND s.reason IN (SELECT r.reason FROM enrollment_skip_row r JOIN customer rc ON rc.id = r.customer_id
                            WHERE r.run_id = ${bind(runId, 'uuid')} AND ${visibleSkips(ctx, 'r', 'rc', bind)}
                            GROUP BY r.reason HAVING count(*) >= ${bind(cohorts.minimum, 'int')})`;
 }

@@ -31,7 +31,11 @@ const DELETIONS: [kind: string, sql: string][] = [
   ['consents', `DELETE FROM consent WHERE customer_id = $1`],
   ['tags', `DELETE FROM customer_tag WHERE customer_id = $1`],
   ['campaignEnrollments', `DELETE FROM campaign_enrollment WHERE customer_id = $1`],
-  ['enrollmentScreenings', `DELETE FROM enrollment_skip WHERE customer_id = $1`],
+  // A range's skips for one reason are one row: the customer leaves the list (an emptied row names nobody).
+  [
+    'enrollmentScreenings',
+    `UPDATE enrollment_skip SET customer_ids = array_remove(customer_ids, $1) WHERE customer_ids @> ARRAY[$1::uuid]`,
+  ],
   ['aumHistory', `DELETE FROM customer_aum_snapshot WHERE customer_id = $1`],
   [
     'dailyBalances',

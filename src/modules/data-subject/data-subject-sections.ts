@@ -127,7 +127,7 @@ export const SECTIONS: Record<string, Section> = {
     sql: `SELECT s.reason, json_build_object('code', c.code, 'name', c.name) AS campaign,
                  ${isoInstantSql('s.created_at')} AS "skippedAt"
             FROM enrollment_skip s JOIN campaign c ON c.id = s.campaign_id
-           WHERE s.customer_id = $1 ORDER BY s.created_at, c.code`,
+           WHERE $1 = ANY(s.customer_ids) ORDER BY s.created_at, c.code`,
     nested: { campaign: 'Campaign' },
     readAs: { campaign: 'reason', skippedAt: 'reason' },
   },
