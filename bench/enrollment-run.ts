@@ -357,6 +357,8 @@ async function measure(url: string, m: Measurement) {
   let started: { campaignId: string; runId: string } | undefined;
   try {
     const [{ jit }] = (await setup.query('SHOW jit')).rows;
+    // Each run starts with no checkpoint under way: the one a previous run's WAL set off would write beside it.
+    await setup.query('CHECKPOINT');
     const before = loadavg();
     // The whole server's WAL while the run runs: on a quiet machine, the run's (checkpoints add their own).
     const [{ lsn: walBefore }] = (await setup.query('SELECT pg_current_wal_insert_lsn() AS lsn')).rows;

@@ -257,8 +257,12 @@ const schema = z.object({
   ENROLLMENT_JOB_ENABLED: bool.default(true),
   /** How often an idle runner looks for a run to claim; a new run starts within about this. */
   ENROLLMENT_JOB_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
-  /** Connections one run screens on side by side (a pool of its own; the embedded database uses one). */
-  ENROLLMENT_JOB_CONNECTIONS: z.coerce.number().int().min(1).max(32).default(4),
+  /**
+   * Connections one run screens on side by side (a pool of its own; the embedded database uses one). A range
+   * keeps a database core busy: about the cores the database can spare. More than it has is slower (on 2 cores,
+   * 4 took 8.0–8.4 s over 1,000,000 customers where 2 took 6.5–7.0; bench/results/enrollment-run.md).
+   */
+  ENROLLMENT_JOB_CONNECTIONS: z.coerce.number().int().min(1).max(32).default(2),
   /** Customers per range: one transaction and one screening statement each. */
   ENROLLMENT_JOB_CHUNK_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(25_000),
   /** Statement timeout of a range's statements (the request pool's DB_STATEMENT_TIMEOUT_MS does not apply). */

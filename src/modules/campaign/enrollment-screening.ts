@@ -196,9 +196,10 @@ inserted AS (
   RETURNING 1
 ),
 -- One row per reason: a row per customer wrote ~9 times the rows a range enrols, each with its index entries.
+-- The ids in no order (hashed by reason, not sorted): readers order skipped customers by their number.
 skipped AS (
   INSERT INTO enrollment_skip (run_id, part, campaign_id, reason, customer_ids)
-  SELECT ${run}, ${bind(chunk.partSeq, 'int')}, ${campaign}, d.reason, array_agg(d.id ORDER BY d.id)
+  SELECT ${run}, ${bind(chunk.partSeq, 'int')}, ${campaign}, d.reason, array_agg(d.id)
   FROM decided d WHERE d.reason IS NOT NULL GROUP BY d.reason
   RETURNING reason, cardinality(customer_ids) AS n
 )
