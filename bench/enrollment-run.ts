@@ -4,6 +4,7 @@
  * beside without, by connections side by side.
  *   npm run bench:enroll -- [--customers 100000] [--connections 1,2,4] [--chunk-size 25000] [--rounds 2]
  *     [--caps on,off] [--business-date YYYY-MM-DD] [--explain] [--append] [--database-prefix c360_enroll_bench] [--drop]
+ *     [--out enrollment-run-<customers>.json]
  * 100,000 customers: the benchmark's seeded data set (bench-database.ts),
  * seeded once. 1,000,000: that data set copied ten times over (new ids and
  * numbers) in the tables screening reads (customers, consents, risk
@@ -26,7 +27,7 @@
  * (PGOPTIONS='-c jit=off' changes it); EnrollmentJob now turns JIT off for
  * each range itself, so it only told apart the runs measured before that
  * (enrollment-run.md). Writes
- * bench/results/enrollment-run-<customers>.json after every run (--append:
+ * bench/results/enrollment-run-<customers>.json (or --out, in bench/results) after every run (--append:
  * after the runs the file holds already, for runs of one sitting); the
  * summary is kept by hand in bench/results/enrollment-run.md.
  */
@@ -67,6 +68,7 @@ async function main() {
       append: { type: 'boolean', default: false },
       'database-prefix': { type: 'string', default: 'c360_enroll_bench' },
       drop: { type: 'boolean', default: false },
+      out: { type: 'string' },
     },
   });
   const customers = Number(values.customers);
@@ -80,7 +82,7 @@ async function main() {
   const url = await dataSet(prefix, customers);
   const contacted = await contactsThisMonth(url, config.contactCaps, businessDate);
   console.log(JSON.stringify({ businessDate, contactedThisMonth: contacted }));
-  const out = path.join(__dirname, 'results', `enrollment-run-${customers}.json`);
+  const out = path.join(__dirname, 'results', values.out ?? `enrollment-run-${customers}.json`);
   if (values.explain) {
     const plan = await explainOneRange(url, config.contactCaps, businessDate, chunkSize);
     const planOut = path.join(__dirname, 'results', `enrollment-run-${customers}-explain.txt`);

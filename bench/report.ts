@@ -49,7 +49,8 @@ export function writeReport(report: Report): void {
     '# Benchmark results',
     '',
     'Written by `npm run bench` (bench/run.ts); one section per scale, newest run of each. Profiles and',
-    'measured levers: [profile.md](profile.md).',
+    'measured levers: [profile.md](profile.md). W4, an enrolment run over the whole book (a job, not a request), is',
+    'timed by `npm run bench:enroll`: [enrollment-run.md](enrollment-run.md).',
     '',
   ];
   for (const r of all) {
