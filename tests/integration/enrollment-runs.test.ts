@@ -363,6 +363,27 @@ describe('an enrolment run over customers who change while it runs', () => {
   });
 });
 
+/**
+ * True once some statement of this database waits for an advisory lock (the screening lock) while `pending`
+ * has not ended; false if it ends first, or nothing waits within 5 s.
+ */
+async function waitsForAdvisoryLock(pending: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  pending.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let tries = 0; tries < 250 && !settled; tries++) {
+    const [{ waiting }] = await app.ds.query(
+      `SELECT count(*)::int AS waiting FROM pg_locks
+       WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    if (waiting > 0) return !settled;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
 describe('skip rows without foreign keys', () => {
   const ERASE = `mutation ($id: ID!) { eraseCustomer(customerId: $id, reason: CONSENT_WITHDRAWN) { removed { kind count } } }`;
   /** Erasure is a write: its auditor is in the staff directory. */
@@ -388,17 +409,7 @@ describe('skip rows without foreign keys', () => {
       );
       erasure = app.gql(ERASE, { id: c.id }, { as: eraser });
       // The erasure is waiting for the lock (or, were it not taken, has already ended).
-      let settled = false;
-      void erasure.then(() => (settled = true));
-      for (;;) {
-        const [{ waiting }] = await app.ds.query(
-          `SELECT count(*)::int AS waiting FROM pg_locks
-           WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-        );
-        if (waiting > 0 || settled) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(settled).toBe(false);
+      expect(await waitsForAdvisoryLock(erasure)).toBe(true);
       await range.commitTransaction();
     } finally {
       await range.release();
@@ -497,18 +508,8 @@ describe('enrolments without row-locking foreign keys', () => {
         campaign.id,
         c.id,
       ]);
-      let settled = false;
-      deletion = app.ds.query(`DELETE FROM customer WHERE id = $1`, [c.id]).finally(() => (settled = true));
-      // Until the deletion waits for the advisory lock, ends, or 5 s have passed.
-      for (let tries = 0; tries < 250; tries++) {
-        const [{ waiting }] = await app.ds.query(
-          `SELECT count(*)::int AS waiting FROM pg_locks
-           WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-        );
-        if (waiting > 0 || settled) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(settled).toBe(false);
+      deletion = app.ds.query(`DELETE FROM customer WHERE id = $1`, [c.id]);
+      expect(await waitsForAdvisoryLock(deletion)).toBe(true);
       await writer.commitTransaction();
     } finally {
       await writer.release();
