@@ -17,8 +17,10 @@ const SKIP_REASONS = `('NO_CONSENT','OPTED_OUT','NOT_ELIGIBLE','KYC_NOT_CURRENT'
  *   one page per enrolment. They are checked per statement instead, without
  *   locking rows (campaign_enrollment_references), and the deletions they
  *   cascaded are done by the deleters' statement triggers, which already
- *   removed the skips (1766736000000). Both take enrollment_screening_lock:
- *   a customer or campaign is never deleted between the check and the commit.
+ *   removed the skips (1766736000000), and by TRUNCATE triggers. The check
+ *   takes enrollment_screening_lock shared, a deleter exclusively before its
+ *   first row: a customer or campaign is never deleted between the check and
+ *   the commit.
  * - A skip was a row per customer with two index entries; now a range's skips
  *   are one row per reason holding the customers' ids (`customer_ids`), and
  *   the view enrollment_skip_row reads them one per customer as before.
@@ -79,7 +81,7 @@ export class EnrollmentWritesWithoutPageTouches1766908800000 implements Migratio
     await q.query(`ALTER TABLE enrollment_skip RENAME TO enrollment_skip_by_customer`);
     await q.query(`ALTER INDEX enrollment_skip_pkey RENAME TO enrollment_skip_by_customer_pkey`);
     await q.query(`ALTER INDEX enrollment_skip_campaign_idx RENAME TO enrollment_skip_by_customer_campaign_idx`);
-    // part: the run's enrollment_run_chunk.seq that screened them.
+    // part: the run's enrollment_run_chunk.seq that screened them (below zero: recorded before this migration).
     await q.query(`
       CREATE TABLE enrollment_skip (
         run_id uuid NOT NULL,
@@ -91,10 +93,11 @@ export class EnrollmentWritesWithoutPageTouches1766908800000 implements Migratio
         PRIMARY KEY (run_id, part, reason)
       )`);
     await q.query(`CREATE INDEX enrollment_skip_campaign_idx ON enrollment_skip (campaign_id)`);
-    // Skips recorded before keep their time (retention counts from it): one row per time, numbered as parts.
+    // Skips recorded before keep their time (retention counts from it): one row per time. Their parts are
+    // numbered below zero, apart from the ranges (seq 0 and up) a run in flight has still to write.
     await q.query(`
       INSERT INTO enrollment_skip (run_id, part, reason, campaign_id, customer_ids, created_at)
-      SELECT run_id, (row_number() OVER (PARTITION BY run_id, reason ORDER BY created_at))::int - 1, reason, campaign_id,
+      SELECT run_id, -(row_number() OVER (PARTITION BY run_id, reason ORDER BY created_at))::int, reason, campaign_id,
         ids, created_at
       FROM (SELECT run_id, reason, campaign_id, created_at, array_agg(customer_id ORDER BY customer_id) AS ids
             FROM enrollment_skip_by_customer GROUP BY run_id, reason, campaign_id, created_at) g`);
@@ -109,10 +112,32 @@ export class EnrollmentWritesWithoutPageTouches1766908800000 implements Migratio
     await q.query(`DROP FUNCTION enrollment_skip_of_deleted_customers()`);
     await q.query(`DROP TRIGGER enrollment_skip_of_deleted_campaigns ON campaign`);
     await q.query(`DROP FUNCTION enrollment_skip_of_deleted_campaigns()`);
+    // A deleter takes the lock before its first row, as erasure does: holding a deleted campaign's row while
+    // waiting for a range that waits for that row (FOR SHARE, EnrollmentJob.step) would deadlock.
+    await q.query(`
+      CREATE FUNCTION enrollment_screening_lock_for_deleters() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM enrollment_screening_lock(true);
+        RETURN NULL;
+      END $$`);
+    // A TRUNCATE ... CASCADE reached enrolments by their foreign keys; it empties them and the skips here.
+    await q.query(`
+      CREATE FUNCTION enrollment_rows_of_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        TRUNCATE campaign_enrollment, enrollment_skip;
+        RETURN NULL;
+      END $$`);
+    for (const table of ['customer', 'campaign']) {
+      await q.query(`
+        CREATE TRIGGER ${table}_deleters_take_screening_lock BEFORE DELETE OR TRUNCATE ON ${table}
+        FOR EACH STATEMENT EXECUTE FUNCTION enrollment_screening_lock_for_deleters()`);
+      await q.query(`
+        CREATE TRIGGER enrollment_rows_of_truncated_${table} AFTER TRUNCATE ON ${table}
+        FOR EACH STATEMENT EXECUTE FUNCTION enrollment_rows_of_truncated()`);
+    }
     await q.query(`
       CREATE FUNCTION enrollment_rows_of_deleted_customers() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM enrollment_screening_lock(true);
         DELETE FROM campaign_enrollment e USING gone g WHERE e.customer_id = g.id;
         UPDATE enrollment_skip s
           SET customer_ids = ARRAY(SELECT u FROM unnest(s.customer_ids) u WHERE u NOT IN (SELECT id FROM gone))
@@ -125,7 +150,6 @@ export class EnrollmentWritesWithoutPageTouches1766908800000 implements Migratio
     await q.query(`
       CREATE FUNCTION enrollment_rows_of_deleted_campaigns() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM enrollment_screening_lock(true);
         DELETE FROM campaign_enrollment e USING gone g WHERE e.campaign_id = g.id;
         DELETE FROM enrollment_skip s USING gone g WHERE s.campaign_id = g.id;
         RETURN NULL;
@@ -136,6 +160,12 @@ export class EnrollmentWritesWithoutPageTouches1766908800000 implements Migratio
   }
 
   async down(q: QueryRunner): Promise<void> {
+    for (const table of ['customer', 'campaign']) {
+      await q.query(`DROP TRIGGER enrollment_rows_of_truncated_${table} ON ${table}`);
+      await q.query(`DROP TRIGGER ${table}_deleters_take_screening_lock ON ${table}`);
+    }
+    await q.query(`DROP FUNCTION enrollment_rows_of_truncated()`);
+    await q.query(`DROP FUNCTION enrollment_screening_lock_for_deleters()`);
     await q.query(`DROP TRIGGER enrollment_rows_of_deleted_campaigns ON campaign`);
     await q.query(`DROP FUNCTION enrollment_rows_of_deleted_campaigns()`);
     await q.query(`DROP TRIGGER enrollment_rows_of_deleted_customers ON customer`);
@@ -185,7 +215,10 @@ export class EnrollmentWritesWithoutPageTouches1766908800000 implements Migratio
     await q.query(`DROP FUNCTION refuse_changed_reference()`);
     await q.query(`DROP TRIGGER campaign_enrollment_references ON campaign_enrollment`);
     await q.query(`DROP FUNCTION campaign_enrollment_references()`);
-    await q.query(`DELETE FROM campaign_enrollment e WHERE NOT EXISTS (SELECT 1 FROM customer c WHERE c.id = e.customer_id)`);
+    await q.query(`
+      DELETE FROM campaign_enrollment e
+      WHERE NOT EXISTS (SELECT 1 FROM customer c WHERE c.id = e.customer_id)
+         OR NOT EXISTS (SELECT 1 FROM campaign k WHERE k.id = e.campaign_id)`);
     await q.query(`
       ALTER TABLE campaign_enrollment
         ADD CONSTRAINT campaign_enrollment_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customer(id) ON DELETE CASCADE,

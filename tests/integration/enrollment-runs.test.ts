@@ -7,7 +7,7 @@ import { KycStatus, Tier } from '../../src/modules/customer/customer.enums';
 import { RiskLevel } from '../../src/modules/holding/holding.enums';
 import { Channel, InteractionType } from '../../src/modules/interaction/interaction.enums';
 import { AmlRating, RiskTolerance } from '../../src/modules/risk/risk.enums';
-import { waitForRun } from '../support/enrollment-runs';
+import { waitForRun, waitsForAdvisoryLock } from '../support/enrollment-runs';
 import { AUDITOR, useTestApp } from '../support/test-app';
 import { loadConfig } from '../../src/config';
 import { businessToday } from '../../src/common/business-date';
@@ -363,27 +363,6 @@ describe('an enrolment run over customers who change while it runs', () => {
   });
 });
 
-/**
- * True once some statement of this database waits for an advisory lock (the screening lock) while `pending`
- * has not ended; false if it ends first, or nothing waits within 5 s.
- */
-async function waitsForAdvisoryLock(pending: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  pending.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let tries = 0; tries < 250 && !settled; tries++) {
-    const [{ waiting }] = await app.ds.query(
-      `SELECT count(*)::int AS waiting FROM pg_locks
-       WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    );
-    if (waiting > 0) return !settled;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
-
 describe('skip rows without foreign keys', () => {
   const ERASE = `mutation ($id: ID!) { eraseCustomer(customerId: $id, reason: CONSENT_WITHDRAWN) { removed { kind count } } }`;
   /** Erasure is a write: its auditor is in the staff directory. */
@@ -409,7 +388,7 @@ describe('skip rows without foreign keys', () => {
       );
       erasure = app.gql(ERASE, { id: c.id }, { as: eraser });
       // The erasure is waiting for the lock (or, were it not taken, has already ended).
-      expect(await waitsForAdvisoryLock(erasure)).toBe(true);
+      expect(await waitsForAdvisoryLock(app.ds, erasure)).toBe(true);
       await range.commitTransaction();
     } finally {
       await range.release();
@@ -509,7 +488,7 @@ describe('enrolments without row-locking foreign keys', () => {
         c.id,
       ]);
       deletion = app.ds.query(`DELETE FROM customer WHERE id = $1`, [c.id]);
-      expect(await waitsForAdvisoryLock(deletion)).toBe(true);
+      expect(await waitsForAdvisoryLock(app.ds, deletion)).toBe(true);
       await writer.commitTransaction();
     } finally {
       await writer.release();

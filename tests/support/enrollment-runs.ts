@@ -1,4 +1,5 @@
 import type { TokenClaims } from '../../src/auth/token-issuer';
+import type { DataSource } from 'typeorm';
 import type { GraphQLResponse, TestApp } from './test-app';
 
 const ENROLL = `mutation ($c: ID!, $ids: [ID!]) { enrollCustomers(campaignId: $c, customerIds: $ids) { id status } }`;
@@ -46,4 +47,25 @@ export async function waitForRun(
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   return app.gql(`query ($id: ID!) { enrollmentRun(id: $id) { status ${selection} } }`, { id }, { as });
+}
+
+/**
+ * True once some statement of this database waits for an advisory lock (the screening lock) while `pending`
+ * has not ended; false if it ends first, or nothing waits within 5 s.
+ */
+export async function waitsForAdvisoryLock(ds: DataSource, pending: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  pending.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let tries = 0; tries < 250 && !settled; tries++) {
+    const [{ waiting }] = await ds.query(
+      `SELECT count(*)::int AS waiting FROM pg_locks
+       WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    if (waiting > 0) return !settled;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
 }

@@ -16,6 +16,8 @@ interface RetentionRule {
   days: (config: Config) => number | null;
   /** Rows per statement, when a row is larger than most (CHUNK). */
   chunk?: number;
+  /** How many records a row holds (SQL over the row), when more than one: what `purged` counts. */
+  records?: string;
 }
 
 export const RETENTION_RULES: readonly RetentionRule[] = [
@@ -29,6 +31,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     expired: `created_at < $1::timestamptz - make_interval(days => $2)`,
     days: (config) => config.retentionDays.enrollmentSkips,
     chunk: 100,
+    records: 'cardinality(customer_ids)',
   },
   // A prospect's details, untouched (no status change or registration) for the follow-up's time.
   {
@@ -92,13 +95,16 @@ async function purgeKind(
   const chunk = rule.chunk ?? CHUNK;
   for (;;) {
     // ctid: the rows of this chunk exactly, whatever the table's key.
-    const [, deleted]: [unknown, number] = await em.query(
-      `DELETE FROM ${rule.table} WHERE ctid = ANY(ARRAY(
-         SELECT ctid FROM ${rule.table} WHERE ${rule.expired} LIMIT ${chunk}))`,
+    const [{ rows, records }]: { rows: number; records: number }[] = await em.query(
+      `WITH deleted AS (
+         DELETE FROM ${rule.table} WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM ${rule.table} WHERE ${rule.expired} LIMIT ${chunk}))
+         RETURNING ${rule.records ?? '1'} AS records)
+       SELECT count(*)::int AS rows, coalesce(sum(records), 0)::int AS records FROM deleted`,
       days === null ? [now.toISOString()] : [now.toISOString(), days],
     );
-    total += deleted;
+    total += records;
     progress(total);
-    if (deleted < chunk) return total;
+    if (rows < chunk) return total;
   }
 }
